@@ -1,0 +1,51 @@
+"""Exception classes of fragmap.
+
+Each subclasses a built-in so callers can catch broadly, and each message
+names what was wrong, where (file, row, column when known) and what to do.
+The CLI turns every :class:`FragmapError` into a one-line error for the user.
+"""
+
+from __future__ import annotations
+
+
+class FragmapError(Exception):
+    """Base class of every error fragmap raises on purpose."""
+
+
+class SettingsError(FragmapError, ValueError):
+    """A project setting is missing, malformed or unsafe (e.g. a privacy threshold below 3)."""
+
+
+class InputFileError(FragmapError, ValueError):
+    """An input file cannot be read (missing, unknown format, unreadable encoding)."""
+
+
+class ValidationError(FragmapError, ValueError):
+    """Input data break the schema. ``problems`` lists every problem found, not only the first."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems or [])
+
+
+class PersonalDataError(ValidationError):
+    """A file looks like it contains personal data; it is refused as a whole.
+
+    Messages name the file, the column and the kind of data found, never the value itself.
+    """
+
+
+class GeocodingError(FragmapError, RuntimeError):
+    """The geocoder cannot run (e.g. the online backend is enabled but unreachable)."""
+
+
+class QuartersError(FragmapError, ValueError):
+    """Quarter boundaries are unusable (no name column, empty, outside every town...)."""
+
+
+class PrivacyError(FragmapError, RuntimeError):
+    """A published artefact would leak a report location or a count under the threshold."""
+
+
+class NetworkDisabledError(FragmapError, RuntimeError):
+    """Code tried to use the network while the settings keep it off (the default)."""

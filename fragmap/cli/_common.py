@@ -1,0 +1,93 @@
+"""Shared pieces of the CLI: the command group, common options, error handling."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from fragmap import __version__
+from fragmap._errors import FragmapError
+from fragmap.settings import Settings, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="fragmap")
+def main() -> None:
+    """fragmap: maps of the Fragility Network of Pavia and Vigevano.
+
+    Monthly use, in the project folder (the one with fragmap.toml):
+
+    \b
+        fragmap run --month 2026-10
+
+    Every command has --help with an example.
+    """
+
+
+def config_option(f: F) -> F:
+    """``--config PATH`` (default ``fragmap.toml`` in the current folder)."""
+    return click.option(
+        "--config",
+        "-c",
+        "config",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Project file (default: fragmap.toml in the current folder).",
+    )(f)
+
+
+def quiet_option(f: F) -> F:
+    """``--quiet``: no progress bars, only errors and the final summary line."""
+    return click.option("--quiet", "-q", is_flag=True, help="No progress bars (for scheduled runs).")(f)
+
+
+def month_option(required: bool = False) -> Callable[[F], F]:
+    """``--month YYYY-MM``."""
+
+    def deco(f: F) -> F:
+        return click.option(
+            "--month",
+            "-m",
+            required=required,
+            callback=_check_month,
+            help="Reference month, YYYY-MM (default: the last month with reports).",
+        )(f)
+
+    return deco
+
+
+def _check_month(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    import re
+
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        raise click.BadParameter(f"{value!r} is not a month like 2026-10")
+    return value
+
+
+def get_settings(config: Path | None) -> Settings:
+    """Load settings, turning errors into click errors."""
+    try:
+        return load_settings(config)
+    except FragmapError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def handle_errors(f: F) -> F:
+    """Turn library errors into one clean ``Error: ...`` line and exit code 1."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return f(*args, **kwargs)
+        except FragmapError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper  # type: ignore[return-value]

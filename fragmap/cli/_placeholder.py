@@ -1,0 +1,1 @@
+"""Keeps the command import list valid until the topic modules land; remove when one exists."""

@@ -1,0 +1,114 @@
+"""User-facing text: translation tables and locale-aware formatting (Babel).
+
+Italian is the default, English is available. Each module keeps its own
+message table (a dict ``key -> {"it": ..., "en": ...}``) next to the code that
+uses it and calls :func:`translate`; the shared labels live in :data:`COMMON`.
+
+Examples
+--------
+>>> format_number(1234.5, "it", decimals=1)
+'1.234,5'
+>>> format_month("2026-10", "it")
+'ottobre 2026'
+>>> translate(COMMON, "synthetic", "en")
+'synthetic demo data'
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Mapping
+
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+
+LOCALES = {"it": "it_IT", "en": "en_GB"}
+
+Messages = Mapping[str, Mapping[str, str]]
+
+COMMON: dict[str, dict[str, str]] = {
+    "synthetic": {"it": "dati dimostrativi sintetici", "en": "synthetic demo data"},
+    "synthetic_banner": {
+        "it": "Dati dimostrativi sintetici: nessuna segnalazione reale.",
+        "en": "Synthetic demo data: no real report.",
+    },
+    "not_available": {"it": "n.d.", "en": "n/a"},
+    "suppressed": {"it": "< {threshold}", "en": "< {threshold}"},
+    "total": {"it": "Totale", "en": "Total"},
+    "reports": {"it": "segnalazioni", "en": "reports"},
+    "rate_per_1000": {"it": "per 1.000 residenti", "en": "per 1,000 residents"},
+    "quarter": {"it": "Quartiere", "en": "Quarter"},
+    "town": {"it": "Comune", "en": "Town"},
+    "month": {"it": "Mese", "en": "Month"},
+    "last_12_months": {"it": "ultimi 12 mesi", "en": "last 12 months"},
+    "sources": {"it": "Fonti", "en": "Sources"},
+    "hex_grid_note": {
+        "it": "Aree: griglia esagonale regolare, non quartieri ufficiali.",
+        "en": "Areas: regular hexagon grid, not official quarters.",
+    },
+    "streets_note": {
+        "it": "Aree ricostruite dallo stradario, confini indicativi e non ufficiali.",
+        "en": "Areas rebuilt from a street list: indicative, not official boundaries.",
+    },
+    "population_estimated": {
+        "it": "Popolazione stimata (non ufficiale)",
+        "en": "Estimated population (not official)",
+    },
+    "privacy_note": {
+        "it": "Valori inferiori a {threshold} oscurati, insieme a quelli che permetterebbero "
+        "di ricalcolarli.",
+        "en": "Counts under {threshold} are hidden, together with those that would let "
+        "a reader compute them back.",
+    },
+}
+
+
+def translate(messages: Messages, key: str, language: str = "it", **values: object) -> str:
+    """The message ``key`` in ``language`` (Italian if missing), formatted with ``values``.
+
+    Raises
+    ------
+    KeyError
+        If the key is unknown: a missing translation is a bug, not a silent English fallback.
+    """
+    entry = messages[key]
+    text = entry.get(language) or entry["it"]
+    return text.format(**values) if values else text
+
+
+def t(key: str, language: str = "it", **values: object) -> str:
+    """Shortcut for :func:`translate` on :data:`COMMON`."""
+    return translate(COMMON, key, language, **values)
+
+
+def format_number(value: float | int | None, language: str = "it", decimals: int = 0) -> str:
+    """A number in the language's format (``1.234,5`` in Italian); ``n.d.`` for None/NaN."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return t("not_available", language)
+    fmt = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return format_decimal(value, format=fmt, locale=LOCALES[language])
+
+
+def format_share(value: float | None, language: str = "it", decimals: int = 0) -> str:
+    """A share 0-1 as a percentage (``12%``); ``n.d.`` for None/NaN."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return t("not_available", language)
+    fmt = "#,##0" + ("." + "0" * decimals if decimals > 0 else "") + "%"
+    return format_percent(value, format=fmt, locale=LOCALES[language])
+
+
+def format_month(month: str, language: str = "it", *, short: bool = False) -> str:
+    """``"2026-10"`` -> ``"ottobre 2026"`` (``"ott 2026"`` when short)."""
+    year, mon = (int(x) for x in month.split("-"))
+    pattern = "LLL yyyy" if short else "LLLL yyyy"
+    return format_date(_dt.date(year, mon, 1), pattern, locale=LOCALES[language])
+
+
+def format_count(
+    value: float | None, suppressed: bool, threshold: int, language: str = "it"
+) -> str:
+    """A published count: the number, ``< N`` when suppressed, ``n.d.`` when absent."""
+    if suppressed:
+        return t("suppressed", language, threshold=threshold)
+    return format_number(value, language)

