@@ -1,0 +1,103 @@
+"""Small builders of test objects shared by several test modules.
+
+``make_publication`` builds a valid :class:`fragmap.publication.Publication` on a grid of
+square quarters near Pavia, with primary suppression only (enough for renderer tests;
+the privacy module's own tests cover complementary suppression).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry import box
+
+from fragmap.publication import ALL_ACTIONS, ALL_PARTNERS, NETWORK, TOTAL, Publication
+
+CATEGORIES = ("anziani", "disabilita", "fragilita_economica", "minori_migranti", "contesto_culturale")
+
+
+def make_areas(n_side: int = 3, names: list[str] | None = None) -> gpd.GeoDataFrame:
+    """``n_side`` x ``n_side`` square quarters of about 800 m in Pavia, plus the town polygon."""
+    x0, y0, d = 9.13, 45.17, 0.01
+    rows = []
+    for i, (ix, iy) in enumerate(itertools.product(range(n_side), range(n_side))):
+        name = names[i] if names and i < len(names) else f"Quartiere {i + 1}"
+        rows.append(
+            {
+                "area_id": f"PV-{i + 1:02d}",
+                "name": name,
+                "town": "Pavia",
+                "level": "quarter",
+                "population": 1000.0 + 250 * i,
+                "population_estimated": True,
+                "geometry": box(x0 + ix * d, y0 + iy * d, x0 + (ix + 1) * d, y0 + (iy + 1) * d),
+            }
+        )
+    town = box(x0, y0, x0 + n_side * d, y0 + n_side * d)
+    rows.append(
+        {
+            "area_id": "Pavia",
+            "name": "Pavia",
+            "town": "Pavia",
+            "level": "town",
+            "population": sum(r["population"] for r in rows),
+            "population_estimated": False,
+            "geometry": town,
+        }
+    )
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+
+
+def make_publication(
+    *,
+    n_side: int = 3,
+    months: tuple[str, ...] = tuple(f"2026-{m:02d}" for m in range(1, 13)),
+    threshold: int = 5,
+    seed: int = 1,
+    names: list[str] | None = None,
+    synthetic: bool = True,
+    language: str = "it",
+) -> Publication:
+    """A valid publication with random counts (window 1 and 12), primary suppression only."""
+    rng = np.random.default_rng(seed)
+    areas = make_areas(n_side, names)
+    quarters = areas[areas.level == "quarter"]
+    pop = dict(zip(areas.area_id, areas.population))
+    rows = []
+    for month in months:
+        for window in (1, 12):
+            for cat in CATEGORIES:
+                qvals = rng.poisson(3 * window / 2, size=len(quarters))
+                for qid, v in zip(quarters.area_id, qvals):
+                    rows.append((qid, "quarter", month, window, cat, int(v)))
+                rows.append(("Pavia", "town", month, window, cat, int(qvals.sum())))
+                rows.append((NETWORK, "network", month, window, cat, int(qvals.sum())))
+    df = pd.DataFrame(rows, columns=["area_id", "level", "month", "window", "category", "value"])
+    tot = df.groupby(["area_id", "level", "month", "window"], as_index=False)["value"].sum()
+    tot["category"] = TOTAL
+    df = pd.concat([df, tot], ignore_index=True)
+    df["partner"] = ALL_PARTNERS
+    df["action"] = ALL_ACTIONS
+    df["value"] = df["value"].astype(float)
+    df["suppressed"] = (df["value"] < threshold) & (df["value"] != 0)
+    df["reason"] = np.where(df["suppressed"], "primary", "")
+    df.loc[df.suppressed, "value"] = np.nan
+    df["rate_per_1000"] = df["value"] / df["area_id"].map(pop).fillna(np.nan) * 1000
+    df["change_yoy"] = np.nan
+    town_tot = df[df.level == "town"].set_index(["month", "window", "category"])["value"]
+    key = pd.MultiIndex.from_frame(df[["month", "window", "category"]])
+    df["share_of_town"] = df["value"].to_numpy() / town_tot.reindex(key).to_numpy()
+    return Publication(
+        table=df,
+        areas=areas,
+        months=months,
+        threshold=threshold,
+        language=language,
+        synthetic=synthetic,
+        quarter_source="griglia",
+        attributions=("Confini comunali: ISTAT via openpolis, CC BY 4.0",),
+        notes=("Popolazione stimata.",),
+    )
