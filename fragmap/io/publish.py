@@ -1,0 +1,88 @@
+"""Atomic publication of the output folder, and the run manifest.
+
+The published folder (``settings.paths.output``, ``maps/`` by default) is never
+edited in place: a run builds everything in a sibling temporary folder, the
+privacy audit checks it, and only then is it swapped in with two renames. A
+failed build or audit leaves last month's folder untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+OUTPUT_README = """# maps/
+
+Generated output of `fragmap run` (the published map and atlas). This folder is rebuilt
+as a whole each month: do not edit files here, they are replaced.
+Nothing here contains a report's location or a count under the privacy threshold;
+`fragmap check-published maps/` proves it.
+"""
+
+
+@contextmanager
+def staging_folder(output: Path) -> Iterator[Path]:
+    """A fresh temporary folder beside ``output`` (same file system, so rename is atomic).
+
+    The folder is removed on exit unless :func:`swap_in` moved it into place.
+    """
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.build-", dir=output.parent))
+    try:
+        yield tmp
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def swap_in(staged: Path, output: Path) -> None:
+    """Replace ``output`` by ``staged`` with two renames; the old folder is then deleted.
+
+    If the process dies between the renames, :func:`recover` (called at the start of
+    every run) puts the previous folder back.
+    """
+    staged, output = Path(staged), Path(output)
+    (staged / "README.md").write_text(OUTPUT_README, encoding="utf-8")
+    old = output.parent / f".{output.name}.previous"
+    if old.exists():
+        shutil.rmtree(old)
+    if output.exists():
+        os.replace(output, old)
+    os.replace(staged, output)
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def recover(output: Path) -> bool:
+    """Restore the previous published folder if a swap was interrupted. True if it did."""
+    output = Path(output)
+    old = output.parent / f".{output.name}.previous"
+    if old.exists() and not output.exists():
+        os.replace(old, output)
+        return True
+    return False
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON deterministically (sorted keys, UTF-8, trailing newline)."""
+    Path(path).write_text(
+        json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n",
+        encoding="utf-8",
+    )
