@@ -1,0 +1,483 @@
+"""The monthly pipeline, and the project object that notebooks use.
+
+One :class:`Project` (settings + private store) computes each stage once, on
+demand, and keeps the result: reports -> geocoded -> quarters -> assigned ->
+counts cube -> publication -> rendered folder. :func:`run` chains them for
+``fragmap run``; notebooks call the same methods.
+
+Example
+-------
+>>> from fragmap import Project
+>>> p = Project.load("fragmap.toml")            # doctest: +SKIP
+>>> p.ingest()                                   # doctest: +SKIP
+>>> pub = p.publication("2026-10")               # doctest: +SKIP
+>>> result = run(p.settings, month="2026-10")    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import glob
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from fragmap import __version__
+from fragmap._errors import PrivacyError, ValidationError
+from fragmap.i18n import t
+from fragmap.publication import Publication
+from fragmap.settings import Settings, load_settings
+
+#: Called after each stage with its name and a small dict of figures.
+StepCallback = Callable[[str, dict[str, Any]], None]
+
+STAGES = (
+    "ingest",
+    "geocode",
+    "quarters",
+    "aggregate",
+    "privacy",
+    "access",
+    "map",
+    "atlas",
+    "audit",
+    "publish",
+)
+
+
+def month_range(end: str, n: int) -> list[str]:
+    """The ``n`` months ending at ``end`` (inclusive), ascending ``YYYY-MM`` strings.
+
+    >>> month_range("2026-02", 3)
+    ['2025-12', '2026-01', '2026-02']
+    """
+    p = pd.Period(end, freq="M")
+    return [str(p - i) for i in range(n - 1, -1, -1)]
+
+
+def expand_inputs(patterns: tuple[Path, ...]) -> list[Path]:
+    """Expand glob patterns in input paths; sorted, without duplicates."""
+    out: set[Path] = set()
+    for pat in patterns:
+        if any(ch in str(pat) for ch in "*?["):
+            out.update(Path(p) for p in glob.glob(str(pat)))
+        else:
+            out.add(Path(pat))
+    return sorted(out)
+
+
+@dataclass
+class Project:
+    """A fragmap project: settings plus the private store, with each stage computed once.
+
+    Parameters
+    ----------
+    settings : Settings
+        The validated project settings.
+
+    Examples
+    --------
+    >>> p = Project.load("fragmap.toml")             # doctest: +SKIP
+    >>> p.quarters.plot()                            # doctest: +SKIP
+    """
+
+    settings: Settings
+    on_step: StepCallback | None = None
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def load(cls, config: str | Path | None = None, **kwargs: Any) -> Project:
+        """Load the project file (default ``fragmap.toml`` in the current folder)."""
+        return cls(load_settings(config), **kwargs)
+
+    # -- private side -------------------------------------------------------------------
+    @cached_property
+    def store(self) -> Any:
+        """The private SQLite store (reports, rejected rows, geocoded points)."""
+        from fragmap.io.store import Store
+
+        self.settings.paths.store.parent.mkdir(parents=True, exist_ok=True)
+        return Store(self.settings.paths.store)
+
+    def _step(self, name: str, figures: dict[str, Any]) -> None:
+        if self.on_step is not None:
+            self.on_step(name, figures)
+
+    def ingest(self, files: list[Path] | None = None) -> Any:
+        """Read, validate and store the report files (default: ``paths.reports``).
+
+        Re-ingesting the same files changes nothing. Returns the intake result.
+        """
+        from fragmap.ingest import ingest_files
+
+        files = files if files is not None else expand_inputs(self.settings.paths.reports)
+        result = ingest_files(files, self.settings, store=self.store)
+        self._cache.clear()
+        self._cache["ingest"] = result
+        self._step("ingest", _figures(result))
+        return result
+
+    def reports(self, until_month: str | None = None) -> pd.DataFrame:
+        """Accepted reports from the store (PRIVATE: point-level data)."""
+        key = f"reports:{until_month}"
+        if key not in self._cache:
+            self._cache[key] = self.store.reports(until_month=until_month)
+        return self._cache[key]
+
+    def geocoded(self, until_month: str | None = None) -> pd.DataFrame:
+        """Reports with ``lat, lon, match_level, match_score`` (PRIVATE)."""
+        key = f"geocoded:{until_month}"
+        if key not in self._cache:
+            from fragmap.geocode import geocode_reports
+
+            reports = self.reports(until_month)
+            geo = geocode_reports(reports, self.settings)
+            self.store.write_table(
+                "geocoded",
+                geo[["partner", "report_id", "lat", "lon", "match_level", "match_score"]],
+            )
+            self._cache[key] = geo
+            levels = geo["match_level"].value_counts().to_dict()
+            self._step("geocode", {"reports": len(geo), **{f"level_{k}": v for k, v in levels.items()}})
+        return self._cache[key]
+
+    @property
+    def boundaries(self) -> gpd.GeoDataFrame:
+        """The comune polygons of the configured towns (EPSG:4326)."""
+        if "boundaries" not in self._cache:
+            from fragmap.io.geo import read_boundaries
+
+            self._cache["boundaries"] = read_boundaries(
+                self.settings.paths.boundaries, towns=self.settings.town_names
+            )
+        return self._cache["boundaries"]
+
+    @property
+    def quarters(self) -> gpd.GeoDataFrame:
+        """Quarter polygons with population (from the project file, else a hexagon grid)."""
+        if "quarters" not in self._cache:
+            from fragmap import quarters as q
+            from fragmap.io import geo
+
+            s = self.settings
+            if s.paths.quarters is not None:
+                raw = geo.read_quarters(s.paths.quarters, name_column=s.quarters.name_column)
+                quarters = q.prepare_quarters(raw, self.boundaries)
+            else:
+                quarters = q.hex_grid(self.boundaries, size_m=s.quarters.hex_size_m)
+            population = geo.read_population(s.paths.population)
+            user_pop = (
+                geo.read_quarter_population(s.paths.quarter_population)
+                if s.paths.quarter_population is not None
+                else None
+            )
+            quarters = q.add_population(
+                quarters,
+                population,
+                boundaries=self.boundaries,
+                weights=self.services,
+                user_population=user_pop,
+            )
+            self._cache["quarters"] = quarters
+            self._step(
+                "quarters",
+                {"quarters": len(quarters), "source": str(quarters["source"].iloc[0])},
+            )
+        return self._cache["quarters"]
+
+    @property
+    def services(self) -> gpd.GeoDataFrame:
+        """Public service locations (pharmacies, schools, hospitals, the network's sites)."""
+        if "services" not in self._cache:
+            from fragmap.access import normalise_services
+            from fragmap.io.geo import read_services
+
+            frames = [read_services(p) for p in self.settings.paths.services if Path(p).exists()]
+            if frames:
+                raw = pd.concat(frames, ignore_index=True)
+                services = normalise_services(raw)
+            else:
+                services = gpd.GeoDataFrame(
+                    {"service_id": [], "name": [], "type": [], "address": [], "town": []},
+                    geometry=[],
+                    crs="EPSG:4326",
+                )
+            self._cache["services"] = services
+        return self._cache["services"]
+
+    def assigned(self, until_month: str | None = None) -> pd.DataFrame:
+        """Geocoded reports with their ``quarter_id`` (NA when outside every quarter; PRIVATE)."""
+        key = f"assigned:{until_month}"
+        if key not in self._cache:
+            from fragmap.quarters import assign_reports
+
+            geo = self.geocoded(until_month).copy()
+            geo["quarter_id"] = assign_reports(geo, self.quarters)
+            self._cache[key] = geo
+            self._step(
+                "assign",
+                {"assigned": int(geo["quarter_id"].notna().sum()), "unassigned": int(geo["quarter_id"].isna().sum())},
+            )
+        return self._cache[key]
+
+    def cube(self, month: str, *, months: int = 24) -> pd.DataFrame:
+        """PRIVATE counts cube for the ``months`` months ending at ``month``."""
+        key = f"cube:{month}:{months}"
+        if key not in self._cache:
+            from fragmap.aggregate import count_cube
+
+            self._cache[key] = count_cube(
+                self.assigned(month), self.quarters, self.settings, months=month_range(month, months)
+            )
+        return self._cache[key]
+
+    def latest_month(self) -> str:
+        """The last month with reports in the store."""
+        reports = self.reports()
+        if reports.empty:
+            raise ValidationError(
+                "the store holds no reports yet: run `fragmap ingest FILE...` or check "
+                "[paths] reports in fragmap.toml"
+            )
+        return str(reports["month"].max())
+
+    def publication(self, month: str | None = None) -> Publication:
+        """The suppressed, publishable figures for the 12 months ending at ``month``."""
+        month = month or self.latest_month()
+        key = f"publication:{month}"
+        if key not in self._cache:
+            from fragmap import privacy
+
+            s = self.settings
+            quarters = self.quarters
+            source = str(quarters["source"].iloc[0]) if len(quarters) else "griglia"
+            pub = privacy.publish(
+                self.cube(month),
+                quarters,
+                s,
+                months=month_range(month, 12),
+                synthetic=s.synthetic,
+                quarter_source=source,
+                attributions=attributions(s),
+                notes=self._notes(quarters),
+            )
+            self._cache[key] = pub
+            sup = int(pub.table["suppressed"].sum())
+            self._step("privacy", {"cells": len(pub.table), "suppressed": sup})
+        return self._cache[key]
+
+    def _notes(self, quarters: gpd.GeoDataFrame) -> tuple[str, ...]:
+        lang = self.settings.language
+        notes = []
+        if self.settings.synthetic:
+            notes.append(t("synthetic_banner", lang))
+        if len(quarters) and str(quarters["source"].iloc[0]) == "griglia":
+            notes.append(t("hex_grid_note", lang))
+        elif len(quarters) and str(quarters["source"].iloc[0]) == "stradario":
+            notes.append(t("streets_note", lang))
+        if len(quarters) and bool(quarters["population_estimated"].any()):
+            notes.append(t("population_estimated", lang))
+        return tuple(notes)
+
+
+def attributions(settings: Settings) -> tuple[str, ...]:
+    """Source and licence lines printed on every published page."""
+    lang = settings.language
+    if lang == "en":
+        lines = [
+            "Municipal boundaries: ISTAT via openpolis (CC BY 4.0)",
+            "Population: ISTAT 2023 (CC BY 4.0)",
+            "Street names: ANNCSU, Agenzia delle Entrate / ISTAT (CC BY 4.0)",
+            "Pharmacies, schools, hospitals: Regione Lombardia open data",
+        ]
+    else:
+        lines = [
+            "Confini comunali: ISTAT via openpolis (CC BY 4.0)",
+            "Popolazione: ISTAT 2023 (CC BY 4.0)",
+            "Stradario: ANNCSU, Agenzia delle Entrate / ISTAT (CC BY 4.0)",
+            "Farmacie, scuole, ospedali: Regione Lombardia, open data",
+        ]
+    if settings.synthetic:
+        lines.append(t("synthetic_banner", lang))
+    return tuple(lines)
+
+
+def _figures(result: Any) -> dict[str, Any]:
+    """Figures of a result object for the step callback (its ``summary`` if it has one)."""
+    summary = getattr(result, "summary", None)
+    if callable(summary):
+        summary = summary()
+    if isinstance(summary, dict):
+        return summary
+    return {}
+
+
+@dataclass
+class RunResult:
+    """What :func:`run` did: the month, the published folder, the manifest and the audit."""
+
+    month: str
+    output: Path
+    manifest: dict[str, Any]
+    publication: Publication
+    seconds: float
+
+
+def run(
+    settings: Settings,
+    *,
+    month: str | None = None,
+    on_step: StepCallback | None = None,
+    ingest: bool = True,
+) -> RunResult:
+    """Run the monthly pipeline and publish the map and atlas atomically.
+
+    Parameters
+    ----------
+    settings : Settings
+        Project settings.
+    month : str, optional
+        Reference month ``YYYY-MM``; default the last month with reports.
+    on_step : callable, optional
+        ``on_step(stage, figures)`` after each stage (the CLI draws progress with it).
+    ingest : bool
+        Ingest ``paths.reports`` first (idempotent).
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    PrivacyError
+        If the audit finds anything; the published folder is then left untouched.
+    """
+    from fragmap import atlas, maps, privacy
+    from fragmap.io import publish as io_publish
+
+    started = time.perf_counter()
+    project = Project(settings, on_step=on_step)
+    output = settings.paths.output
+    io_publish.recover(output)
+    ingest_result = project.ingest() if ingest else None
+    month = month or project.latest_month()
+    pub = project.publication(month)
+    pub = _with_access(project, pub, month)
+    geo = project.assigned(month)
+
+    with io_publish.staging_folder(output) as tmp:
+        map_files = maps.write_map(pub, tmp, services=project.services)
+        project._step("map", {"files": len(map_files)})
+        quality = _quality(ingest_result, geo, month)
+        atlas_files = atlas.render_atlas(pub, tmp / "atlas", quality=quality, services=project.services)
+        project._step("atlas", {"pages": len(atlas_files)})
+        audit = privacy.audit_folder(tmp, privacy.fingerprint(geo), settings)
+        project._step("audit", {"findings": len(audit.findings)})
+        if not audit.ok:
+            raise PrivacyError(
+                "the privacy audit refused to publish; last month's folder is untouched:\n"
+                + "\n".join(f"  - {f}" for f in audit.findings[:20])
+            )
+        manifest = _manifest(project, month, pub, geo, ingest_result, quality)
+        io_publish.write_json(tmp / "manifest.json", manifest)
+        io_publish.swap_in(tmp, output)
+    project._step("publish", {"output": str(output)})
+    return RunResult(month, output, manifest, pub, time.perf_counter() - started)
+
+
+def _with_access(project: Project, pub: Publication, month: str) -> Publication:
+    """Attach suppressed walking-access coverage to the publication (fallback without a network)."""
+    import dataclasses
+
+    from fragmap import access, privacy
+
+    geo = project.assigned(month)
+    points = geo[geo["quarter_id"].notna() & geo["lat"].notna()]
+    window = set(month_range(month, 12))
+    points = points[points["month"].isin(window)]
+    services = project.services
+    if points.empty or services.empty:
+        return pub
+    graph = None
+    if project.settings.paths.street_network is not None:
+        from fragmap.io.network import read_network
+
+        graph = read_network(project.settings.paths.street_network)
+    gpts = gpd.GeoDataFrame(
+        points, geometry=gpd.points_from_xy(points["lon"], points["lat"]), crs="EPSG:4326"
+    )
+    cov = access.coverage_for_reports(gpts, services, graph=graph, settings=project.settings)
+    published = privacy.publish_coverage(cov, pub, project.settings)
+    project._step("access", {"method": str(cov["method"].iloc[0]) if len(cov) else ""})
+    return dataclasses.replace(pub, coverage=published)
+
+
+def _quality(ingest_result: Any, geo: pd.DataFrame, month: str) -> dict[str, Any]:
+    figures = _figures(ingest_result) if ingest_result is not None else {}
+    return {
+        "read": figures.get("read"),
+        "accepted": figures.get("accepted", len(geo)),
+        "rejected": figures.get("rejected"),
+        "geocoded_by_level": {str(k): int(v) for k, v in geo["match_level"].value_counts().sort_index().items()},
+        "unassigned": int(geo["quarter_id"].isna().sum()),
+        "estimated": [],
+        "generated_for_month": month,
+    }
+
+
+def _manifest(
+    project: Project,
+    month: str,
+    pub: Publication,
+    geo: pd.DataFrame,
+    ingest_result: Any,
+    quality: dict[str, Any],
+) -> dict[str, Any]:
+    from fragmap.io.publish import file_sha256
+
+    s = project.settings
+    inputs = []
+    for p in [*expand_inputs(s.paths.reports), s.paths.boundaries, s.paths.population, *s.paths.services]:
+        p = Path(p)
+        if p.exists():
+            inputs.append({"file": p.name, "sha256": file_sha256(p)})
+    import importlib.metadata as md
+
+    versions = {"fragmap": __version__, "python": platform.python_version()}
+    for pkg in ("geopandas", "shapely", "pandas", "folium", "osmnx", "pyproj", "jinja2", "mapclassify"):
+        try:
+            versions[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:  # pragma: no cover
+            pass
+    table = pub.table
+    return {
+        "built_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "month": month,
+        "synthetic": s.synthetic,
+        "inputs": inputs,
+        "settings": {
+            "language": s.language,
+            "privacy_threshold": s.privacy.threshold,
+            "show_zero": s.privacy.show_zero,
+            "min_quarter_population": s.privacy.min_quarter_population,
+            "quarters": "file" if s.paths.quarters else f"hex grid {s.quarters.hex_size_m} m",
+            "classification": f"{s.classification.scheme} k={s.classification.k}",
+            "street_network": bool(s.paths.street_network),
+        },
+        "versions": versions,
+        "counts": {
+            **{k: v for k, v in quality.items() if k not in ("estimated", "generated_for_month")},
+            "quarters": int((pub.areas["level"] == "quarter").sum()),
+            "published_cells": int(len(table)),
+            "suppressed_cells": int(table["suppressed"].sum()),
+            "suppressed_primary": int((table["reason"] == "primary").sum()),
+            "suppressed_secondary": int((table["reason"] == "secondary").sum()),
+        },
+    }
