@@ -1,10 +1,20 @@
 """fragmap: maps of anonymised fragility reports for the Fragility Network of Pavia and Vigevano.
 
-The public API is listed in ``__all__``; heavy modules load on first use so that
-``import fragmap`` stays fast.
+The public API is listed in ``__all__``. Heavy modules (geopandas, folium, osmnx)
+load on first use, so ``import fragmap`` stays fast.
+
+Examples
+--------
+>>> import fragmap
+>>> project = fragmap.Project.load("fragmap.toml")       # doctest: +SKIP
+>>> pub = project.publication("2026-10")                  # doctest: +SKIP
+>>> fragmap.quarter_figures(pub, category="anziani")      # doctest: +SKIP
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
@@ -21,6 +31,31 @@ from fragmap._errors import (
 )
 from fragmap.settings import Settings, default_settings, load_settings
 
+#: Public names that live in submodules, loaded on first access.
+_LAZY = {
+    "Project": "fragmap.pipeline",
+    "run": "fragmap.pipeline",
+    "month_range": "fragmap.pipeline",
+    "Publication": "fragmap.publication",
+    "publish": "fragmap.privacy",
+    "audit_folder": "fragmap.privacy",
+    "geocode_reports": "fragmap.geocode",
+    "normalise_address": "fragmap.geocode",
+    "hex_grid": "fragmap.quarters",
+    "assign_reports": "fragmap.quarters",
+    "count_cube": "fragmap.aggregate",
+    "indicators": "fragmap.aggregate",
+    "fragility_index": "fragmap.aggregate",
+    "render_map": "fragmap.maps",
+    "write_map": "fragmap.maps",
+    "render_atlas": "fragmap.atlas",
+    "quarter_figures": "fragmap.explore",
+    "compare_months": "fragmap.explore",
+    "plot_choropleth": "fragmap.explore",
+    "explore_map": "fragmap.explore",
+    "coverage_gaps": "fragmap.access",
+}
+
 __all__ = [
     "__version__",
     "FragmapError",
@@ -35,4 +70,18 @@ __all__ = [
     "Settings",
     "default_settings",
     "load_settings",
+    *sorted(_LAZY),
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fragmap' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
