@@ -321,13 +321,58 @@ def _figures(result: Any) -> dict[str, Any]:
 
 @dataclass
 class RunResult:
-    """What :func:`run` did: the month, the published folder, the manifest and the audit."""
+    """What :func:`run` did: the month, the published folder, the manifest and the time taken.
+
+    ``up_to_date`` is True when nothing had changed since the last run, which was kept
+    (``publication`` is then None).
+    """
 
     month: str
     output: Path
     manifest: dict[str, Any]
-    publication: Publication
+    publication: Publication | None
     seconds: float
+    up_to_date: bool = False
+
+
+def run_key(settings: Settings, month: str | None) -> str:
+    """A fingerprint of everything a run depends on: input bytes, settings, version, month.
+
+    Two runs with the same key publish byte-identical maps and atlas (except the
+    manifest's build time), so the second can be skipped.
+    """
+    import dataclasses
+    import hashlib
+
+    from fragmap.io.publish import file_sha256
+
+    h = hashlib.sha256()
+    h.update(__version__.encode())
+    h.update(str(month).encode())
+    # Settings without the project root, so moving the folder does not force a rebuild.
+    h.update(repr(dataclasses.replace(settings, root=Path("."))).replace(str(settings.root), "").encode())
+    files = [*expand_inputs(settings.paths.reports), *settings.paths.services]
+    files += [settings.paths.boundaries, settings.paths.population, settings.paths.streets]
+    for opt in (settings.paths.quarters, settings.paths.quarter_population, settings.paths.street_network):
+        if opt is not None:
+            files.append(opt)
+    for f in files:
+        f = Path(f)
+        h.update(f.name.encode())
+        h.update(file_sha256(f).encode() if f.exists() else b"missing")
+    return h.hexdigest()
+
+
+def _previous_manifest(output: Path) -> dict[str, Any] | None:
+    import json
+
+    path = Path(output) / "manifest.json"
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def run(
@@ -336,6 +381,7 @@ def run(
     month: str | None = None,
     on_step: StepCallback | None = None,
     ingest: bool = True,
+    force: bool = False,
 ) -> RunResult:
     """Run the monthly pipeline and publish the map and atlas atomically.
 
@@ -349,6 +395,8 @@ def run(
         ``on_step(stage, figures)`` after each stage (the CLI draws progress with it).
     ingest : bool
         Ingest ``paths.reports`` first (idempotent).
+    force : bool
+        Rebuild even when inputs, settings and month are the same as the last run's.
 
     Returns
     -------
@@ -366,6 +414,14 @@ def run(
     project = Project(settings, on_step=on_step)
     output = settings.paths.output
     io_publish.recover(output)
+    key = run_key(settings, month)
+    previous = _previous_manifest(output)
+    if not force and previous is not None and previous.get("run_key") == key:
+        project._step("publish", {"up_to_date": True})
+        return RunResult(
+            previous.get("month", month or ""), output, previous, None,
+            time.perf_counter() - started, up_to_date=True,
+        )
     ingest_result = project.ingest() if ingest else None
     month = month or project.latest_month()
     pub = project.publication(month)
@@ -386,6 +442,7 @@ def run(
                 + "\n".join(f"  - {f}" for f in audit.findings[:20])
             )
         manifest = _manifest(project, month, pub, geo, ingest_result, quality)
+        manifest["run_key"] = key
         io_publish.write_json(tmp / "manifest.json", manifest)
         io_publish.swap_in(tmp, output)
     project._step("publish", {"output": str(output)})

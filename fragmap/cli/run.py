@@ -58,8 +58,9 @@ class _Steps:
 @config_option
 @month_option()
 @quiet_option
+@click.option("--force", is_flag=True, help="Rebuild even if nothing changed since the last run.")
 @handle_errors
-def run(config: Path | None, month: str | None, quiet: bool) -> None:
+def run(config: Path | None, month: str | None, quiet: bool, force: bool) -> None:
     """Run the whole monthly job and publish the map and the atlas.
 
     Reads the partners' files, checks them, geocodes, counts by quarter, hides
@@ -75,7 +76,13 @@ def run(config: Path | None, month: str | None, quiet: bool) -> None:
 
     settings = get_settings(config)
     with _Steps(quiet) as steps:
-        result = run_pipeline(settings, month=month, on_step=steps)
+        result = run_pipeline(settings, month=month, on_step=steps, force=force)
+    if result.up_to_date:
+        click.echo(
+            f"fragmap: nothing changed since the last run ({result.month}); {result.output} kept "
+            "(use --force to rebuild)"
+        )
+        return
     c = result.manifest["counts"]
     click.echo(
         f"fragmap: {result.month} published to {result.output} in {result.seconds:.1f} s "
