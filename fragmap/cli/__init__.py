@@ -14,6 +14,7 @@ from fragmap.cli._common import main
 from fragmap.cli import (  # noqa: F401,E402
     _placeholder,
     demo,
+    geocode,
     ingest,
     run,
 )
