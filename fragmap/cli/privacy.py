@@ -1,0 +1,48 @@
+"""``fragmap check-published``: audit a folder before (or after) it goes online."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from fragmap.cli._common import config_option, get_settings, handle_errors, main
+
+
+@main.command(name="check-published")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@config_option
+@handle_errors
+def check_published(folder: Path, config: Path | None) -> None:
+    """Audit a published folder against the private store; exit 1 on any finding.
+
+    Looks in every HTML, JS, JSON, GeoJSON, CSV and SVG file for a report's coordinates
+    (4 decimals), address or id, and for any printed or downloadable count under the
+    privacy threshold. Findings never show the private value itself.
+
+    \b
+    Example:
+        fragmap check-published maps/
+    """
+    from fragmap import privacy
+    from fragmap.io.store import Store
+
+    settings = get_settings(config)
+    store = Store(settings.paths.store)
+    reports = store.reports()
+    geocoded = store.read_table("geocoded")
+    if geocoded is not None and len(geocoded):
+        reports = reports.merge(geocoded[["partner", "report_id", "lat", "lon"]], on=["partner", "report_id"],
+                                how="left", suffixes=("_given", ""))
+        given = reports[["partner", "report_id", "lat_given", "lon_given"]].rename(
+            columns={"lat_given": "lat", "lon_given": "lon"})
+        import pandas as pd
+
+        reports = pd.concat([reports.drop(columns=["lat_given", "lon_given"]), given], ignore_index=True)
+    result = privacy.audit_folder(folder, privacy.fingerprint(reports), settings)
+    if result.ok:
+        click.echo(f"fragmap: {folder}: {result.files} files checked, nothing points at a person")
+        return
+    for f in result.findings:
+        click.secho(f"  - {f}", fg="red", err=True)
+    raise click.ClickException(f"{folder}: {len(result.findings)} privacy finding(s): do not publish")

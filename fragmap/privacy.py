@@ -1,0 +1,569 @@
+"""The privacy gate: suppression of small counts, and the audit of published folders.
+
+What is published (see docs/METHODS.md, "Privacy"):
+
+* only 12-month rolling totals (``window = 12``), for each of the last 12 months, at
+  quarter, town and network level, by category and in total; at town and network
+  level also by partner and by action. No single-month count of an area is published:
+  monthly counts of small areas are mostly under the threshold, and publishing them
+  beside rolling totals would let a reader difference one from the other.
+* rates per 1,000 residents, year-on-year change and share of the town only where
+  every count they are computed from is shown.
+
+Rules:
+
+1. Primary suppression: a count from 1 to ``threshold - 1`` (and 0 unless
+   ``show_zero``) is never shown.
+2. Complementary suppression, per month, over every additive relation of the published
+   table (categories -> total, quarters -> town, towns -> network, partners -> total,
+   actions -> total): no relation may have exactly one hidden cell, and where its total
+   is shown the hidden cells must add up to 0 or at least ``threshold``. The smallest
+   non-zero shown cell is hidden until that holds (iterated to a fixed point).
+3. The pattern of a month depends only on that month's data, so every publication that
+   shows a month shows it the same way: two consecutive atlases cannot be differenced.
+4. Quarters with fewer than ``min_quarter_population`` residents are merged with the
+   neighbour sharing the longest border before counting, and the note says so.
+
+:func:`audit_folder` scans any folder for report coordinates, addresses, ids and
+printed counts under the threshold. The pipeline refuses to publish if it finds any.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from fragmap.publication import ALL_ACTIONS, ALL_PARTNERS, NETWORK, TOTAL, Publication, check_table
+from fragmap.settings import Settings
+
+UTM = 32632
+WINDOW = 12
+
+
+# -- areas ---------------------------------------------------------------------------------
+def merge_small_areas(quarters: gpd.GeoDataFrame, min_population: float) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
+    """Merge quarters under ``min_population`` residents into their longest-border neighbour.
+
+    Returns the publication areas (``area_id, name, town, level, population,
+    population_estimated, geometry``) and the mapping ``quarter_id -> area_id``.
+    Smallest first; repeated until every area reaches the minimum or has no neighbour
+    in its town.
+    """
+    q = quarters.to_crs(UTM).copy()
+    q["area_id"] = q["quarter_id"]
+    members: dict[str, list[str]] = {qid: [qid] for qid in q["quarter_id"]}
+    names = dict(zip(q["quarter_id"], q["name"].astype(str)))
+    while True:
+        small = q[q["population"] < min_population].sort_values(["population", "area_id"])
+        if small.empty:
+            break
+        merged = False
+        for idx, row in small.iterrows():
+            others = q[(q["town"] == row["town"]) & (q.index != idx)]
+            shared = others.geometry.boundary.intersection(row.geometry.boundary).length
+            shared = shared[shared > 0]
+            if shared.empty:
+                continue
+            t = shared.sort_values(ascending=False, kind="stable").index[0]
+            target = q.loc[t, "area_id"]
+            q.at[t, "geometry"] = q.at[t, "geometry"].union(row.geometry)
+            q.at[t, "population"] = q.at[t, "population"] + row["population"]
+            q.at[t, "pop_65"] = q.at[t, "pop_65"] + row["pop_65"]
+            members[target] = members[target] + members.pop(row["area_id"])
+            q = q.drop(index=idx)
+            merged = True
+            break
+        if not merged:
+            break
+    mapping = {qid: aid for aid, qids in members.items() for qid in qids}
+    q["name"] = [
+        " + ".join(names[m] for m in sorted(members[a])) if len(members[a]) > 1 else names[a] for a in q["area_id"]
+    ]
+    q["merged"] = [len(members[a]) > 1 for a in q["area_id"]]
+    q["level"] = "quarter"
+    q["geometry"] = q.geometry.buffer(0)
+    areas = q.to_crs(4326)[["area_id", "name", "town", "level", "population", "pop_65", "population_estimated", "merged", "geometry"]]
+    return areas.sort_values("area_id").reset_index(drop=True), mapping
+
+
+# -- cells -----------------------------------------------------------------------------------
+def _windowed(cube: pd.DataFrame, months: Sequence[str]) -> pd.DataFrame:
+    """12-month totals ending at each of ``months``, by area x category x partner x action."""
+    all_months = sorted(cube["month"].unique())
+    pos = {m: i for i, m in enumerate(all_months)}
+    frames = []
+    for m in months:
+        i = pos[m]
+        if i + 1 < WINDOW:
+            continue  # not enough history for a full 12-month window
+        span = set(all_months[i + 1 - WINDOW : i + 1])
+        w = cube[cube["month"].isin(span)].groupby(
+            ["area_id", "town", "category", "partner", "action"], as_index=False
+        )["count"].sum()
+        w["month"] = m
+        frames.append(w)
+    return pd.concat(frames, ignore_index=True) if frames else cube.iloc[:0].assign(area_id="")
+
+
+def _cells(w: pd.DataFrame) -> pd.DataFrame:
+    """All published cells of one or more months (window 12) with their true values."""
+    out = []
+    qc = w.groupby(["month", "area_id", "town", "category"], as_index=False)["count"].sum()
+    qt = qc.groupby(["month", "area_id", "town"], as_index=False)["count"].sum().assign(category=TOTAL)
+    for df in (qc, qt):
+        out.append(df.assign(level="quarter", partner=ALL_PARTNERS, action=ALL_ACTIONS))
+    for level, key in (("town", "town"), ("network", None)):
+        base = w if key else w.assign(town=NETWORK)
+        by_cat = base.groupby(["month", "town", "category"], as_index=False)["count"].sum()
+        tot = base.groupby(["month", "town"], as_index=False)["count"].sum().assign(category=TOTAL)
+        by_p = base.groupby(["month", "town", "partner"], as_index=False)["count"].sum().assign(category=TOTAL)
+        by_a = base.groupby(["month", "town", "action"], as_index=False)["count"].sum().assign(category=TOTAL)
+        for df in (by_cat, tot):
+            out.append(df.assign(level=level, area_id=df["town"], partner=ALL_PARTNERS, action=ALL_ACTIONS))
+        out.append(by_p.assign(level=level, area_id=by_p["town"], action=ALL_ACTIONS))
+        out.append(by_a.assign(level=level, area_id=by_a["town"], partner=ALL_PARTNERS))
+    cells = pd.concat(out, ignore_index=True)
+    cells.loc[cells["level"] == "network", "town"] = NETWORK
+    cells["window"] = WINDOW
+    cells = cells[["area_id", "level", "town", "month", "window", "category", "partner", "action", "count"]]
+    return cells.sort_values(["month", "level", "area_id", "category", "partner", "action"]).reset_index(drop=True)
+
+
+def _groups(cells: pd.DataFrame, categories: Sequence[str]) -> list[tuple[int, list[int]]]:
+    """Additive relations among the cells of one month: ``(total index, part indices)``."""
+    groups: list[tuple[int, list[int]]] = []
+    key = cells.set_index(["level", "area_id", "category", "partner", "action"]).index
+    pos = {k: i for i, k in zip(cells.index, key)}
+    areas = cells[["level", "area_id", "town"]].drop_duplicates()
+    towns = areas.loc[areas["level"] == "town", "area_id"].tolist()
+    cats = [c for c in sorted(cells["category"].unique()) if c != TOTAL]
+    partners = sorted(cells.loc[cells["partner"] != ALL_PARTNERS, "partner"].unique())
+    actions = sorted(cells.loc[cells["action"] != ALL_ACTIONS, "action"].unique())
+    for lvl, aid, _ in areas.itertuples(index=False):
+        total = pos.get((lvl, aid, TOTAL, ALL_PARTNERS, ALL_ACTIONS))
+        parts = [pos[(lvl, aid, c, ALL_PARTNERS, ALL_ACTIONS)] for c in cats if (lvl, aid, c, ALL_PARTNERS, ALL_ACTIONS) in pos]
+        groups.append((total, parts))
+        if lvl != "quarter":
+            groups.append((total, [pos[(lvl, aid, TOTAL, p, ALL_ACTIONS)] for p in partners if (lvl, aid, TOTAL, p, ALL_ACTIONS) in pos]))
+            groups.append((total, [pos[(lvl, aid, TOTAL, ALL_PARTNERS, a)] for a in actions if (lvl, aid, TOTAL, ALL_PARTNERS, a) in pos]))
+    quarter_areas = areas[areas["level"] == "quarter"]
+    for t in towns:
+        qids = quarter_areas.loc[quarter_areas["town"] == t, "area_id"].tolist()
+        for c in [*cats, TOTAL]:
+            groups.append((pos[("town", t, c, ALL_PARTNERS, ALL_ACTIONS)],
+                           [pos[("quarter", q, c, ALL_PARTNERS, ALL_ACTIONS)] for q in qids]))
+    for c, p, a in (
+        [(c, ALL_PARTNERS, ALL_ACTIONS) for c in [*cats, TOTAL]]
+        + [(TOTAL, p, ALL_ACTIONS) for p in partners]
+        + [(TOTAL, ALL_PARTNERS, a) for a in actions]
+    ):
+        tot = pos.get(("network", NETWORK, c, p, a))
+        parts = [pos[("town", t, c, p, a)] for t in towns if ("town", t, c, p, a) in pos]
+        if tot is not None and parts:
+            groups.append((tot, parts))
+    return [(t, p) for t, p in groups if t is not None and p]
+
+
+def suppress(values: np.ndarray, groups: list[tuple[int, list[int]]], *, threshold: int, show_zero: bool,
+             forced: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Primary and complementary suppression over additive groups.
+
+    Parameters
+    ----------
+    values : array of int
+        True counts of the cells.
+    groups : list of (total, parts)
+        Each says ``values[total] == sum(values[parts])``.
+    threshold, show_zero
+        Primary rule: hide ``0 < v < threshold`` (and 0 unless ``show_zero``).
+    forced : array of bool, optional
+        Cells hidden for another reason (e.g. an area too small).
+
+    Returns
+    -------
+    (hidden, reason)
+        Boolean mask and ``"primary"``/``"secondary"``/``"area"``/``""`` per cell.
+    """
+    v = np.asarray(values, dtype=float)
+    hidden = ((v > 0) & (v < threshold)) | ((v == 0) & (not show_zero))
+    reason = np.where(hidden, "primary", "").astype(object)
+    if forced is not None:
+        newly = forced & ~hidden
+        hidden |= forced
+        reason[newly] = "area"
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in groups:
+            members = [total, *parts]
+            h = [i for i in members if hidden[i]]
+            if not h:
+                continue
+            need = len(h) == 1
+            if not need and not hidden[total]:
+                hidden_sum = v[total] - sum(v[p] for p in parts if not hidden[p])
+                need = 0 < hidden_sum < threshold
+            if not need:
+                continue
+            cand = [p for p in parts if not hidden[p] and v[p] > 0]
+            if not cand and not hidden[total]:
+                cand = [total]
+            if not cand:
+                cand = [p for p in parts if not hidden[p]]
+            if not cand:
+                continue
+            pick = min(cand, key=lambda i: (v[i], i))
+            hidden[pick] = True
+            reason[pick] = "secondary"
+            changed = True
+    return hidden, reason
+
+
+# -- publication ------------------------------------------------------------------------------
+def publish(
+    cube: pd.DataFrame,
+    quarters: gpd.GeoDataFrame,
+    settings: Settings,
+    *,
+    months: Sequence[str],
+    synthetic: bool,
+    quarter_source: str,
+    attributions: Sequence[str] = (),
+    notes: Sequence[str] = (),
+) -> Publication:
+    """Turn the PRIVATE counts cube into a :class:`Publication` that is safe to render.
+
+    Parameters
+    ----------
+    cube : DataFrame
+        ``quarter_id, town, month, category, partner, action, count`` covering at least
+        the 23 months before the last of ``months`` (for full 12-month windows and the
+        year-on-year change).
+    quarters : GeoDataFrame
+        With ``population``, ``pop_65``, ``population_estimated``.
+    settings : Settings
+        ``privacy.threshold``, ``privacy.show_zero``, ``privacy.min_quarter_population``.
+    months : sequence of str
+        The months to publish (ascending); each gets its 12-month window.
+
+    Returns
+    -------
+    Publication
+
+    Examples
+    --------
+    >>> pub = publish(cube, quarters, settings, months=month_range("2026-10", 12),
+    ...               synthetic=True, quarter_source="griglia")   # doctest: +SKIP
+    """
+    p = settings.privacy
+    areas, mapping = merge_small_areas(quarters, p.min_quarter_population)
+    c = cube.copy()
+    c["area_id"] = c["quarter_id"].map(mapping)
+    c = c.groupby(["area_id", "town", "month", "category", "partner", "action"], as_index=False)["count"].sum()
+    months = list(months)
+    all_months = sorted(c["month"].unique())
+    earlier = [m for m in all_months if m < months[0]]
+    # Suppress the published months and the 12 before them (the base of the year-on-year change).
+    wanted = sorted(set(earlier[-12:]) | set(months))
+    w = _windowed(c, wanted)
+    cells = _cells(w) if len(w) else pd.DataFrame()
+    frames = []
+    for m, cm in cells.groupby("month", sort=True):
+        cm = cm.reset_index(drop=True)
+        groups = _groups(cm, settings.category_codes)
+        hidden, reason = suppress(cm["count"].to_numpy(), groups, threshold=p.threshold, show_zero=p.show_zero)
+        cm["suppressed"], cm["reason"] = hidden, reason
+        frames.append(cm)
+    full = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    pop = dict(zip(areas["area_id"], areas["population"]))
+    town_pop = quarters.groupby("town")["population"].sum().to_dict()
+    pop.update(town_pop)
+    pop[NETWORK] = float(sum(town_pop.values()))
+    full["value"] = full["count"].where(~full["suppressed"]).astype(float)
+    full["rate_per_1000"] = full["value"] / full["area_id"].map(pop).replace(0, np.nan) * 1000
+    # year-on-year: both ends shown
+    key = ["area_id", "level", "category", "partner", "action"]
+    prev_month = full["month"].map(lambda m: str(pd.Period(m, freq="M") - 12))
+    base = full.set_index([*key, "month"])["value"]
+    prev_val = pd.Series(base.reindex(pd.MultiIndex.from_arrays([*(full[k] for k in key), prev_month])).to_numpy(), index=full.index)
+    full["change_yoy"] = np.where(prev_val > 0, full["value"] / prev_val - 1, np.nan)
+    # share of the town: both shown
+    town_val = full[full["level"] == "town"].set_index(["area_id", "month", "category", "partner", "action"])["value"]
+    tkey = pd.MultiIndex.from_arrays([full["town"], full["month"], full["category"], full["partner"], full["action"]])
+    tv = pd.Series(town_val.reindex(tkey).to_numpy(), index=full.index)
+    full["share_of_town"] = np.where((full["level"] == "quarter") & (tv > 0), full["value"] / tv, np.nan)
+    table = full[full["month"].isin(months)].copy()
+    for col in ("rate_per_1000", "change_yoy", "share_of_town"):
+        table.loc[table["suppressed"], col] = np.nan
+    table = table[["area_id", "level", "month", "window", "category", "partner", "action", "value", "suppressed",
+                   "reason", "rate_per_1000", "change_yoy", "share_of_town"]].reset_index(drop=True)
+    table["reason"] = table["reason"].astype(str)
+    town_areas = _town_areas(quarters)
+    pub_areas = pd.concat([areas.drop(columns=["pop_65", "merged"]), town_areas], ignore_index=True)
+    pub_areas = gpd.GeoDataFrame(pub_areas, geometry="geometry", crs=4326)
+    all_notes = list(notes)
+    n_merged = int(areas["merged"].sum())
+    if n_merged:
+        all_notes.append(
+            f"{n_merged} aree con meno di {p.min_quarter_population} residenti unite alla vicina "
+            f"(nome «A + B»)" if settings.language == "it" else
+            f"{n_merged} areas with fewer than {p.min_quarter_population} residents merged with a neighbour "
+            f"(named 'A + B')"
+        )
+    extras: dict[str, pd.DataFrame] = {}
+    last = table[(table["month"] == months[-1]) & (table["level"] == "quarter") & (table["partner"] == ALL_PARTNERS)
+                 & (table["action"] == ALL_ACTIONS)]
+    if len(last):
+        from fragmap.aggregate import fragility_index
+
+        extras["fragility_index"] = fragility_index(last, categories=settings.category_codes)
+    return Publication(
+        table=table,
+        areas=pub_areas,
+        months=tuple(months),
+        threshold=p.threshold,
+        show_zero=p.show_zero,
+        language=settings.language,
+        synthetic=synthetic,
+        quarter_source=quarter_source,
+        attributions=tuple(attributions),
+        notes=tuple(all_notes),
+        extras=extras,
+    )
+
+
+def _town_areas(quarters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    q = quarters.to_crs(UTM)
+    rows = []
+    for town, grp in q.groupby("town"):
+        rows.append({"area_id": town, "name": town, "town": town, "level": "town",
+                     "population": float(grp["population"].sum()),
+                     "population_estimated": bool(grp["population_estimated"].any()),
+                     "geometry": shapely.union_all(grp.geometry.buffer(0.01).to_numpy()).buffer(-0.01)})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=UTM).to_crs(4326)
+
+
+def publish_coverage(coverage: pd.DataFrame, pub: Publication, settings: Settings) -> pd.DataFrame:
+    """Suppress walking-access figures per area and category before they are published.
+
+    ``coverage`` has ``quarter_id`` or ``area_id``, ``category``, ``n_reports``,
+    ``n_within_5/10/15``, ``median_minutes``, ``method``. A count (and the share or median
+    computed from it) is hidden when under the threshold; within-N counts are hidden
+    when either they or the reports beyond N are under the threshold (otherwise one
+    could be computed from the other). Shares are published, not counts.
+    """
+    t = settings.privacy.threshold
+    out = coverage.rename(columns={"quarter_id": "area_id"}).copy()
+    n = out["n_reports"].astype(float)
+    small = (n > 0) & (n < t)
+    res = pd.DataFrame({"area_id": out["area_id"], "category": out["category"], "method": out.get("method", "")})
+    res["n_reports"] = n.where(~small)
+    for k in (5, 10, 15):
+        col = f"n_within_{k}"
+        if col not in out:
+            continue
+        within = out[col].astype(float)
+        beyond = n - within
+        hide = small | ((within > 0) & (within < t)) | ((beyond > 0) & (beyond < t))
+        res[f"share_within_{k}"] = (within / n).where(~hide & (n > 0))
+    res["median_minutes"] = out["median_minutes"].where(~small & (n > 0)) if "median_minutes" in out else np.nan
+    res["suppressed"] = small
+    return res.reset_index(drop=True)
+
+
+# -- audit ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PrivateFingerprint:
+    """What must never appear in a published file, in searchable form (kept in memory only)."""
+
+    coords: frozenset[tuple[str, str]]  # (lat, lon) rounded to 4 decimals, as text
+    addresses: frozenset[str]           # folded, non-trivial addresses
+    ids: frozenset[str]                 # distinctive report ids
+
+
+def _fold(text: str) -> str:
+    t = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", " ", t).strip()
+
+
+def fingerprint(reports: pd.DataFrame) -> PrivateFingerprint:
+    """Build the audit fingerprint from the private reports (given or geocoded points)."""
+    lat = reports["lat"].to_numpy(dtype=float) if "lat" in reports else np.array([])
+    lon = reports["lon"].to_numpy(dtype=float) if "lon" in reports else np.array([])
+    ok = ~(np.isnan(lat) | np.isnan(lon))
+    coords = frozenset((f"{a:.4f}", f"{b:.4f}") for a, b in zip(lat[ok], lon[ok]))
+    addrs = set()
+    if "address" in reports:
+        for a in reports["address"].dropna().astype(str).unique():
+            f = _fold(a)
+            if len(f) >= 8 and re.search(r"\d", f):
+                addrs.add(f)
+    ids = set()
+    if "report_id" in reports:
+        for i in reports["report_id"].dropna().astype(str).unique():
+            if len(i) >= 4 and not i.isdigit():
+                ids.add(i)
+    return PrivateFingerprint(coords, frozenset(addrs), frozenset(ids))
+
+
+@dataclass
+class Finding:
+    """One problem in a published file. ``what`` never holds the private value in clear."""
+
+    file: str
+    kind: str
+    where: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.kind} ({self.where}): {self.what}"
+
+
+@dataclass
+class AuditResult:
+    """Outcome of :func:`audit_folder`: ``ok`` is False when any finding exists."""
+
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+TEXT_SUFFIXES = {".html", ".htm", ".js", ".json", ".geojson", ".csv", ".svg", ".txt", ".md", ".css", ".xml"}
+_NUM = re.compile(r"-?\d{1,3}[.,]\d{4,}")
+_COUNT_ATTR = re.compile(r'data-fm-count="([^"]*)"')
+
+
+def _hash(s: str) -> str:
+    return hashlib.sha256(s.encode()).hexdigest()[:8]
+
+
+def audit_text(name: str, text: str, private: PrivateFingerprint, *, threshold: int, show_zero: bool = True) -> list[Finding]:
+    """Audit one file's text (pure). See :func:`audit_folder`."""
+    findings: list[Finding] = []
+    # 1. coordinates: any pair of numbers at 4+ decimals matching a report point
+    nums = {}
+    for m in _NUM.finditer(text):
+        raw = m.group().replace(",", ".")
+        try:
+            nums.setdefault(f"{float(raw):.4f}", m.start())
+        except ValueError:
+            continue
+    lats = {c[0] for c in private.coords}
+    for (la, lo) in private.coords:
+        if la in nums and lo in nums and abs(nums[la] - nums[lo]) < 200:
+            findings.append(Finding(name, "report coordinate", f"offset {nums[la]}", f"near {la[:5]}, {lo[:4]}"))
+            break
+    del lats
+    # 2. addresses and ids
+    if private.addresses:
+        folded = _fold(text)
+        for a in private.addresses:
+            if a in folded:
+                findings.append(Finding(name, "report address", "text", f"address #{_hash(a)}"))
+                break
+    if private.ids:
+        tokens = set(re.findall(r"[\w/.-]{4,}", text))
+        hits = tokens & private.ids
+        if hits:
+            findings.append(Finding(name, "report id", "text", f"{len(hits)} id(s), e.g. #{_hash(sorted(hits)[0])}"))
+    # 3. counts printed in HTML
+    for m in _COUNT_ATTR.finditer(text):
+        v = m.group(1)
+        if v == "suppressed":
+            continue
+        try:
+            x = float(v.replace(",", "."))
+        except ValueError:
+            findings.append(Finding(name, "unreadable count", f"offset {m.start()}", v[:20]))
+            continue
+        if (0 < x < threshold) or (x == 0 and not show_zero):
+            findings.append(Finding(name, "count under threshold", f"offset {m.start()}", f"{x:g}"))
+    # 4. data downloads: "value" key/column
+    suffix = Path(name).suffix.lower()
+    if suffix in (".json", ".geojson"):
+        try:
+            findings += _audit_json_values(name, json.loads(text), threshold, show_zero)
+        except ValueError:
+            pass
+    elif suffix == ".csv":
+        import io
+
+        try:
+            df = pd.read_csv(io.StringIO(text), sep=None, engine="python")
+        except Exception:
+            df = None
+        if df is not None and "value" in df.columns:
+            v = pd.to_numeric(df["value"], errors="coerce")
+            bad = ((v > 0) & (v < threshold)) | ((v == 0) & (not show_zero))
+            if bad.any():
+                findings.append(Finding(name, "count under threshold", f"{int(bad.sum())} row(s)", "column value"))
+    # embedded JSON data in HTML: "value": n
+    if suffix in (".html", ".htm", ".js"):
+        for m in re.finditer(r'"value"\s*:\s*(-?\d+(?:\.\d+)?)', text):
+            x = float(m.group(1))
+            if (0 < x < threshold) or (x == 0 and not show_zero):
+                findings.append(Finding(name, "count under threshold", f"offset {m.start()}", f"embedded value {x:g}"))
+                break
+    return findings
+
+
+def _audit_json_values(name: str, data: Any, threshold: int, show_zero: bool) -> list[Finding]:
+    bad = 0
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, dict):
+            for k, v in x.items():
+                if k == "value" and isinstance(v, (int, float)) and not isinstance(v, bool):
+                    if (0 < v < threshold) or (v == 0 and not show_zero):
+                        bad += 1
+                else:
+                    stack.append(v)
+        elif isinstance(x, list):
+            stack.extend(x)
+    return [Finding(name, "count under threshold", f"{bad} value(s)", "key value")] if bad else []
+
+
+def audit_folder(folder: str | Path, private: PrivateFingerprint, settings: Settings) -> AuditResult:
+    """Scan every text file of a published folder for anything that could point at a person.
+
+    Fails on: a report coordinate (4 decimals, ``.`` or ``,``, either order), a report
+    address, a report id, a count printed (``data-fm-count``) or downloaded (``value``)
+    under the threshold. Findings never print the private value in clear.
+
+    Examples
+    --------
+    >>> res = audit_folder("maps", fingerprint(geocoded), settings)   # doctest: +SKIP
+    >>> res.ok                                                          # doctest: +SKIP
+    True
+    """
+    folder = Path(folder)
+    result = AuditResult()
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or path.suffix.lower() not in TEXT_SUFFIXES:
+            continue
+        result.files += 1
+        text = path.read_text(encoding="utf-8", errors="replace")
+        result.findings += audit_text(str(path.relative_to(folder)), text, private,
+                                      threshold=settings.privacy.threshold, show_zero=settings.privacy.show_zero)
+    return result
+
+
+__all__ = [
+    "AuditResult", "Finding", "PrivateFingerprint", "audit_folder", "audit_text", "check_table",
+    "fingerprint", "merge_small_areas", "publish", "publish_coverage", "suppress",
+]
