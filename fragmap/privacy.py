@@ -340,6 +340,8 @@ def publish(
         attributions=tuple(attributions),
         notes=tuple(all_notes),
         extras=extras,
+        labels={**{c: settings.category_label(c) for c in settings.category_codes},
+                **{q: settings.partner_name(q) for q in settings.partner_codes}},
     )
 
 
@@ -511,7 +513,13 @@ def audit_text(name: str, text: str, private: PrivateFingerprint, *, threshold: 
             bad = ((v > 0) & (v < threshold)) | ((v == 0) & (not show_zero))
             if bad.any():
                 findings.append(Finding(name, "count under threshold", f"{int(bad.sum())} row(s)", "column value"))
-    # embedded JSON data in HTML: "value": n
+    # embedded JSON data in HTML: <script type="application/json"> blocks, and "value": n
+    if suffix in (".html", ".htm"):
+        for block in re.findall(r'<script type="application/json"[^>]*>(.*?)</script>', text, flags=re.S):
+            try:
+                findings += _audit_json_values(name, json.loads(block), threshold, show_zero)
+            except ValueError:
+                findings.append(Finding(name, "unreadable embedded data", "script", "JSON block"))
     if suffix in (".html", ".htm", ".js"):
         for m in re.finditer(r'"value"\s*:\s*(-?\d+(?:\.\d+)?)', text):
             x = float(m.group(1))
@@ -528,9 +536,11 @@ def _audit_json_values(name: str, data: Any, threshold: int, show_zero: bool) ->
         x = stack.pop()
         if isinstance(x, dict):
             for k, v in x.items():
-                if k == "value" and isinstance(v, (int, float)) and not isinstance(v, bool):
-                    if (0 < v < threshold) or (v == 0 and not show_zero):
-                        bad += 1
+                if k == "value":
+                    for n in v if isinstance(v, list) else [v]:
+                        if isinstance(n, (int, float)) and not isinstance(n, bool):
+                            if (0 < n < threshold) or (n == 0 and not show_zero):
+                                bad += 1
                 else:
                     stack.append(v)
         elif isinstance(x, list):

@@ -98,6 +98,8 @@ class Publication:
         Suppressed walking-access figures per area and category (see fragmap.access).
     extras : dict
         Other already-safe, public tables keyed by name (e.g. the fragility index).
+    labels : dict
+        Display names of category and partner codes in the publication language.
 
     Raises
     ------
@@ -118,6 +120,7 @@ class Publication:
     notes: tuple[str, ...] = ()
     coverage: pd.DataFrame | None = None
     extras: dict[str, pd.DataFrame] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_table(self.table, self.threshold, show_zero=self.show_zero)
