@@ -44,7 +44,11 @@ def class_breaks(values: Sequence[float], *, scheme: str = "quantiles", k: int =
     name = SCHEMES.get(scheme.lower())
     if name is None:
         raise ValueError(f"unknown classification scheme {scheme!r}; choose one of {', '.join(SCHEMES)}")
-    cls = getattr(mapclassify, name)(v, k=k)
+    import warnings
+
+    with warnings.catch_warnings():  # mapclassify warns when ties reduce k; fewer classes are fine
+        warnings.simplefilter("ignore", UserWarning)
+        cls = getattr(mapclassify, name)(v, k=k)
     return sorted({float(b) for b in cls.bins})
 
 

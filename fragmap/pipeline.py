@@ -169,7 +169,8 @@ class Project:
             s = self.settings
             if s.paths.quarters is not None:
                 raw = geo.read_quarters(s.paths.quarters, name_column=s.quarters.name_column)
-                quarters = q.prepare_quarters(raw, self.boundaries)
+                quarters, check = q.prepare_quarters(raw, self.boundaries)
+                self._cache["quarter_check"] = check
             else:
                 quarters = q.hex_grid(self.boundaries, size_m=s.quarters.hex_size_m)
             population = geo.read_population(s.paths.population)
@@ -272,6 +273,29 @@ class Project:
             sup = int(pub.table["suppressed"].sum())
             self._step("privacy", {"cells": len(pub.table), "suppressed": sup})
         return self._cache[key]
+
+    def fingerprint(self, month: str | None = None) -> Any:
+        """What the privacy audit searches for: report points (given and geocoded), addresses, ids.
+
+        Public service addresses are left out (printing a school's address reveals no report).
+        """
+        from fragmap import privacy
+
+        geo = self.geocoded(month)
+        given = self.reports(month)
+        both = pd.concat([geo, given[["lat", "lon"]]], ignore_index=True)
+        svc = self.services
+        public = [(y, x) for x, y in zip(svc.geometry.x, svc.geometry.y)]
+        public += [(round(y, 5), round(x, 5)) for y, x in public]  # as printed on the map
+        # vertices of the published polygons are public too (a report may lie on one)
+        import shapely
+
+        for geom in self.quarters.geometry:
+            xy = shapely.get_coordinates(geom)
+            public += [(y, x) for x, y in xy] + [(round(y, 5), round(x, 5)) for x, y in xy]
+        return privacy.fingerprint(
+            both, public_addresses=svc["address"].dropna().astype(str).tolist(), public_points=public
+        )
 
     def _notes(self, quarters: gpd.GeoDataFrame) -> tuple[str, ...]:
         lang = self.settings.language
@@ -429,12 +453,13 @@ def run(
     geo = project.assigned(month)
 
     with io_publish.staging_folder(output) as tmp:
-        map_files = maps.write_map(pub, tmp, services=project.services)
+        map_files = maps.write_map(pub, tmp, services=project.services, scheme=settings.classification.scheme,
+                                   k=settings.classification.k)
         project._step("map", {"files": len(map_files)})
         quality = _quality(ingest_result, geo, month)
         atlas_files = atlas.render_atlas(pub, tmp / "atlas", quality=quality, services=project.services)
         project._step("atlas", {"pages": len(atlas_files)})
-        audit = privacy.audit_folder(tmp, privacy.fingerprint(geo), settings)
+        audit = privacy.audit_folder(tmp, project.fingerprint(month), settings)
         project._step("audit", {"findings": len(audit.findings)})
         if not audit.ok:
             raise PrivacyError(

@@ -399,17 +399,35 @@ def _fold(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", t).strip()
 
 
-def fingerprint(reports: pd.DataFrame) -> PrivateFingerprint:
-    """Build the audit fingerprint from the private reports (given or geocoded points)."""
+def fingerprint(
+    reports: pd.DataFrame, *, public_addresses: Sequence[str] = (), public_points: Sequence[tuple[float, float]] = ()
+) -> PrivateFingerprint:
+    """Build the audit fingerprint from the private reports (given or geocoded points).
+
+    ``public_addresses`` are addresses of public services (a school, a pharmacy): a report
+    typed at the same address is not revealed by printing the service's address, so
+    those are left out of the search (compared as normalised street + number). Likewise
+    ``public_points`` (lat, lon) of services: a report geocoded onto a school's address
+    point shares its coordinates, and the school may be shown on the map.
+    """
+    from fragmap.geocode.normalise import normalise_address
+
+    def addr_key(text: str) -> tuple[str | None, str | None]:
+        p = normalise_address(text)
+        return (p.key, str(p.house_number) if p.house_number is not None else None)
+
+    public = {addr_key(a) for a in public_addresses if a}
+    public_text = " " + " | ".join(_fold(a) for a in public_addresses if a) + " "
     lat = reports["lat"].to_numpy(dtype=float) if "lat" in reports else np.array([])
     lon = reports["lon"].to_numpy(dtype=float) if "lon" in reports else np.array([])
     ok = ~(np.isnan(lat) | np.isnan(lon))
-    coords = frozenset((f"{a:.4f}", f"{b:.4f}") for a, b in zip(lat[ok], lon[ok]))
+    public_xy = {(f"{a:.4f}", f"{b:.4f}") for a, b in public_points}
+    coords = frozenset((f"{a:.4f}", f"{b:.4f}") for a, b in zip(lat[ok], lon[ok])) - public_xy
     addrs = set()
     if "address" in reports:
         for a in reports["address"].dropna().astype(str).unique():
             f = _fold(a)
-            if len(f) >= 8 and re.search(r"\d", f):
+            if len(f) >= 8 and re.search(r"\d", f) and addr_key(a) not in public and f" {f} " not in public_text:
                 addrs.add(f)
     ids = set()
     if "report_id" in reports:
@@ -456,25 +474,25 @@ def _hash(s: str) -> str:
 def audit_text(name: str, text: str, private: PrivateFingerprint, *, threshold: int, show_zero: bool = True) -> list[Finding]:
     """Audit one file's text (pure). See :func:`audit_folder`."""
     findings: list[Finding] = []
-    # 1. coordinates: any pair of numbers at 4+ decimals matching a report point
-    nums = {}
-    for m in _NUM.finditer(text):
-        raw = m.group().replace(",", ".")
+    # 1. coordinates: two adjacent numbers (lat, lon or lon, lat) matching a report point
+    toks = [(m.start(), m.end(), m.group()) for m in _NUM.finditer(text)]
+    for (s1, e1, a), (s2, _, b) in zip(toks, toks[1:]):
+        gap = text[e1:s2]
+        if len(gap) > 4 or not re.fullmatch(r'[\s,;"\']*', gap):
+            continue
         try:
-            nums.setdefault(f"{float(raw):.4f}", m.start())
+            x, y = f"{float(a.replace(',', '.')):.4f}", f"{float(b.replace(',', '.')):.4f}"
         except ValueError:
             continue
-    lats = {c[0] for c in private.coords}
-    for (la, lo) in private.coords:
-        if la in nums and lo in nums and abs(nums[la] - nums[lo]) < 200:
-            findings.append(Finding(name, "report coordinate", f"offset {nums[la]}", f"near {la[:5]}, {lo[:4]}"))
+        if (x, y) in private.coords or (y, x) in private.coords:
+            la, lo = (x, y) if (x, y) in private.coords else (y, x)
+            findings.append(Finding(name, "report coordinate", f"offset {s1}", f"near {la[:5]}, {lo[:4]}"))
             break
-    del lats
     # 2. addresses and ids
     if private.addresses:
-        folded = _fold(text)
+        folded = f" {_fold(text)} "
         for a in private.addresses:
-            if a in folded:
+            if f" {a} " in folded:
                 findings.append(Finding(name, "report address", "text", f"address #{_hash(a)}"))
                 break
     if private.ids:

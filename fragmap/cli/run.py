@@ -160,7 +160,7 @@ def atlas(config: Path | None, month: str | None, out: Path | None) -> None:
 
 
 def _audit_or_fail(privacy: Any, folder: Path, project: Any, month: str) -> None:
-    result = privacy.audit_folder(folder, privacy.fingerprint(project.assigned(month)), project.settings)
+    result = privacy.audit_folder(folder, project.fingerprint(month), project.settings)
     if not result.ok:
         raise click.ClickException(
             "privacy audit failed, do not publish this folder:\n"

@@ -126,7 +126,7 @@ def service_points(services: pd.DataFrame, towns: gpd.GeoDataFrame) -> tuple[pd.
     The town is taken from the coordinates (point in comune polygon); a record declared
     in another town is kept in the right one and noted.
     """
-    addr = _service_address(services)
+    addr = service_address(services)
     ok = services["lat"].notna() & services["lon"].notna() & addr.ne("")
     s = services[ok]
     pts = gpd.GeoDataFrame(
@@ -151,7 +151,7 @@ def service_points(services: pd.DataFrame, towns: gpd.GeoDataFrame) -> tuple[pd.
     return df, notes
 
 
-def _service_address(services: pd.DataFrame) -> pd.Series:
+def service_address(services: pd.DataFrame) -> pd.Series:
     """The address of each record, whichever source layout it comes from (row by row)."""
 
     def col(name: str) -> pd.Series:

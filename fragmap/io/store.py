@@ -189,9 +189,15 @@ class Store:
     def write_table(self, name: str, df: pd.DataFrame) -> None:
         """Replace a private side table (e.g. ``geocoded``) atomically."""
         _check_name(name)
+        # pandas commits on its own: write a staging table, then swap it in one transaction.
+        con = self._connect()
+        try:
+            df.to_sql(f"staging_{name}", con, index=False, if_exists="replace")
+        finally:
+            con.close()
         with self.transaction() as con:
             con.execute(f'DROP TABLE IF EXISTS "t_{name}"')
-            df.to_sql(f"t_{name}", con, index=False)
+            con.execute(f'ALTER TABLE "staging_{name}" RENAME TO "t_{name}"')
 
     def read_table(self, name: str) -> pd.DataFrame | None:
         """A side table written by :meth:`write_table`, or None."""
