@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from html import escape
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -369,20 +370,26 @@ def render_atlas(
         cl = A.cell(aid, TOTAL)
         keys.append({"name": name, "count": A.count(cl["value"], cl["suppressed"]), "rate": A.rate(cl["rate"]), "yoy": A.yoy(cl["yoy"])})
     fi = pub.extras.get("fragility_index")
+    names = A.areas["name"].tolist()
     if fi is not None and len(fi):
         fi = fi.set_index("area_id").reindex(ids)
         vals = fi["index_value"].tolist()
-        breaks, colours = _classes([v for v in vals if not _nan(v)])
-        index_map = map_svg(list(A.utm_simple), _fills(vals, [False] * len(ids), breaks, colours), width=620, height=420,
-                            titles=[f"{n}: {format_number(v, lang, 1)}" for n, v in zip(A.areas["name"], vals)],
-                            label=A.L["index_map"])
+        sups = [False] * len(ids)
+        titles = [f"{n}: {format_number(v, lang, 1)}" for n, v in zip(names, vals)]
         index_title = A.L["index_map"]
     else:
         vals = [A.cell(a, TOTAL)["rate"] for a in ids]
         sups = [A.cell(a, TOTAL)["suppressed"] for a in ids]
-        breaks, colours = _classes([v for v in vals if not _nan(v)])
-        index_map = map_svg(list(A.utm_simple), _fills(vals, sups, breaks, colours), width=620, height=420, label=A.L["rate_map"])
+        titles = [f"{n}: {format_number(v, lang, 1)}" for n, v in zip(names, vals)]
         index_title = A.L["rate_map"]
+    breaks, colours = _classes([v for v, sp in zip(vals, sups) if not _nan(v) and not sp])
+    fills = _fills(vals, sups, breaks, colours)
+    # one map per town: the two towns are 25 km apart, one frame would be mostly empty
+    index_map = "".join(
+        f'<figure class="keep">{map_svg([A.utm_simple[i] for i in members], [fills[i] for i in members], width=420, height=340, titles=[titles[i] for i in members], label=f"{index_title}: {town}")}'
+        f"<figcaption>{escape(town)}</figcaption></figure>"
+        for town, members in sorted(town_index.items())
+    )
     ranking = []
     order = fi.sort_values(["rank"]).index.tolist() if fi is not None and len(fi) else ids
     for r, a in enumerate(order, start=1):
