@@ -50,6 +50,24 @@ def settings(tmp_path: Path) -> Settings:
     return dataclasses.replace(s, paths=paths)
 
 
+@pytest.fixture
+def demo_settings(tmp_path: Path) -> Settings:
+    """The shipped demo project (fragmap.toml) with its private folder and output in tmp."""
+    import dataclasses
+
+    from fragmap.settings import load_settings
+
+    s = load_settings(ROOT / "fragmap.toml")
+    paths = dataclasses.replace(
+        s.paths,
+        store=tmp_path / "private" / "store.sqlite",
+        gazetteer=tmp_path / "private" / "gazetteer.gpkg",
+        cache_dir=tmp_path / "private" / "cache",
+        output=tmp_path / "maps",
+    )
+    return dataclasses.replace(s, paths=paths)
+
+
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     """Folder for screenshots and other test artefacts (git-ignored)."""
