@@ -389,7 +389,7 @@ def publish_coverage(coverage: pd.DataFrame, pub: Publication, settings: Setting
 class PrivateFingerprint:
     """What must never appear in a published file, in searchable form (kept in memory only)."""
 
-    coords: frozenset[tuple[str, str]]  # (lat, lon) rounded to 4 decimals, as text
+    coords: frozenset[tuple[int, int]]  # (lat, lon) in units of 1e-4 degree (about 10 m)
     addresses: frozenset[str]           # folded, non-trivial addresses
     ids: frozenset[str]                 # distinctive report ids
 
@@ -421,8 +421,8 @@ def fingerprint(
     lat = reports["lat"].to_numpy(dtype=float) if "lat" in reports else np.array([])
     lon = reports["lon"].to_numpy(dtype=float) if "lon" in reports else np.array([])
     ok = ~(np.isnan(lat) | np.isnan(lon))
-    public_xy = {(f"{a:.4f}", f"{b:.4f}") for a, b in public_points}
-    coords = frozenset((f"{a:.4f}", f"{b:.4f}") for a, b in zip(lat[ok], lon[ok])) - public_xy
+    public_xy = {(round(a * 1e4) + i, round(b * 1e4) + j) for a, b in public_points for i in (-1, 0, 1) for j in (-1, 0, 1)}
+    coords = frozenset((round(a * 1e4), round(b * 1e4)) for a, b in zip(lat[ok], lon[ok])) - public_xy
     addrs = set()
     if "address" in reports:
         for a in reports["address"].dropna().astype(str).unique():
@@ -474,19 +474,22 @@ def _hash(s: str) -> str:
 def audit_text(name: str, text: str, private: PrivateFingerprint, *, threshold: int, show_zero: bool = True) -> list[Finding]:
     """Audit one file's text (pure). See :func:`audit_folder`."""
     findings: list[Finding] = []
-    # 1. coordinates: two adjacent numbers (lat, lon or lon, lat) matching a report point
+    # 1. coordinates: two numbers close together (lat, lon or lon, lat) matching a report point
+    #    at 4 decimals (one unit of rounding either way)
     toks = [(m.start(), m.end(), m.group()) for m in _NUM.finditer(text)]
     for (s1, e1, a), (s2, _, b) in zip(toks, toks[1:]):
         gap = text[e1:s2]
-        if len(gap) > 4 or not re.fullmatch(r'[\s,;"\']*', gap):
+        if len(gap) > 24 or not re.fullmatch(r'[\s,;:"\'A-Za-z_]*', gap):
             continue
         try:
-            x, y = f"{float(a.replace(',', '.')):.4f}", f"{float(b.replace(',', '.')):.4f}"
+            x, y = round(float(a.replace(",", ".")) * 1e4), round(float(b.replace(",", ".")) * 1e4)
         except ValueError:
             continue
-        if (x, y) in private.coords or (y, x) in private.coords:
-            la, lo = (x, y) if (x, y) in private.coords else (y, x)
-            findings.append(Finding(name, "report coordinate", f"offset {s1}", f"near {la[:5]}, {lo[:4]}"))
+        hit = next(((p, q) for p, q in ((x, y), (y, x)) for i in (-1, 0, 1) for j in (-1, 0, 1)
+                    if (p + i, q + j) in private.coords), None)
+        if hit is not None:
+            findings.append(Finding(name, "report coordinate", f"offset {s1}",
+                                    f"near {hit[0] / 1e4:.2f}, {hit[1] / 1e4:.2f}"))
             break
     # 2. addresses and ids
     if private.addresses:

@@ -1,0 +1,262 @@
+"""The privacy gate attacked: differencing, category sums, consecutive months, rates, the audit."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from fragmap import PrivacyError
+from fragmap.privacy import audit_folder, audit_text, fingerprint, merge_small_areas, publish, publish_coverage, suppress
+from fragmap.publication import ALL_ACTIONS, ALL_PARTNERS, TOTAL, Publication
+
+THRESHOLD = 5
+
+
+def quarters_grid(n: int = 4, pops: list[float] | None = None) -> gpd.GeoDataFrame:
+    pops = pops or [1000.0] * n
+    return gpd.GeoDataFrame(
+        {"quarter_id": [f"Q{i}" for i in range(n)], "name": [f"Q{i}" for i in range(n)], "town": "Pavia",
+         "population": pops, "pop_65": [p * 0.25 for p in pops], "population_estimated": True, "source": "griglia"},
+        geometry=[box(9.10 + 0.01 * i, 45.18, 9.11 + 0.01 * i, 45.19) for i in range(n)], crs=4326)
+
+
+def random_cube(settings, quarters, *, months: int = 24, seed: int = 0, lam: float = 0.06) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    ms = [str(pd.Period("2026-10", freq="M") - i) for i in range(months - 1, -1, -1)]
+    rows = []
+    for q in quarters["quarter_id"]:
+        for m in ms:
+            for c in settings.categories:
+                for p in c.partners:
+                    for a in settings.actions:
+                        rows.append((q, "Pavia", m, c.code, p, a, int(rng.poisson(lam))))
+    return pd.DataFrame(rows, columns=["quarter_id", "town", "month", "category", "partner", "action", "count"])
+
+
+def do_publish(settings, cube, quarters, months=12, **kw) -> Publication:
+    ms = sorted(cube["month"].unique())[-months:]
+    return publish(cube, quarters, settings, months=ms, synthetic=True, quarter_source="griglia", **kw)
+
+
+@pytest.fixture(scope="module")
+def published(request):
+    from fragmap.settings import default_settings
+
+    settings = default_settings(Path(__file__).resolve().parent.parent)
+    q = quarters_grid(4)
+    cube = random_cube(settings, q)
+    return settings, q, cube, do_publish(settings, cube, q)
+
+
+def true_window(cube: pd.DataFrame, month: str) -> pd.DataFrame:
+    ms = sorted(cube["month"].unique())
+    i = ms.index(month)
+    return cube[cube["month"].isin(ms[i - 11 : i + 1])]
+
+
+def test_no_shown_count_under_the_threshold_and_values_are_true(published) -> None:
+    settings, q, cube, pub = published
+    t = pub.table
+    shown = t[~t["suppressed"]]
+    assert ((shown["value"] >= THRESHOLD) | (shown["value"] == 0)).all()
+    assert t["suppressed"].any(), "the fixture must exercise suppression"
+    # every shown quarter cell equals the true 12-month total
+    for row in shown[(shown["level"] == "quarter")].head(50).itertuples():
+        w = true_window(cube, row.month)
+        w = w[w["quarter_id"] == row.area_id]
+        if row.category != TOTAL:
+            w = w[w["category"] == row.category]
+        assert w["count"].sum() == row.value
+    assert set(t["window"]) == {12}  # no single-month area counts are published
+
+
+def test_suppressed_cells_carry_no_derived_figure(published) -> None:
+    t = published[3].table
+    sup = t[t["suppressed"]]
+    assert sup[["value", "rate_per_1000", "change_yoy", "share_of_town"]].isna().all().all()
+
+
+def _groups_of(t: pd.DataFrame):
+    """Every additive relation a reader knows: (total row, part rows)."""
+    key = {(r.month, r.level, r.area_id, r.category, r.partner, r.action): i for i, r in enumerate(t.itertuples())}
+    out = []
+    for (m, lvl, a), g in t.groupby(["month", "level", "area_id"]):
+        tot = key.get((m, lvl, a, TOTAL, ALL_PARTNERS, ALL_ACTIONS))
+        out.append((tot, [key[(m, lvl, a, c, ALL_PARTNERS, ALL_ACTIONS)] for c in g["category"].unique() if c != TOTAL]))
+        for col, other in (("partner", ALL_PARTNERS), ("action", ALL_ACTIONS)):
+            parts = [key[k] for k in key if k[:4] == (m, lvl, a, TOTAL) and k[4 if col == "partner" else 5] != other
+                     and k[5 if col == "partner" else 4] == (ALL_ACTIONS if col == "partner" else ALL_PARTNERS)]
+            if parts:
+                out.append((tot, parts))
+    for (m, c), g in t[t["level"] == "quarter"].groupby(["month", "category"]):
+        tot = key.get((m, "town", "Pavia", c, ALL_PARTNERS, ALL_ACTIONS))
+        out.append((tot, [key[(m, "quarter", a, c, ALL_PARTNERS, ALL_ACTIONS)] for a in g["area_id"]]))
+    return [(a, b) for a, b in out if a is not None and b]
+
+
+def test_no_suppressed_cell_can_be_recovered_by_subtraction(published) -> None:
+    t = published[3].table.reset_index(drop=True)
+    hidden = t["suppressed"].to_numpy()
+    v = t["value"].to_numpy()
+    for tot, parts in _groups_of(t):
+        members = [tot, *parts]
+        h = [i for i in members if hidden[i]]
+        assert len(h) != 1, f"a single hidden cell in a sum: {t.loc[h[0], ['month', 'area_id', 'category']].tolist()}"
+        if h and not hidden[tot]:
+            rest = v[tot] - sum(v[p] for p in parts if not hidden[p])
+            assert rest == 0 or rest >= THRESHOLD
+
+
+def test_linear_programming_attacker_cannot_pin_a_small_count(published) -> None:
+    """The strongest attack: all published equations at once, counts >= 0, min and max per hidden cell."""
+    from scipy.optimize import linprog
+
+    settings, q, cube, pub = published
+    t = pub.table[pub.table["month"] == pub.month].reset_index(drop=True)
+    # unknowns: the true cube cells of the last 12-month window (area x category x partner x action)
+    w = true_window(cube, pub.month).groupby(["quarter_id", "category", "partner", "action"], as_index=False)["count"].sum()
+    x_true = w["count"].to_numpy(dtype=float)
+    rows, rhs = [], []
+    for r in t[~t["suppressed"]].itertuples():
+        mask = np.ones(len(w), dtype=bool)
+        if r.level == "quarter":
+            mask &= (w["quarter_id"] == r.area_id).to_numpy()
+        if r.category != TOTAL:
+            mask &= (w["category"] == r.category).to_numpy()
+        if r.partner != ALL_PARTNERS:
+            mask &= (w["partner"] == r.partner).to_numpy()
+        if r.action != ALL_ACTIONS:
+            mask &= (w["action"] == r.action).to_numpy()
+        rows.append(mask.astype(float))
+        rhs.append(r.value)
+    A, b = np.array(rows), np.array(rhs)
+    assert np.allclose(A @ x_true, b)
+    checked = 0
+    for r in t[(t["suppressed"]) & (t["level"] == "quarter")].itertuples():
+        target = ((w["quarter_id"] == r.area_id) & ((w["category"] == r.category) | (r.category == TOTAL))).to_numpy(dtype=float)
+        lo = linprog(target, A_eq=A, b_eq=b, bounds=(0, None), method="highs").fun
+        hi = -linprog(-target, A_eq=A, b_eq=b, bounds=(0, None), method="highs").fun
+        truth = float(target @ x_true)
+        assert lo <= truth <= hi
+        assert hi - lo >= 1 or truth == 0, f"{r.area_id}/{r.category} pinned to {truth}"
+        checked += 1
+    assert checked > 0
+
+
+def test_two_consecutive_publications_cannot_be_differenced(published) -> None:
+    settings, q, cube, pub = published
+    older = do_publish(settings, cube[cube["month"] <= "2026-09"], q)
+    key = ["area_id", "level", "month", "window", "category", "partner", "action"]
+    both = pub.table.merge(older.table, on=key, suffixes=("", "_old"))
+    assert len(both) > 0
+    # a month shown in both publications is shown the same way: same pattern, same values
+    assert (both["suppressed"] == both["suppressed_old"]).all()
+    assert ((both["value"] == both["value_old"]) | both["value"].isna()).all()
+    # and no single-month count exists to difference rolling totals against
+    assert set(pub.table["window"]) == {12} and set(older.table["window"]) == {12}
+
+
+def test_rates_never_give_back_a_hidden_count(published) -> None:
+    t = published[3].table
+    assert t.loc[t["suppressed"], "rate_per_1000"].isna().all()
+    shown = t[~t["suppressed"] & t["rate_per_1000"].notna() & (t["level"] == "quarter")]
+    back = shown["rate_per_1000"] * 1000 / 1000  # population 1000
+    assert ((back.round() >= THRESHOLD) | (back.round() == 0)).all()
+
+
+def test_small_areas_are_merged_with_their_neighbour(settings) -> None:
+    q = quarters_grid(4, pops=[1000, 100, 1000, 1000])
+    areas, mapping = merge_small_areas(q, 250)
+    assert len(areas) == 3 and mapping["Q1"] in ("Q0", "Q2")
+    merged = areas[areas["merged"]].iloc[0]
+    assert "Q1" in merged["name"] and "+" in merged["name"]
+    assert merged["population"] == 1100
+    cube = random_cube(settings, q, lam=1.0)
+    pub = do_publish(settings, cube, q)
+    assert "Q1" not in set(pub.table["area_id"])
+    assert any("250" in n for n in pub.notes)
+
+
+def test_zero_policy_and_threshold_setting(settings) -> None:
+    hidden, reason = suppress(np.array([0, 3, 7, 10]), [(3, [0, 1, 2])], threshold=5, show_zero=True)
+    assert hidden.tolist() == [False, True, True, False]  # 3 primary, 7 complementary
+    assert reason.tolist() == ["", "primary", "secondary", ""]
+    hidden, _ = suppress(np.array([0, 6, 6]), [], threshold=5, show_zero=False)
+    assert hidden.tolist() == [True, False, False]
+
+
+def test_hidden_parts_must_not_add_up_to_a_small_number() -> None:
+    # total 20 shown; parts 2 and 1 hidden (primary) leave 3 known to be hidden: hide one more
+    hidden, _ = suppress(np.array([20, 2, 1, 8, 9]), [(0, [1, 2, 3, 4])], threshold=5, show_zero=True)
+    assert hidden.tolist() == [False, True, True, True, False]
+
+
+def test_publication_refuses_unsafe_tables(published) -> None:
+    pub = published[3]
+    bad = pub.table.copy()
+    i = bad.index[~bad["suppressed"]][0]
+    bad.loc[i, "value"] = 2
+    with pytest.raises(PrivacyError, match="under the privacy threshold"):
+        dataclasses.replace(pub, table=bad)
+    pts = pub.areas.copy()
+    pts["geometry"] = pts.to_crs(32632).geometry.centroid.to_crs(4326)
+    with pytest.raises(PrivacyError, match="polygons"):
+        dataclasses.replace(pub, areas=pts)
+
+
+def test_coverage_suppression(settings, published) -> None:
+    cov = pd.DataFrame({"quarter_id": ["Q0", "Q1", "Q2"], "category": "anziani", "n_reports": [20, 3, 20],
+                        "n_within_5": [10, 1, 18], "n_within_10": [15, 2, 20], "n_within_15": [20, 3, 20],
+                        "median_minutes": [6.0, 4.0, 3.0], "method": "x"})
+    out = publish_coverage(cov, published[3], settings).set_index("area_id")
+    assert np.isnan(out.loc["Q1", "share_within_5"]) and np.isnan(out.loc["Q1", "median_minutes"])
+    assert out.loc["Q0", "share_within_5"] == 0.5
+    assert np.isnan(out.loc["Q2", "share_within_5"])  # 2 beyond 5 minutes would be computable
+
+
+# -- the audit -----------------------------------------------------------------------------------
+@pytest.fixture
+def private() -> object:
+    reports = pd.DataFrame({"lat": [45.18765, np.nan], "lon": [9.15432, np.nan],
+                            "address": ["Via Mentana 14, Pavia", "Via Roma"], "report_id": ["AUS-2026-0042", "7"]})
+    return fingerprint(reports)
+
+
+@pytest.mark.parametrize(
+    "planted,kind",
+    [
+        ('{"lat": 45.18765, "lon": 9.15432}', "report coordinate"),
+        ("[9.1543, 45.1877]", "report coordinate"),
+        ("45,18765;9,15432", "report coordinate"),
+        ("<td>via mentana 14 pavia</td>", "report address"),
+        ("<td>AUS-2026-0042</td>", "report id"),
+        ('<span class="fm-count" data-fm-count="3">3</span>', "count under threshold"),
+        ('<script type="application/json">{"value": [12, 2, null]}</script>', "count under threshold"),
+    ],
+)
+def test_audit_finds_each_leak(private, planted: str, kind: str) -> None:
+    findings = audit_text("page.html", f"<html><body>{planted}</body></html>", private, threshold=5)
+    assert [f.kind for f in findings] == [kind]
+    assert "45.18765" not in str(findings[0]) and "AUS-2026-0042" not in str(findings[0])
+
+
+def test_audit_passes_a_clean_folder_and_checks_csv_downloads(private, settings, tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text('<p>Via Roma</p><span class="fm-count" data-fm-count="12">12</span>'
+                                         '<span class="fm-count" data-fm-count="suppressed">&lt; 5</span> 7 45.1', encoding="utf-8")
+    (tmp_path / "dati.csv").write_text("area_id;value\nQ1;12\nQ2;\n", encoding="utf-8")
+    assert audit_folder(tmp_path, private, settings).ok
+    (tmp_path / "dati.csv").write_text("area_id;value\nQ1;12\nQ2;4\n", encoding="utf-8")
+    res = audit_folder(tmp_path, private, settings)
+    assert not res.ok and res.findings[0].file == "dati.csv"
+
+
+def test_public_service_addresses_and_points_are_not_leaks() -> None:
+    reports = pd.DataFrame({"lat": [45.1850], "lon": [9.1600], "address": ["C.so Strada Nuova 45"], "report_id": ["x"]})
+    fp = fingerprint(reports, public_addresses=["CORSO STRADA NUOVA, 45"], public_points=[(45.1850, 9.1600)])
+    assert not fp.addresses and not fp.coords
