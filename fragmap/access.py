@@ -82,13 +82,15 @@ def _graph_arrays(graph: Any) -> tuple[np.ndarray, np.ndarray, Any]:
     if str(crs).upper() not in ("EPSG:32632",):
         tr = Transformer.from_crs(crs, UTM, always_xy=True)
         x, y = tr.transform(x, y)
-    rows, cols, w = [], [], []
+    best: dict[tuple[int, int], float] = {}
     for u, v, data in graph.edges(data=True):
         length = float(data.get("length", np.hypot(x[idx[u]] - x[idx[v]], y[idx[u]] - y[idx[v]])))
-        rows += [idx[u], idx[v]]
-        cols += [idx[v], idx[u]]  # walking: both directions
-        w += [length, length]
-    m = sp.csr_matrix((w, (rows, cols)), shape=(len(nodes), len(nodes)))
+        for a, b in ((idx[u], idx[v]), (idx[v], idx[u])):  # walking: both directions
+            # the shortest of parallel edges (a sparse matrix would add duplicates up)
+            if length < best.get((a, b), np.inf):
+                best[(a, b)] = length
+    keys = np.array(list(best.keys()), dtype=int).reshape(-1, 2)
+    m = sp.csr_matrix((np.array(list(best.values())), (keys[:, 0], keys[:, 1])), shape=(len(nodes), len(nodes)))
     return np.array(nodes), np.column_stack([x, y]), m
 
 

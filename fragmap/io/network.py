@@ -26,7 +26,9 @@ def read_network(path: str | Path) -> Any:
     if suffix == ".graphml":
         return ox.load_graphml(path)
     if suffix in (".osm", ".xml"):
-        return ox.graph_from_xml(path, simplify=True, retain_all=False, bidirectional=True)
+        # simplify=False keeps corner nodes: points and services snap to nodes, and a removed
+        # corner would make a 100 m walk look like 300 m.
+        return ox.graph_from_xml(path, simplify=False, retain_all=False, bidirectional=True)
     raise InputFileError(f"{path}: give an .osm (OpenStreetMap XML) or .graphml file")
 
 
