@@ -25,21 +25,13 @@ def check_published(folder: Path, config: Path | None) -> None:
         fragmap check-published maps/
     """
     from fragmap import privacy
-    from fragmap.io.store import Store
+    from fragmap.pipeline import Project
 
     settings = get_settings(config)
-    store = Store(settings.paths.store)
-    reports = store.reports()
-    geocoded = store.read_table("geocoded")
-    if geocoded is not None and len(geocoded):
-        reports = reports.merge(geocoded[["partner", "report_id", "lat", "lon"]], on=["partner", "report_id"],
-                                how="left", suffixes=("_given", ""))
-        given = reports[["partner", "report_id", "lat_given", "lon_given"]].rename(
-            columns={"lat_given": "lat", "lon_given": "lon"})
-        import pandas as pd
-
-        reports = pd.concat([reports.drop(columns=["lat_given", "lon_given"]), given], ignore_index=True)
-    result = privacy.audit_folder(folder, privacy.fingerprint(reports), settings)
+    # The same fingerprint the pipeline uses: every report point (given and geocoded),
+    # address and id, less what is public (service addresses and points, area vertices).
+    project = Project(settings)
+    result = privacy.audit_folder(folder, project.fingerprint(), settings)
     if result.ok:
         click.echo(f"fragmap: {folder}: {result.files} files checked, nothing points at a person")
         return

@@ -1,0 +1,150 @@
+"""End to end, as a coordinator runs it: one command builds and publishes, safely and atomically."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fragmap import PrivacyError
+from fragmap.cli import main
+from fragmap.pipeline import Project, run
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory):
+    """The demo project run once (module scope: about 10 s)."""
+    import dataclasses
+
+    from fragmap.settings import load_settings
+
+    root = Path(__file__).resolve().parent.parent
+    tmp = tmp_path_factory.mktemp("demo")
+    s = load_settings(root / "fragmap.toml")
+    s = dataclasses.replace(s, paths=dataclasses.replace(
+        s.paths, store=tmp / "private" / "store.sqlite", gazetteer=tmp / "private" / "gaz.gpkg",
+        cache_dir=tmp / "private" / "cache", output=tmp / "maps"))
+    result = run(s)
+    return s, result
+
+
+def test_one_run_publishes_map_atlas_and_manifest(demo) -> None:
+    s, r = demo
+    out = s.paths.output
+    assert r.month == "2026-10"
+    for f in ("mappa.html", "embed.html", "manifest.json", "atlas/index.html", "atlas/atlas.css", "README.md"):
+        assert (out / f).exists(), f
+    quarter_pages = list((out / "atlas" / "quartieri").glob("*.html"))
+    assert len(quarter_pages) == r.manifest["counts"]["quarters"] > 50
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    c = m["counts"]
+    assert c["read"] == 5000 and c["accepted"] + c["rejected"] == c["read"]
+    assert sum(c["geocoded_by_level"].values()) == c["accepted"]
+    assert 0 < c["suppressed_cells"] < c["published_cells"]
+    assert m["synthetic"] is True and m["settings"]["privacy_threshold"] == 5
+    assert all(len(i["sha256"]) == 64 for i in m["inputs"])
+    assert (out / "mappa.html").stat().st_size < 400_000
+
+
+def test_every_page_says_synthetic_and_carries_attribution(demo) -> None:
+    s, _ = demo
+    for page in s.paths.output.rglob("*.html"):
+        if page.name == "embed.html":
+            continue
+        text = page.read_text(encoding="utf-8")
+        assert "Dati dimostrativi sintetici" in text, page
+        assert "ISTAT via openpolis (CC BY 4.0)" in text, page
+
+
+def test_the_published_folder_passes_the_audit_from_the_cli(demo) -> None:
+    s, _ = demo
+    cfg = _config(s)
+    res = CliRunner().invoke(main, ["check-published", str(s.paths.output), "--config", str(cfg)])
+    assert res.exit_code == 0, res.output
+    assert "nothing points at a person" in res.output
+
+
+def test_a_leak_planted_in_the_folder_fails_the_cli_audit(demo, tmp_path: Path) -> None:
+    import shutil
+
+    s, _ = demo
+    leaky = tmp_path / "leaky"
+    shutil.copytree(s.paths.output, leaky)
+    rep = Project(s).geocoded("2026-10")
+    p = rep[rep["match_level"] == "coordinate"].iloc[0]
+    (leaky / "extra.json").write_text(json.dumps({"lat": round(p.lat, 5), "lon": round(p.lon, 5)}), encoding="utf-8")
+    res = CliRunner().invoke(main, ["check-published", str(leaky), "--config", str(_config(s))])
+    assert res.exit_code == 1 and "report coordinate" in res.output
+
+
+def test_nothing_changed_means_nothing_rebuilt(demo) -> None:
+    s, first = demo
+    before = (s.paths.output / "manifest.json").read_bytes()
+    again = run(s)
+    assert again.up_to_date and (s.paths.output / "manifest.json").read_bytes() == before
+
+
+def test_forced_rebuild_is_byte_identical_except_the_manifest(demo) -> None:
+    s, _ = demo
+    pages = sorted(p for p in s.paths.output.rglob("*") if p.is_file() and p.name != "manifest.json")
+    before = {p: p.read_bytes() for p in pages}
+    run(s, force=True)
+    after = sorted(p for p in s.paths.output.rglob("*") if p.is_file() and p.name != "manifest.json")
+    assert after == pages
+    assert all(p.read_bytes() == before[p] for p in pages)
+
+
+def test_a_failed_audit_leaves_last_months_folder_untouched(demo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fragmap import privacy
+
+    s, _ = demo
+    before = (s.paths.output / "atlas" / "index.html").read_bytes()
+    bad = privacy.AuditResult([privacy.Finding("x.html", "report coordinate", "here", "near 45.18, 9.15")])
+    monkeypatch.setattr(privacy, "audit_folder", lambda *a, **k: bad)
+    with pytest.raises(PrivacyError, match="untouched"):
+        run(s, force=True)
+    assert (s.paths.output / "atlas" / "index.html").read_bytes() == before
+    assert not list(s.paths.output.parent.glob(".maps.build-*"))
+
+
+def test_cli_run_prints_one_summary_line(demo) -> None:
+    s, _ = demo
+    res = CliRunner().invoke(main, ["run", "--config", str(_config(s)), "--quiet", "--force"])
+    assert res.exit_code == 0, res.output
+    assert res.output.count("\n") == 1 and "published" in res.output and "sintetici" in res.output
+
+
+def test_cli_ingest_and_geocode(demo, tmp_path: Path) -> None:
+    s, _ = demo
+    cfg = _config(s)
+    src = Path(__file__).resolve().parent.parent / "data" / "synthetic" / "segnalazioni_sintetiche_le_torri.csv"
+    res = CliRunner().invoke(main, ["ingest", str(src), "--config", str(cfg)])
+    assert res.exit_code == 0, res.output
+    assert "already stored" in res.output and "rejected" in res.output
+    addr = tmp_path / "indirizzi.csv"
+    addr.write_text("indirizzo;comune\nC.so Strada Nuova 45;Pavia\nVia Roma 1, Milano;\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    res = CliRunner().invoke(main, ["geocode", str(addr), "-o", str(out), "--config", str(cfg)])
+    assert res.exit_code == 0, res.output
+    text = out.read_text(encoding="utf-8-sig")
+    assert "civico" in text and "non_trovato" in text
+    assert (tmp_path / "out_da_rivedere.csv").exists()
+
+
+def _config(s) -> Path:
+    """A project file pointing at the test's private folder and output."""
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "fragmap.toml").read_text(encoding="utf-8")
+    text = text.replace('reports = ["data/synthetic/', f'reports = ["{root}/data/synthetic/')
+    for key in ("boundaries", "population", "streets"):
+        text = text.replace(f'{key} = "data/', f'{key} = "{root}/data/')
+    text = text.replace('    "data/', f'    "{root}/data/')
+    text = text.replace('store = "data/private/store.sqlite"', f'store = "{s.paths.store}"')
+    text = text.replace('gazetteer = "data/private/gazetteer.gpkg"', f'gazetteer = "{s.paths.gazetteer}"')
+    text = text.replace('cache_dir = "data/private/cache"', f'cache_dir = "{s.paths.cache_dir}"')
+    text = text.replace('output = "maps"', f'output = "{s.paths.output}"')
+    cfg = s.paths.store.parent / "fragmap.toml"
+    cfg.write_text(text, encoding="utf-8")
+    return cfg
