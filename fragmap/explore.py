@@ -37,6 +37,7 @@ def quarter_figures(
     month: str | None = None,
     window: int = 12,
     category: str = TOTAL,
+    town: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Quarter polygons with their published figures for one month, window and category.
 
@@ -50,6 +51,8 @@ def quarter_figures(
         1 for the month alone, 12 for the 12 months ending at ``month``.
     category : str
         A category code or ``"totale"``.
+    town : str, optional
+        Only the quarters of this town.
 
     Returns
     -------
@@ -67,6 +70,8 @@ def quarter_figures(
     cells = pub.cells(month=month, window=window, level="quarter", category=category)
     cols = ["area_id", "value", "suppressed", "reason", "rate_per_1000", "change_yoy", "share_of_town"]
     areas = pub.areas[pub.areas["level"] == "quarter"]
+    if town is not None:
+        areas = areas[areas["town"] == town]
     out = areas.merge(cells[cols], on="area_id", how="left")
     out["suppressed"] = out["suppressed"].fillna(False).astype(bool)
     return out.sort_values("area_id").reset_index(drop=True)
@@ -114,6 +119,7 @@ def plot_choropleth(
     scheme: str = "quantiles",
     k: int = 5,
     title: str | None = None,
+    town: str | None = None,
     ax: Any = None,
 ) -> Any:
     """A static choropleth (matplotlib) of one published figure; suppressed quarters hatched grey.
@@ -133,7 +139,7 @@ def plot_choropleth(
 
     pub = _require(pub)
     # Plot in metres (UTM 32N) so shapes are not stretched at this latitude.
-    gdf = quarter_figures(pub, month=month, window=window, category=category).to_crs(32632)
+    gdf = quarter_figures(pub, month=month, window=window, category=category, town=town).to_crs(32632)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 7))
     shown = gdf[gdf[column].notna()]
@@ -149,7 +155,7 @@ def plot_choropleth(
             kwargs.update(legend=True)
         shown.plot(ax=ax, column=column, **kwargs)
     lang = pub.language
-    label = title or (category if category != TOTAL else t("total", lang))
+    label = title or (t("total", lang) if category == TOTAL else pub.labels.get(category, category))
     title = f"{label} · {format_month(month or pub.month, lang)}"
     if window == 12:
         title += f" ({t('last_12_months', lang)})"

@@ -274,6 +274,27 @@ class Project:
             self._step("privacy", {"cells": len(pub.table), "suppressed": sup})
         return self._cache[key]
 
+    def with_access(self, month: str | None = None) -> Publication:
+        """The publication with suppressed walking-access coverage attached (``.coverage``)."""
+        month = month or self.latest_month()
+        key = f"with_access:{month}"
+        if key not in self._cache:
+            self._cache[key] = _with_access(self, self.publication(month), month)
+        return self._cache[key]
+
+    def report_points(self, month: str | None = None) -> gpd.GeoDataFrame:
+        """PRIVATE: located reports of the 12 months ending at ``month`` as points with their quarter.
+
+        For the private sections of notebooks only; never pass these to a published output.
+        """
+        month = month or self.latest_month()
+        geo = self.assigned(month)
+        pts = geo[geo["quarter_id"].notna() & geo["lat"].notna() & geo["month"].isin(month_range(month, 12))]
+        return gpd.GeoDataFrame(
+            pts[["quarter_id", "category", "partner", "action", "month", "match_level"]].reset_index(drop=True),
+            geometry=gpd.points_from_xy(pts["lon"], pts["lat"]), crs="EPSG:4326",
+        )
+
     def fingerprint(self, month: str | None = None) -> Any:
         """What the privacy audit searches for: report points (given and geocoded), addresses, ids.
 
@@ -448,8 +469,7 @@ def run(
         )
     ingest_result = project.ingest() if ingest else None
     month = month or project.latest_month()
-    pub = project.publication(month)
-    pub = _with_access(project, pub, month)
+    pub = project.with_access(month)
     geo = project.assigned(month)
 
     with io_publish.staging_folder(output) as tmp:
