@@ -268,11 +268,20 @@ class Project:
                 quarter_source=source,
                 attributions=attributions(s),
                 notes=self._notes(quarters),
+                first_months=self.first_months(),
             )
             self._cache[key] = pub
             sup = int(pub.table["suppressed"].sum())
             self._step("privacy", {"cells": len(pub.table), "suppressed": sup})
         return self._cache[key]
+
+    def first_months(self) -> dict[str, str]:
+        """``partner -> YYYY-MM`` of each partner's first report in the store.
+
+        The privacy gate publishes no 12-month total that reaches back before them.
+        """
+        reports = self.reports()
+        return {str(k): str(v) for k, v in reports.groupby("partner")["month"].min().items()}
 
     def with_access(self, month: str | None = None) -> Publication:
         """The publication with suppressed walking-access coverage attached (``.coverage``)."""

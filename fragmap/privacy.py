@@ -16,12 +16,19 @@ Rules:
    ``show_zero``) is never shown.
 2. Complementary suppression, per month, over every additive relation of the published
    table (categories -> total, quarters -> town, towns -> network, partners -> total,
-   actions -> total): no relation may have exactly one hidden cell, and where its total
-   is shown the hidden cells must add up to 0 or at least ``threshold``. The smallest
-   non-zero shown cell is hidden until that holds (iterated to a fixed point).
-3. The pattern of a month depends only on that month's data, so every publication that
-   shows a month shows it the same way: two consecutive atlases cannot be differenced.
-4. Quarters with fewer than ``min_quarter_population`` residents are merged with the
+   actions -> total, and at town and network level the categories of each connected
+   group of category-partner pairs -> its partners): no relation may have exactly one
+   hidden cell, and where its hidden cells stand on one side they must add up to 0 or at
+   least ``threshold``. The smallest non-zero shown cell is hidden until that holds
+   (iterated to a fixed point).
+3. The pattern of a month depends only on that month's data (and on when each partner
+   began), so every publication that shows a month shows it the same way: two
+   consecutive atlases cannot be differenced.
+4. Before the first report nothing is known, not zero: no 12-month total reaching back
+   before the data begin is published (the first publishable month is the 12th), and a
+   partner that joins later is hidden (reason ``"history"``) until its first full year;
+   otherwise two consecutive totals would differ by one month's count.
+5. Quarters with fewer than ``min_quarter_population`` residents are merged with the
    neighbour sharing the longest border before counting, and the note says so.
 
 :func:`audit_folder` scans any folder for report coordinates, addresses, ids and
@@ -140,9 +147,41 @@ def _cells(w: pd.DataFrame) -> pd.DataFrame:
     return cells.sort_values(["month", "level", "area_id", "category", "partner", "action"]).reset_index(drop=True)
 
 
-def _groups(cells: pd.DataFrame, categories: Sequence[str]) -> list[tuple[int, list[int]]]:
-    """Additive relations among the cells of one month: ``(total index, part indices)``."""
-    groups: list[tuple[int, list[int]]] = []
+Relation = tuple[int | list[int], list[int]]
+
+
+def _components(pairs: set[tuple[str, str]]) -> list[tuple[list[str], list[str]]]:
+    """Connected groups of the category-partner graph: ``(categories, partners)``.
+
+    In each group the reports of its categories are exactly the reports of its partners.
+    """
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def root(x: tuple[str, str]) -> tuple[str, str]:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for c, p in sorted(pairs):
+        parent[root(("c", c))] = root(("p", p))
+    comps: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+    for node in sorted(parent):
+        comp = comps.setdefault(root(node), ([], []))
+        comp[0 if node[0] == "c" else 1].append(node[1])
+    return list(comps.values())
+
+
+def _groups(cells: pd.DataFrame, categories: Sequence[str],
+            pairs: set[tuple[str, str]] = frozenset()) -> list[Relation]:  # type: ignore[assignment]
+    """Additive relations among the cells of one month.
+
+    ``(total, parts)`` says ``total == sum(parts)``; ``([a...], [b...])`` says
+    ``sum(a) == sum(b)``. ``pairs`` are the (category, partner) pairs that can carry
+    reports: at town and network level the categories of each connected group of pairs
+    add up to its partners (with one partner per category, a category cell IS its
+    partner's cell).
+    """
+    groups: list[Relation] = []
     key = cells.set_index(["level", "area_id", "category", "partner", "action"]).index
     pos = {k: i for i, k in zip(cells.index, key)}
     areas = cells[["level", "area_id", "town"]].drop_duplicates()
@@ -150,6 +189,7 @@ def _groups(cells: pd.DataFrame, categories: Sequence[str]) -> list[tuple[int, l
     cats = [c for c in sorted(cells["category"].unique()) if c != TOTAL]
     partners = sorted(cells.loc[cells["partner"] != ALL_PARTNERS, "partner"].unique())
     actions = sorted(cells.loc[cells["action"] != ALL_ACTIONS, "action"].unique())
+    components = _components(set(pairs))
     for lvl, aid, _ in areas.itertuples(index=False):
         total = pos.get((lvl, aid, TOTAL, ALL_PARTNERS, ALL_ACTIONS))
         parts = [pos[(lvl, aid, c, ALL_PARTNERS, ALL_ACTIONS)] for c in cats if (lvl, aid, c, ALL_PARTNERS, ALL_ACTIONS) in pos]
@@ -157,6 +197,11 @@ def _groups(cells: pd.DataFrame, categories: Sequence[str]) -> list[tuple[int, l
         if lvl != "quarter":
             groups.append((total, [pos[(lvl, aid, TOTAL, p, ALL_ACTIONS)] for p in partners if (lvl, aid, TOTAL, p, ALL_ACTIONS) in pos]))
             groups.append((total, [pos[(lvl, aid, TOTAL, ALL_PARTNERS, a)] for a in actions if (lvl, aid, TOTAL, ALL_PARTNERS, a) in pos]))
+            for comp_cats, comp_partners in components:
+                left = [pos[k] for c in comp_cats if (k := (lvl, aid, c, ALL_PARTNERS, ALL_ACTIONS)) in pos]
+                right = [pos[k] for p in comp_partners if (k := (lvl, aid, TOTAL, p, ALL_ACTIONS)) in pos]
+                if left and right:
+                    groups.append((left, right))
     quarter_areas = areas[areas["level"] == "quarter"]
     for t in towns:
         qids = quarter_areas.loc[quarter_areas["town"] == t, "area_id"].tolist()
@@ -175,25 +220,40 @@ def _groups(cells: pd.DataFrame, categories: Sequence[str]) -> list[tuple[int, l
     return [(t, p) for t, p in groups if t is not None and p]
 
 
-def suppress(values: np.ndarray, groups: list[tuple[int, list[int]]], *, threshold: int, show_zero: bool,
-             forced: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Primary and complementary suppression over additive groups.
+def suppress(values: np.ndarray, groups: Sequence[Relation], *, threshold: int, show_zero: bool,
+             forced: np.ndarray | None = None, forced_reason: str = "area") -> tuple[np.ndarray, np.ndarray]:
+    """Primary and complementary suppression over additive relations.
 
     Parameters
     ----------
     values : array of int
         True counts of the cells.
-    groups : list of (total, parts)
-        Each says ``values[total] == sum(values[parts])``.
+    groups : list of (total, parts) or (left, right)
+        ``(total, parts)`` says ``values[total] == sum(values[parts])``; with a list
+        first, ``sum(values[left]) == sum(values[right])``.
     threshold, show_zero
         Primary rule: hide ``0 < v < threshold`` (and 0 unless ``show_zero``).
     forced : array of bool, optional
-        Cells hidden for another reason (e.g. an area too small).
+        Cells hidden for another reason (an area too small, a partial 12-month window).
+    forced_reason : str
+        The reason recorded for the forced cells.
 
     Returns
     -------
     (hidden, reason)
-        Boolean mask and ``"primary"``/``"secondary"``/``"area"``/``""`` per cell.
+        Boolean mask and ``"primary"``/``"secondary"``/``forced_reason``/``""`` per cell.
+
+    Notes
+    -----
+    Until nothing changes, for every relation: if it has exactly one hidden cell, or all
+    its hidden cells stand on one side and add up to a known number from 1 to
+    ``threshold - 1``, the smallest non-zero shown cell (of the parts first) is hidden too.
+
+    Examples
+    --------
+    >>> hidden, reason = suppress(np.array([10, 3, 7]), [(0, [1, 2])], threshold=5, show_zero=True)
+    >>> hidden.tolist(), reason.tolist()
+    ([False, True, True], ['', 'primary', 'secondary'])
     """
     v = np.asarray(values, dtype=float)
     hidden = ((v > 0) & (v < threshold)) | ((v == 0) & (not show_zero))
@@ -201,26 +261,29 @@ def suppress(values: np.ndarray, groups: list[tuple[int, list[int]]], *, thresho
     if forced is not None:
         newly = forced & ~hidden
         hidden |= forced
-        reason[newly] = "area"
+        reason[newly] = forced_reason
+    relations = [([a] if isinstance(a, (int, np.integer)) else list(a), list(b)) for a, b in groups]
     changed = True
     while changed:
         changed = False
-        for total, parts in groups:
-            members = [total, *parts]
-            h = [i for i in members if hidden[i]]
-            if not h:
+        for left, right in relations:
+            h_left = [i for i in left if hidden[i]]
+            h_right = [i for i in right if hidden[i]]
+            if not h_left and not h_right:
                 continue
-            need = len(h) == 1
-            if not need and not hidden[total]:
-                hidden_sum = v[total] - sum(v[p] for p in parts if not hidden[p])
+            need = len(h_left) + len(h_right) == 1
+            if not need and not (h_left and h_right):
+                # all hidden cells on one side: their sum is known from the shown ones
+                side, other = (left, right) if h_left else (right, left)
+                hidden_sum = sum(v[i] for i in other) - sum(v[i] for i in side if not hidden[i])
                 need = 0 < hidden_sum < threshold
             if not need:
                 continue
-            cand = [p for p in parts if not hidden[p] and v[p] > 0]
-            if not cand and not hidden[total]:
-                cand = [total]
+            cand = [i for i in right if not hidden[i] and v[i] > 0]
             if not cand:
-                cand = [p for p in parts if not hidden[p]]
+                cand = [i for i in left if not hidden[i]]
+            if not cand:
+                cand = [i for i in right if not hidden[i]]
             if not cand:
                 continue
             pick = min(cand, key=lambda i: (v[i], i))
@@ -228,6 +291,40 @@ def suppress(values: np.ndarray, groups: list[tuple[int, list[int]]], *, thresho
             reason[pick] = "secondary"
             changed = True
     return hidden, reason
+
+
+def _history(
+    cube: pd.DataFrame, settings: Settings, months: list[str], first_months: dict[str, str] | None
+) -> tuple[str, list[str], Any]:
+    """When the data begin, the months that have a full 12-month window of data, and a
+    function marking the cells of partners (and categories) whose window starts before their
+    first report. See :func:`publish`, Notes.
+    """
+    from fragmap._errors import ValidationError
+
+    seen = cube[cube["count"] > 0]
+    if first_months is None:
+        first_months = seen.groupby("partner")["month"].min().to_dict()
+    start = str(pd.Period(settings.start_date, freq="M"))
+    first = max([start, min(first_months.values())] if first_months else [start])
+    first_full = str(pd.Period(first, freq="M") + (WINDOW - 1))
+    ok = [m for m in months if m >= first_full]
+    if not ok:
+        raise ValidationError(
+            f"not enough history to publish {months[-1]}: the reports begin in {first}, and the "
+            f"12-month totals that are published need a full year, so the first month that can be "
+            f"published is {first_full}"
+        )
+    cat_partners = seen.groupby("category")["partner"].unique().to_dict()
+    cat_first = {c: min(first_months.get(p, first) for p in ps) for c, ps in cat_partners.items()}
+
+    def late(cells: pd.DataFrame) -> np.ndarray:
+        start_of_window = str(pd.Period(cells["month"].iloc[0], freq="M") - (WINDOW - 1))
+        p_late = cells["partner"].map(first_months).fillna("") > start_of_window
+        c_late = cells["category"].map(cat_first).fillna("") > start_of_window
+        return (p_late | c_late).to_numpy()
+
+    return first, ok, late
 
 
 # -- publication ------------------------------------------------------------------------------
@@ -241,6 +338,7 @@ def publish(
     quarter_source: str,
     attributions: Sequence[str] = (),
     notes: Sequence[str] = (),
+    first_months: dict[str, str] | None = None,
 ) -> Publication:
     """Turn the PRIVATE counts cube into a :class:`Publication` that is safe to render.
 
@@ -255,11 +353,31 @@ def publish(
     settings : Settings
         ``privacy.threshold``, ``privacy.show_zero``, ``privacy.min_quarter_population``.
     months : sequence of str
-        The months to publish (ascending); each gets its 12-month window.
+        The months to publish (ascending); each gets its 12-month window. Months whose
+        window reaches back before the data begin are left out (see Notes).
+    first_months : dict, optional
+        ``partner -> YYYY-MM`` of the partner's first report in the whole store. Default:
+        the first month with a report in ``cube``. Pass the store's (the pipeline does)
+        so that a month is suppressed the same way in every publication.
 
     Returns
     -------
     Publication
+
+    Raises
+    ------
+    ValidationError
+        If not one of ``months`` has a full 12-month window of data behind it.
+
+    Notes
+    -----
+    Before the first report nothing is known, not zero: a 12-month total that reaches back
+    before the data begin differs from the next one by a single month's count, so two
+    of them side by side give that month away. Such windows are never published: the first
+    publishable month is the 12th after ``max(start_date, first report)``. Likewise a
+    partner that joins later: its cells, and those of a category all of whose partners
+    joined later, stay hidden (reason ``"history"``, with complementary suppression
+    around them) until the partner has a full year of reports.
 
     Examples
     --------
@@ -271,7 +389,8 @@ def publish(
     c = cube.copy()
     c["area_id"] = c["quarter_id"].map(mapping)
     c = c.groupby(["area_id", "town", "month", "category", "partner", "action"], as_index=False)["count"].sum()
-    months = list(months)
+    first, months, history = _history(c, settings, list(months), first_months)
+    c = c[c["month"] >= first]  # before the data begin nothing is known (not zero)
     all_months = sorted(c["month"].unique())
     earlier = [m for m in all_months if m < months[0]]
     # Suppress the published months and the 12 before them (the base of the year-on-year change).
@@ -279,10 +398,14 @@ def publish(
     w = _windowed(c, wanted)
     cells = _cells(w) if len(w) else pd.DataFrame()
     frames = []
+    settings_pairs = {(c.code, p) for c in settings.categories for p in c.partners}
     for m, cm in cells.groupby("month", sort=True):
         cm = cm.reset_index(drop=True)
-        groups = _groups(cm, settings.category_codes)
-        hidden, reason = suppress(cm["count"].to_numpy(), groups, threshold=p.threshold, show_zero=p.show_zero)
+        wm = w[(w["month"] == m) & (w["count"] > 0)]
+        pairs = settings_pairs | set(zip(wm["category"], wm["partner"]))
+        groups = _groups(cm, settings.category_codes, pairs)
+        hidden, reason = suppress(cm["count"].to_numpy(), groups, threshold=p.threshold, show_zero=p.show_zero,
+                                  forced=history(cm), forced_reason="history")
         cm["suppressed"], cm["reason"] = hidden, reason
         frames.append(cm)
     full = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

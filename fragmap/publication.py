@@ -20,8 +20,9 @@ action             action code, or :data:`ALL_ACTIONS`
 value              the count; NaN when suppressed
 suppressed         True when the count must not be shown
 reason             ``""``, ``"primary"`` (under threshold), ``"secondary"``
-                   (would let a reader compute a primary one back) or ``"area"``
-                   (area too small to publish)
+                   (would let a reader compute a primary one back), ``"area"``
+                   (area too small to publish) or ``"history"`` (a partner's
+                   12-month total that begins before its first report)
 rate_per_1000      count per 1,000 residents; NaN when suppressed or unknown
 change_yoy         relative change against the same month a year before; NaN
                    when either side is suppressed or missing
@@ -46,7 +47,7 @@ ALL_PARTNERS = "tutti"
 ALL_ACTIONS = "tutte"
 NETWORK = "rete"
 LEVELS = ("quarter", "town", "network")
-SUPPRESSION_REASONS = ("", "primary", "secondary", "area")
+SUPPRESSION_REASONS = ("", "primary", "secondary", "area", "history")
 
 TABLE_COLUMNS = (
     "area_id",

@@ -260,3 +260,101 @@ def test_public_service_addresses_and_points_are_not_leaks() -> None:
     reports = pd.DataFrame({"lat": [45.1850], "lon": [9.1600], "address": ["C.so Strada Nuova 45"], "report_id": ["x"]})
     fp = fingerprint(reports, public_addresses=["CORSO STRADA NUOVA, 45"], public_points=[(45.1850, 9.1600)])
     assert not fp.addresses and not fp.coords
+
+
+# -- the first year, and partners that join later ----------------------------------------------
+def _monthly_attacker(pub: Publication, cube: pd.DataFrame, *, known_zero):
+    """An attacker who knows every published 12-month total of one publication and which cube
+    rows are zero for public reasons (``known_zero(cube) -> bool mask``: before the project's
+    start, before a partner joined). Unknowns: the true monthly counts per quarter x category x
+    partner x action. Returns a function giving the LP bounds (min, max, truth) of a target."""
+    from scipy.optimize import linprog
+
+    c = cube[cube["quarter_id"].isin(pub.areas["area_id"])]
+    x_true = c["count"].to_numpy(dtype=float)
+    ms = sorted(c["month"].unique())
+    rows, rhs = [], []
+    for r in pub.table[~pub.table["suppressed"]].itertuples():
+        i = ms.index(r.month)
+        mask = c["month"].isin(ms[max(0, i - 11): i + 1]).to_numpy()
+        if r.level == "quarter":
+            mask &= (c["quarter_id"] == r.area_id).to_numpy()
+        for col, every in (("category", TOTAL), ("partner", ALL_PARTNERS), ("action", ALL_ACTIONS)):
+            if getattr(r, col) != every:
+                mask &= (c[col] == getattr(r, col)).to_numpy()
+        rows.append(mask.astype(float))
+        rhs.append(r.value)
+    A, b = np.array(rows), np.array(rhs)
+    assert np.allclose(A @ x_true, b)
+    ub = np.where(np.asarray(known_zero(c)), 0.0, np.inf)
+    bounds = list(zip(np.zeros(len(ub)), ub))
+
+    def bounds_of(target: np.ndarray) -> tuple[float, float, float]:
+        lo = linprog(target, A_eq=A, b_eq=b, bounds=bounds, method="highs").fun
+        hi = -linprog(-target, A_eq=A, b_eq=b, bounds=bounds, method="highs").fun
+        return lo, hi, float(target @ x_true)
+
+    return c, bounds_of
+
+
+def _started_cube(settings, quarters, *, start: str, end: str, lam: float, late: dict[str, str] | None = None,
+                  seed: int = 7) -> pd.DataFrame:
+    """A cube over the 24 months ending at ``end`` with no report before ``start`` (as the pipeline
+    builds it: zero rows for the months before the data begin), and partners in ``late`` that only
+    begin reporting in the month given."""
+    cube = random_cube(settings, quarters, seed=seed, lam=lam)
+    ms = [str(pd.Period(end, freq="M") - i) for i in range(23, -1, -1)]
+    cube["month"] = cube["month"].map(dict(zip(sorted(cube["month"].unique()), ms)))
+    cube.loc[cube["month"] < start, "count"] = 0
+    for partner, since in (late or {}).items():
+        cube.loc[(cube["partner"] == partner) & (cube["month"] < since), "count"] = 0
+    return cube
+
+
+def test_windows_reaching_back_before_the_first_report_are_not_published(settings) -> None:
+    """A 12-month total that reaches back before the data begin differs from the next one by a
+    single month's count: two such totals side by side give that month away."""
+    from fragmap import ValidationError
+
+    q = quarters_grid(4)
+    cube = _started_cube(settings, q, start="2024-11", end="2026-01", lam=0.5)
+    pub = do_publish(settings, cube, q)
+    # the first full window is Nov 2024 - Oct 2025
+    assert pub.months[0] == "2025-10" and pub.month == "2026-01"
+    assert set(pub.table["month"]) == set(pub.months)
+    c, bounds_of = _monthly_attacker(pub, cube, known_zero=lambda c: c["month"] < "2024-11")
+    checked = 0
+    for (qid, cat, m), g in c.groupby(["quarter_id", "category", "month"]):
+        truth = g["count"].sum()
+        if m < "2024-11" or not 0 < truth < THRESHOLD:
+            continue
+        target = ((c["quarter_id"] == qid) & (c["category"] == cat) & (c["month"] == m)).to_numpy(dtype=float)
+        lo, hi, _ = bounds_of(target)
+        assert hi - lo >= 1, f"{qid}/{cat}/{m}: a monthly count of {truth} is pinned"
+        checked += 1
+    assert checked > 20
+    # nothing at all can be published before a full year of reports exists
+    early = _started_cube(settings, q, start="2024-11", end="2025-06", lam=0.5)
+    with pytest.raises(ValidationError, match="2025-10"):
+        do_publish(settings, early, q)
+
+
+def test_a_partner_that_joins_later_is_not_given_away_by_differencing(settings) -> None:
+    """Le Torri (the only partner of its category) starts reporting in March 2026: its totals of
+    12 months that begin before then are partial, and two of them side by side would give away its
+    monthly counts. They are hidden ("history") until its first full year."""
+    q = quarters_grid(4)
+    cube = _started_cube(settings, q, start="2024-11", end="2026-10", lam=0.8, late={"le_torri": "2026-03"})
+    pub = do_publish(settings, cube, q)
+    t = pub.table
+    torri = t[(t["partner"] == "le_torri") | (t["category"] == "fragilita_economica")]
+    assert len(torri) and torri["suppressed"].all()
+    assert set(torri["reason"]) <= {"history", "primary"} and "history" in set(torri["reason"])
+    # the other partners are published as usual
+    assert not t[(t["partner"] == "anffas") & (t["level"] == "town")]["suppressed"].all()
+    c, bounds_of = _monthly_attacker(
+        pub, cube, known_zero=lambda c: (c["month"] < "2024-11") | ((c["partner"] == "le_torri") & (c["month"] < "2026-03")))
+    for m in ("2026-03", "2026-06", "2026-10"):
+        target = ((c["partner"] == "le_torri") & (c["month"] == m)).to_numpy(dtype=float)
+        lo, hi, truth = bounds_of(target)
+        assert truth > 0 and hi - lo >= 1, f"Le Torri's count for {m} ({truth}) is pinned"
