@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -303,6 +304,28 @@ def _resolve_paths(paths: Paths, root: Path) -> Paths:
     return Paths(**out)
 
 
+def _coerce(expected: Any, value: Any) -> tuple[Any, str | None]:
+    """``value`` as the field's type, or an explanation of why it is not one."""
+    if expected is bool:
+        return value, None if isinstance(value, bool) else "must be true or false"
+    if expected is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return value, None if ok else "must be a whole number"
+    if expected is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return (float(value), None) if ok else (value, "must be a number")
+    if expected is str:
+        return value, None if isinstance(value, str) else "must be text in quotes"
+    if typing.get_origin(expected) is tuple:
+        item = typing.get_args(expected)[0]
+        if not isinstance(value, list):
+            return value, "must be a list, e.g. [5, 10, 15]"
+        coerced = [_coerce(item, x) for x in value]
+        bad = next((why for _, why in coerced if why), None)
+        return tuple(x for x, _ in coerced), (f"every item {bad}" if bad else None)
+    return value, None
+
+
 def _section(cls: type, data: dict[str, Any], where: str) -> Any:
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = set(data) - names
@@ -311,16 +334,22 @@ def _section(cls: type, data: dict[str, Any], where: str) -> Any:
             f"{where}: unknown setting(s) {', '.join(sorted(unknown))}; "
             f"known: {', '.join(sorted(names))}"
         )
+    hints = typing.get_type_hints(cls)
     kwargs: dict[str, Any] = {}
+    problems: list[str] = []
     for k, v in data.items():
         if cls is Paths:
             if isinstance(v, list):
                 v = tuple(Path(x) for x in v)
             elif isinstance(v, str):
                 v = Path(v) if v else None
-        elif isinstance(v, list):
-            v = tuple(v)
+        else:
+            v, why = _coerce(hints[k], v)
+            if why:
+                problems.append(f"{k} = {v!r} {why}")
         kwargs[k] = v
+    if problems:
+        raise SettingsError(f"{where}: " + "; ".join(problems))
     return cls(**kwargs)
 
 
@@ -357,9 +386,12 @@ def load_settings(path: str | Path | None = None) -> Settings:
     root = path.resolve().parent
     top: dict[str, Any] = {}
     project = data.pop("project", {})
+    hints = typing.get_type_hints(Settings)
     for key in ("name", "language", "start_date", "synthetic"):
         if key in project:
-            top[key] = project.pop(key)
+            top[key], why = _coerce(hints[key], project.pop(key))
+            if why:
+                raise SettingsError(f"{path} [project]: {key} = {top[key]!r} {why}")
     if project:
         raise SettingsError(f"{path}: [project] has unknown key(s) {', '.join(sorted(project))}")
     if "towns" in data:

@@ -51,3 +51,25 @@ def test_bad_language_is_refused(tmp_path: Path) -> None:
 def test_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="not found"):
         load_settings(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ('[privacy]\nshow_zero = "no"\n', "show_zero"),           # a string is always truthy
+        ('[privacy]\nthreshold = 5.5\n', "threshold"),
+        ('[geocoding]\nonline = 1\n', "online"),
+        ('[access]\nthresholds_min = [5, "10"]\n', "thresholds_min"),
+        ('[classification]\nk = "5"\n', "k"),
+        ('[project]\nsynthetic = "yes"\n', "synthetic"),
+    ],
+)
+def test_values_of_the_wrong_type_are_refused_by_name(tmp_path: Path, text: str, named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        load_settings(write(tmp_path, text))
+
+
+def test_whole_numbers_are_accepted_where_a_decimal_is_expected(tmp_path: Path) -> None:
+    s = load_settings(write(tmp_path, "[access]\nwalking_speed_kmh = 4\nthresholds_min = [5, 10, 20]\n"))
+    assert s.access.walking_speed_kmh == 4.0 and isinstance(s.access.walking_speed_kmh, float)
+    assert s.access.thresholds_min == (5, 10, 20)
