@@ -512,7 +512,10 @@ def _with_access(project: Project, pub: Publication, month: str) -> Publication:
     geo = project.assigned(month)
     points = geo[geo["quarter_id"].notna() & geo["lat"].notna()]
     window = set(month_range(month, 12))
-    points = points[points["month"].isin(window)]
+    points = points[points["month"].isin(window)].copy()
+    # coverage per publication area: merged small quarters count together
+    areas = pub.extras["quarter_areas"]
+    points["quarter_id"] = points["quarter_id"].map(dict(zip(areas["quarter_id"], areas["area_id"])))
     services = project.services
     if points.empty or services.empty:
         return pub

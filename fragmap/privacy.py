@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from fragmap._errors import PrivacyError
 from fragmap.publication import ALL_ACTIONS, ALL_PARTNERS, NETWORK, TOTAL, Publication, check_table
 from fragmap.settings import Settings
 
@@ -444,7 +445,9 @@ def publish(
             f"{n_merged} areas with fewer than {p.min_quarter_population} residents merged with a neighbour "
             f"(named 'A + B')"
         )
-    extras: dict[str, pd.DataFrame] = {}
+    extras: dict[str, pd.DataFrame] = {
+        "quarter_areas": pd.DataFrame({"quarter_id": list(mapping), "area_id": list(mapping.values())}),
+    }
     last = table[(table["month"] == months[-1]) & (table["level"] == "quarter") & (table["partner"] == ALL_PARTNERS)
                  & (table["action"] == ALL_ACTIONS)]
     if len(last):
@@ -482,18 +485,44 @@ def _town_areas(quarters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def publish_coverage(coverage: pd.DataFrame, pub: Publication, settings: Settings) -> pd.DataFrame:
     """Suppress walking-access figures per area and category before they are published.
 
-    ``coverage`` has ``quarter_id`` or ``area_id``, ``category``, ``n_reports``,
-    ``n_within_5/10/15``, ``median_minutes``, ``method``. A count (and the share or median
-    computed from it) is hidden when under the threshold; within-N counts are hidden
-    when either they or the reports beyond N are under the threshold (otherwise one
-    could be computed from the other). Shares are published, not counts.
+    Parameters
+    ----------
+    coverage : DataFrame
+        PRIVATE, per publication area (``area_id``, or ``quarter_id`` already mapped to
+        the publication's areas) and category: ``n_reports``, ``n_within_5/10/15``,
+        ``median_minutes``, ``method``.
+    pub : Publication
+        The publication the figures go with: a figure of an area and category whose
+        12-month count is hidden there (for any reason) is hidden too, so coverage never
+        undoes complementary suppression.
+    settings : Settings
+        ``privacy.threshold``.
+
+    Returns
+    -------
+    DataFrame
+        ``area_id, category, method, share_within_5/10/15, median_minutes, suppressed``:
+        shares and medians only, never counts. A within-N share is hidden when the
+        reports within N or beyond N are under the threshold (otherwise one could be
+        computed from the other). Rows of areas the publication does not show are dropped.
+
+    Examples
+    --------
+    >>> published = publish_coverage(private_coverage, pub, settings)   # doctest: +SKIP
     """
     t = settings.privacy.threshold
     out = coverage.rename(columns={"quarter_id": "area_id"}).copy()
+    shown_areas = set(pub.areas.loc[pub.areas["level"] == "quarter", "area_id"])
+    out = out[out["area_id"].isin(shown_areas)].reset_index(drop=True)
+    if out.duplicated(["area_id", "category"]).any():
+        raise PrivacyError("coverage must be computed per publication area (merged quarters together)")
+    cells = pub.cells(month=pub.month, level="quarter", category=None)
+    hidden_cell = dict(zip(zip(cells["area_id"], cells["category"]), cells["suppressed"].astype(bool)))
     n = out["n_reports"].astype(float)
-    small = (n > 0) & (n < t)
+    cell_hidden = pd.Series([hidden_cell.get(k, True) for k in zip(out["area_id"], out["category"])],
+                            index=out.index, dtype=bool)
+    small = ((n > 0) & (n < t)) | cell_hidden
     res = pd.DataFrame({"area_id": out["area_id"], "category": out["category"], "method": out.get("method", "")})
-    res["n_reports"] = n.where(~small)
     for k in (5, 10, 15):
         col = f"n_within_{k}"
         if col not in out:
@@ -579,6 +608,8 @@ class AuditResult:
 
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
+    #: Files that cannot be read as text (images...): not checked, to be looked at by eye.
+    unchecked: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -588,6 +619,20 @@ class AuditResult:
 TEXT_SUFFIXES = {".html", ".htm", ".js", ".json", ".geojson", ".csv", ".svg", ".txt", ".md", ".css", ".xml"}
 _NUM = re.compile(r"-?\d{1,3}[.,]\d{4,}")
 _COUNT_ATTR = re.compile(r'data-fm-count="([^"]*)"')
+#: Column or key names that hold counts in a download (folded: lower case, ASCII).
+_COUNT_NAME = re.compile(
+    r"^(value|valore|count|conteggio|numero|n|n[_ ].*|.*segnalazion.*|reports?|casi|totale|total|persone|people)$"
+)
+
+
+def _is_count_name(name: object) -> bool:
+    return bool(_COUNT_NAME.match(_fold(str(name))))
+
+
+def _static_hashes() -> frozenset[str]:
+    """SHA-256 of the assets fragmap ships (Leaflet's images): known, not report data."""
+    root = Path(__file__).resolve().parent / "static"
+    return frozenset(hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file())
 
 
 def _hash(s: str) -> str:
@@ -652,11 +697,11 @@ def audit_text(name: str, text: str, private: PrivateFingerprint, *, threshold: 
             df = pd.read_csv(io.StringIO(text), sep=None, engine="python")
         except Exception:
             df = None
-        if df is not None and "value" in df.columns:
-            v = pd.to_numeric(df["value"], errors="coerce")
+        for col in [] if df is None else [c for c in df.columns if _is_count_name(c)]:
+            v = pd.to_numeric(df[col], errors="coerce")
             bad = ((v > 0) & (v < threshold)) | ((v == 0) & (not show_zero))
             if bad.any():
-                findings.append(Finding(name, "count under threshold", f"{int(bad.sum())} row(s)", "column value"))
+                findings.append(Finding(name, "count under threshold", f"{int(bad.sum())} row(s)", f"column {col}"))
     # embedded JSON data in HTML: <script type="application/json"> blocks, and "value": n
     if suffix in (".html", ".htm"):
         for block in re.findall(r'<script type="application/json"[^>]*>(.*?)</script>', text, flags=re.S):
@@ -680,7 +725,7 @@ def _audit_json_values(name: str, data: Any, threshold: int, show_zero: bool) ->
         x = stack.pop()
         if isinstance(x, dict):
             for k, v in x.items():
-                if k == "value":
+                if _is_count_name(k):
                     for n in v if isinstance(v, list) else [v]:
                         if isinstance(n, (int, float)) and not isinstance(n, bool):
                             if (0 < n < threshold) or (n == 0 and not show_zero):
@@ -696,8 +741,11 @@ def audit_folder(folder: str | Path, private: PrivateFingerprint, settings: Sett
     """Scan every text file of a published folder for anything that could point at a person.
 
     Fails on: a report coordinate (4 decimals, ``.`` or ``,``, either order), a report
-    address, a report id, a count printed (``data-fm-count``) or downloaded (``value``)
-    under the threshold. Findings never print the private value in clear.
+    address, a report id, a count printed (``data-fm-count``) or downloaded (a CSV column
+    or JSON key named like a count: value, count, n_..., segnalazioni...) under the
+    threshold. Findings never print the private value in clear. Files that are not text
+    (images other than fragmap's own assets) cannot be checked: they are listed in
+    ``unchecked`` for a person to look at, and the CLI says so.
 
     Examples
     --------
@@ -707,8 +755,13 @@ def audit_folder(folder: str | Path, private: PrivateFingerprint, settings: Sett
     """
     folder = Path(folder)
     result = AuditResult()
+    known = _static_hashes()
     for path in sorted(folder.rglob("*")):
-        if not path.is_file() or path.suffix.lower() not in TEXT_SUFFIXES:
+        if not path.is_file():
+            continue
+        if path.suffix.lower() not in TEXT_SUFFIXES:
+            if hashlib.sha256(path.read_bytes()).hexdigest() not in known:
+                result.unchecked.append(str(path.relative_to(folder)))
             continue
         result.files += 1
         text = path.read_text(encoding="utf-8", errors="replace")

@@ -210,14 +210,44 @@ def test_publication_refuses_unsafe_tables(published) -> None:
         dataclasses.replace(pub, areas=pts)
 
 
-def test_coverage_suppression(settings, published) -> None:
-    cov = pd.DataFrame({"quarter_id": ["Q0", "Q1", "Q2"], "category": "anziani", "n_reports": [20, 3, 20],
-                        "n_within_5": [10, 1, 18], "n_within_10": [15, 2, 20], "n_within_15": [20, 3, 20],
-                        "median_minutes": [6.0, 4.0, 3.0], "method": "x"})
-    out = publish_coverage(cov, published[3], settings).set_index("area_id")
-    assert np.isnan(out.loc["Q1", "share_within_5"]) and np.isnan(out.loc["Q1", "median_minutes"])
-    assert out.loc["Q0", "share_within_5"] == 0.5
-    assert np.isnan(out.loc["Q2", "share_within_5"])  # 2 beyond 5 minutes would be computable
+def test_coverage_suppression(settings) -> None:
+    q = quarters_grid(4)
+    cube = _started_cube(settings, q, start="2024-11", end="2026-10", lam=0.4, seed=3)
+    q0 = (cube["quarter_id"] == "Q0") & (cube["category"] == "anziani")
+    cube.loc[q0, "count"] = 0
+    cube.loc[q0 & cube["month"].isin(["2026-05", "2026-09"]) & (cube["action"] == "sportello"), "count"] = 1
+    pub = do_publish(settings, cube, q)
+    cells = pub.cells(month=pub.month, level="quarter", category="anziani").set_index("area_id")
+    shown = cells.index[~cells["suppressed"]].tolist()
+    secondary = cells.index[cells["reason"] == "secondary"].tolist()
+    assert shown and secondary, "the fixture must show some anziani cells and hide one to protect another"
+    n = {a: int(v) if not np.isnan(v) else 30 for a, v in cells["value"].items()}  # a hidden cell may hold 30
+    rows = []
+    for a in q["quarter_id"]:
+        rows.append({"quarter_id": a, "category": "anziani", "n_reports": n[a], "n_within_5": n[a] // 2,
+                     "n_within_10": n[a] - 2, "n_within_15": n[a], "median_minutes": 6.0, "method": "x"})
+    out = publish_coverage(pd.DataFrame(rows), pub, settings).set_index("area_id")
+    ok = shown[0]
+    assert out.loc[ok, "share_within_15"] == 1.0 and out.loc[ok, "median_minutes"] == 6.0
+    assert np.isnan(out.loc[ok, "share_within_10"])  # 2 beyond 10 minutes would be computable
+    for a in secondary:  # hidden to protect another cell: coverage must not undo that
+        assert out.loc[a, ["share_within_5", "share_within_10", "share_within_15", "median_minutes"]].isna().all()
+        assert out.loc[a, "suppressed"]
+    assert not any(c.startswith("n_") for c in out.columns), "coverage publishes shares, never counts"
+
+
+def test_coverage_follows_merged_areas(settings) -> None:
+    q = quarters_grid(3, pops=[1000.0, 100.0, 1000.0])  # Q1 is merged into a neighbour
+    cube = _started_cube(settings, q, start="2024-11", end="2026-10", lam=0.4)
+    pub = do_publish(settings, cube, q)
+    merged = pub.extras["quarter_areas"].set_index("quarter_id")["area_id"]
+    assert merged["Q1"] != "Q1"
+    cov = pd.DataFrame({"quarter_id": ["Q0", "Q1", "Q2"], "category": "anziani", "n_reports": 20,
+                        "n_within_5": 10, "n_within_10": 15, "n_within_15": 20, "median_minutes": 5.0, "method": "x"})
+    out = publish_coverage(cov, pub, settings)
+    assert "Q1" not in set(out["area_id"])  # a quarter that is not published has no coverage row
+    with pytest.raises(PrivacyError, match="per publication area"):
+        publish_coverage(cov.assign(quarter_id=cov["quarter_id"].map(merged)), pub, settings)
 
 
 # -- the audit -----------------------------------------------------------------------------------
@@ -254,6 +284,31 @@ def test_audit_passes_a_clean_folder_and_checks_csv_downloads(private, settings,
     (tmp_path / "dati.csv").write_text("area_id;value\nQ1;12\nQ2;4\n", encoding="utf-8")
     res = audit_folder(tmp_path, private, settings)
     assert not res.ok and res.findings[0].file == "dati.csv"
+
+
+@pytest.mark.parametrize("column", ["segnalazioni", "n_reports", "Conteggio", "count"])
+def test_audit_checks_counts_under_any_count_like_name(private, settings, tmp_path: Path, column: str) -> None:
+    (tmp_path / "dati.csv").write_text(f"area_id,{column},rate\nQ1,12,3.5\nQ2,2,1.1\n", encoding="utf-8")
+    res = audit_folder(tmp_path, private, settings)
+    assert [f.kind for f in res.findings] == ["count under threshold"]
+    (tmp_path / "dati.csv").unlink()
+    (tmp_path / "dati.json").write_text(f'{{"areas": [{{"id": "Q1", "{column}": 3}}]}}', encoding="utf-8")
+    assert not audit_folder(tmp_path, private, settings).ok
+
+
+def test_audit_lists_images_it_cannot_check(private, settings, tmp_path: Path) -> None:
+    import shutil
+
+    import fragmap
+
+    static = Path(fragmap.__file__).parent / "static" / "leaflet" / "images" / "layers.png"
+    (tmp_path / "img").mkdir()
+    shutil.copy(static, tmp_path / "img" / "layers.png")  # fragmap's own asset: known
+    res = audit_folder(tmp_path, private, settings)
+    assert res.ok and res.unchecked == []
+    (tmp_path / "figura.png").write_bytes(b"\x89PNG\r\n\x1a\n not a fragmap asset")
+    res = audit_folder(tmp_path, private, settings)
+    assert res.unchecked == ["figura.png"]
 
 
 def test_public_service_addresses_and_points_are_not_leaks() -> None:

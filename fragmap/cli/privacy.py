@@ -32,6 +32,9 @@ def check_published(folder: Path, config: Path | None) -> None:
     # address and id, less what is public (service addresses and points, area vertices).
     project = Project(settings)
     result = privacy.audit_folder(folder, project.fingerprint(), settings)
+    for name in result.unchecked:
+        click.secho(f"  ! {name}: not text, cannot be checked: look at it before publishing "
+                    "(a figure must come from published figures, never from report points)", fg="yellow", err=True)
     if result.ok:
         click.echo(f"fragmap: {folder}: {result.files} files checked, nothing points at a person")
         return
