@@ -14,43 +14,21 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import sys
 import tempfile
-import time
 from pathlib import Path
 
-from fragmap.pipeline import run
-from fragmap.settings import load_settings
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import demo_settings, timed  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _private_copy(tmp: Path, **quarters: float) -> object:
-    s = load_settings(ROOT / "fragmap.toml")
-    paths = dataclasses.replace(
-        s.paths,
-        store=tmp / "private" / "store.sqlite",
-        gazetteer=tmp / "private" / "gazetteer.gpkg",
-        cache_dir=tmp / "private" / "cache",
-        output=tmp / "maps",
-    )
-    s = dataclasses.replace(s, paths=paths)
-    if quarters:
-        s = dataclasses.replace(s, quarters=dataclasses.replace(s.quarters, **quarters))
-    return s
-
-
-def timed(label: str, fn) -> object:  # type: ignore[no-untyped-def]
-    t0 = time.perf_counter()
-    out = fn()
-    print(f"{label:<55} {time.perf_counter() - t0:7.2f} s")
-    return out
+from fragmap.pipeline import run  # noqa: E402
 
 
 def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="fragmap-bench-"))
     try:
-        s = _private_copy(tmp)
-        r = timed("demo, cold (empty store and caches)", lambda: run(s))
+        s = demo_settings(tmp)
+        r, _ = timed("demo, cold (empty store and caches)", lambda: run(s))
         c = r.manifest["counts"]
         print(f"    {c['accepted']} reports, {c['quarters']} areas, month {r.month}")
         timed("demo, nothing changed (up-to-date check)", lambda: run(s))
@@ -58,8 +36,9 @@ def main() -> None:
 
         big = tmp / "big"
         big.mkdir()
-        s2 = _private_copy(big, hex_size_m=1000.0)
-        r2 = timed("~100+ quarters (1 km hexagons) x 24 months, cold", lambda: run(s2))
+        s2 = demo_settings(big)
+        s2 = dataclasses.replace(s2, quarters=dataclasses.replace(s2.quarters, hex_size_m=1000.0))
+        r2, _ = timed("~100+ quarters (1 km hexagons) x 24 months, cold", lambda: run(s2))
         print(f"    {r2.manifest['counts']['quarters']} areas, "
               f"{r2.manifest['counts']['published_cells']} published cells")
     finally:

@@ -405,16 +405,27 @@ def run_key(settings: Settings, month: str | None) -> str:
     h.update(str(month).encode())
     # Settings without the project root, so moving the folder does not force a rebuild.
     h.update(repr(dataclasses.replace(settings, root=Path("."))).replace(str(settings.root), "").encode())
-    files = [*expand_inputs(settings.paths.reports), *settings.paths.services]
-    files += [settings.paths.boundaries, settings.paths.population, settings.paths.streets]
-    for opt in (settings.paths.quarters, settings.paths.quarter_population, settings.paths.street_network):
-        if opt is not None:
-            files.append(opt)
-    for f in files:
+    for f in _input_files(settings):
         f = Path(f)
         h.update(f.name.encode())
         h.update(file_sha256(f).encode() if f.exists() else b"missing")
     return h.hexdigest()
+
+
+def _input_files(settings: Settings) -> list[Path]:
+    """Every file a run reads: reports, reference data, services and the optional inputs."""
+    p = settings.paths
+    files = [*expand_inputs(p.reports), p.boundaries, p.population, p.streets, *p.services]
+    files += [f for f in (p.quarters, p.quarter_population, p.street_network) if f is not None]
+    return [Path(f) for f in files]
+
+
+def _relative(path: Path, root: Path) -> str:
+    """``path`` relative to the project folder when inside it (no private absolute paths)."""
+    try:
+        return path.resolve().relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        return path.name
 
 
 def _previous_manifest(output: Path) -> dict[str, Any] | None:
@@ -558,14 +569,14 @@ def _manifest(
 
     s = project.settings
     inputs = []
-    for p in [*expand_inputs(s.paths.reports), s.paths.boundaries, s.paths.population, *s.paths.services]:
-        p = Path(p)
+    for p in _input_files(s):
         if p.exists():
-            inputs.append({"file": p.name, "sha256": file_sha256(p)})
+            inputs.append({"file": _relative(p, s.root), "sha256": file_sha256(p), "bytes": p.stat().st_size})
     import importlib.metadata as md
 
     versions = {"fragmap": __version__, "python": platform.python_version()}
-    for pkg in ("geopandas", "shapely", "pandas", "folium", "osmnx", "pyproj", "jinja2", "mapclassify"):
+    for pkg in ("geopandas", "shapely", "pandas", "numpy", "scipy", "pyproj", "networkx", "osmnx",
+                "folium", "jinja2", "mapclassify", "rapidfuzz"):
         try:
             versions[pkg] = md.version(pkg)
         except md.PackageNotFoundError:  # pragma: no cover
@@ -584,6 +595,11 @@ def _manifest(
             "quarters": "file" if s.paths.quarters else f"hex grid {s.quarters.hex_size_m} m",
             "classification": f"{s.classification.scheme} k={s.classification.k}",
             "street_network": bool(s.paths.street_network),
+            "geocoding_online": s.geocoding.online,
+            "walking_speed_kmh": s.access.walking_speed_kmh,
+            "elderly_speed_ms": s.access.elderly_speed_ms,
+            "detour_factor": s.access.detour_factor,
+            "start_date": s.start_date,
         },
         "versions": versions,
         "counts": {

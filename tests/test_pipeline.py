@@ -45,6 +45,14 @@ def test_one_run_publishes_map_atlas_and_manifest(demo) -> None:
     assert 0 < c["suppressed_cells"] < c["published_cells"]
     assert m["synthetic"] is True and m["settings"]["privacy_threshold"] == 5
     assert all(len(i["sha256"]) == 64 for i in m["inputs"])
+    names = {i["file"] for i in m["inputs"]}
+    # every input the run read, named relative to the project (no private absolute paths)
+    assert {"data/reference/anncsu_stradario_pavia_vigevano_20250209.csv",
+            "data/reference/comuni_pavia_vigevano_openpolis.geojson",
+            "data/synthetic/segnalazioni_sintetiche_articolo3.xlsx"} <= names
+    assert not any(n.startswith("/") for n in names)
+    assert {"numpy", "scipy", "networkx", "osmnx", "folium"} <= set(m["versions"])
+    assert m["settings"]["geocoding_online"] is False and m["settings"]["elderly_speed_ms"] == 0.8
     assert (out / "mappa.html").stat().st_size < 400_000
 
 
