@@ -78,6 +78,13 @@ def indicators(cube: pd.DataFrame, quarters: pd.DataFrame) -> pd.DataFrame:
     12-month window), ``change_yoy`` (12-month total against the same window a year
     before; NaN without a full year of history or a zero base), ``share_of_town``
     (of the town's 12-month total). PRIVATE: not suppressed.
+
+    Rates of a quarter with zero (or unknown) residents are NaN, never infinite.
+
+    Examples
+    --------
+    >>> ind = indicators(cube, quarters)                                   # doctest: +SKIP
+    >>> ind.query("category == 'totale'")["rate12_per_1000"].describe()   # doctest: +SKIP
     """
     g = cube.groupby(["quarter_id", "town", "month", "category"], as_index=False)["count"].sum()
     tot = g.groupby(["quarter_id", "town", "month"], as_index=False)["count"].sum().assign(category=TOTAL)
@@ -90,24 +97,29 @@ def indicators(cube: pd.DataFrame, quarters: pd.DataFrame) -> pd.DataFrame:
     prev = g.groupby(key)["r12"].shift(12)
     g["change_yoy"] = np.where(prev > 0, g["r12"] / prev - 1, np.nan)
     pop = quarters.set_index("quarter_id")
-    g["rate_per_1000"] = g["count"] / g["quarter_id"].map(pop["population"]) * 1000
-    g["rate12_per_1000"] = g["r12"] / g["quarter_id"].map(pop["population"]) * 1000
-    g["rate_per_1000_65"] = np.where(
-        g["category"] == "anziani", g["r12"] / g["quarter_id"].map(pop["pop_65"]) * 1000, np.nan
-    )
+    # No residents (or unknown): a rate is undefined, not infinite.
+    residents = g["quarter_id"].map(pop["population"]).astype(float)
+    residents = residents.where(residents > 0)
+    old = g["quarter_id"].map(pop["pop_65"]).astype(float) if "pop_65" in pop else pd.Series(np.nan, index=g.index)
+    old = old.where(old > 0)
+    g["rate_per_1000"] = g["count"] / residents * 1000
+    g["rate12_per_1000"] = g["r12"] / residents * 1000
+    g["rate_per_1000_65"] = np.where(g["category"] == "anziani", g["r12"] / old * 1000, np.nan)
     town_r12 = g.groupby(["town", "month", "category"])["r12"].transform("sum")
     g["share_of_town"] = np.where(town_r12 > 0, g["r12"] / town_r12, np.nan)
     return g.drop(columns="m").reset_index(drop=True)
 
 
-def fragility_index(table: pd.DataFrame, *, categories: Sequence[str]) -> pd.DataFrame:
+def fragility_index(table: pd.DataFrame, *, categories: Sequence[str], min_parts: int | None = None) -> pd.DataFrame:
     """A composite index per area from PUBLISHED 12-month rates (percentile ranks, averaged).
 
-    For each category, areas are ranked by their published rate per 1,000 residents
-    (percentile 0-100; a suppressed cell, fewer reports than the threshold, ranks in
-    the lowest tier). The index is the mean of the category percentiles; the top
-    decile is flagged. Because it reads only published figures it reveals nothing the
-    publication does not.
+    For each category, the areas whose rate is published are ranked by it (percentile
+    0-100, ties averaged; a shown zero is a real value and ranks lowest). A hidden rate
+    (a count under the threshold, or hidden to protect another figure) is unknown, not
+    low: it takes no part. The index of an area is the mean of the percentiles it has;
+    with fewer than ``min_parts`` of them (default: half the categories, rounded up) it
+    has no index. The top decile of the areas with an index is flagged. Because it reads
+    only published figures it reveals nothing the publication does not.
 
     Parameters
     ----------
@@ -115,20 +127,34 @@ def fragility_index(table: pd.DataFrame, *, categories: Sequence[str]) -> pd.Dat
         ``area_id, category, rate_per_1000, suppressed`` for one month and window 12.
     categories : sequence of str
         Category codes to combine.
+    min_parts : int, optional
+        Fewest published categories an area needs for an index.
 
     Returns
     -------
     DataFrame
-        ``area_id, index_value (0-100), rank (1 = most fragile), top_decile``.
+        ``area_id, index_value (0-100, NaN without enough parts), parts (categories
+        used), rank (1 = most fragile; NA without an index), top_decile``, sorted by rank.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"area_id": ["A", "B"] * 2, "category": ["x", "x", "y", "y"],
+    ...                   "rate_per_1000": [4.0, 1.0, 2.0, 3.0], "suppressed": False})
+    >>> fragility_index(t, categories=["x", "y"])[["area_id", "index_value", "rank"]].to_dict("list")
+    {'area_id': ['A', 'B'], 'index_value': [75.0, 75.0], 'rank': [1, 1]}
     """
-    t = table[table["category"].isin(list(categories))]
-    wide = t.pivot_table(index="area_id", columns="category", values="rate_per_1000", aggfunc="first")
-    wide = wide.reindex(columns=list(categories))
-    # Suppressed or missing: below every shown rate.
-    ranks = wide.fillna(-1.0).rank(pct=True, method="average") * 100
-    idx = ranks.mean(axis=1)
-    out = pd.DataFrame({"area_id": idx.index, "index_value": idx.round(1).to_numpy()})
-    out["rank"] = out["index_value"].rank(ascending=False, method="min").astype(int)
-    cutoff = out["index_value"].quantile(0.9)
-    out["top_decile"] = out["index_value"] >= cutoff
-    return out.sort_values(["rank", "area_id"]).reset_index(drop=True)
+    cats = list(categories)
+    need = min_parts if min_parts is not None else -(-len(cats) // 2)
+    t = table[table["category"].isin(cats)]
+    t = t.assign(rate=t["rate_per_1000"].where(~t["suppressed"].astype(bool)))
+    wide = t.pivot_table(index="area_id", columns="category", values="rate", aggfunc="first", dropna=False)
+    wide = wide.reindex(index=sorted(t["area_id"].unique()), columns=cats)
+    ranks = wide.rank(pct=True, method="average") * 100
+    parts = ranks.notna().sum(axis=1)
+    idx = ranks.mean(axis=1).where(parts >= need)
+    out = pd.DataFrame({"area_id": idx.index, "index_value": idx.round(1).to_numpy(), "parts": parts.to_numpy()})
+    out["rank"] = out["index_value"].rank(ascending=False, method="min").astype("Int64")
+    has = out["index_value"].notna()
+    cutoff = out.loc[has, "index_value"].quantile(0.9) if has.any() else np.inf
+    out["top_decile"] = has & (out["index_value"] >= cutoff)
+    return out.sort_values(["rank", "area_id"], na_position="last").reset_index(drop=True)

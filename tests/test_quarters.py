@@ -147,5 +147,27 @@ def test_fragility_index_ranks_published_rates() -> None:
         "rate_per_1000": [10.0, 5.0, np.nan, 1.0, 3.0, 2.0], "suppressed": [False, False, True, False, False, False],
     })
     fi = fragility_index(t, categories=["x", "y"]).set_index("area_id")
-    assert fi.loc["B", "rank"] == 1 and fi.loc["C", "rank"] == 3
+    # x: A 100, B 50 (C hidden: unknown, not low); y: A 33.3, B 100, C 66.7
+    assert fi.loc["B", "index_value"] == 75.0 and fi.loc["B", "rank"] == 1
+    assert fi.loc["A", "index_value"] == fi.loc["C", "index_value"] == 66.7
+    assert fi.loc["C", "parts"] == 1
     assert fi["top_decile"].sum() == 1
+
+
+def test_a_hidden_rate_is_unknown_not_below_zero() -> None:
+    """An area with many reports and one category hidden must not rank below areas with none."""
+    areas = ["busy"] + [f"empty{i}" for i in range(5)]
+    rows = []
+    for c in ("x", "y", "z"):
+        for a in areas:
+            hidden = a == "busy" and c == "z"
+            rows.append({"area_id": a, "category": c, "suppressed": hidden,
+                         "rate_per_1000": np.nan if hidden else (12.0 if a == "busy" else 0.0)})
+    fi = fragility_index(pd.DataFrame(rows), categories=["x", "y", "z"]).set_index("area_id")
+    # its index is the mean of the percentiles it has (x, y: highest), not dragged down by z
+    assert fi.loc["busy", "index_value"] == 100.0 and fi.loc["busy", "parts"] == 2
+    assert fi.loc["busy", "rank"] == 1 and fi.loc["busy", "top_decile"]
+    only_hidden = pd.DataFrame({"area_id": ["A", "B"], "category": "x", "rate_per_1000": [np.nan, 3.0],
+                                "suppressed": [True, False]})
+    fi = fragility_index(only_hidden, categories=["x"]).set_index("area_id")
+    assert pd.isna(fi.loc["A", "index_value"]) and pd.isna(fi.loc["A", "rank"])
