@@ -8,17 +8,30 @@ of that type; the snapping distances are walked at the same speed. Without a net
 the documented fallback is the straight-line distance times a detour factor (1.3 by
 default); every output says which method was used (``method``).
 
-All computation in EPSG:32632 (metres). Pure: the graph is passed in.
+:func:`where_next` (greedy maximal coverage) and :func:`isochrones` use the network the
+same way when one is given, and the fallback otherwise.
+
+All computation in EPSG:32632 (metres). Pure: the graph and the geocoder are passed in.
+
+Example
+-------
+>>> services, unlocated = locate_services(raw, geocoder)              # doctest: +SKIP
+>>> t = access_times(points, services, graph=graph)                    # doctest: +SKIP
+>>> best = where_next(points, "nodes", t.filter(like="min_").min(axis=1), graph=graph)  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+import warnings
+import weakref
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 UTM = 32632
 
@@ -33,44 +46,180 @@ RELEVANT_SERVICES: dict[str, tuple[str, ...]] = {
 METHOD_NETWORK = {"it": "rete stradale pedonale", "en": "walking street network"}
 METHOD_FALLBACK = {"it": "distanza in linea d'aria × {f} (nessuna rete stradale disponibile)",
                    "en": "straight-line distance × {f} (no street network available)"}
+#: Candidate sites that make no sense for a help desk (a school inside a prison...).
+EXCLUDE_CANDIDATES = r"carcer|circondarial|penitenzi|detenut"
+#: Columns that may hold a service's opening times, in order of preference.
+OPENING_COLUMNS = ("opening_hours", "orari", "orario", "apertura", "orari_apertura", "aperture", "hours")
+#: Match levels that give a service a usable point.
+LOCATED_LEVELS = ("coordinate", "civico", "via")
+#: Why a service could not be placed (codes of :func:`locate_services`).
+SERVICE_REASONS: dict[str, dict[str, str]] = {
+    "senza_indirizzo": {"it": "né coordinate né indirizzo", "en": "neither coordinates nor an address"},
+    "via_senza_geometria": {"it": "via nota ma senza punti offline", "en": "street known but with no point offline"},
+    "indirizzo_non_trovato": {"it": "indirizzo non trovato", "en": "address not found"},
+    "nessun_geocoder": {"it": "solo indirizzo e nessun geocodificatore", "en": "address only and no geocoder"},
+}
 
 
-def normalise_services(raw: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Uniform public services: ``service_id, name, type, address, town, geometry`` (EPSG:4326).
+def _method(graph: Any, detour_factor: float, language: str) -> str:
+    if graph is not None:
+        return METHOD_NETWORK.get(language, METHOD_NETWORK["it"])
+    f = str(detour_factor).replace(".", "," if language == "it" else ".")
+    return METHOD_FALLBACK.get(language, METHOD_FALLBACK["it"]).format(f=f)
 
-    Accepts the reference GeoJSON layouts (pharmacies ``DESCRIZIONE_FARMACIA``, schools
-    ``DENOM_SEDE``, hospitals ``DESCRIZIONE STRUTTURA DI RICOVERO`` with ``service_type``)
-    and simple tables with ``name, type, address, town, lat, lon``. Rows without
-    coordinates are left out (geocode their address first).
-    """
+
+def _service_table(raw: pd.DataFrame) -> pd.DataFrame:
+    """Every row of ``raw`` in the uniform layout (``lat``/``lon`` NaN when absent)."""
     def first(*cols: str) -> pd.Series:
         out = pd.Series("", index=raw.index, dtype=object)
         for c in cols:
             if c in raw.columns:
-                v = raw[c].fillna("").astype(str)
+                v = raw[c].fillna("").astype(str).str.strip()
                 out = out.where(out != "", v)
         return out
 
     from fragmap.geocode.gazetteer import service_address
 
+    lower = {str(c).lower().strip(): c for c in raw.columns}
+    opening = [lower[c] for c in OPENING_COLUMNS if c in lower]
     df = pd.DataFrame({
-        "name": first("name", "DESCRIZIONE_FARMACIA", "DENOM_SEDE", "DESCRIZIONE STRUTTURA DI RICOVERO"),
-        "type": first("type", "service_type"),
+        "name": first("name", "nome", "DESCRIZIONE_FARMACIA", "DENOM_SEDE", "DESCRIZIONE STRUTTURA DI RICOVERO"),
+        "type": first("type", "tipo", "service_type"),
         "address": service_address(raw),
-        "town": first("town", "COMUNE", "COMUNE_SEDE", "LOCALITA"),
-        "lat": pd.to_numeric(raw.get("lat"), errors="coerce"),
-        "lon": pd.to_numeric(raw.get("lon"), errors="coerce"),
+        "town": first("town", "comune", "COMUNE", "COMUNE_SEDE", "LOCALITA").str.title(),
+        "opening_hours": first(*opening) if opening else pd.Series("", index=raw.index, dtype=object),
+        "lat": pd.to_numeric(raw["lat"], errors="coerce") if "lat" in raw.columns else np.nan,
+        "lon": pd.to_numeric(raw["lon"], errors="coerce") if "lon" in raw.columns else np.nan,
         "source_file": first("source_file"),
-    })
-    df = df[df["lat"].notna() & df["lon"].notna()].reset_index(drop=True)
-    df["town"] = df["town"].str.title()
+    }, index=raw.index)
+    df["opening_hours"] = df["opening_hours"].replace("", pd.NA)
+    return df
+
+
+def _to_services(df: pd.DataFrame) -> gpd.GeoDataFrame:
+    df = df.reset_index(drop=True)
     df["service_id"] = [f"S{i:04d}" for i in range(len(df))]
     g = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs=4326)
-    return g[["service_id", "name", "type", "address", "town", "source_file", "geometry"]]
+    cols = ["service_id", "name", "type", "address", "town", "opening_hours", "source_file",
+            "match_level", "located", "geometry"]
+    return g[cols]
+
+
+def normalise_services(raw: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Uniform public services with coordinates: ``service_id, name, type, address, town,
+    opening_hours, source_file, match_level, located, geometry`` (EPSG:4326).
+
+    Accepts the reference GeoJSON layouts (pharmacies ``DESCRIZIONE_FARMACIA``, schools
+    ``DENOM_SEDE``, hospitals ``DESCRIZIONE STRUTTURA DI RICOVERO`` with ``service_type``)
+    and simple tables with ``name, type, address, town, lat, lon``[, opening times in a
+    column such as ``orari`` or ``opening_hours``]. Rows with only an address are NOT
+    placed here (a warning counts them): use :func:`locate_services` with the project's
+    geocoder, which places them and returns the ones it cannot place.
+
+    Examples
+    --------
+    >>> services = normalise_services(read_services("farmacie.geojson"))   # doctest: +SKIP
+    """
+    df = _service_table(raw)
+    has = df["lat"].notna() & df["lon"].notna()
+    if (~has).any():
+        warnings.warn(
+            f"{int((~has).sum())} services have no coordinates and are left out here: "
+            "use fragmap.access.locate_services(raw, geocoder) to geocode their addresses",
+            stacklevel=2,
+        )
+    df = df[has].assign(match_level="coordinate", located=True)
+    return _to_services(df)
+
+
+def locate_services(
+    raw: pd.DataFrame, geocoder: Any
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Uniform services, geocoding the rows that have an address but no coordinates.
+
+    Pure apart from ``geocoder``: each distinct (address, town) is looked up once. Rows
+    with coordinates keep them (``match_level = "coordinate"``); an address placed at
+    ``civico`` or ``via`` level is kept with that level; anything else is returned in
+    the second table with a reason, so the caller can warn (a service never vanishes
+    silently). Opening times are kept when a column holds them (``opening_hours``).
+
+    Parameters
+    ----------
+    raw : DataFrame
+        Rows of :func:`fragmap.io.geo.read_services` (one or several files concatenated).
+    geocoder : Geocoder or callable or None
+        ``fragmap.geocode.Geocoder`` (its ``lookup(address, town)`` is used) or any
+        callable ``(address, town) -> Match`` (``lat, lon, level, score``). None: no
+        address is geocoded (those rows are returned as unlocated).
+
+    Returns
+    -------
+    (GeoDataFrame, DataFrame)
+        Located services (as :func:`normalise_services` plus ``match_score``; ``located``
+        True), and the unlocated ones: ``name, type, address, town, source_file,
+        match_level, reason`` (``reason`` in :data:`SERVICE_REASONS`; ``located`` False).
+
+    Examples
+    --------
+    >>> from fragmap.geocode import Geocoder, default_gazetteer
+    >>> g = Geocoder(default_gazetteer(settings), towns=comuni)       # doctest: +SKIP
+    >>> services, unlocated = locate_services(raw, g)                # doctest: +SKIP
+    >>> unlocated[["name", "address", "reason"]]                     # doctest: +SKIP
+    """
+    df = _service_table(raw)
+    lookup: Callable[[str, str | None], Any] | None
+    lookup = geocoder.lookup if hasattr(geocoder, "lookup") else geocoder
+    has = (df["lat"].notna() & df["lon"].notna()).to_numpy()
+    level = np.where(has, "coordinate", "non_trovato").astype(object)
+    score = np.where(has, 100.0, 0.0)
+    reason = np.full(len(df), "", dtype=object)
+    lat, lon = df["lat"].to_numpy(float).copy(), df["lon"].to_numpy(float).copy()
+    answers: dict[tuple[str, str], Any] = {}
+    for i in np.nonzero(~has)[0]:
+        address, town = str(df["address"].iloc[i]), str(df["town"].iloc[i])
+        if not address:
+            reason[i] = "senza_indirizzo"
+            continue
+        if lookup is None:
+            reason[i] = "nessun_geocoder"
+            continue
+        key = (address, town)
+        if key not in answers:
+            answers[key] = lookup(address, town or None)
+        m = answers[key]
+        level[i], score[i] = str(m.level), float(m.score)
+        if m.level in LOCATED_LEVELS and not (pd.isna(m.lat) or pd.isna(m.lon)):
+            lat[i], lon[i] = float(m.lat), float(m.lon)
+        else:
+            known_street = m.level == "comune" and bool(getattr(m, "matched", ""))
+            reason[i] = "via_senza_geometria" if known_street else "indirizzo_non_trovato"
+    df["lat"], df["lon"], df["match_level"], df["match_score"] = lat, lon, level, score
+    ok = reason == ""
+    located = _to_services(df[ok].assign(located=True))
+    located.insert(located.columns.get_loc("located"), "match_score", df.loc[ok, "match_score"].to_numpy())
+    unlocated = df.loc[~ok, ["name", "type", "address", "town", "source_file", "match_level"]].assign(
+        reason=reason[~ok], located=False).reset_index(drop=True)
+    return located, unlocated
+
+
+_ARRAYS: weakref.WeakKeyDictionary[Any, tuple[tuple[int, int], tuple[np.ndarray, np.ndarray, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _graph_arrays(graph: Any) -> tuple[np.ndarray, np.ndarray, Any]:
-    """Node ids, node coordinates (EPSG:32632) and a sparse matrix of edge lengths (m)."""
+    """Node ids, node coordinates (EPSG:32632) and a sparse matrix of edge lengths (m).
+
+    Kept per graph object (until it changes size), so coverage, where-next and the
+    isochrones of one run convert the graph once.
+    """
+    size = (graph.number_of_nodes(), graph.number_of_edges())
+    try:
+        hit = _ARRAYS.get(graph)
+    except TypeError:  # not weak-referenceable
+        hit = None
+    if hit is not None and hit[0] == size:
+        return hit[1]
     import scipy.sparse as sp
     from pyproj import Transformer
 
@@ -82,16 +231,25 @@ def _graph_arrays(graph: Any) -> tuple[np.ndarray, np.ndarray, Any]:
     if str(crs).upper() not in ("EPSG:32632",):
         tr = Transformer.from_crs(crs, UTM, always_xy=True)
         x, y = tr.transform(x, y)
-    best: dict[tuple[int, int], float] = {}
+    u_, v_, w_ = [], [], []
     for u, v, data in graph.edges(data=True):
-        length = float(data.get("length", np.hypot(x[idx[u]] - x[idx[v]], y[idx[u]] - y[idx[v]])))
-        for a, b in ((idx[u], idx[v]), (idx[v], idx[u])):  # walking: both directions
-            # the shortest of parallel edges (a sparse matrix would add duplicates up)
-            if length < best.get((a, b), np.inf):
-                best[(a, b)] = length
-    keys = np.array(list(best.keys()), dtype=int).reshape(-1, 2)
-    m = sp.csr_matrix((np.array(list(best.values())), (keys[:, 0], keys[:, 1])), shape=(len(nodes), len(nodes)))
-    return np.array(nodes), np.column_stack([x, y]), m
+        iu, iv = idx[u], idx[v]
+        length = float(data.get("length", np.hypot(x[iu] - x[iv], y[iu] - y[iv])))
+        u_ += [iu, iv]  # walking: both directions
+        v_ += [iv, iu]
+        w_ += [length, length]
+    e = pd.DataFrame({"u": u_, "v": v_, "w": w_})
+    # the shortest of parallel edges (a sparse matrix would add duplicates up)
+    e = e[e["u"] != e["v"]].groupby(["u", "v"], as_index=False)["w"].min()
+    # a zero-length edge would vanish from a sparse matrix: keep it as a tiny one
+    w = np.maximum(e["w"].to_numpy(), 1e-6)
+    m = sp.csr_matrix((w, (e["u"].to_numpy(), e["v"].to_numpy())), shape=(len(nodes), len(nodes)))
+    out = (np.array(nodes), np.column_stack([x, y]), m)
+    try:
+        _ARRAYS[graph] = (size, out)
+    except TypeError:
+        pass
+    return out
 
 
 def access_times(
@@ -127,7 +285,7 @@ def access_times(
             sxy = np.column_stack([s.loc[s["type"] == t].geometry.x, s.loc[s["type"] == t].geometry.y])
             d, _ = cKDTree(sxy).query(pxy)
             out[f"min_{t}"] = d * detour_factor / speed_ms / 60
-        out["method"] = METHOD_FALLBACK[language].format(f=str(detour_factor).replace(".", "," if language == "it" else "."))
+        out["method"] = _method(None, detour_factor, language)
         return out
     from scipy.sparse.csgraph import dijkstra
 
@@ -181,10 +339,45 @@ def coverage(
 
 
 def coverage_gaps(coverage_table: pd.DataFrame, *, minutes: int = 15, top: int = 10) -> pd.DataFrame:
-    """Quarters and categories with most reports beyond ``minutes`` (PRIVATE counts)."""
+    """The quarters and categories with most reports beyond ``minutes`` of a relevant service.
+
+    Works on the PRIVATE table of :func:`coverage` (``n_reports``, ``n_within_<minutes>``)
+    and on the PUBLISHED one of :func:`fragmap.privacy.publish_coverage` (shares, no
+    within counts): there, hidden cells (share NaN) are left out, the reports beyond are
+    ``n_reports × (1 - share)`` when ``n_reports`` is published, and otherwise the share
+    beyond decides (``ranked_by`` says which).
+
+    Returns
+    -------
+    DataFrame
+        The input rows plus ``reports_beyond`` (float, NaN when unknown), ``share_beyond``
+        and ``ranked_by``; most reports beyond first, then largest share beyond, then id.
+
+    Examples
+    --------
+    >>> fragmap.coverage_gaps(project.with_access().coverage)    # doctest: +SKIP
+    """
     c = coverage_table.copy()
-    c["beyond"] = c["n_reports"] - c[f"n_within_{minutes}"]
-    return c.sort_values(["beyond", "quarter_id"], ascending=[False, True]).head(top).reset_index(drop=True)
+    key = "quarter_id" if "quarter_id" in c.columns else "area_id"
+    within, share = f"n_within_{minutes}", f"share_within_{minutes}"
+    n = c["n_reports"].astype(float) if "n_reports" in c.columns else pd.Series(np.nan, index=c.index)
+    if within in c.columns:
+        beyond = n - c[within].astype(float)
+        c["reports_beyond"] = beyond
+        c["share_beyond"] = (beyond / n).where(n > 0)
+    elif share in c.columns:
+        c = c[c[share].notna()].copy()
+        n = n.loc[c.index]
+        c["share_beyond"] = 1.0 - c[share].astype(float)
+        c["reports_beyond"] = (n * c["share_beyond"]).round()
+    else:
+        raise KeyError(f"coverage table needs {within!r} (private) or {share!r} (published)")
+    c["ranked_by"] = "reports_beyond" if c["reports_beyond"].notna().any() else "share_beyond"
+    c["_rb"] = c["reports_beyond"].fillna(-1.0)
+    c["_sb"] = c["share_beyond"].fillna(-1.0)
+    sort = ["_rb", "_sb", key] + (["category"] if "category" in c.columns else [])
+    c = c.sort_values(sort, ascending=[False, False, True] + [True] * (len(sort) - 3), kind="stable")
+    return c.drop(columns=["_rb", "_sb"]).head(top).reset_index(drop=True)
 
 
 def coverage_for_reports(points: gpd.GeoDataFrame, services: gpd.GeoDataFrame, *, graph: Any = None,
@@ -203,60 +396,353 @@ def coverage_for_reports(points: gpd.GeoDataFrame, services: gpd.GeoDataFrame, *
     return coverage(points, normal, thresholds=a.thresholds_min)
 
 
+
+def candidate_sites(
+    sites: gpd.GeoDataFrame, *, exclude: str | None = EXCLUDE_CANDIDATES
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """User candidate sites for a new help desk, without those that make no sense for one.
+
+    A row whose ``name`` or ``address`` matches ``exclude`` (case-insensitive; default
+    prison premises: "carcer", "casa circondariale"...) is left out and its name
+    returned, so a list of public schools passed as candidates never proposes a prison
+    school. Candidates should come from an explicit user file or from the street
+    network (``where_next(..., candidates="nodes")``), not from the schools by default.
+
+    Examples
+    --------
+    >>> sites, left_out = candidate_sites(read_services("siti_candidati.csv"))   # doctest: +SKIP
+    """
+    if not exclude or sites.empty:
+        return sites, []
+    text = pd.Series("", index=sites.index, dtype=object)
+    for c in ("name", "address", "DENOM_SEDE", "INDIRIZZO_SEDE", "TIPO_SEDE"):
+        if c in sites.columns:
+            text = text + " " + sites[c].fillna("").astype(str)
+    bad = text.str.contains(exclude, flags=re.IGNORECASE, regex=True).to_numpy()
+    if "name" in sites.columns:
+        names = sites["name"].astype(str)
+    else:
+        names = pd.Series(sites.index.astype(str), index=sites.index)
+    return sites[~bad], names[bad].tolist()
+
+
+def _node_candidates(graph: Any, spacing_m: float, language: str) -> gpd.GeoDataFrame:
+    """Street-network nodes thinned to one per ``spacing_m`` square (the node nearest its centre)."""
+    nodes, nxy, _ = _graph_arrays(graph)
+    cell = np.floor(nxy / spacing_m).astype(np.int64)
+    centre = (cell + 0.5) * spacing_m
+    d = np.hypot(*(nxy - centre).T)
+    frame = pd.DataFrame({"cx": cell[:, 0], "cy": cell[:, 1], "d": d, "i": np.arange(len(nodes))})
+    pick = frame.sort_values(["cx", "cy", "d", "i"]).drop_duplicates(["cx", "cy"])["i"].sort_values().to_numpy()
+    word = "nodo" if language == "it" else "node"
+    return gpd.GeoDataFrame(
+        {"site": [f"{word} {nodes[i]}" for i in pick], "node": [str(nodes[i]) for i in pick]},
+        geometry=shapely.points(nxy[pick]), crs=UTM,
+    )
+
+
+def _reach_matrix(
+    cxy: np.ndarray, c_node_snap: tuple[np.ndarray, np.ndarray] | None, pxy: np.ndarray, reach_m: float,
+    *, graph: Any, detour_factor: float,
+) -> Any:
+    """Sparse boolean matrix candidates × points: the point is within ``reach_m`` walking metres."""
+    import scipy.sparse as sp
+    from scipy.spatial import cKDTree
+
+    n_c, n_p = len(cxy), len(pxy)
+    if n_c == 0 or n_p == 0:
+        return sp.csr_matrix((n_c, n_p), dtype=bool)
+    if graph is None:
+        near = cKDTree(pxy).query_ball_point(cxy, r=reach_m / detour_factor)
+        rows = np.repeat(np.arange(n_c), [len(x) for x in near])
+        parts = [np.asarray(x, dtype=np.int64) for x in near]
+        cols = np.concatenate(parts) if rows.size else np.array([], dtype=np.int64)
+        return sp.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=(n_c, n_p))
+    from scipy.sparse.csgraph import dijkstra
+
+    _, nxy, m = _graph_arrays(graph)
+    tree = cKDTree(nxy)
+    p_snap, p_node = tree.query(pxy)
+    c_snap, c_node = c_node_snap if c_node_snap is not None else tree.query(cxy)
+    # points grouped by their node
+    order = np.argsort(p_node, kind="stable")
+    t_nodes, t_start, t_count = np.unique(p_node[order], return_index=True, return_counts=True)
+    uniq, inv = np.unique(c_node, return_inverse=True)
+    chunk = max(1, int(2e7 // max(m.shape[0], 1)))
+    pair_c: list[np.ndarray] = []
+    pair_p: list[np.ndarray] = []
+    for s in range(0, len(uniq), chunk):
+        src = uniq[s:s + chunk]
+        d = dijkstra(m, directed=True, indices=src, limit=reach_m)[:, t_nodes]
+        ui, tj = np.nonzero(d <= reach_m)
+        if not ui.size:
+            continue
+        dist = d[ui, tj]
+        counts = t_count[tj]
+        rep_u = np.repeat(ui + s, counts)
+        rep_d = np.repeat(dist, counts)
+        offs = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        pts = order[np.repeat(t_start[tj], counts) + offs]
+        keep = rep_d + p_snap[pts] <= reach_m
+        pair_c.append(rep_u[keep])
+        pair_p.append(pts[keep])
+    if not pair_c:
+        return sp.csr_matrix((n_c, n_p), dtype=bool)
+    pu, pp = np.concatenate(pair_c), np.concatenate(pair_p)
+    node_m = sp.csr_matrix((np.ones(len(pu), dtype=bool), (pu, pp)), shape=(len(uniq), n_p))
+    a = node_m[inv]  # each candidate takes the reach of its node...
+    if np.any(c_snap > 0):  # ...less the walk from the site to that node
+        a = a.tocoo()
+        dist_ok = np.ones(a.nnz, dtype=bool)
+        # exact check for off-node candidates: recompute with the snapping walk added
+        node_d: dict[int, np.ndarray] = {}
+        for j in np.unique(a.row[c_snap[a.row] > 0]):
+            u = uniq[inv[j]]
+            if u not in node_d:
+                node_d[u] = dijkstra(m, directed=True, indices=[u], limit=reach_m)[0]
+            sel = a.row == j
+            dist_ok[sel] = node_d[u][p_node[a.col[sel]]] + p_snap[a.col[sel]] + c_snap[j] <= reach_m
+        a = sp.csr_matrix((np.ones(int(dist_ok.sum()), dtype=bool), (a.row[dist_ok], a.col[dist_ok])), shape=(n_c, n_p))
+    return a.tocsr()
+
+
+_WHERE_NEXT_COLUMNS = ("rank", "site", "node", "new_reports_covered", "cumulative_share", "method")
+
+
 def where_next(
     points: gpd.GeoDataFrame,
-    candidates: gpd.GeoDataFrame,
-    times: pd.Series,
+    candidates: gpd.GeoDataFrame | str,
+    times: pd.Series | np.ndarray,
     *,
     minutes: float = 15,
     k: int = 5,
     speed_ms: float = 4.5 / 3.6,
     detour_factor: float = 1.3,
+    graph: Any = None,
+    node_spacing_m: float = 250.0,
+    exclude: str | None = EXCLUDE_CANDIDATES,
+    language: str = "it",
 ) -> gpd.GeoDataFrame:
-    """Greedy maximal coverage: the ``k`` candidate sites that bring most uncovered reports within ``minutes``.
+    """Greedy maximal coverage: the ``k`` sites that bring most uncovered reports within ``minutes``.
 
-    ``times`` is each report's current minutes to the nearest relevant service. Distances
-    from candidates use the straight-line fallback (detour factor). The counts returned
-    are report counts: PRIVATE until suppressed (show "< N" under the threshold).
+    A report is uncovered when its current time to the nearest relevant service
+    (``times``) is over ``minutes`` (or unknown). Each round picks the candidate reaching
+    most still-uncovered reports within ``minutes`` of walking (ties: the first
+    candidate), until ``k`` sites or no gain. With a ``graph`` the reach is walked on
+    the street network: ONE bounded search (scipy ``dijkstra`` with ``limit`` = the
+    walking distance in ``minutes``) from all candidate nodes at once, in chunks; without
+    one, the straight-line fallback (distance × ``detour_factor``).
+
+    Parameters
+    ----------
+    points : GeoDataFrame
+        PRIVATE report points (any CRS).
+    candidates : GeoDataFrame or "nodes"
+        User candidate sites (an explicit file: ``name``[, ``address``], points), or
+        ``"nodes"``: the street-network nodes thinned to one per ``node_spacing_m``
+        square (needs ``graph``). Sites matching ``exclude`` are left out
+        (:func:`candidate_sites`). Never pass the public schools by default.
+    times : Series or array
+        Each point's current minutes to the nearest relevant service.
+    minutes, k, speed_ms, detour_factor :
+        Time limit, number of sites, walking speed (m/s), straight-line detour factor.
+    graph : networkx graph, optional
+        The walking network (:func:`fragmap.io.network.street_network_for`).
+    node_spacing_m : float
+        Thinning of node candidates, in metres.
+    exclude : str or None
+        Regular expression of site names/addresses to leave out.
+    language : str
+        Language of ``method`` and of node labels.
+
+    Returns
+    -------
+    GeoDataFrame
+        EPSG:4326, one row per chosen site: ``rank``, ``site`` (name or ``nodo <id>``),
+        ``node`` (node id, or NA for user sites), ``new_reports_covered`` (uncovered
+        reports newly within ``minutes``), ``cumulative_share`` (of the uncovered
+        reports), ``method``, the candidate's own columns, and the site's point (a
+        layer for the map). Counts are PRIVATE: publish only the locations, the rank,
+        and counts at or above the privacy threshold. ``attrs["excluded"]`` lists the
+        sites left out.
+
+    Examples
+    --------
+    >>> best = where_next(pts, "nodes", current, graph=g, k=5)                 # doctest: +SKIP
+    >>> best[["rank", "site", "new_reports_covered", "cumulative_share"]]     # doctest: +SKIP
     """
-    from scipy.spatial import cKDTree
-
     p = points.to_crs(UTM)
-    c = candidates.to_crs(UTM).reset_index(drop=True)
-    uncovered = (times.to_numpy() > minutes)
-    reach = minutes * 60 * speed_ms / detour_factor
-    tree = cKDTree(np.column_stack([p.geometry.x, p.geometry.y]))
-    near = tree.query_ball_point(np.column_stack([c.geometry.x, c.geometry.y]), r=reach)
-    chosen, gains = [], []
-    covered = ~uncovered
-    total = max(int(uncovered.sum()), 1)
-    for _ in range(min(k, len(c))):
-        best, best_gain = None, 0
-        for j, idx in enumerate(near):
-            if j in chosen:
-                continue
-            gain = int((~covered[idx]).sum()) if idx else 0
-            if gain > best_gain:
-                best, best_gain = j, gain
-        if best is None:
+    pxy = np.column_stack([p.geometry.x.to_numpy(), p.geometry.y.to_numpy()])
+    t = np.asarray(times, dtype=float)
+    if len(t) != len(pxy):
+        raise ValueError("times must have one value per point")
+    uncovered = ~(t <= minutes)  # NaN (no service of the type) counts as uncovered
+    reach = minutes * 60 * speed_ms
+    excluded: list[str] = []
+    node_snap = None
+    if isinstance(candidates, str):
+        if candidates != "nodes":
+            raise ValueError("candidates must be a GeoDataFrame of sites or 'nodes'")
+        if graph is None:
+            raise ValueError("candidates='nodes' needs a street network (graph)")
+        c = _node_candidates(graph, node_spacing_m, language)
+        nodes, _, _ = _graph_arrays(graph)
+        pos = {str(n): i for i, n in enumerate(nodes)}
+        node_snap = (np.zeros(len(c)), np.array([pos[n] for n in c["node"]], dtype=np.int64))
+    else:
+        c, excluded = candidate_sites(candidates, exclude=exclude)
+        c = c.to_crs(UTM).reset_index(drop=True)
+        c = c.drop(columns=[x for x in _WHERE_NEXT_COLUMNS if x in c.columns])
+        c.insert(0, "site", c["name"].astype(str) if "name" in c.columns else [f"{i + 1}" for i in range(len(c))])
+        c.insert(1, "node", pd.Series(pd.NA, index=c.index, dtype="string"))
+    cxy = np.column_stack([c.geometry.x.to_numpy(), c.geometry.y.to_numpy()]) if len(c) else np.zeros((0, 2))
+    u_idx = np.nonzero(uncovered)[0]
+    # Only candidates with an uncovered report within straight-line reach can gain anything.
+    if len(u_idx) and len(c):
+        from scipy.spatial import cKDTree
+
+        d, _ = cKDTree(pxy[u_idx]).query(cxy, distance_upper_bound=reach)
+        useful = np.isfinite(d)
+    else:
+        useful = np.zeros(len(c), dtype=bool)
+    cu = np.nonzero(useful)[0]
+    snap = (node_snap[0][cu], node_snap[1][cu]) if node_snap is not None else None
+    a = _reach_matrix(cxy[cu], snap, pxy[u_idx], reach, graph=graph, detour_factor=detour_factor)
+    open_ = np.ones(len(u_idx), dtype=np.float64)
+    chosen: list[int] = []
+    gains: list[int] = []
+    for _ in range(min(k, len(cu))):
+        gain = a @ open_
+        if chosen:
+            gain[chosen] = -1
+        best = int(np.argmax(gain)) if len(gain) else 0
+        if not len(gain) or gain[best] <= 0:
             break
         chosen.append(best)
-        gains.append(best_gain)
-        covered[near[best]] = True
-    out = c.loc[chosen].copy()
-    out["rank"] = range(1, len(chosen) + 1)
-    out["new_reports_covered"] = gains
-    out["cumulative_share"] = np.cumsum(gains) / total
-    return out.to_crs(4326).reset_index(drop=True)
+        gains.append(int(round(gain[best])))
+        open_[a.getrow(best).indices] = 0.0
+    out = c.iloc[cu[chosen]].copy() if chosen else c.iloc[[]].copy()
+    out.insert(0, "rank", range(1, len(chosen) + 1))
+    out.insert(3, "new_reports_covered", gains)
+    out.insert(4, "cumulative_share", np.cumsum(gains) / max(len(u_idx), 1))
+    out.insert(5, "method", _method(graph, detour_factor, language))
+    out = out.to_crs(4326).reset_index(drop=True)
+    out.attrs["excluded"] = excluded
+    return out
 
 
-def isochrones(services: gpd.GeoDataFrame, *, minutes: Sequence[int] = (5, 10, 15), speed_ms: float = 4.5 / 3.6,
-               detour_factor: float = 1.3) -> gpd.GeoDataFrame:
-    """Walking-time areas around each service (fallback: circles of radius speed × t / detour)."""
-    s = services.to_crs(UTM)
-    rows = []
-    for m in sorted(minutes, reverse=True):
-        r = m * 60 * speed_ms / detour_factor
-        for name, g in zip(s["name"], s.geometry):
-            rows.append({"name": name, "minutes": m, "geometry": g.buffer(r, 24)})
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=UTM).to_crs(4326)
+def where_next_layer(best: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The where-next result as the map layer's columns: ``rank, name, reached, geometry``.
+
+    ``name`` is the site (a user site's name, or ``nodo <id>``), ``reached`` the new
+    reports within the time limit — still a PRIVATE count: the privacy gate must blank
+    (NaN) every value under the threshold before the layer is rendered
+    (:func:`fragmap.maps.render_map` refuses it otherwise). Nothing else of the
+    candidates or of the reports is carried.
+
+    Examples
+    --------
+    >>> layer = where_next_layer(where_next(pts, "nodes", current, graph=g))   # doctest: +SKIP
+    """
+    out = gpd.GeoDataFrame(
+        {"rank": best["rank"].astype(int).to_numpy(), "name": best["site"].astype(str).to_numpy(),
+         "reached": best["new_reports_covered"].astype(float).to_numpy()},
+        geometry=best.geometry.to_numpy(), crs=best.crs,
+    )
+    return out.to_crs(4326).sort_values("rank").reset_index(drop=True)
+
+
+def _fill_holes(geom: Any, max_area: float) -> Any:
+    """Drop interior rings smaller than ``max_area`` (blocks enclosed by reached streets)."""
+    def fix(poly: Any) -> Any:
+        keep = [r for r in poly.interiors if shapely.Polygon(r).area >= max_area]
+        return shapely.Polygon(poly.exterior, keep)
+
+    if geom.geom_type == "Polygon":
+        return fix(geom)
+    if geom.geom_type == "MultiPolygon":
+        return shapely.MultiPolygon([fix(g) for g in geom.geoms])
+    return geom
+
+
+def isochrones(
+    services: gpd.GeoDataFrame,
+    *,
+    minutes: Sequence[int] = (5, 10, 15),
+    speed_ms: float = 4.5 / 3.6,
+    detour_factor: float = 1.3,
+    graph: Any = None,
+    buffer_m: float = 40.0,
+    hole_m2: float = 20_000.0,
+    language: str = "it",
+) -> gpd.GeoDataFrame:
+    """Areas within 5/10/15 minutes' walk of each service, for the map.
+
+    With a ``graph``: one bounded Dijkstra from the services' nodes gives each node its
+    walking distance; the streets reached within ``t`` minutes (whole edges, and the
+    reached part of edges walked from one end) are buffered by ``buffer_m`` metres and
+    merged, and enclosed blocks under ``hole_m2`` are filled. Without a graph (the
+    documented fallback): circles of radius speed × t / ``detour_factor``. The
+    ``method`` column says which.
+
+    Returns
+    -------
+    GeoDataFrame
+        EPSG:4326: ``name``[, ``service_id``, ``type``], ``minutes``, ``method``, geometry;
+        largest times first (so smaller areas draw on top).
+
+    Examples
+    --------
+    >>> iso = isochrones(services[services["type"] == "sportello"], graph=g)   # doctest: +SKIP
+    >>> iso.groupby("minutes").size()                                         # doctest: +SKIP
+    """
+    s = services.to_crs(UTM).reset_index(drop=True)
+    method = _method(graph, detour_factor, language)
+    extra = [c for c in ("service_id", "type") if c in s.columns]
+    names = s["name"].astype(str).tolist() if "name" in s.columns else [str(i) for i in range(len(s))]
+    rows: list[dict[str, Any]] = []
+    if graph is None or s.empty:
+        for m in sorted(minutes, reverse=True):
+            r = m * 60 * speed_ms / detour_factor
+            for i, g in enumerate(s.geometry):
+                rows.append({"name": names[i], **{c: s[c].iloc[i] for c in extra}, "minutes": m,
+                             "method": method, "geometry": g.buffer(r, 24)})
+    else:
+        from scipy.spatial import cKDTree
+        from scipy.sparse.csgraph import dijkstra
+
+        _, nxy, mat = _graph_arrays(graph)
+        sxy = np.column_stack([s.geometry.x.to_numpy(), s.geometry.y.to_numpy()])
+        s_snap, s_node = cKDTree(nxy).query(sxy)
+        uniq, inv = np.unique(s_node, return_inverse=True)
+        coo = mat.tocoo()
+        half = coo.row < coo.col  # each street once
+        eu, ev, ew = coo.row[half], coo.col[half], coo.data[half]
+        rmax = max(minutes) * 60 * speed_ms
+        d_all = dijkstra(mat, directed=True, indices=uniq, limit=rmax)
+        for m in sorted(minutes, reverse=True):
+            for i in range(len(s)):
+                budget = m * 60 * speed_ms - s_snap[i]
+                pt = s.geometry.iloc[i]
+                if budget <= 0:
+                    geom = pt.buffer(buffer_m, 8)
+                else:
+                    d = d_all[inv[i]]
+                    du, dv = d[eu], d[ev]
+                    fu = np.clip((budget - du) / ew, 0.0, 1.0)  # share of the edge walked from u
+                    fv = np.clip((budget - dv) / ew, 0.0, 1.0)
+                    full = (fu + fv) >= 1.0
+                    a, b = nxy[eu], nxy[ev]
+                    segs = [np.stack([a[full], b[full]], axis=1)]
+                    pu = ~full & (fu > 0)
+                    segs.append(np.stack([a[pu], a[pu] + (b[pu] - a[pu]) * fu[pu, None]], axis=1))
+                    pv = ~full & (fv > 0)
+                    segs.append(np.stack([b[pv], b[pv] + (a[pv] - b[pv]) * fv[pv, None]], axis=1))
+                    segs.append(np.array([[[pt.x, pt.y], nxy[s_node[i]]]]))  # the walk to the street
+                    lines = shapely.linestrings(np.concatenate(segs))
+                    geom = shapely.union_all(shapely.buffer(lines, buffer_m, quad_segs=2))  # faster than one big buffer
+                    geom = _fill_holes(geom, hole_m2)
+                rows.append({"name": names[i], **{c: s[c].iloc[i] for c in extra}, "minutes": m,
+                             "method": method, "geometry": geom})
+    cols = ["name", *extra, "minutes", "method", "geometry"]
+    return gpd.GeoDataFrame(rows, columns=cols, geometry="geometry", crs=UTM).to_crs(4326)

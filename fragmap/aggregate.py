@@ -45,11 +45,31 @@ def count_cube(
     -------
     DataFrame
         Columns :data:`CUBE_COLUMNS`; ``count`` is int.
+
+    Examples
+    --------
+    >>> cube = count_cube(assigned, quarters, settings, months=["2026-09", "2026-10"])   # doctest: +SKIP
+    >>> cube.groupby("quarter_id")["count"].sum()                                       # doctest: +SKIP
     """
+    keys = ["quarter_id", "month", "category", "partner", "action"]
+    mask = reports["quarter_id"].notna().to_numpy() & reports["month"].isin(list(months)).to_numpy()
+    # Count by integer codes (factorize each key once): ~10x faster than a groupby on strings.
+    combined = np.zeros(int(mask.sum()), dtype=np.int64)
+    uniques: list[np.ndarray] = []
+    for k in keys:
+        codes, values = pd.factorize(reports[k].to_numpy()[mask], use_na_sentinel=False)
+        uniques.append(np.array([str(v) for v in values], dtype=object))
+        combined = combined * max(len(values), 1) + codes
+    found, n = np.unique(combined, return_counts=True)
+    decoded: dict[str, np.ndarray] = {}
+    for k, values in zip(reversed(keys), reversed(uniques)):
+        size = max(len(values), 1)
+        decoded[k] = values[found % size] if len(values) else np.array([], dtype=object)
+        found = found // size
+    counts = pd.DataFrame({k: decoded[k] for k in keys}).assign(count=n)
     pairs = {(c.code, p) for c in settings.categories for p in c.partners}
-    r = reports[reports["quarter_id"].notna() & reports["month"].isin(list(months))]
-    pairs |= set(zip(r["category"].astype(str), r["partner"].astype(str)))
-    actions = sorted(set(settings.actions) | set(r["action"].astype(str)))
+    pairs |= set(zip(counts["category"], counts["partner"]))
+    actions = sorted(set(settings.actions) | set(counts["action"]))
     combos = pd.DataFrame(sorted(pairs), columns=["category", "partner"]).merge(
         pd.DataFrame({"action": actions}), how="cross"
     )
@@ -58,13 +78,7 @@ def count_cube(
         .merge(pd.DataFrame({"month": list(months)}), how="cross")
         .merge(combos, how="cross")
     )
-    counts = (
-        r.astype({"quarter_id": str, "category": str, "partner": str, "action": str})
-        .groupby(["quarter_id", "month", "category", "partner", "action"])
-        .size()
-        .rename("count")
-        .reset_index()
-    )
+    frame["quarter_id"] = frame["quarter_id"].astype(str)
     cube = frame.merge(counts, on=["quarter_id", "month", "category", "partner", "action"], how="left")
     cube["count"] = cube["count"].fillna(0).astype(int)
     return cube.sort_values(["quarter_id", "month", "category", "partner", "action"]).reset_index(drop=True)[list(CUBE_COLUMNS)]

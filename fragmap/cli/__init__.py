@@ -17,6 +17,7 @@ from fragmap.cli import (  # noqa: F401,E402
     geocode,
     ingest,
     privacy,
+    quarters,
     run,
 )
 

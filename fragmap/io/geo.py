@@ -7,6 +7,7 @@ distances.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -48,12 +49,21 @@ def read_boundaries(path: str | Path, *, towns: tuple[str, ...] | None = None) -
 
 
 def read_quarters(path: str | Path, *, name_column: str = "name", town_column: str | None = None) -> gpd.GeoDataFrame:
-    """A quarter boundary file (any CRS) as ``name[, town], geometry`` in EPSG:4326.
+    """A quarter boundary file (any CRS) as ``name[, town][, source], geometry`` in EPSG:4326.
+
+    A ``town`` column is kept when ``town_column`` names one, or when the file has a column
+    called ``town``; a ``source`` column (``file`` / ``stradario`` / ``griglia``, as written by
+    ``fragmap quarters from-streets``) is kept so a rebuilt file stays labelled "not official".
 
     Raises
     ------
     QuartersError
         No CRS, no name column, or no polygon.
+
+    Examples
+    --------
+    >>> raw = read_quarters("quartieri.gpkg", name_column="nome")     # doctest: +SKIP
+    >>> quarters, check = prepare_quarters(raw, comuni)              # doctest: +SKIP
     """
     gdf = _read_vector(Path(path))
     if gdf.crs is None:
@@ -71,11 +81,39 @@ def read_quarters(path: str | Path, *, name_column: str = "name", town_column: s
     if gdf.empty:
         raise QuartersError(f"{path}: no polygon in the file")
     cols = {name_column: "name"}
+    if town_column is None and "town" in gdf.columns and name_column != "town":
+        town_column = "town"
     if town_column and town_column in gdf.columns:
         cols[town_column] = "town"
+    if "source" in gdf.columns and "source" not in cols:
+        cols["source"] = "source"
     out = gdf.rename(columns=cols)[[*cols.values(), "geometry"]].to_crs(4326)
     out["name"] = out["name"].astype(str).str.strip()
+    if "source" in out.columns:
+        out["source"] = out["source"].astype("string").str.strip().str.lower()
     return out.reset_index(drop=True)
+
+
+def write_quarters(quarters: gpd.GeoDataFrame, path: str | Path) -> Path:
+    """Write quarters as a GeoPackage (layer ``quartieri``), keeping ``source``.
+
+    Only ``quarter_id, name, town, source`` and the polygons are written (EPSG:4326), so
+    the file can be given back as ``[paths] quarters`` and stays labelled by its source.
+
+    Examples
+    --------
+    >>> write_quarters(quarters, "quartieri.gpkg")     # doctest: +SKIP
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".gpkg":
+        raise InputFileError(f"{path}: write quarters to a GeoPackage (.gpkg)")
+    keep = [c for c in ("quarter_id", "name", "town", "source") if c in quarters.columns]
+    out = gpd.GeoDataFrame(quarters[keep].copy(), geometry=quarters.geometry.to_numpy(), crs=quarters.crs).to_crs(4326)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        path.unlink()  # a GeoPackage is a database: replace it, do not append a second layer
+    out.to_file(path, layer="quartieri", driver="GPKG", engine="pyogrio")
+    return path
 
 
 def read_population(path: str | Path) -> pd.DataFrame:
@@ -90,10 +128,91 @@ def read_population(path: str | Path) -> pd.DataFrame:
     return df
 
 
+_IT_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
+_EN_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_PLAIN = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+
+
+def number_format(values: pd.Series) -> str:
+    """The number format of a column of typed numbers: ``"it"`` (1.234,5) or ``"en"`` (1,234.5).
+
+    Decided for the whole column, from the values that say it unambiguously:
+    a comma decimal (``2500,5``, ``1.234,5``) means Italian; a point that cannot be a
+    thousands separator (``1234.0``, ``2500.5``, ``12.5``) or comma thousands before a
+    point (``1,234.5``) means English. ``1.234`` alone is ambiguous and read the Italian
+    way (one thousand two hundred thirty-four), the default of the network's spreadsheets.
+
+    Raises
+    ------
+    ValueError
+        If the column mixes both formats.
+
+    Examples
+    --------
+    >>> number_format(pd.Series(["1.234", "987"]))
+    'it'
+    >>> number_format(pd.Series(["1234.0", "2500.5"]))
+    'en'
+    """
+    it = en = False
+    for v in _clean_numbers(values).dropna().unique():
+        if "," in v and "." in v:
+            if v.rfind(",") > v.rfind("."):
+                it = True
+            else:
+                en = True
+        elif "," in v:
+            if not _EN_THOUSANDS.match(v):
+                it = True  # 2500,5 or 1,5: a decimal comma (1,234 alone stays ambiguous)
+        elif "." in v:
+            if not _IT_THOUSANDS.match(v):
+                en = True  # 1234.0, 2500.5, 12.5: a decimal point
+    if it and en:
+        raise ValueError("the column mixes Italian (1.234,5) and English (1,234.5) number formats")
+    return "en" if en else "it"
+
+
+def _clean_numbers(values: pd.Series) -> pd.Series:
+    v = values.astype("string").str.strip()
+    v = v.str.replace(r"[\s\u00a0\u202f']", "", regex=True)  # spaces and Swiss apostrophes as thousands
+    return v.where(v.ne(""), pd.NA)
+
+
+def parse_numbers(values: pd.Series, *, fmt: str | None = None) -> pd.Series:
+    """Typed numbers to float, in the column's own format (:func:`number_format`); NaN if not a number.
+
+    Examples
+    --------
+    >>> parse_numbers(pd.Series(["1.234", "1.234,5", "12"])).tolist()
+    [1234.0, 1234.5, 12.0]
+    >>> parse_numbers(pd.Series(["1234.0", "2500.5"])).tolist()
+    [1234.0, 2500.5]
+    """
+    fmt = fmt or number_format(values)
+    v = _clean_numbers(values)
+    if fmt == "it":
+        v = v.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    else:
+        v = v.str.replace(",", "", regex=False)
+    return pd.to_numeric(v, errors="coerce").astype(float)
+
+
 def read_quarter_population(path: str | Path) -> pd.DataFrame:
-    """A user table of residents per quarter: ``name`` (or ``quarter_id``), ``population``[, ``pop_65``]."""
+    """A user table of residents per quarter: ``name`` (or ``quarter_id``), ``population``[, ``pop_65``].
+
+    Numbers may be typed the Italian way (``1.234``, ``1.234,5``) or the English way
+    (``1234.0``, ``2,500.5``); the format is decided per column (:func:`number_format`).
+
+    Raises
+    ------
+    InputFileError
+        No name or population column, or a column mixing the two number formats.
+
+    Examples
+    --------
+    >>> pop = read_quarter_population("popolazione_quartieri.csv")   # doctest: +SKIP
+    """
     from fragmap.io.tables import read_table
-    from fragmap.reports import parse_coordinate
 
     frame = read_table(path).frame
     cols = {c.lower().strip(): c for c in frame.columns}
@@ -101,11 +220,18 @@ def read_quarter_population(path: str | Path) -> pd.DataFrame:
     pop = next((cols[k] for k in ("population", "popolazione", "residenti") if k in cols), None)
     if key is None or pop is None:
         raise InputFileError(f"{path}: needs a quarter name column and a population column")
-    out = pd.DataFrame({"key": frame[key].astype(str).str.strip(),
-                        "population": parse_coordinate(frame[pop].str.replace(".", "", regex=False))})
+
+    def numbers(col: str) -> pd.Series:
+        try:
+            return parse_numbers(frame[col])
+        except ValueError as exc:
+            raise InputFileError(f"{path}, column {col!r}: {exc}; use one format in the column") from exc
+
+    out = pd.DataFrame({"key": frame[key].astype(str).str.strip(), "population": numbers(pop)})
     p65 = next((cols[k] for k in ("pop_65", "over65", "residenti_65") if k in cols), None)
     if p65 is not None:
-        out["pop_65"] = parse_coordinate(frame[p65].str.replace(".", "", regex=False))
+        out["pop_65"] = numbers(p65)
+    out = out.reset_index(drop=True)
     out.attrs["key"] = "quarter_id" if key.lower() == "quarter_id" else "name"
     return out
 

@@ -1,0 +1,126 @@
+"""``fragmap quarters from-streets`` and ``fragmap quarters check``: build and check quarter files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from fragmap.cli._common import config_option, get_settings, handle_errors, main
+
+_TEXT: dict[str, dict[str, str]] = {
+    "no_column": {"it": "{file}: nessuna colonna {col!r}; colonne presenti: {cols}",
+                  "en": "{file}: no column {col!r}; the columns are {cols}"},
+    "unplaced": {"it": "{n} righe non localizzate (da correggere nello stradario):",
+                 "en": "{n} rows could not be placed (fix them in the street list):"},
+    "placed": {"it": "{rows} righe localizzate, {points} punti", "en": "{rows} rows placed, {points} points"},
+    "check": {"it": "controllo dei quartieri:", "en": "quarter check:"},
+    "written": {"it": "fragmap: {n} quartieri (da stradario, non ufficiali) scritti in {out}",
+                "en": "fragmap: {n} quarters (from a street list, not official) written to {out}"},
+    "use": {"it": "per usarli: [paths] quarters = \"{out}\" in fragmap.toml",
+            "en": "to use them: [paths] quarters = \"{out}\" in fragmap.toml"},
+    "checked": {"it": "fragmap: {file}: {n} quartieri ({source})", "en": "fragmap: {file}: {n} quarters ({source})"},
+}
+
+
+def _t(key: str, lang: str, **values: object) -> str:
+    return _TEXT[key]["en" if lang == "en" else "it"].format(**values)
+
+
+@main.group()
+def quarters() -> None:
+    """Quarters: build them from a street list, or check a boundary file."""
+
+
+@quarters.command(name="from-streets")
+@click.argument("table", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--quarter-column", default="quartiere", show_default=True, help="Column with the quarter name.")
+@click.option("--street-column", default="via", show_default=True,
+              help="Column with the street (may include the house number).")
+@click.option("--number-column", default=None, help="Column with the house number (empty = the whole street).")
+@click.option("--town-column", default=None, help="Column with the town (default: looked up in every town).")
+@click.option("--out", "-o", "outfile", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="GeoPackage to write (.gpkg).")
+@config_option
+@handle_errors
+def from_streets(table: Path, quarter_column: str, street_column: str, number_column: str | None,
+                 town_column: str | None, outfile: Path, config: Path | None) -> None:
+    """Build quarter polygons from a street list (CSV/XLSX assigning streets to quarters).
+
+    Each row names a street (or an address) and its quarter. Addresses are placed with
+    the project's offline gazetteer; a whole street uses every known point of it. The
+    polygons are Voronoi cells around the points, merged by quarter and clipped to the
+    comune: indicative, not official (source = "stradario", kept in the file). Rows that
+    could not be placed are printed with their row number, then the quarter check.
+
+    \b
+    Example:
+        fragmap quarters from-streets stradario.xlsx --quarter-column quartiere \\
+            --street-column via --number-column civico -o quartieri.gpkg
+    """
+    import pandas as pd
+
+    from fragmap.geocode import Geocoder, default_gazetteer
+    from fragmap.io.geo import read_boundaries, write_quarters
+    from fragmap.io.tables import read_table
+    from fragmap.quarters import locate_street_table, quarters_from_points
+
+    settings = get_settings(config)
+    lang = settings.language
+    frame = read_table(table).frame
+    cols = list(frame.columns)
+    for c in (quarter_column, street_column, number_column, town_column):
+        if c is not None and c not in frame.columns:
+            raise click.ClickException(_t("no_column", lang, file=table.name, col=c, cols=", ".join(cols)))
+    streets = pd.DataFrame({
+        "street": frame[street_column],
+        "quartiere": frame[quarter_column],
+        "number": frame[number_column] if number_column else "",
+        "town": frame[town_column] if town_column else "",
+    }, index=frame.index)
+    boundaries = read_boundaries(settings.paths.boundaries, towns=settings.town_names)
+    gazetteer = default_gazetteer(settings)
+    geocoder = Geocoder(gazetteer, towns=boundaries, town_names=settings.town_names)
+    placed = locate_street_table(streets, gazetteer, geocoder=geocoder, town_names=settings.town_names)
+    click.echo(_t("placed", lang, rows=placed.points["row"].nunique(), points=len(placed.points)))
+    if len(placed.unplaced):
+        click.secho(_t("unplaced", lang, n=len(placed.unplaced)), fg="yellow")
+        for line in placed.lines(lang):
+            click.echo(f"  {line}")
+    result, check = quarters_from_points(placed.points, boundaries, with_check=True)
+    click.echo(_t("check", lang))
+    for line in check.summary(lang).splitlines():
+        click.echo(f"  {line}")
+    write_quarters(result, outfile)
+    click.echo(_t("written", lang, n=len(result), out=outfile))
+    click.echo(_t("use", lang, out=outfile))
+
+
+@quarters.command(name="check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name-column", default=None, help="Column with the quarter names (default: [quarters] name_column).")
+@click.option("--town-column", default=None, help="Column with the town, if the file has one.")
+@config_option
+@handle_errors
+def check(file: Path, name_column: str | None, town_column: str | None, config: Path | None) -> None:
+    """Check a quarter boundary file: repairs, overlaps, gaps, parts outside (hectares).
+
+    Reads the file in any coordinate system and prints what fragmap would repair or
+    report when the file is used as [paths] quarters; the file is not changed.
+
+    \b
+    Example:
+        fragmap quarters check quartieri.gpkg --name-column nome
+    """
+    from fragmap.io.geo import read_boundaries, read_quarters
+    from fragmap.quarters import prepare_quarters
+
+    settings = get_settings(config)
+    lang = settings.language
+    raw = read_quarters(file, name_column=name_column or settings.quarters.name_column, town_column=town_column)
+    boundaries = read_boundaries(settings.paths.boundaries, towns=settings.town_names)
+    result, report = prepare_quarters(raw, boundaries)
+    sources = ", ".join(sorted(set(result["source"].astype(str))))
+    click.echo(_t("checked", lang, file=file.name, n=len(result), source=sources))
+    for line in report.summary(lang).splitlines():
+        click.echo(f"  {line}")
