@@ -38,6 +38,9 @@ from fragmap.settings import Settings, load_settings
 #: Called after each stage with its name and a small dict of figures.
 StepCallback = Callable[[str, dict[str, Any]], None]
 
+#: Service types that count as the network's help desks (isochrones, where-next).
+HELP_DESK_TYPES = ("sportello", "centro")
+
 STAGES = (
     "ingest",
     "geocode",
@@ -171,6 +174,8 @@ class Project:
                 raw = geo.read_quarters(s.paths.quarters, name_column=s.quarters.name_column)
                 quarters, check = q.prepare_quarters(raw, self.boundaries)
                 self._cache["quarter_check"] = check
+                for line in check.lines(s.language):
+                    self._step("quarters", {"check": line})
             else:
                 quarters = q.hex_grid(self.boundaries, size_m=s.quarters.hex_size_m)
             population = geo.read_population(s.paths.population)
@@ -195,23 +200,66 @@ class Project:
 
     @property
     def services(self) -> gpd.GeoDataFrame:
-        """Public service locations (pharmacies, schools, hospitals, the network's sites)."""
+        """Public service locations (pharmacies, schools, hospitals, the network's sites).
+
+        Rows with only an address are placed with the project's geocoder; those it cannot
+        place are kept in :attr:`unlocated_services` and reported, never dropped silently.
+        """
         if "services" not in self._cache:
-            from fragmap.access import normalise_services
+            from fragmap.access import SERVICE_REASONS, locate_services
             from fragmap.io.geo import read_services
 
             frames = [read_services(p) for p in self.settings.paths.services if Path(p).exists()]
             if frames:
                 raw = pd.concat(frames, ignore_index=True)
-                services = normalise_services(raw)
+                geocoder: dict[str, Any] = {}
+
+                def lookup(address: str, town: str | None) -> Any:
+                    if "g" not in geocoder:  # built only when some service has an address only
+                        from fragmap.geocode import make_geocoder
+
+                        geocoder["g"] = make_geocoder(self.settings, towns=self.boundaries)
+                    return geocoder["g"].lookup(address, town)
+
+                services, unlocated = locate_services(raw, lookup)
             else:
                 services = gpd.GeoDataFrame(
                     {"service_id": [], "name": [], "type": [], "address": [], "town": []},
                     geometry=[],
                     crs="EPSG:4326",
                 )
+                unlocated = pd.DataFrame(columns=["name", "type", "address", "town", "source_file", "reason"])
             self._cache["services"] = services
+            self._cache["unlocated_services"] = unlocated
+            lang = self.settings.language
+            figures: dict[str, Any] = {"services": len(services), "unlocated": len(unlocated)}
+            for r in unlocated.itertuples():
+                figures[f"{r.name} ({r.address})"] = SERVICE_REASONS.get(r.reason, {}).get(lang, r.reason)
+            self._step("services", figures)
         return self._cache["services"]
+
+    @property
+    def unlocated_services(self) -> pd.DataFrame:
+        """Services that could not be placed (name, address, reason)."""
+        self.services
+        return self._cache["unlocated_services"]
+
+    @cached_property
+    def graph(self) -> Any:
+        """The walking street network, or None (access then uses the straight-line fallback).
+
+        ``[paths] street_network`` if set; with ``[access] download_network = true`` an
+        osmnx download over the comuni, cached under ``data/`` (the only network access
+        fragmap ever makes, and only when asked).
+        """
+        from fragmap.io.network import street_network_for
+
+        s = self.settings
+        try:
+            return street_network_for(s, self.boundaries, allow_download=s.access.download_network)
+        except (OSError, ConnectionError) as exc:  # offline although asked: say so, fall back
+            self._step("access", {"network": f"download failed ({type(exc).__name__}): straight-line fallback"})
+            return None
 
     def assigned(self, until_month: str | None = None) -> pd.DataFrame:
         """Geocoded reports with their ``quarter_id`` (NA when outside every quarter; PRIVATE)."""
@@ -283,6 +331,82 @@ class Project:
         reports = self.reports()
         return {str(k): str(v) for k, v in reports.groupby("partner")["month"].min().items()}
 
+    def window_points(self, month: str | None = None) -> gpd.GeoDataFrame:
+        """PRIVATE: located, assigned reports of the 12 months ending at ``month``, as points."""
+        month = month or self.latest_month()
+        geo = self.assigned(month)
+        pts = geo[geo["quarter_id"].notna() & geo["lat"].notna() & geo["month"].isin(month_range(month, 12))]
+        return gpd.GeoDataFrame(pts, geometry=gpd.points_from_xy(pts["lon"], pts["lat"]), crs="EPSG:4326")
+
+    def isochrones(self) -> gpd.GeoDataFrame:
+        """Areas within 5/10/15 minutes' walk of each help desk (sportello), for the map.
+
+        Over the street network when there is one, circles (straight line × detour) otherwise;
+        the ``method`` column says which. Public: built from service locations only.
+        """
+        if "isochrones" not in self._cache:
+            from fragmap.access import isochrones
+
+            s = self.settings
+            desks = self.services[self.services["type"].isin(HELP_DESK_TYPES)]
+            self._cache["isochrones"] = isochrones(
+                desks, minutes=s.access.thresholds_min, graph=self.graph, speed_ms=s.access.walking_speed_kmh / 3.6,
+                detour_factor=s.access.detour_factor, language=s.language,
+            )
+        return self._cache["isochrones"]
+
+    def where_next(self, month: str | None = None, *, k: int = 5) -> gpd.GeoDataFrame:
+        """Where a new help desk would bring most reports within 15 minutes (greedy).
+
+        Candidates: the sites in ``[paths] candidate_sites`` when given; otherwise the
+        street-network nodes (one per 250 m) when there is a network; otherwise the centre
+        of each area. PRIVATE counts (``new_reports_covered``): :meth:`where_next_layer`
+        is the publishable layer.
+        """
+        month = month or self.latest_month()
+        key = f"where_next:{month}:{k}"
+        if key not in self._cache:
+            from fragmap import access
+
+            s = self.settings
+            pts = self.window_points(month)
+            desks = self.services[self.services["type"].isin(HELP_DESK_TYPES)]
+            times = access.access_times(pts, desks, graph=self.graph, speed_ms=s.access.walking_speed_kmh / 3.6,
+                                        detour_factor=s.access.detour_factor, language=s.language)
+            cols = [c for c in times.columns if c.startswith("min_")]
+            current = times[cols].min(axis=1) if cols else pd.Series(float("inf"), index=pts.index)
+            if s.paths.candidate_sites is not None:
+                from fragmap.access import locate_services
+                from fragmap.io.geo import read_services
+
+                candidates: Any = locate_services(read_services(s.paths.candidate_sites), None)[0]
+            elif self.graph is not None:
+                candidates = "nodes"
+            else:
+                q = self.publication(month).areas
+                q = q[q["level"] == "quarter"]
+                candidates = gpd.GeoDataFrame(
+                    {"name": q["name"].to_numpy()},
+                    geometry=q.to_crs(32632).geometry.representative_point().to_crs(4326).to_numpy(), crs="EPSG:4326")
+            self._cache[key] = access.where_next(
+                pts, candidates, current, k=k, graph=self.graph, minutes=max(s.access.thresholds_min),
+                speed_ms=s.access.walking_speed_kmh / 3.6, detour_factor=s.access.detour_factor, language=s.language)
+        return self._cache[key]
+
+    def where_next_layer(self, month: str | None = None) -> gpd.GeoDataFrame:
+        """The publishable where-next layer: sites that reach at least ``threshold`` new reports."""
+        from fragmap.access import where_next_layer
+
+        layer = where_next_layer(self.where_next(month))
+        return layer[layer["reached"] >= self.settings.privacy.threshold].reset_index(drop=True)
+
+    def unassigned(self, month: str | None = None) -> Any:
+        """Reports of the 12-month window without a quarter, by reason (and the PRIVATE list)."""
+        from fragmap.quarters import unassigned_reports
+
+        month = month or self.latest_month()
+        return unassigned_reports(self.assigned(month), months=month_range(month, 12), language=self.settings.language)
+
     def with_access(self, month: str | None = None) -> Publication:
         """The publication with suppressed walking-access coverage attached (``.coverage``)."""
         month = month or self.latest_month()
@@ -296,13 +420,9 @@ class Project:
 
         For the private sections of notebooks only; never pass these to a published output.
         """
-        month = month or self.latest_month()
-        geo = self.assigned(month)
-        pts = geo[geo["quarter_id"].notna() & geo["lat"].notna() & geo["month"].isin(month_range(month, 12))]
-        return gpd.GeoDataFrame(
-            pts[["quarter_id", "category", "partner", "action", "month", "match_level"]].reset_index(drop=True),
-            geometry=gpd.points_from_xy(pts["lon"], pts["lat"]), crs="EPSG:4326",
-        )
+        pts = self.window_points(month)
+        cols = ["quarter_id", "category", "partner", "action", "month", "match_level", "geometry"]
+        return pts[cols].reset_index(drop=True)
 
     def fingerprint(self, month: str | None = None) -> Any:
         """What the privacy audit searches for: report points (given and geocoded), addresses, ids.
@@ -416,7 +536,7 @@ def _input_files(settings: Settings) -> list[Path]:
     """Every file a run reads: reports, reference data, services and the optional inputs."""
     p = settings.paths
     files = [*expand_inputs(p.reports), p.boundaries, p.population, p.streets, *p.services]
-    files += [f for f in (p.quarters, p.quarter_population, p.street_network) if f is not None]
+    files += [f for f in (p.quarters, p.quarter_population, p.street_network, p.candidate_sites) if f is not None]
     return [Path(f) for f in files]
 
 
@@ -426,6 +546,15 @@ def _relative(path: Path, root: Path) -> str:
         return path.resolve().relative_to(Path(root).resolve()).as_posix()
     except ValueError:
         return path.name
+
+
+def _write_private_list(settings: Settings, name: str, table: pd.DataFrame) -> Path:
+    """A PRIVATE list for the coordinator, next to the store (``data/private/``), never published."""
+    from fragmap.io.publish import write_csv_atomic
+
+    path = settings.paths.store.parent / "elenchi" / name
+    write_csv_atomic(path, table)
+    return path
 
 
 def _previous_manifest(output: Path) -> dict[str, Any] | None:
@@ -496,7 +625,9 @@ def run(
         map_files = maps.write_map(pub, tmp, services=project.services, scheme=settings.classification.scheme,
                                    k=settings.classification.k)
         project._step("map", {"files": len(map_files)})
-        quality = _quality(ingest_result, geo, month)
+        unassigned = project.unassigned(month)
+        _write_private_list(settings, f"non_assegnate-{month}.csv", unassigned.private)
+        quality = _quality(ingest_result, geo, month, unassigned)
         atlas_files = atlas.render_atlas(pub, tmp / "atlas", quality=quality, services=project.services)
         project._step("atlas", {"pages": len(atlas_files)})
         audit = privacy.audit_folder(tmp, project.fingerprint(month), settings)
@@ -520,41 +651,37 @@ def _with_access(project: Project, pub: Publication, month: str) -> Publication:
 
     from fragmap import access, privacy
 
-    geo = project.assigned(month)
-    points = geo[geo["quarter_id"].notna() & geo["lat"].notna()]
-    window = set(month_range(month, 12))
-    points = points[points["month"].isin(window)].copy()
+    gpts = project.window_points(month).copy()
     # coverage per publication area: merged small quarters count together
     areas = pub.extras["quarter_areas"]
-    points["quarter_id"] = points["quarter_id"].map(dict(zip(areas["quarter_id"], areas["area_id"])))
+    gpts["quarter_id"] = gpts["quarter_id"].map(dict(zip(areas["quarter_id"], areas["area_id"])))
     services = project.services
-    if points.empty or services.empty:
+    if gpts.empty or services.empty:
         return pub
-    graph = None
-    if project.settings.paths.street_network is not None:
-        from fragmap.io.network import read_network
-
-        graph = read_network(project.settings.paths.street_network)
-    gpts = gpd.GeoDataFrame(
-        points, geometry=gpd.points_from_xy(points["lon"], points["lat"]), crs="EPSG:4326"
-    )
-    cov = access.coverage_for_reports(gpts, services, graph=graph, settings=project.settings)
+    cov = access.coverage_for_reports(gpts, services, graph=project.graph, settings=project.settings)
     published = privacy.publish_coverage(cov, pub, project.settings)
     project._step("access", {"method": str(cov["method"].iloc[0]) if len(cov) else ""})
     return dataclasses.replace(pub, coverage=published)
 
 
-def _quality(ingest_result: Any, geo: pd.DataFrame, month: str) -> dict[str, Any]:
+def _quality(ingest_result: Any, geo: pd.DataFrame, month: str, unassigned: Any = None) -> dict[str, Any]:
+    """Data-quality figures for the atlas and the manifest (totals only, nothing per report)."""
     figures = _figures(ingest_result) if ingest_result is not None else {}
-    return {
+    window = geo[geo["month"].isin(month_range(month, 12))]
+    out = {
         "read": figures.get("read"),
         "accepted": figures.get("accepted", len(geo)),
         "rejected": figures.get("rejected"),
         "geocoded_by_level": {str(k): int(v) for k, v in geo["match_level"].value_counts().sort_index().items()},
-        "unassigned": int(geo["quarter_id"].isna().sum()),
+        "window_reports": int(len(window)),
+        "unassigned": int(window["quarter_id"].isna().sum()),
         "estimated": [],
         "generated_for_month": month,
     }
+    if unassigned is not None:
+        out["unassigned_by_reason"] = {str(r): int(n) for r, n in zip(unassigned.counts["reason"],
+                                                                       unassigned.counts["reports"])}
+    return out
 
 
 def _manifest(

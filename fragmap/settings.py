@@ -118,6 +118,7 @@ class Paths:
     quarter_population: Path | None = None
     services: tuple[Path, ...] = ()
     street_network: Path | None = None
+    candidate_sites: Path | None = None
     gazetteer: Path = Path("data/private/gazetteer.gpkg")
     store: Path = Path("data/private/store.sqlite")
     cache_dir: Path = Path("data/private/cache")

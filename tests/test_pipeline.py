@@ -56,6 +56,37 @@ def test_one_run_publishes_map_atlas_and_manifest(demo) -> None:
     assert (out / "mappa.html").stat().st_size < 400_000
 
 
+def test_unassigned_reports_are_listed_privately_by_reason(demo) -> None:
+    s, r = demo
+    c = r.manifest["counts"]
+    by_reason = c["unassigned_by_reason"]
+    assert sum(by_reason.values()) == c["unassigned"] > 0
+    private = s.paths.store.parent / "elenchi" / f"non_assegnate-{r.month}.csv"
+    text = private.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0] == "partner,report_id,source_file,source_row,reason"
+    assert len(text.splitlines()) == c["unassigned"] + 1
+    published = [p.name for p in s.paths.output.rglob("*")]
+    assert not any("non_assegnate" in n for n in published)
+
+
+def test_services_with_an_address_only_are_placed_or_reported() -> None:
+    """The network's own sites carry addresses only: they are geocoded, or named with a reason."""
+    import dataclasses
+
+    from fragmap.settings import load_settings
+
+    root = Path(__file__).resolve().parent.parent
+    s = load_settings(root / "fragmap.toml")
+    steps = []
+    p = Project(s, on_step=lambda n, f: steps.append((n, f)))
+    names = set(p.services["name"])
+    assert "Spazio Auser Vigevano" in names and "centro" in set(p.services["type"])
+    reported = {n for n, f in steps if n == "services" for n in f}
+    for name in p.unlocated_services["name"]:
+        assert any(k.startswith(name) for k in reported), name
+    assert len(p.services) + len(p.unlocated_services) == 160
+
+
 def test_every_page_says_synthetic_and_carries_attribution(demo) -> None:
     s, _ = demo
     for page in s.paths.output.rglob("*.html"):
