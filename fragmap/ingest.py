@@ -1,9 +1,13 @@
 """Glue for ``fragmap ingest`` and the pipeline: read files, validate, store, write the ledger.
 
 Each file is one transaction in the store: a file refused for personal data, or a
-crash half-way, leaves the store as it was. Rejected rows are kept in the store
-and written to a ledger CSV for the coordinator (``;``-separated, UTF-8 with BOM so
-Excel opens it), in a ``scarti/`` folder beside the store: private, never published.
+crash half-way, leaves the reports as they were. Rejected rows live in the store's
+ledger (all files, all runs; see :mod:`fragmap.io.store`), and after every run the
+whole ledger is written to ONE file the coordinator opens, ``scarti/scarti.csv``
+beside the store (``;``-separated, UTF-8 with BOM so Excel opens it; sorted by file
+and row; Italian headers unless ``settings.language == "en"``): private, never
+published. A row leaves the ledger when its file is sent again without the problem,
+or when its report is accepted from another file.
 """
 
 from __future__ import annotations
@@ -16,11 +20,25 @@ from typing import Any
 import pandas as pd
 
 from fragmap._errors import FragmapError, PersonalDataError
+from fragmap.i18n import translate
 from fragmap.io.publish import file_sha256
 from fragmap.io.store import Store, UpsertResult
-from fragmap.io.tables import read_table
-from fragmap.reports import REJECTED_COLUMNS, validate
+from fragmap.io.tables import read_table, write_csv
+from fragmap.reports import reason_label, validate
 from fragmap.settings import Settings
+
+#: The coordinator's ledger, relative to the store's folder.
+LEDGER_NAME = Path("scarti") / "scarti.csv"
+
+_MESSAGES: dict[str, dict[str, str]] = {
+    "col_file": {"it": "file", "en": "file"},
+    "col_row": {"it": "riga", "en": "row"},
+    "col_column": {"it": "colonna", "en": "column"},
+    "col_reason": {"it": "motivo", "en": "reason"},
+    "col_message": {"it": "spiegazione", "en": "explanation"},
+    "col_report_id": {"it": "id segnalazione", "en": "report id"},
+    "col_batch": {"it": "importato il", "en": "ingested on"},
+}
 
 
 @dataclass
@@ -34,15 +52,22 @@ class FileOutcome:
     upsert: UpsertResult | None = None
     refused: str | None = None  # the reason, when the whole file was refused
     notes: list[str] = field(default_factory=list)
-    reasons: dict[str, int] = field(default_factory=dict)
+    reasons: dict[str, int] = field(default_factory=dict)  # rows per reason, every problem
+    has_ids: bool = True
+    duplicates: int = 0
 
 
 @dataclass
 class IngestResult:
-    """Outcome of :func:`ingest_files`: one :class:`FileOutcome` per file and the ledger path."""
+    """Outcome of :func:`ingest_files`: one :class:`FileOutcome` per file, and the ledger.
+
+    ``ledger`` is the coordinator's CSV (None when not written); ``ledger_rows`` how many
+    rows it lists (all files and runs, not only this one).
+    """
 
     files: list[FileOutcome]
     ledger: Path | None = None
+    ledger_rows: int = 0
 
     def summary(self) -> dict[str, Any]:
         ups = [f.upsert for f in self.files if f.upsert is not None]
@@ -51,10 +76,13 @@ class IngestResult:
             "read": sum(f.read for f in self.files),
             "accepted": sum(f.accepted for f in self.files),
             "rejected": sum(f.rejected for f in self.files),
+            "duplicates": sum(f.duplicates for f in self.files),
             "refused_files": sum(1 for f in self.files if f.refused),
+            "files_without_ids": sum(1 for f in self.files if not f.refused and not f.has_ids),
             "inserted": sum(u.inserted for u in ups),
             "updated": sum(u.updated for u in ups),
             "unchanged": sum(u.unchanged for u in ups),
+            "ledger_rows": self.ledger_rows,
         }
 
 
@@ -81,7 +109,7 @@ def ingest_files(
     town_polygons : GeoDataFrame, optional
         Comune polygons for the coordinate check (default: read from ``paths.boundaries``).
     write_ledger : bool
-        Write the rejected rows to ``<store folder>/scarti/scarti-<today>.csv``.
+        Write the whole ledger to ``<store folder>/scarti/scarti.csv``.
 
     Returns
     -------
@@ -99,7 +127,6 @@ def ingest_files(
         town_polygons = read_boundaries(settings.paths.boundaries, towns=settings.town_names)
     batch = today.isoformat()
     outcomes: list[FileOutcome] = []
-    ledgers: list[pd.DataFrame] = []
     for path in paths:
         path = Path(path)
         out = FileOutcome(path)
@@ -108,28 +135,55 @@ def ingest_files(
             table = read_table(path)
             res = validate(table.frame, settings, source_file=path.name, today=today,
                            town_polygons=town_polygons)
-        except PersonalDataError as exc:
-            out.refused = str(exc)
-            store.record_file(path.name, file_sha256(path), rows=0, accepted=0, rejected=0, refused=True)
-            continue
         except FragmapError as exc:
+            # The message names columns and rows, never a value: safe for the ledger.
             out.refused = str(exc)
+            reason = "personal_data" if isinstance(exc, PersonalDataError) else "file_error"
+            with store.transaction() as con:
+                store.record_refusal(path.name, reason, " ".join(str(exc).split()), batch=batch,
+                                     con=con)
+                if path.exists():
+                    store.record_file(path.name, file_sha256(path), rows=0, accepted=0, rejected=0,
+                                      refused=True, con=con)
             continue
         out.read, out.accepted, out.rejected = res.read, len(res.accepted), len(res.rejected)
-        out.notes = res.notes
-        out.reasons = res.rejected["reason"].value_counts().to_dict()
+        out.notes, out.has_ids, out.duplicates = res.notes, res.has_ids, res.duplicates
+        out.reasons = dict(res.reasons)
         with store.transaction() as con:
-            out.upsert = store.upsert_reports(res.accepted, con=con)
-            store.replace_rejected(path.name, res.rejected, batch=batch, con=con)
+            out.upsert = store.upsert_reports(res.accepted, con=con, ids_given=res.has_ids)
+            store.replace_rejected(path.name, res.rejected, batch=batch, accepted=res.accepted,
+                                   ids_given=res.has_ids, con=con)
             store.record_file(path.name, file_sha256(path), rows=res.read, accepted=out.accepted,
                               rejected=out.rejected, refused=False, con=con)
-        if len(res.rejected):
-            ledgers.append(res.rejected)
     ledger = None
-    if write_ledger and ledgers:
-        ledger = store.path.parent / "scarti" / f"scarti-{batch}.csv"
-        ledger.parent.mkdir(parents=True, exist_ok=True)
-        pd.concat(ledgers, ignore_index=True)[list(REJECTED_COLUMNS)].to_csv(
-            ledger, sep=";", index=False, encoding="utf-8-sig"
-        )
-    return IngestResult(outcomes, ledger)
+    table = ledger_table(store.rejected(), settings.language)
+    if write_ledger:
+        ledger = write_csv(table, store.path.parent / LEDGER_NAME)
+    return IngestResult(outcomes, ledger, len(table))
+
+
+def ledger_table(rejected: pd.DataFrame, language: str = "it") -> pd.DataFrame:
+    """The store's ledger as the coordinator reads it: sorted by file and row, headers and
+    reasons in ``language``.
+
+    Parameters
+    ----------
+    rejected : DataFrame
+        :meth:`fragmap.io.store.Store.rejected`.
+    language : str
+        ``"it"`` (default) or ``"en"``.
+
+    Returns
+    -------
+    DataFrame
+        Columns file, row, column, reason, explanation, report id, ingested on (translated).
+    """
+    cols = ["source_file", "source_row", "column", "reason", "message", "report_id", "batch"]
+    keys = ["file", "row", "column", "reason", "message", "report_id", "batch"]
+    df = rejected.reindex(columns=cols).sort_values(["source_file", "source_row"], kind="stable")
+    df = df.assign(reason=df["reason"].map(lambda r: reason_label(str(r), language)))
+    text = [c for c in cols if c != "source_row"]
+    df[text] = df[text].astype(object).where(df[text].notna(), "")
+    df["source_row"] = df["source_row"].astype(int)
+    df.columns = [translate(_MESSAGES, f"col_{k}", language) for k in keys]
+    return df.reset_index(drop=True)

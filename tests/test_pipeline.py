@@ -161,7 +161,7 @@ def test_cli_ingest_and_geocode(demo, tmp_path: Path) -> None:
     src = Path(__file__).resolve().parent.parent / "data" / "synthetic" / "segnalazioni_sintetiche_le_torri.csv"
     res = CliRunner().invoke(main, ["ingest", str(src), "--config", str(cfg)])
     assert res.exit_code == 0, res.output
-    assert "already stored" in res.output and "rejected" in res.output
+    assert "già presenti" in res.output and "scartate" in res.output
     addr = tmp_path / "indirizzi.csv"
     addr.write_text("indirizzo;comune\nC.so Strada Nuova 45;Pavia\nVia Roma 1, Milano;\n", encoding="utf-8")
     out = tmp_path / "out.csv"

@@ -7,6 +7,23 @@ from pathlib import Path
 import click
 
 from fragmap.cli._common import config_option, get_settings, handle_errors, main, quiet_option
+from fragmap.i18n import translate
+
+_MESSAGES: dict[str, dict[str, str]] = {
+    "file_line": {
+        "it": "{file}: righe lette {read}, accettate {accepted} (nuove {new}, corrette {corrected}, "
+              "già presenti {unchanged}), scartate {rejected}{reasons}",
+        "en": "{file}: {read} rows read, {accepted} accepted ({new} new, {corrected} corrected, "
+              "{unchanged} already stored), {rejected} rejected{reasons}",
+    },
+    "no_ids": {"it": "    attenzione: {note}", "en": "    warning: {note}"},
+    "note": {"it": "    nota: {note}", "en": "    note: {note}"},
+    "ledger": {
+        "it": "righe scartate da correggere (tutti i file e gli invii): {n}, elencate in {path}",
+        "en": "rejected rows to fix (all files and runs): {n}, listed in {path}",
+    },
+    "ledger_empty": {"it": "nessuna riga scartata da correggere", "en": "no rejected rows to fix"},
+}
 
 
 @main.command()
@@ -18,10 +35,11 @@ def ingest(files: tuple[Path, ...], config: Path | None, quiet: bool) -> None:
     """Read partner exports (CSV, XLSX, ODS), check them and add them to the private store.
 
     Rows with problems are kept aside with the reason (file, row, column) in
-    data/private/scarti/ to fix and send again. A file that looks like it holds
-    personal data (names, tax codes, phones, e-mails, birth dates, notes) is
-    refused whole. Ingesting the same file twice changes nothing; a corrected
-    file replaces the earlier version of its reports.
+    data/private/scarti/scarti.csv, one list for all files, to fix and send again.
+    A file that looks like it holds personal data (names, tax codes, phones,
+    e-mails, birth dates, notes) is refused whole. Ingesting the same file twice
+    changes nothing; a corrected file replaces the earlier version of its reports.
+    Messages follow the project language (fragmap.toml, [project] language).
 
     \b
     Example:
@@ -29,25 +47,37 @@ def ingest(files: tuple[Path, ...], config: Path | None, quiet: bool) -> None:
     """
     from fragmap.ingest import ingest_files
     from fragmap.io.store import Store
+    from fragmap.reports import no_id_note, reason_label
 
     settings = get_settings(config)
+    lang = settings.language
     store = Store(settings.paths.store)
     result = ingest_files(list(files), settings, store=store)
     for f in result.files:
         if f.refused:
             click.secho(f.refused, fg="red", err=True)
             continue
-        reasons = ", ".join(f"{k} {v}" for k, v in sorted(f.reasons.items(), key=lambda kv: -kv[1])[:3])
+        # every reason, with the rows it concerns (a row with two problems counts under both)
+        ranked = sorted(f.reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+        reasons = ", ".join(f"{reason_label(k, lang)} {v}" for k, v in ranked)
         up = f.upsert
-        click.echo(
-            f"{f.file.name}: {f.read} rows, {f.accepted} accepted "
-            f"({up.inserted} new, {up.updated} corrected, {up.unchanged} already stored), "
-            f"{f.rejected} rejected" + (f" ({reasons})" if reasons else "")
-        )
+        if up is None:  # pragma: no cover - every file not refused was stored
+            continue
+        click.echo(translate(
+            _MESSAGES, "file_line", lang, file=f.file.name, read=f.read, accepted=f.accepted,
+            new=up.inserted, corrected=up.updated, unchanged=up.unchanged, rejected=f.rejected,
+            reasons=f" ({reasons})" if reasons else "",
+        ))
+        skip = no_id_note(lang)
+        if not f.has_ids:
+            click.echo(translate(_MESSAGES, "no_ids", lang, note=skip))
         if not quiet:
-            for note in f.notes[:10]:
-                click.echo(f"    note: {note}")
-    if result.ledger is not None:
-        click.echo(f"rejected rows to fix: {result.ledger}")
+            for note in f.notes:
+                if note != skip:
+                    click.echo(translate(_MESSAGES, "note", lang, note=note))
+    if result.ledger_rows:
+        click.echo(translate(_MESSAGES, "ledger", lang, n=result.ledger_rows, path=result.ledger))
+    else:
+        click.echo(translate(_MESSAGES, "ledger_empty", lang))
     if all(f.refused for f in result.files):
         raise SystemExit(1)

@@ -1,12 +1,36 @@
 """The private store: an SQLite file that accumulates months of accepted reports.
 
-* Key ``(partner, report_id)``; ``record_hash`` makes re-ingesting idempotent: an
-  identical row changes nothing, a row with the same key and another hash is a
-  correction and replaces the stored one.
-* Every ingest is one transaction: a crash or a bad file leaves the store as it was.
-* The rejected-row ledger and the list of ingested files live here too, and a
-  generic ``write_table``/``read_table`` keeps other private tables (e.g. the
-  geocoded points) beside the reports.
+Key ``(partner, report_id, month)``
+    Many partners restart their IDs every month or every file (``ottobre.csv`` and
+    ``novembre.csv`` both start at 1), so the partner's ID alone cannot be the key: it would
+    let November overwrite October. The month of the report date is part of the key because
+    it is the one thing every export carries and an ID never needs to be reused inside a
+    month. So:
+
+    * re-ingesting the same file changes nothing (same keys, same ``record_hash``);
+    * an overlapping export (October again inside an October-November export) adds nothing:
+      its rows have the same keys;
+    * a corrected row (same partner, ID and month, another content) replaces the stored one;
+    * a correction that moves the date into ANOTHER month is recognised when it comes, as is
+      usual, in a new version of the same file (same file name) that still holds reports of
+      the old month but no longer this ID in it: the old version is deleted and the row is
+      counted as corrected. A moved row sent in a file with another name, or in a file that
+      no longer covers the old month, cannot be told apart from a restarted ID: it is added
+      and the old version stays (the coordinator resends the original file, corrected).
+    * files without an ID column get IDs made of a content hash and an occurrence number
+      (see :func:`fragmap.reports.validate`): idempotent, but corrections add a report.
+
+``record_hash`` makes re-ingesting idempotent. Every ingest is one transaction: a crash or
+a bad file leaves the store as it was.
+
+Rejected rows (the ledger)
+    One table for all files and all runs, keyed by ``(source_file, source_row)``. A new
+    version of a file replaces that file's rows; a row is also removed when its report is
+    accepted later from another file (same partner, ID and month). A file refused as a whole
+    has one row (``source_row`` 1, the header) with the reason.
+
+The list of ingested files lives here too, and a generic ``write_table``/``read_table``
+keeps other private tables (e.g. the geocoded points) beside the reports.
 
 The store is PRIVATE (point-level data): it lives in ``data/private/`` and is never
 published.
@@ -22,25 +46,36 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from fragmap.reports import REJECTED_COLUMNS, REPORT_COLUMNS
 
-_SCHEMA = """
+#: Schema version (``PRAGMA user_version``). 0/1: key (partner, report_id), ledger without key.
+SCHEMA_VERSION = 2
+
+_REPORTS_TABLE = """
 CREATE TABLE IF NOT EXISTS reports (
     partner TEXT NOT NULL,
     report_id TEXT NOT NULL,
     category TEXT, action TEXT, age_band TEXT,
-    date TEXT, month TEXT, town TEXT, address TEXT,
+    date TEXT, month TEXT NOT NULL, town TEXT, address TEXT,
     lat REAL, lon REAL, quartiere TEXT,
     source_file TEXT, source_row INTEGER, record_hash TEXT NOT NULL,
-    PRIMARY KEY (partner, report_id)
+    PRIMARY KEY (partner, report_id, month)
 );
-CREATE INDEX IF NOT EXISTS reports_month ON reports (month);
+"""
+_REJECTED_TABLE = """
 CREATE TABLE IF NOT EXISTS rejected (
-    batch TEXT, source_file TEXT, source_row INTEGER, "column" TEXT,
-    reason TEXT, message TEXT, report_id TEXT
+    source_file TEXT NOT NULL, source_row INTEGER NOT NULL, "column" TEXT,
+    reason TEXT, message TEXT, report_id TEXT, partner TEXT, month TEXT, batch TEXT,
+    PRIMARY KEY (source_file, source_row)
 );
+"""
+_SCHEMA = _REPORTS_TABLE + _REJECTED_TABLE + """
+CREATE INDEX IF NOT EXISTS reports_month ON reports (month);
+CREATE INDEX IF NOT EXISTS reports_source ON reports (source_file);
+CREATE INDEX IF NOT EXISTS rejected_key ON rejected (partner, report_id);
 CREATE TABLE IF NOT EXISTS files (
     name TEXT PRIMARY KEY, sha256 TEXT, rows INTEGER, accepted INTEGER,
     rejected INTEGER, refused INTEGER, ingested_at TEXT
@@ -48,15 +83,24 @@ CREATE TABLE IF NOT EXISTS files (
 """
 _FIELDS = ["partner", "report_id", "category", "action", "age_band", "date", "month", "town",
            "address", "lat", "lon", "quartiere", "source_file", "source_row", "record_hash"]
+_LEDGER = ["source_file", "source_row", "column", "reason", "message", "report_id", "partner",
+           "month", "batch"]
+#: ``source_row`` of a ledger entry about a whole file (the header row).
+FILE_ROW = 1
 
 
 @dataclass(frozen=True)
 class UpsertResult:
-    """How many reports an upsert inserted, updated (corrections) and left unchanged."""
+    """How many reports an upsert inserted, updated (corrections) and left unchanged.
+
+    ``moved`` counts the corrections (included in ``updated``) whose date moved to
+    another month, replacing the version stored under the old month.
+    """
 
     inserted: int
     updated: int
     unchanged: int
+    moved: int = 0
 
 
 class Store:
@@ -65,21 +109,34 @@ class Store:
     Parameters
     ----------
     path : str or Path
-        The SQLite file (created with its tables when missing).
+        The SQLite file (created with its tables when missing; a store written by an
+        earlier version is migrated in place, in one transaction).
 
     Examples
     --------
     >>> store = Store("data/private/store.sqlite")        # doctest: +SKIP
     >>> store.upsert_reports(result.accepted)              # doctest: +SKIP
-    UpsertResult(inserted=1473, updated=0, unchanged=0)
+    UpsertResult(inserted=1473, updated=0, unchanged=0, moved=0)
     >>> store.reports(until_month="2026-10").shape        # doctest: +SKIP
     """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as con:
-            con.executescript(_SCHEMA)
+        con = self._connect()
+        try:
+            version = con.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            con.close()
+        if version >= SCHEMA_VERSION:
+            return
+        with self.transaction() as con:  # create or migrate: all of it, or nothing
+            if con.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                _migrate(con)
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        con.execute(statement)
+                con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, isolation_level=None)
@@ -101,28 +158,56 @@ class Store:
             con.close()
 
     # -- reports -------------------------------------------------------------------------
-    def upsert_reports(self, reports: pd.DataFrame, *, con: sqlite3.Connection | None = None) -> UpsertResult:
-        """Insert new reports, replace corrected ones, skip identical ones."""
+    def upsert_reports(
+        self, reports: pd.DataFrame, *, con: sqlite3.Connection | None = None, ids_given: bool = True
+    ) -> UpsertResult:
+        """Insert new reports, replace corrected ones, skip identical ones.
+
+        Parameters
+        ----------
+        reports : DataFrame
+            Accepted reports of ONE file (the Reports contract).
+        con : sqlite3.Connection, optional
+            An open transaction (default: a transaction of its own).
+        ids_given : bool
+            Whether the IDs are the partner's. Only then can a correction that moved the
+            date into another month be recognised (see the module docstring).
+
+        Returns
+        -------
+        UpsertResult
+        """
         if reports.empty:
             return UpsertResult(0, 0, 0)
         if con is None:
             with self.transaction() as c:
-                return self.upsert_reports(reports, con=c)
-        existing = pd.read_sql_query("SELECT partner, report_id, record_hash FROM reports", con)
-        merged = reports[["partner", "report_id", "record_hash"]].astype(str).merge(
-            existing, on=["partner", "report_id"], how="left", suffixes=("", "_old")
+                return self.upsert_reports(reports, con=c, ids_given=ids_given)
+        incoming = reports[["partner", "report_id", "month", "record_hash", "source_file"]].astype(str)
+        months = sorted(incoming["month"].unique())
+        existing = pd.read_sql_query(
+            f"SELECT partner, report_id, month, record_hash AS record_hash_old FROM reports "
+            f"WHERE month IN ({', '.join('?' * len(months))})",
+            con, params=months,
         )
+        merged = incoming.merge(existing, on=["partner", "report_id", "month"], how="left")
         new = merged["record_hash_old"].isna().to_numpy()
         changed = (~new) & (merged["record_hash"] != merged["record_hash_old"]).to_numpy()
+        moved_old = _moved(incoming, new, con) if ids_given and new.any() else None
+        if moved_old is not None and len(moved_old):
+            con.executemany(
+                "DELETE FROM reports WHERE partner = ? AND report_id = ? AND month = ?",
+                list(moved_old.itertuples(index=False, name=None)),
+            )
         write = reports[new | changed]
         if len(write):
-            rows = _rows_for_sql(write)
             con.executemany(
                 f"INSERT OR REPLACE INTO reports ({', '.join(_FIELDS)}) "
                 f"VALUES ({', '.join('?' * len(_FIELDS))})",
-                rows,
+                _rows_for_sql(write),
             )
-        return UpsertResult(int(new.sum()), int(changed.sum()), int((~new & ~changed).sum()))
+        n_moved = 0 if moved_old is None else len(moved_old)
+        return UpsertResult(int(new.sum()) - n_moved, int(changed.sum()) + n_moved,
+                            int((~new & ~changed).sum()), n_moved)
 
     def reports(self, *, until_month: str | None = None) -> pd.DataFrame:
         """Accepted reports (the Reports contract), up to ``until_month`` inclusive."""
@@ -132,7 +217,7 @@ class Store:
             if until_month is not None:
                 sql += " WHERE month <= ?"
                 params = (until_month,)
-            df = pd.read_sql_query(sql + " ORDER BY partner, report_id", con, params=params)
+            df = pd.read_sql_query(sql + " ORDER BY partner, report_id, month", con, params=params)
         df["date"] = pd.to_datetime(df["date"])
         for c in ("partner", "category", "action", "age_band", "town", "address", "quartiere"):
             df[c] = df[c].astype("string")
@@ -143,25 +228,73 @@ class Store:
 
     # -- rejected ledger and files -------------------------------------------------------
     def replace_rejected(
-        self, source_file: str, rejected: pd.DataFrame, *, batch: str, con: sqlite3.Connection | None = None
+        self,
+        source_file: str,
+        rejected: pd.DataFrame,
+        *,
+        batch: str,
+        accepted: pd.DataFrame | None = None,
+        ids_given: bool = True,
+        con: sqlite3.Connection | None = None,
     ) -> None:
-        """Replace the rejected rows of ``source_file`` (a resubmission supersedes the old list)."""
+        """Update the ledger with a new version of ``source_file``.
+
+        The file's earlier entries are replaced by ``rejected`` (a row fixed in the new
+        version disappears, a row still wrong stays, with today's reason). Entries of OTHER
+        files whose report is in ``accepted`` (same partner, ID and month; or same partner and
+        ID when the entry's month is unknown) are removed too: the coordinator fixed the row
+        and sent it in another file. A whole-file entry (a refusal) of ``source_file`` is
+        removed as well: the file is now readable.
+        """
         if con is None:
             with self.transaction() as c:
-                return self.replace_rejected(source_file, rejected, batch=batch, con=c)
+                return self.replace_rejected(source_file, rejected, batch=batch, accepted=accepted,
+                                             ids_given=ids_given, con=c)
         con.execute("DELETE FROM rejected WHERE source_file = ?", (source_file,))
         if len(rejected):
-            rows = [(batch, *r) for r in rejected[list(REJECTED_COLUMNS)].itertuples(index=False, name=None)]
-            con.executemany("INSERT INTO rejected VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            df = rejected[list(REJECTED_COLUMNS)].astype(object).where(rejected.notna(), None)
+            rows = [(*r, batch) for r in df.itertuples(index=False, name=None)]
+            con.executemany(f"INSERT OR REPLACE INTO rejected ({_quoted(_LEDGER)}) "
+                            f"VALUES ({', '.join('?' * len(_LEDGER))})", rows)
+        if accepted is not None and len(accepted) and ids_given:
+            keys = accepted[["partner", "report_id", "month"]].astype(str).drop_duplicates()
+            con.execute("CREATE TEMP TABLE IF NOT EXISTS accepted_keys "
+                        "(partner TEXT, report_id TEXT, month TEXT)")
+            con.execute("DELETE FROM accepted_keys")
+            con.executemany("INSERT INTO accepted_keys VALUES (?, ?, ?)",
+                            list(keys.itertuples(index=False, name=None)))
+            con.execute(
+                "DELETE FROM rejected WHERE source_file <> ? AND report_id <> '' AND EXISTS ("
+                " SELECT 1 FROM accepted_keys k WHERE k.partner = rejected.partner"
+                " AND k.report_id = rejected.report_id"
+                " AND (rejected.month IS NULL OR k.month = rejected.month))",
+                (source_file,),
+            )
+            con.execute("DROP TABLE accepted_keys")
+        return None
+
+    def record_refusal(
+        self, source_file: str, reason: str, message: str, *, batch: str,
+        con: sqlite3.Connection | None = None,
+    ) -> None:
+        """Keep in the ledger that a whole file was refused (one entry, at row 1).
+
+        The file's earlier row entries stay: they still describe the last readable version.
+        """
+        if con is None:
+            with self.transaction() as c:
+                return self.record_refusal(source_file, reason, message, batch=batch, con=c)
+        con.execute(
+            f"INSERT OR REPLACE INTO rejected ({_quoted(_LEDGER)}) VALUES ({', '.join('?' * len(_LEDGER))})",
+            (source_file, FILE_ROW, "", reason, message, "", None, None, batch),
+        )
         return None
 
     def rejected(self) -> pd.DataFrame:
-        """The current ledger of rejected rows (one row per rejected input row)."""
+        """The whole ledger of rejected rows, all files and runs, by file and row."""
         with self._connect() as con:
             return pd.read_sql_query(
-                'SELECT batch, source_file, source_row, "column", reason, message, report_id '
-                "FROM rejected ORDER BY source_file, source_row",
-                con,
+                f"SELECT {_quoted(_LEDGER)} FROM rejected ORDER BY source_file, source_row", con
             )
 
     def record_file(
@@ -209,6 +342,73 @@ class Store:
             if not exists:
                 return None
             return pd.read_sql_query(f'SELECT * FROM "t_{name}"', con)
+
+
+def _moved(incoming: pd.DataFrame, new: np.ndarray, con: sqlite3.Connection) -> pd.DataFrame:
+    """Stored keys that new rows replace under another month (a date corrected across months).
+
+    A stored report (partner, id, old month) that came from the same file is replaced when
+    the new version of that file has the same partner and ID in another month, still holds
+    reports of that partner in the old month, and no longer this ID in the old month.
+    """
+    key = ["partner", "report_id", "month"]
+    out = []
+    for source_file, rows in incoming.groupby("source_file"):
+        fresh = rows[pd.Series(new, index=incoming.index)[rows.index].to_numpy(dtype=bool)]
+        if fresh.empty:
+            continue
+        stored = pd.read_sql_query(
+            "SELECT partner, report_id, month AS old_month FROM reports WHERE source_file = ?",
+            con, params=(source_file,),
+        )
+        cand = fresh[key].merge(stored, on=["partner", "report_id"])
+        cand = cand[cand["month"] != cand["old_month"]]
+        if cand.empty:
+            continue
+        covered = set(zip(rows["partner"], rows["month"]))
+        present = set(zip(rows["partner"], rows["report_id"], rows["month"]))
+        ok = [
+            (p, m) in covered and (p, i, m) not in present
+            for p, i, m in zip(cand["partner"], cand["report_id"], cand["old_month"])
+        ]
+        moved = cand.loc[ok, ["partner", "report_id", "old_month"]]
+        out.append(moved.rename(columns={"old_month": "month"}))
+    if not out:
+        return pd.DataFrame(columns=key)
+    return pd.concat(out, ignore_index=True).drop_duplicates()
+
+
+def _quoted(names: list[str]) -> str:
+    return ", ".join(f'"{n}"' for n in names)
+
+
+def _migrate(con: sqlite3.Connection) -> None:
+    """Bring a store of schema 0/1 to the current schema, inside the caller's transaction."""
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if "reports" in tables:
+        pk = [r[1] for r in con.execute("PRAGMA table_info(reports)") if r[5]]
+        if "month" not in pk:
+            con.execute("ALTER TABLE reports RENAME TO reports_v1")
+            con.execute(_REPORTS_TABLE)
+            con.execute(
+                f"INSERT OR REPLACE INTO reports ({', '.join(_FIELDS)}) "
+                f"SELECT {', '.join(_FIELDS[:6])}, COALESCE(month, substr(date, 1, 7)), "
+                f"{', '.join(_FIELDS[7:])} FROM reports_v1"
+            )
+            con.execute("DROP TABLE reports_v1")
+            con.execute("DROP INDEX IF EXISTS reports_month")
+    if "rejected" in tables:
+        cols = [r[1] for r in con.execute("PRAGMA table_info(rejected)")]
+        if "partner" not in cols:
+            con.execute("ALTER TABLE rejected RENAME TO rejected_v1")
+            con.execute(_REJECTED_TABLE)
+            con.execute(
+                'INSERT OR REPLACE INTO rejected (source_file, source_row, "column", reason, '
+                "message, report_id, batch) SELECT source_file, source_row, \"column\", reason, "
+                "message, COALESCE(report_id, ''), batch FROM rejected_v1 "
+                "WHERE source_file IS NOT NULL AND source_row IS NOT NULL ORDER BY batch"
+            )
+            con.execute("DROP TABLE rejected_v1")
 
 
 def _check_name(name: str) -> None:

@@ -8,12 +8,17 @@ the header is row 1, the first data row is row 2, blank rows still count.
 CSV: the separator (``,`` ``;`` tab) is sniffed from the header line and the
 encoding is UTF-8 (with or without BOM) or, failing that, cp1252 (Italian Excel
 on Windows) with latin-1 as the last resort.
+
+:func:`write_csv` writes a table for the coordinator (``;``-separated, UTF-8 with BOM so
+Italian Excel opens it) atomically: a reader sees the old file or the new one, never half.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import io
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,13 +166,53 @@ def _cell_text(v: object) -> str:
     return str(v)
 
 
+def _strip(col: pd.Series) -> pd.Series:
+    """Strip spaces, each distinct value once (most columns repeat a few values)."""
+    uniq = pd.unique(col.to_numpy())
+    if len(uniq) * 2 > len(col):
+        return col.str.strip()
+    return col.map({u: u.strip() for u in uniq})
+
+
 def _finish(frame: pd.DataFrame) -> pd.DataFrame:
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.fillna("").astype(str)
-    frame = frame.apply(lambda col: col.str.strip())
+    frame = frame.apply(_strip)
     frame.index = pd.RangeIndex(2, 2 + len(frame))  # spreadsheet row numbers
     blank = (frame == "").all(axis=1)
     frame = frame[~blank]
     # Columns pandas invented for empty header cells ("Unnamed: 3") that hold nothing.
     empty_unnamed = [c for c in frame.columns if c.startswith("Unnamed:") and (frame[c] == "").all()]
     return frame.drop(columns=empty_unnamed)
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` as a ``;``-separated UTF-8-with-BOM CSV, atomically.
+
+    The table is written to a temporary file in the same folder, flushed to disk, then
+    renamed over ``path`` (an atomic replace on the same file system).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table; its column names are the header.
+    path : str or Path
+        Destination (its folder is created when missing).
+
+    Returns
+    -------
+    Path
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
+            frame.to_csv(fh, sep=";", index=False, lineterminator="\r\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
