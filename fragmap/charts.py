@@ -1,7 +1,11 @@
 """Static SVG charts for the atlas: locator maps, small-multiple maps, trend lines, bars.
 
 Hand-written SVG strings rather than matplotlib: a few kilobytes each, byte-identical
-from run to run, no fonts embedded, and every text escaped here. Pure functions.
+from run to run, no fonts embedded, and every text escaped here. Pure functions; the
+caller passes every word shown (the atlas's translation table), so a chart never
+mixes languages.
+
+Every chart scales with its container (``viewBox`` plus CSS ``max-width:100%``).
 
 Examples
 --------
@@ -13,16 +17,36 @@ True
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from html import escape
 
 import numpy as np
 
-HATCH = (
-    '<defs><pattern id="h" patternUnits="userSpaceOnUse" width="5" height="5" patternTransform="rotate(45)">'
-    '<rect width="5" height="5" fill="#ececec"/><line x1="0" y1="0" x2="0" y2="5" stroke="#9e9e9e" stroke-width="2.5"/>'
-    "</pattern></defs>"
-)
+#: Hatch for hidden (suppressed) areas; matches the legend swatch ``.sw.hatch`` of atlas.css.
+HATCH_FILL = "#ececec"
+HATCH_STROKE = "#9e9e9e"
+#: Fill of the area a locator map points at, and of its neighbours.
+HIGHLIGHT_FILL = "#24527a"
+CONTEXT_FILL = "#e0e0e0"
+
+
+def _hatch(pattern_id: str) -> str:
+    return (
+        f'<defs><pattern id="{pattern_id}" patternUnits="userSpaceOnUse" width="5" height="5" '
+        'patternTransform="rotate(45)">'
+        f'<rect width="5" height="5" fill="{HATCH_FILL}"/>'
+        f'<line x1="0" y1="0" x2="0" y2="5" stroke="{HATCH_STROKE}" stroke-width="2.5"/>'
+        "</pattern></defs>"
+    )
+
+
+#: Kept for callers of the first version (one pattern id per document).
+HATCH = _hatch("h")
+
+
+def _missing(v: float | None) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
 
 
 def _rings(geom: object) -> list[np.ndarray]:
@@ -36,6 +60,14 @@ def _rings(geom: object) -> list[np.ndarray]:
     return out
 
 
+def _svg_open(width: int, height: int, label: str, css_class: str = "") -> str:
+    cls = f' class="{escape(css_class)}"' if css_class else ""
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
+        f'{cls} role="img" aria-label="{escape(label)}">'
+    )
+
+
 def map_svg(
     geoms: Sequence[object],
     fills: Sequence[str],
@@ -45,6 +77,7 @@ def map_svg(
     titles: Sequence[str] | None = None,
     highlight: int | None = None,
     label: str = "",
+    pattern_id: str = "h",
 ) -> str:
     """A choropleth of projected polygons (metres) as SVG; ``fills`` may be ``"hatch"``.
 
@@ -53,13 +86,23 @@ def map_svg(
     geoms : sequence of shapely geometries
         Polygons in a projected CRS (y up).
     fills : sequence of str
-        A CSS colour per polygon, or ``"hatch"`` for a suppressed area.
+        A CSS colour per polygon, or ``"hatch"`` for a hidden (suppressed) area.
+    width, height : int
+        Size of the frame in CSS pixels (the drawing keeps its aspect ratio inside).
     titles : sequence of str, optional
         Hover text per polygon (escaped).
     highlight : int, optional
-        Index of a polygon to outline (the locator map's area).
+        Index of a polygon to point at (the locator map's area): drawn last, with a
+        thick dark outline; give it a fill of its own (e.g. :data:`HIGHLIGHT_FILL`).
     label : str
         Accessible label of the whole figure.
+    pattern_id : str
+        Id of the hatch pattern; unique per page when a page holds several maps.
+
+    Returns
+    -------
+    str
+        An ``<svg>`` element.
     """
     allb = np.array([g.bounds for g in geoms])
     minx, miny = allb[:, 0].min(), allb[:, 1].min()
@@ -78,17 +121,16 @@ def map_svg(
             parts.append(f"M{pts}Z")
         return "".join(parts)
 
+    pid = re.sub(r"[^A-Za-z0-9_-]", "_", pattern_id)
     body = []
     order = [i for i in range(len(geoms)) if i != highlight] + ([highlight] if highlight is not None else [])
     for i in order:
-        fill = "url(#h)" if fills[i] == "hatch" else escape(fills[i])
+        fill = f"url(#{pid})" if fills[i] == "hatch" else escape(fills[i])
         stroke = ' stroke="#000" stroke-width="2.5"' if i == highlight else ' stroke="#fff" stroke-width="0.6"'
         title = f"<title>{escape(titles[i])}</title>" if titles else ""
         body.append(f'<path d="{path(geoms[i])}" fill="{fill}"{stroke} fill-rule="evenodd">{title}</path>')
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-label="{escape(label)}">{HATCH}{"".join(body)}</svg>'
-    )
+    uses_hatch = any(f == "hatch" for f in fills)
+    return f'{_svg_open(width, height, label, "map")}{_hatch(pid) if uses_hatch else ""}{"".join(body)}</svg>'
 
 
 def trend_svg(
@@ -97,31 +139,74 @@ def trend_svg(
     labels: Sequence[str],
     *,
     title: str,
+    end_label: str | None = None,
+    empty_message: str = "",
     width: int = 220,
     height: int = 90,
     value_format: str = "{:.0f}",
     formatter: Callable[[float], str] | None = None,
 ) -> str:
-    """A small line chart; suppressed points are gaps marked with a hollow grey dot at the base."""
+    """A small line chart; hidden points are gaps marked with a hollow grey dot at the base.
+
+    Parameters
+    ----------
+    values : sequence of float or None
+        One value per month (None/NaN when not published).
+    suppressed : sequence of bool
+        True where the month's value is hidden.
+    labels : sequence of str
+        Month labels; the first and last are printed under the axis.
+    title : str
+        Printed top left (and the accessible label).
+    end_label : str, optional
+        Printed top right: the reference month's figure exactly as the table prints it
+        (a number, ``"< 5"`` or ``"n.d."``). Default: the last value, formatted, if it
+        is published, else nothing (never an earlier month's value).
+    empty_message : str
+        Shown in the frame instead of an empty chart when no month is published.
+    formatter : callable, optional
+        Formats the default end label (overrides ``value_format``).
+
+    Returns
+    -------
+    str
+        An ``<svg>`` element.
+    """
     n = len(values)
-    vals = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
-    top = max(vals) if vals else 1.0
-    top = top if top > 0 else 1.0
+    shown = [not _missing(v) and not s for v, s in zip(values, suppressed)]
     left, right, top_pad, bottom = 6, 6, 16, 16
     w, h = width - left - right, height - top_pad - bottom
+    if end_label is None:
+        last = values[-1] if n and shown[-1] else None
+        end_label = "" if last is None else (formatter(last) if formatter else value_format.format(last))
+    head = (
+        f"{_svg_open(width, height, title, 'trend')}"
+        f'<text x="{left}" y="11" font-size="11" fill="#1a1a1a">{escape(title)}</text>'
+        f'<text x="{left + w}" y="11" font-size="11" fill="#24527a" text-anchor="end">{escape(end_label)}</text>'
+    )
+    if not any(shown):
+        return (
+            f'{head}<rect x="{left}" y="{top_pad}" width="{w}" height="{h}" fill="#f5f5f5" stroke="#d0d0d0"/>'
+            f'<text x="{left + w / 2:.1f}" y="{top_pad + h / 2 + 4:.1f}" font-size="10" fill="#4d4d4d" '
+            f'text-anchor="middle">{escape(empty_message)}</text></svg>'
+        )
+    vals = [float(v) for v, ok in zip(values, shown) if ok]  # type: ignore[arg-type]
+    top = max(vals) if vals else 1.0
+    top = top if top > 0 else 1.0
     xs = [left + (w * i / max(n - 1, 1)) for i in range(n)]
 
     def y(v: float) -> float:
         return top_pad + h - h * (v / top)
 
-    segs, cur = [], []
+    segs: list[list[tuple[float, float]]] = []
+    cur: list[tuple[float, float]] = []
     for i, v in enumerate(values):
-        if v is None or (isinstance(v, float) and math.isnan(v)) or suppressed[i]:
+        if not shown[i]:
             if cur:
                 segs.append(cur)
             cur = []
         else:
-            cur.append((xs[i], y(float(v))))
+            cur.append((xs[i], y(float(v))))  # type: ignore[arg-type]
     if cur:
         segs.append(cur)
     lines = "".join(
@@ -133,18 +218,12 @@ def trend_svg(
         f'<circle cx="{xs[i]:.1f}" cy="{top_pad + h:.1f}" r="2.5" fill="none" stroke="#757575"/>'
         for i in range(n) if suppressed[i]
     )
-    last = next((v for v, s in zip(reversed(values), reversed(suppressed)) if v is not None and not s
-                 and not (isinstance(v, float) and math.isnan(v))), None)
-    last_txt = (formatter(last) if formatter else value_format.format(last)) if last is not None else ""
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-label="{escape(title)}">'
-        f'<text x="{left}" y="11" font-size="11" fill="#1a1a1a">{escape(title)}</text>'
+        f"{head}"
         f'<line x1="{left}" y1="{top_pad + h:.1f}" x2="{left + w}" y2="{top_pad + h:.1f}" stroke="#bbb"/>'
         f"{lines}{marks}"
         f'<text x="{left}" y="{height - 3}" font-size="9" fill="#4d4d4d">{escape(labels[0] if labels else "")}</text>'
         f'<text x="{left + w}" y="{height - 3}" font-size="9" fill="#4d4d4d" text-anchor="end">{escape(labels[-1] if labels else "")}</text>'
-        f'<text x="{left + w}" y="11" font-size="11" fill="#24527a" text-anchor="end">{escape(last_txt)}</text>'
         "</svg>"
     )
 
@@ -157,10 +236,31 @@ def bars_svg(
     row: int = 22,
     value_format: str = "{:.1f}",
     reference_label: str = "",
+    missing_label: str = "\u2014",
     formatter: Callable[[float], str] | None = None,
 ) -> str:
-    """Horizontal bars (label, value, reference) with the reference (e.g. the town average) as a tick."""
-    vals = [v for _, v, r in items for v in (v, r) if v is not None and not math.isnan(v)]
+    """Horizontal bars (label, value, reference) with the reference (e.g. the town average) as a tick.
+
+    Parameters
+    ----------
+    items : sequence of (label, value, reference)
+        ``value`` None/NaN prints ``missing_label`` instead of a bar.
+    title : str
+        Printed above the bars (and the accessible label).
+    reference_label : str
+        Legend of the reference tick.
+    missing_label : str
+        Text for a value that is not published, in the page's language (the atlas
+        passes its translation of "n.d."; the default is a language-neutral dash).
+    formatter : callable, optional
+        Formats the printed values (overrides ``value_format``).
+
+    Returns
+    -------
+    str
+        An ``<svg>`` element.
+    """
+    vals = [v for _, v, r in items for v in (v, r) if not _missing(v)]
     top = max(vals) if vals else 1.0
     top = top if top > 0 else 1.0
     lab_w, val_w = 150, 50
@@ -170,18 +270,15 @@ def bars_svg(
     for i, (label, v, ref) in enumerate(items):
         y0 = 20 + i * row
         out.append(f'<text x="0" y="{y0 + 14}" font-size="11" fill="#1a1a1a">{escape(label)}</text>')
-        if v is not None and not math.isnan(v):
+        if not _missing(v):
             out.append(f'<rect x="{lab_w}" y="{y0 + 4}" width="{bw * v / top:.1f}" height="{row - 8}" fill="#41b6c4"/>')
             shown = formatter(v) if formatter else value_format.format(v)
             out.append(f'<text x="{width - val_w + 5}" y="{y0 + 14}" font-size="11" fill="#1a1a1a">{escape(shown)}</text>')
         else:
-            out.append(f'<text x="{width - val_w + 5}" y="{y0 + 14}" font-size="11" fill="#4d4d4d">n.d.</text>')
-        if ref is not None and not math.isnan(ref):
-            x = lab_w + bw * ref / top
+            out.append(f'<text x="{width - val_w + 5}" y="{y0 + 14}" font-size="11" fill="#4d4d4d">{escape(missing_label)}</text>')
+        if not _missing(ref):
+            x = lab_w + bw * ref / top  # type: ignore[operator]
             out.append(f'<line x1="{x:.1f}" y1="{y0 + 1}" x2="{x:.1f}" y2="{y0 + row - 1}" stroke="#1a1a1a" stroke-width="2"/>')
     if reference_label:
         out.append(f'<text x="{lab_w}" y="{height - 2}" font-size="9" fill="#4d4d4d">| {escape(reference_label)}</text>')
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-label="{escape(title)}">{"".join(out)}</svg>'
-    )
+    return f'{_svg_open(width, height, title, "bars")}{"".join(out)}</svg>'
