@@ -1,37 +1,57 @@
-"""The published interactive map: a self-contained Leaflet page built from a Publication.
+"""The published interactive map: a folium page built from a Publication, self-contained.
 
-The page is rendered with a jinja2 template (``templates/map.html.j2``) and a small
-vanilla-JS layer over Leaflet 1.9.3, which is vendored in ``static/leaflet`` and
-inlined, so the map draws with no CDN and no network. We do not use folium's page
-here: its output loads Leaflet, jQuery and Bootstrap from CDNs, carries random
-element ids (not byte-reproducible) and disables pinch zoom; the choropleth, month
-selector and layer switch need custom JavaScript anyway. folium remains the tool
-for planners' exploratory maps in notebooks (:func:`fragmap.explore.explore_map`).
+The page is a folium element tree inside a branca ``Figure``: a ``folium.Map`` (no tiles
+unless asked), one ``folium.GeoJson`` carrying the area polygons once, ``GeoJson``
+layers for the comune outlines, the public services, and the optional isochrones and
+where-next sites, all off by default except the areas and outlines. The per-month and
+per-layer styling, tooltips, legend, controls and keyboard path are the small script
+``static/map/fragmap-map.js`` (``FM``) that the layers call; the header with the controls
+and the notes, data table and footer below the map are autoescaped jinja2 macros
+(``templates/map.html.j2``) placed in the figure's slots.
+
+Self-contained: folium's default CDN links (Leaflet, jQuery, Bootstrap, Font Awesome,
+awesome-markers) are not used; the vendored Leaflet 1.9.3 (``static/leaflet``) and the
+page's own CSS/JS are inlined, and rendering fails if any element asks for an external
+script or stylesheet. Base-map tiles are an online option (``tiles=``) that degrades to
+the plain background offline. Deterministic: folium's random element ids are replaced by
+fixed ones before rendering, so the same publication gives byte-identical HTML.
 
 Only a :class:`~fragmap.publication.Publication` is accepted, so no report point can
-reach the page; data strings are escaped (HTML by jinja2 autoescape, JSON embedded
-with ``<``, ``>``, ``&`` and U+2028/9 escaped, and the JS writes names with
-``textContent`` only).
+reach the page; optional layers are checked (polygons for isochrones; where-next points
+carry only ``rank``, ``name``, ``reached`` and geometry, with ``reached`` at or above the
+threshold). Data strings are escaped: HTML by jinja2 autoescape, JSON embedded with
+``<``, ``>``, ``&`` (and U+2028/9) escaped, and the script writes names with
+``textContent`` only. folium also stays the tool for planners' exploratory maps in
+notebooks (:func:`explore_map`).
 
 Example
 -------
->>> files = write_map(pub, "maps", services=services)      # doctest: +SKIP
+>>> files = write_map(pub, "maps", services=services, scheme="quantiles", k=5)   # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
+from html import escape
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
+from folium.template import Template
+from folium.utilities import JsCode
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
-from fragmap.classify import NO_DATA_COLOUR, PALETTES, class_breaks, palette
+from fragmap._errors import PrivacyError
+from fragmap.classify import NO_DATA_COLOUR, zero_aware_classes
 from fragmap.i18n import format_month, format_number, t, translate
 from fragmap.publication import ALL_ACTIONS, ALL_PARTNERS, TOTAL, Publication
 
@@ -44,60 +64,102 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "month": {"it": "Mese", "en": "Month"},
     "layer": {"it": "Livello", "en": "Layer"},
     "measure": {"it": "Misura", "en": "Measure"},
+    "overlays": {"it": "Mostra", "en": "Show"},
     "rate": {"it": "per 1.000 residenti", "en": "per 1,000 residents"},
     "count": {"it": "numero di segnalazioni", "en": "number of reports"},
     "services": {"it": "Servizi", "en": "Services"},
     "isochrones": {"it": "Distanza a piedi dagli sportelli", "en": "Walking distance from help desks"},
+    "where_next": {"it": "Dove aprire un nuovo sportello", "en": "Where to open a new help desk"},
     "controls": {"it": "Scelte della mappa", "en": "Map options"},
     "map_label": {"it": "Mappa delle segnalazioni per area", "en": "Map of reports by area"},
-    "areas_note": {"it": "Aree: griglia esagonale regolare, non quartieri ufficiali.",
-                   "en": "Areas: a regular hexagon grid, not official quarters."},
-    "areas_note_streets": {"it": "Aree ricostruite da uno stradario: confini indicativi, non ufficiali.",
-                           "en": "Areas rebuilt from a street list: indicative, not official boundaries."},
-    "privacy_note": {"it": "Per proteggere le persone, i valori sotto {threshold} sono nascosti («< {threshold}», tratteggio grigio), insieme a quelli che permetterebbero di ricalcolarli. Nessuna posizione di una segnalazione è pubblicata.",
-                     "en": "To protect people, counts under {threshold} are hidden ('< {threshold}', grey hatching), together with those that would let a reader compute them back. No report location is published."},
+    "skip_to_table": {"it": "Vai alla tabella dei dati", "en": "Skip to the data table"},
+    "keyboard_note": {"it": "Con la tastiera: la tabella qui sotto riporta gli stessi dati; scorrendone le righe con Tab, l'area corrispondente si evidenzia sulla mappa con i suoi valori.",
+                      "en": "With the keyboard: the table below holds the same figures; moving through its rows with Tab highlights each area on the map with its figures."},
+    "privacy_note": {"it": "Per proteggere le persone, i numeri sotto {threshold} sono nascosti («< {threshold}», tratteggio fitto), e così quelli che permetterebbero di ricalcolarli («n.d.», tratteggio rado). Nessuna posizione di una segnalazione è pubblicata.",
+                     "en": "To protect people, counts under {threshold} are hidden ('< {threshold}', dense hatching), and so are those that would let a reader compute them back ('n/a', light hatching). No report location is published."},
     "table_title": {"it": "Tabella dei dati della mappa", "en": "Data table of the map"},
     "table_caption": {"it": "Segnalazioni negli ultimi 12 mesi fino a {month}, per area e categoria", "en": "Reports in the 12 months to {month}, by area and category"},
+    "table_legend": {"it": "«< {threshold}»: meno di {threshold} segnalazioni, nascosto per proteggere le persone. «n.d.»: nascosto per non permettere di ricalcolare un dato piccolo, oppure non pubblicato.",
+                     "en": "'< {threshold}': fewer than {threshold} reports, hidden to protect people. 'n/a': hidden so that a small count cannot be computed back, or not published."},
     "area": {"it": "Area", "en": "Area"},
     "rate_total": {"it": "Totale per 1.000 residenti", "en": "Total per 1,000 residents"},
     "sources": {"it": "Fonti", "en": "Sources"},
-    "sources_short": {"it": "Fonti: ISTAT, ANNCSU, Regione Lombardia, rete", "en": "Sources: ISTAT, ANNCSU, Regione Lombardia, network"},
+    "base_map": {"it": "Sfondo cartografico", "en": "Base map"},
+    "sources_short": {"it": "Fonti: ISTAT, ANNCSU, Regione Lombardia, associazioni della rete (in fondo alla pagina)",
+                      "en": "Sources: ISTAT, ANNCSU, Regione Lombardia, the network's associations (at the foot of the page)"},
     "made_with": {"it": "Mappa generata con fragmap.", "en": "Map made with fragmap."},
+    "embed_link": {"it": "Inserisci nel sito", "en": "Embed in a website"},
     "window": {"it": "ultimi 12 mesi", "en": "last 12 months"},
     "reports": {"it": "segnalazioni", "en": "reports"},
     "na": {"it": "dato non disponibile", "en": "no data"},
+    "hidden_other": {"it": "nascosto per non permettere di ricalcolare un dato piccolo", "en": "hidden so that a small count cannot be computed back"},
+    "legend": {"it": "Legenda", "en": "Legend"},
+    "legend_primary": {"it": "meno di {threshold} segnalazioni (nascosto)", "en": "fewer than {threshold} reports (hidden)"},
+    "legend_other": {"it": "n.d.: nascosto per non permettere di ricalcolare un dato piccolo", "en": "n/a: hidden so that a small count cannot be computed back"},
     "yoy": {"it": "rispetto a un anno prima", "en": "vs a year before"},
     "estimated": {"it": "popolazione stimata", "en": "estimated population"},
-    "suppressed": {"it": "meno di {threshold} (nascosto)", "en": "under {threshold} (hidden)"},
+    "iso_band": {"it": "entro {minutes} minuti a piedi", "en": "within {minutes} minutes' walk"},
+    "where_rank": {"it": "Proposta n. {rank}", "en": "Proposal no. {rank}"},
+    "where_reached": {"it": "segnalazioni in più raggiunte", "en": "additional reports reached"},
+    "where_legend": {"it": "luogo proposto (n. 1 = il più utile)", "en": "proposed site (no. 1 = most useful)"},
     "summary": {"it": "Mappa di {n} aree a {towns}: segnalazioni delle associazioni negli ultimi 12 mesi fino a {month}. Totale della rete: {total} segnalazioni.",
                 "en": "Map of {n} areas in {towns}: the associations' reports in the 12 months to {month}. Network total: {total} reports."},
     "embed_title": {"it": "Come inserire la mappa nel sito", "en": "How to embed the map in the website"},
     "embed_help": {"it": "Copiare il codice qui sotto nella pagina del sito (blocco HTML). Il file {file} va caricato nella stessa cartella del sito, insieme a questa pagina; la mappa si adatta alla larghezza della pagina.",
                    "en": "Copy the code below into the website page (an HTML block). Upload {file} to the same folder of the website; the map adapts to the page width."},
+    "embed_preview": {"it": "Anteprima", "en": "Preview"},
+    "iframe_title": {"it": "Mappa della Rete Fragilità Pavia-Vigevano", "en": "Map of the Fragility Network Pavia-Vigevano"},
 }
 
+#: Service type code -> label, per language (legend and tooltips).
 SERVICE_TYPES = {
-    "it": {"pharmacy": "farmacia", "school": "scuola", "hospital": "ospedale", "sportello": "sportello",
-           "laboratorio": "laboratorio", "centro": "centro della rete"},
-    "en": {"pharmacy": "pharmacy", "school": "school", "hospital": "hospital", "sportello": "help desk",
-           "laboratorio": "workshop", "centro": "network centre"},
+    "it": {"pharmacy": "Farmacia", "school": "Scuola", "hospital": "Ospedale / struttura di ricovero",
+           "sportello": "Sportello della rete", "laboratorio": "Laboratorio della rete", "centro": "Centro della rete"},
+    "en": {"pharmacy": "Pharmacy", "school": "School", "hospital": "Hospital / care facility",
+           "sportello": "Network help desk", "laboratorio": "Network workshop", "centro": "Network centre"},
 }
-SERVICE_COLOURS = {"pharmacy": "#1b9e77", "school": "#7570b3", "hospital": "#d95f02", "sportello": "#e7298a",
-                   "laboratorio": "#e6ab02", "centro": "#e7298a"}
+#: Okabe-Ito colours (distinguishable with the common colour-vision deficiencies).
+SERVICE_COLOURS = {"pharmacy": "#009e73", "school": "#0072b2", "hospital": "#d55e00", "sportello": "#cc79a7",
+                   "laboratorio": "#e69f00", "centro": "#56b4e9"}
+SERVICE_RADIUS = {"sportello": 6.5, "laboratorio": 6.5, "centro": 6.5}
+WHERE_NEXT_COLUMNS = ("rank", "name", "reached", "geometry")
+_ISO_STYLES = (  # longest walk first: solid, then dashed, then dotted
+    {"weight": 2.5, "dashArray": None, "line": "solid"},
+    {"weight": 2, "dashArray": "7 4", "line": "dashed"},
+    {"weight": 2, "dashArray": "2 4", "line": "dotted"},
+)
+_RANDOM_HEX = re.compile(r"[0-9a-f]{32}")  # branca's element ids: 16 random bytes
+_RANDOM_ID = re.compile(r"\b[a-z][a-z_]*_[0-9a-f]{32}\b")  # folium names: camelified name + random id
 
 
+# -- small helpers --------------------------------------------------------------------------------
 def _env() -> Environment:
     return Environment(
         loader=PackageLoader("fragmap", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
-        trim_blocks=False,
-        lstrip_blocks=False,
         keep_trailing_newline=True,
     )
 
 
-def _static(name: str) -> str:
-    return resources.files("fragmap").joinpath("static", "leaflet", name).read_text(encoding="utf-8")
+def _static(*parts: str) -> str:
+    return resources.files("fragmap").joinpath("static", *parts).read_text(encoding="utf-8")
+
+
+def _lean(code: str) -> str:
+    """Our own CSS/JS without indentation and whole-line comments (the files stay readable)."""
+    out = []
+    in_comment = False
+    for line in code.splitlines():
+        s = line.strip()
+        if in_comment:
+            in_comment = "*/" not in s
+            continue
+        if s.startswith("/*"):
+            in_comment = "*/" not in s
+            continue
+        if s and not s.startswith("//"):
+            out.append(s)
+    return "\n".join(out)
 
 
 def safe_json(data: Any) -> str:
@@ -107,20 +169,33 @@ def safe_json(data: Any) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def _round_coords(geom: Any, nd: int = 5) -> Any:
-    import shapely
+def _round_coords(obj: Any, nd: int = 5) -> Any:
+    if isinstance(obj, (list, tuple)):
+        if obj and isinstance(obj[0], (int, float)):
+            return [round(float(v), nd) for v in obj]
+        return [_round_coords(o, nd) for o in obj]
+    return obj
 
-    return shapely.set_precision(geom, 10 ** -nd)
+
+def _geojson_geometry(geom: Any, nd: int = 5) -> dict[str, Any]:
+    from shapely.geometry import mapping
+
+    m = mapping(geom)
+    return {"type": m["type"], "coordinates": _round_coords(m["coordinates"], nd)}
 
 
-def _geometry(areas: gpd.GeoDataFrame, tolerance_m: float) -> dict[str, Any]:
-    """Simplified (topology-preserving, in metres) and rounded polygons as GeoJSON."""
-    g = areas.to_crs(UTM).geometry.simplify(tolerance_m, preserve_topology=True).to_crs(4326)
-    feats = []
-    for i, geom in enumerate(g):
-        gj = json.loads(gpd.GeoSeries([_round_coords(geom)], crs=4326).to_json())["features"][0]["geometry"]
-        feats.append({"type": "Feature", "properties": {"i": i}, "geometry": gj})
-    return {"type": "FeatureCollection", "features": feats}
+def _simplified(gdf: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoSeries:
+    """Topology-preserving simplification in metres, back in EPSG:4326."""
+    return gdf.to_crs(UTM).geometry.simplify(tolerance_m, preserve_topology=True).to_crs(4326)
+
+
+def _rate(value: float, population: float) -> float | None:
+    """Per 1,000 residents rounded to 0.1 exactly as the page's script does (half up, >= 0.1)."""
+    if not population > 0:
+        return None
+    if value == 0:
+        return 0.0
+    return max(math.floor(value / population * 10000 + 0.5) / 10, 0.1)
 
 
 def _label(pub: Publication, code: str, labels: dict[str, str] | None) -> str:
@@ -133,44 +208,434 @@ def _label(pub: Publication, code: str, labels: dict[str, str] | None) -> str:
     return code.replace("_", " ").capitalize()
 
 
-def _count_span(value: float, suppressed: bool, threshold: int, lang: str) -> str:
-    if suppressed:
-        return f'<span class="fm-count" data-fm-count="suppressed">&lt; {threshold}</span>'
+def _hidden_code(suppressed: bool, reason: str) -> int:
+    """0 shown, 1 hidden because small ("< N"), 2 hidden to protect another cell ("n.d.")."""
+    if not suppressed:
+        return 0
+    return 1 if reason == "primary" else 2
+
+
+def _count_cell(value: float, hidden: int, threshold: int, lang: str) -> dict[str, Any]:
+    """A table cell: ``count`` goes to ``data-fm-count`` (what the privacy audit reads)."""
+    if hidden == 1:
+        return {"count": "suppressed", "text": f"< {threshold}", "title": None}
+    if hidden == 2:
+        return {"count": "suppressed", "text": t("not_available", lang),
+                "title": translate(_MESSAGES, "hidden_other", lang)}
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return t("not_available", lang)
-    return f'<span class="fm-count" data-fm-count="{int(value)}">{format_number(value, lang)}</span>'
+        return {"count": None, "text": t("not_available", lang), "title": translate(_MESSAGES, "na", lang)}
+    return {"count": str(int(value)), "text": format_number(value, lang), "title": None}
 
 
+def _range_labels(classes: Any, lang: str) -> list[str]:
+    dec = classes.decimals
+    out = ["0"] if classes.zero else []
+    for lo, up in zip(classes.lower, classes.upper):
+        a, b = format_number(lo, lang, dec), format_number(up, lang, dec)
+        out.append(a if a == b else f"{a} – {b}")
+    return out
+
+
+# -- checks of the optional layers ------------------------------------------------------------------
+def _check_services(services: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    missing = [c for c in ("name", "type") if c not in services.columns]
+    if missing:
+        raise ValueError(f"services lack column(s) {', '.join(missing)} (expected name, type, geometry)")
+    kinds = set(services.geometry.geom_type.dropna().unique())
+    if kinds - {"Point"}:
+        raise ValueError(f"services must be points, found {sorted(kinds)}")
+    return services
+
+
+def _check_isochrones(isochrones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if "minutes" not in isochrones.columns:
+        raise ValueError("isochrones need a 'minutes' column (walking minutes of each polygon)")
+    kinds = set(isochrones.geometry.geom_type.dropna().unique())
+    if kinds - {"Polygon", "MultiPolygon"}:
+        raise PrivacyError(
+            f"isochrones must be polygons, found {sorted(kinds)}: no point reaches the published map"
+        )
+    return isochrones
+
+
+def _check_where_next(where_next: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFrame:
+    extra = sorted(set(where_next.columns) - set(WHERE_NEXT_COLUMNS))
+    if extra:
+        raise PrivacyError(
+            f"where_next may carry only {', '.join(WHERE_NEXT_COLUMNS)}; refused column(s) {', '.join(extra)}: "
+            "candidate sites only, never report data (suppress the reached count and name it 'reached')"
+        )
+    if "rank" not in where_next.columns:
+        raise ValueError("where_next needs a 'rank' column")
+    kinds = set(where_next.geometry.geom_type.dropna().unique())
+    if kinds - {"Point"}:
+        raise ValueError(f"where_next must be candidate points, found {sorted(kinds)}")
+    if "reached" in where_next.columns:
+        r = pd.to_numeric(where_next["reached"], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isnan(r) & (r < threshold)
+        if bad.any():
+            raise PrivacyError(
+                f"{int(bad.sum())} where_next 'reached' count(s) under the privacy threshold ({threshold}): "
+                "suppress them (NaN) before rendering"
+            )
+    return where_next
+
+
+# -- the folium/branca element tree ---------------------------------------------------------------
+class _Raw(Element):
+    """Already-safe markup placed as is (never compiled as a template: data cannot inject one)."""
+
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self._name = "Raw"
+        self.markup = str(markup)
+
+    def render(self, **kwargs: Any) -> str:
+        return self.markup
+
+
+class _Page(Figure):
+    """The whole HTML page: branca's Figure with a language, and slots above and below the map."""
+
+    _template = Template(
+        "<!DOCTYPE html>\n"
+        '<html lang="{{ this.lang }}">\n<head>\n'
+        "{{ this.header.render(**kwargs) }}\n"
+        "</head>\n<body>\n"
+        '<div class="fm-screen">\n'
+        "{{ this.top.render(**kwargs) }}\n"
+        "{{ this.html.render(**kwargs) }}\n"
+        "</div>\n"
+        "{{ this.bottom.render(**kwargs) }}\n"
+        "<script>\n{{ this.script.render(**kwargs) }}\n</script>\n"
+        "</body>\n</html>\n"
+    )
+
+    def __init__(self, lang: str, top: str, bottom: str) -> None:
+        super().__init__()
+        self._name = "Page"
+        self.lang = lang
+        self.header._children.clear()  # no http-equiv meta: <meta charset> comes first
+        self.top = _Raw(top)
+        self.bottom = _Raw(bottom)
+
+    def render(self, **kwargs: Any) -> str:
+        for child in self._children.values():
+            child.render(**kwargs)
+        external = [n for n, c in self.header._children.items() if isinstance(c, (JavascriptLink, CssLink))]
+        if external:  # a folium element asked for a CDN library: the page would not be self-contained
+            raise RuntimeError(f"the map page would load external resources: {', '.join(external)}")
+        return str(self._template.render(this=self, kwargs=kwargs))
+
+
+class _FragmapMap(folium.Map):
+    """folium.Map without CDN links, and without folium's page-wide styles and pinch-zoom lock."""
+
+    default_js: list[tuple[str, str]] = []
+    default_css: list[tuple[str, str]] = []
+    _template = Template(
+        """
+        {% macro html(this, kwargs) %}<div class="folium-map" id="fm-map" role="region" aria-label="{{ this.aria_label|e }}" aria-describedby="fm-summary"></div>{% endmacro %}
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.map("fm-map", {
+            center: {{ this.location|tojson }},
+            crs: L.CRS.{{ this.crs }},
+            ...{{ this.options|tojavascript }}
+        });
+        {% endmacro %}
+        """
+    )
+    aria_label = ""
+
+
+class _GeoJson(folium.GeoJson):
+    """folium.GeoJson with its data embedded as compact JSON (no blanks after separators).
+
+    folium writes the data with jinja's ``tojson`` (HTML-safe: ``<``, ``>``, ``&``, ``'``
+    escaped); only the separators change, for the few seconds of this element's rendering.
+    """
+
+    def render(self, **kwargs: Any) -> None:
+        policies = self._template.environment.policies
+        saved = policies["json.dumps_kwargs"]
+        policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":")}
+        try:
+            super().render(**kwargs)
+        finally:
+            policies["json.dumps_kwargs"] = saved
+
+
+class _Start(MacroElement):
+    """Wires the layers to the page script once they exist (``FM.start``)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}\n"
+        "FM.start({map: {{ this.map.get_name() }}, areas: {{ this.layers.areas.get_name() }},\n"
+        "  towns: {{ this.layers.towns.get_name() if this.layers.towns else 'null' }},\n"
+        "  services: {{ this.layers.services.get_name() if this.layers.services else 'null' }},\n"
+        "  iso: {{ this.layers.iso.get_name() if this.layers.iso else 'null' }},\n"
+        "  whereNext: {{ this.layers.where.get_name() if this.layers.where else 'null' }}});\n"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, map_: Any, layers: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "Start"
+        self.map = map_
+        self.layers = layers
+
+
+def _fix_ids(root: Element, named: dict[str, Element]) -> None:
+    """Replace folium's random element ids with fixed ones (byte-identical output)."""
+    for key, element in named.items():
+        element._id = key
+    n = 0
+    stack: list[Element] = [root]
+    seen: set[int] = set()
+    while stack:
+        e = stack.pop(0)
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if _RANDOM_HEX.fullmatch(e._id):
+            n += 1
+            e._id = f"e{n}"
+        stack.extend(e._children.values())
+        for slot in ("header", "html", "script", "top", "bottom"):
+            if isinstance(getattr(e, slot, None), Element):
+                stack.append(getattr(e, slot))
+        marker = getattr(e, "marker", None)
+        if isinstance(marker, Element):
+            stack.append(marker)
+
+
+# -- the figures and the layers, as plain data --------------------------------------------------------
+def _quarter_cells(pub: Publication) -> pd.DataFrame:
+    t = pub.table
+    keep = (t["level"] == "quarter") & (t["window"] == 12)
+    return t[keep & (t["partner"] == ALL_PARTNERS) & (t["action"] == ALL_ACTIONS)]
+
+
+def _cells_and_classes(pub: Publication, ids: list[str], pop: np.ndarray, layer_codes: list[str], *,
+                       scheme: str, k: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Per month and layer: counts (``value``, None when not shown), hidden codes, sparse trends;
+    per layer and measure: classes fixed across the 12 months so colours compare over time."""
+    qt = _quarter_cells(pub)
+    pos = {a: i for i, a in enumerate(ids)}
+    cells: dict[str, dict[str, Any]] = {}
+    classes: dict[str, dict[str, Any]] = {}
+    by_cat = {c: g for c, g in qt.groupby("category")}
+    for c in layer_codes:
+        g = by_cat.get(c, qt.iloc[:0])
+        counts_all: list[float] = []
+        rates_all: list[float] = []
+        for m in pub.months:
+            gm = g[g["month"] == m]
+            value: list[Any] = [None] * len(ids)
+            hidden = [0] * len(ids)
+            yoy: dict[str, int] = {}  # sparse: most areas have no year-on-year figure
+            rows = zip(gm["area_id"], gm["value"], gm["suppressed"], gm["reason"], gm["change_yoy"])
+            for a, v, s, r, y in rows:
+                i = pos.get(a)
+                if i is None:
+                    continue
+                if s:
+                    hidden[i] = _hidden_code(True, str(r))
+                elif not math.isnan(v):
+                    value[i] = int(v)
+                    counts_all.append(float(v))
+                    rt = _rate(float(v), pop[i])
+                    if rt is not None:
+                        rates_all.append(rt)
+                    if not math.isnan(y):
+                        yoy[str(i)] = int(round(y * 100))
+            cells.setdefault(m, {})[c] = {"value": value, "suppressed": hidden, "yoy": yoy}
+        classes[c] = {}
+        for measure, vals, dec in (("count", counts_all, 0), ("rate", rates_all, 1)):
+            cl = zero_aware_classes(vals, scheme=scheme, k=k, decimals=dec)
+            classes[c][measure] = {"zero": cl.zero, "upper": list(cl.upper), "colours": list(cl.colours),
+                                   "labels": _range_labels(cl, pub.language)}
+    return cells, classes
+
+
+def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _areas_fc(areas: gpd.GeoDataFrame, tolerance_m: float) -> dict[str, Any]:
+    return _collection([{"type": "Feature", "properties": {"i": i}, "geometry": _geojson_geometry(geom)}
+                        for i, geom in enumerate(_simplified(areas, tolerance_m))])
+
+
+def _towns_fc(towns: gpd.GeoDataFrame, tolerance_m: float) -> dict[str, Any]:
+    feats = []
+    for name, geom in zip(towns["name"].astype(str), _simplified(towns, max(tolerance_m, 25.0))):
+        minx, _, maxx, maxy = geom.bounds
+        feats.append({"type": "Feature", "geometry": _geojson_geometry(geom), "properties": {
+            "name": name, "label": [round((minx + maxx) / 2, 5), round(maxy, 5)],
+            "style": {"color": "#333333", "weight": 1.6, "opacity": 0.9, "fill": False}}})
+    return _collection(feats)
+
+
+def _services_fc(services: gpd.GeoDataFrame) -> tuple[dict[str, Any], list[str]]:
+    s = services.to_crs(4326)
+    rows = sorted(zip(s["type"].astype(str), s["name"].astype(str), s.geometry.x, s.geometry.y))
+    order = list(SERVICE_TYPES["it"])
+    types = sorted({r[0] for r in rows}, key=lambda x: (order.index(x) if x in order else len(order), x))
+    return _collection([{"type": "Feature", "properties": {"name": n, "t": typ},
+                         "geometry": {"type": "Point", "coordinates": [round(x, 5), round(y, 5)]}}
+                        for typ, n, x, y in rows]), types
+
+
+def _isochrones_fc(isochrones: gpd.GeoDataFrame) -> dict[str, Any]:
+    """One outline per walking time (all help desks dissolved), the longest first; nothing else."""
+    g = isochrones.to_crs(UTM)
+    feats = []
+    for j, minutes in enumerate(sorted(g["minutes"].dropna().unique(), reverse=True)):
+        geom = g.loc[g["minutes"] == minutes].geometry.union_all().simplify(20.0)
+        geom = gpd.GeoSeries([geom], crs=UTM).to_crs(4326).iloc[0]
+        st = _ISO_STYLES[min(len(_ISO_STYLES) - 1, j)]
+        feats.append({"type": "Feature", "geometry": _geojson_geometry(geom), "properties": {
+            "minutes": float(minutes), "line": st["line"],
+            "style": {"color": "#24527a", "weight": st["weight"], "dashArray": st["dashArray"], "fill": False,
+                      "opacity": 0.95}}})
+    return _collection(feats)
+
+
+def _where_next_fc(where_next: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Candidate sites by rank; the reached count under ``value``, where the privacy audit looks."""
+    w = where_next.to_crs(4326).sort_values("rank")
+    feats = []
+    for _, row in w.iterrows():
+        reached = row.get("reached", np.nan)
+        name = row.get("name", "")
+        feats.append({"type": "Feature", "properties": {
+            "rank": int(row["rank"]), "name": "" if name is None or pd.isna(name) else str(name),
+            "value": None if reached is None or pd.isna(reached) else int(reached)},
+            "geometry": {"type": "Point",
+                         "coordinates": [round(row.geometry.x, 5), round(row.geometry.y, 5)]}})
+    return _collection(feats)
+
+
+def layer_points(
+    *, isochrones: gpd.GeoDataFrame | None = None, where_next: gpd.GeoDataFrame | None = None
+) -> list[tuple[float, float]]:
+    """``(lat, lon)`` of every vertex the optional layers print on the page, as printed.
+
+    These points come from service locations and candidate sites, not from reports; pass
+    them to :func:`fragmap.privacy.fingerprint` as ``public_points`` so the audit does not
+    mistake an isochrone vertex that happens to lie near a report for a leaked location.
+    """
+    import shapely
+    from shapely.geometry import shape
+
+    collections = []
+    if isochrones is not None and len(isochrones):
+        collections.append(_isochrones_fc(_check_isochrones(isochrones)))
+    if where_next is not None and len(where_next):
+        collections.append(_where_next_fc(where_next))
+    pts: list[tuple[float, float]] = []
+    for fc in collections:
+        for f in fc["features"]:
+            pts += [(float(y), float(x)) for x, y in shapely.get_coordinates(shape(f["geometry"]))]
+    return pts
+
+
+def _table_rows(pub: Publication, ids: list[str], names: list[str], pop: np.ndarray,
+                layer_codes: list[str]) -> list[dict[str, Any]]:
+    """The data table: the reference month's 12-month counts, total first, then the total rate."""
+    lang = pub.language
+    qt = _quarter_cells(pub)
+    last = qt[qt["month"] == pub.month].set_index(["area_id", "category"])
+    rows = []
+    for i, (a, name) in enumerate(zip(ids, names)):
+        cells = []
+        for c in layer_codes:
+            if (a, c) in last.index:
+                r = last.loc[(a, c)]
+                cells.append(_count_cell(r["value"], _hidden_code(bool(r["suppressed"]), str(r["reason"])),
+                                         pub.threshold, lang))
+            else:
+                cells.append(_count_cell(float("nan"), 0, pub.threshold, lang))
+        rt = None  # a hidden total has no rate either
+        if (a, TOTAL) in last.index and not bool(last.loc[(a, TOTAL), "suppressed"]):
+            rt = _rate(float(last.loc[(a, TOTAL), "value"]), pop[i])
+        rows.append({"index": i, "name": name, "cells": cells,
+                     "rate": format_number(rt, lang, 1) if rt is not None else t("not_available", lang)})
+    return rows
+
+
+def _banners_notes_sources(pub: Publication) -> tuple[list[str], list[str], list[str]]:
+    """What the page says once: banners (synthetic, not official), then the other notes and sources."""
+    lang = pub.language
+    banners: list[str] = []
+    if pub.synthetic:
+        banners.append(t("synthetic_banner", lang))
+    if pub.quarter_source == "griglia":
+        banners.append(t("hex_grid_note", lang))
+    elif pub.quarter_source == "stradario":
+        banners.append(t("streets_note", lang))
+    said = {b.strip().rstrip(".").lower() for b in banners}
+    notes = [n for n in dict.fromkeys(pub.notes) if n.strip().rstrip(".").lower() not in said]
+    sources = [a for a in dict.fromkeys(pub.attributions) if a.strip().rstrip(".").lower() not in said]
+    return banners, notes, sources
+
+
+def _script_text(pub: Publication) -> dict[str, str]:
+    msg = lambda key, **kw: translate(_MESSAGES, key, pub.language, **kw)  # noqa: E731
+    return {
+        "window": msg("window"), "reports": msg("reports"), "per1000": msg("rate"), "na": msg("na"),
+        "nd": t("not_available", pub.language), "hiddenOther": msg("hidden_other"), "yoy": msg("yoy"),
+        "estimated": msg("estimated"), "legend": msg("legend"),
+        "legendPrimary": msg("legend_primary", threshold=pub.threshold), "legendOther": msg("legend_other"),
+        "services": msg("services"), "isochrones": msg("isochrones"), "whereNext": msg("where_next"),
+        "whereRank": msg("where_rank", rank="{rank}"), "whereReached": msg("where_reached"),
+        "whereLegend": msg("where_legend"), "sourcesShort": msg("sources_short"),
+    }
+
+
+# -- rendering -------------------------------------------------------------------------------------
 def render_map(
     publication: Publication,
     *,
     services: gpd.GeoDataFrame | None = None,
     isochrones: gpd.GeoDataFrame | None = None,
-    tiles: bool = False,
+    where_next: gpd.GeoDataFrame | None = None,
+    tiles: str | None = None,
+    tiles_attribution: str | None = None,
     scheme: str = "quantiles",
     k: int = 5,
     category_labels: dict[str, str] | None = None,
     tolerance_m: float = 15.0,
 ) -> str:
-    """Render the published map as one self-contained HTML page.
+    """Render the published map as one self-contained HTML page (folium, vendored Leaflet).
 
     Parameters
     ----------
     publication : Publication
         Suppressed figures and public polygons (nothing else is accepted).
     services : GeoDataFrame, optional
-        Public service points (``name``, ``type``, geometry) for the toggleable layer.
+        Public service points (``name``, ``type``, geometry) for a toggleable layer.
     isochrones : GeoDataFrame, optional
-        Walking-time polygons around help desks (``minutes``, geometry).
-    tiles : bool
-        Add the online OpenStreetMap base map (off: the page needs no network).
+        Walking-time polygons around the help desks (``minutes``, geometry; other columns
+        are not published), dissolved per ``minutes`` into a toggleable layer, off by default.
+    where_next : GeoDataFrame, optional
+        Candidate sites for a new help desk: columns ``rank``, optional ``name`` and
+        ``reached`` (reports newly within reach, already checked: NaN or at least the
+        threshold), point geometry; any other column is refused. Toggleable, off by default.
+    tiles : str, optional
+        Online base map: an xyzservices name (``"OpenStreetMap"``, ``"CartoDB Positron"``) or a
+        ``{z}/{x}/{y}`` URL. Default None: no base map, the page needs no network. Offline
+        the page falls back to the plain background.
+    tiles_attribution : str, optional
+        Attribution for a custom tile URL (providers bring their own).
     scheme, k : str, int
-        mapclassify scheme and number of classes; breaks are fixed per layer across the
-        12 months so colours compare over time.
+        mapclassify scheme and number of colour classes (true zeros take one class of
+        their own); classes are fixed per layer and measure across the 12 months.
     category_labels : dict, optional
         Category code -> label in the publication language.
     tolerance_m : float
-        Simplification tolerance in metres.
+        Simplification tolerance of the area polygons, in metres.
 
     Returns
     -------
@@ -181,122 +646,157 @@ def render_map(
     ------
     TypeError
         If ``publication`` is not a :class:`Publication`.
+    PrivacyError
+        If an optional layer could carry report data (see ``isochrones``, ``where_next``).
     """
     if not isinstance(publication, Publication):
         raise TypeError("render_map accepts only a Publication (suppressed, aggregated figures)")
     pub = publication
     lang = pub.language
+    msg = lambda key, **kw: translate(_MESSAGES, key, lang, **kw)  # noqa: E731
+    has = lambda g: g is not None and len(g) > 0  # noqa: E731
+
+    # figures
     areas = pub.areas[pub.areas["level"] == "quarter"].sort_values("area_id").reset_index(drop=True)
+    towns = pub.areas[pub.areas["level"] == "town"].sort_values("area_id").reset_index(drop=True)
     ids = areas["area_id"].tolist()
-    pos = {a: i for i, a in enumerate(ids)}
-    qt = pub.table[(pub.table["level"] == "quarter") & (pub.table["window"] == 12)
-                   & (pub.table["partner"] == ALL_PARTNERS) & (pub.table["action"] == ALL_ACTIONS)]
-    cats = [c for c in sorted(qt["category"].unique()) if c != TOTAL]
-    layer_codes = [TOTAL, *cats]
+    names = areas["name"].astype(str).tolist()
     pop = areas["population"].to_numpy(dtype=float)
-    cells: dict[str, dict[str, dict[str, list[Any]]]] = {}
-    breaks: dict[str, dict[str, list[float]]] = {}
-    by_cat = {c: g for c, g in qt.groupby("category")}
-    for c in layer_codes:
-        g = by_cat.get(c, qt.iloc[:0])
-        counts_all, rates_all = [], []
-        for m in pub.months:
-            gm = g[g["month"] == m]
-            value: list[Any] = [None] * len(ids)
-            sup = [0] * len(ids)
-            yoy: list[Any] = [None] * len(ids)
-            for a, v, s, y in zip(gm["area_id"], gm["value"], gm["suppressed"], gm["change_yoy"]):
-                i = pos.get(a)
-                if i is None:
-                    continue
-                if s:
-                    sup[i] = 1
-                elif not math.isnan(v):
-                    value[i] = int(v)
-                    counts_all.append(v)
-                    if pop[i] > 0:
-                        rates_all.append(v / pop[i] * 1000)
-                    if not math.isnan(y):
-                        yoy[i] = int(round(y * 100))
-            cells.setdefault(m, {})[c] = {"value": value, "suppressed": sup, "yoy": yoy}
-        breaks[c] = {
-            "count": [round(b, 2) for b in class_breaks(counts_all, scheme=scheme, k=k)] or [0.0],
-            "rate": [round(b, 2) for b in class_breaks(rates_all, scheme=scheme, k=k)] or [0.0],
-        }
+    layer_codes = [TOTAL, *[c for c in sorted(_quarter_cells(pub)["category"].unique()) if c != TOTAL]]
+    cells, classes = _cells_and_classes(pub, ids, pop, layer_codes, scheme=scheme, k=k)
     labels = {c: _label(pub, c, category_labels) for c in layer_codes}
-    svc: list[list[Any]] = []
-    if services is not None and len(services):
-        s = services.to_crs(4326)
-        for geom, name, typ in sorted(zip(s.geometry, s["name"].astype(str), s["type"].astype(str)),
-                                      key=lambda r: (r[2], r[1], r[0].x)):
-            svc.append([round(geom.x, 5), round(geom.y, 5), name, typ])
-    iso = None
-    if isochrones is not None and len(isochrones):
-        iso = json.loads(isochrones.to_crs(4326).assign(geometry=lambda d: d.geometry.simplify(0.0002))
-                         [["minutes", "geometry"]].to_json())
     month_labels = {m: format_month(m, lang) for m in pub.months}
-    m_last = pub.month
-    text = {
-        "window": translate(_MESSAGES, "window", lang), "reports": translate(_MESSAGES, "reports", lang),
-        "per1000": translate(_MESSAGES, "rate", lang), "na": translate(_MESSAGES, "na", lang),
-        "yoy": translate(_MESSAGES, "yoy", lang), "estimated": translate(_MESSAGES, "estimated", lang),
-        "suppressed": translate(_MESSAGES, "suppressed", lang, threshold=pub.threshold),
-        "sourcesShort": translate(_MESSAGES, "sources_short", lang),
-    }
+
+    # layers (checked: nothing here can carry a report)
+    area_fc = _areas_fc(areas, tolerance_m)
+    town_fc = _towns_fc(towns, tolerance_m) if len(towns) else None
+    svc_fc, svc_types = _services_fc(_check_services(services)) if has(services) else (None, [])
+    iso_fc = _isochrones_fc(_check_isochrones(isochrones)) if has(isochrones) else None
+    where_fc = _where_next_fc(_check_where_next(where_next, pub.threshold)) if has(where_next) else None
+    tile_layer, tiles_text = _tile_layer(tiles, tiles_attribution) if tiles else (None, None)
+
+    # data for the page script (counts under the "value" key, where the privacy audit reads them)
     data = {
         "months": list(pub.months), "monthLabels": month_labels, "categories": layer_codes, "labels": labels,
-        "cells": cells, "breaks": breaks,
-        "palette": {str(n): palette(n) for n in range(1, k + 1)},
-        "noData": NO_DATA_COLOUR, "threshold": pub.threshold, "locale": "it-IT" if lang == "it" else "en-GB",
-        "areas": {"name": areas["name"].astype(str).tolist(), "population": [round(float(x), 0) for x in pop],
+        "cells": cells, "classes": classes, "noData": NO_DATA_COLOUR, "threshold": pub.threshold,
+        "locale": "it-IT" if lang == "it" else "en-GB",
+        "areas": {"name": names, "population": [round(float(x), 0) for x in pop],
                   "estimated": [bool(x) for x in areas["population_estimated"]]},
-        "geometry": _geometry(areas, tolerance_m),
-        "services": svc, "serviceTypes": SERVICE_TYPES[lang], "serviceColours": SERVICE_COLOURS,
-        "isochrones": iso, "tiles": bool(tiles), "text": text,
+        "serviceTypes": {c: SERVICE_TYPES[lang].get(c, c) for c in svc_types},
+        "serviceColours": {c: SERVICE_COLOURS.get(c, "#ffffff") for c in svc_types},
+        "serviceRadius": {c: SERVICE_RADIUS.get(c, 5) for c in svc_types}, "serviceOrder": svc_types,
+        "isoBands": [] if iso_fc is None else [
+            {"label": msg("iso_band", minutes=format_number(f["properties"]["minutes"], lang)),
+             "line": f["properties"]["line"], "weight": f["properties"]["style"]["weight"]}
+            for f in reversed(iso_fc["features"])],
+        "text": _script_text(pub),
     }
-    table_rows = []
-    last = qt[qt["month"] == m_last].set_index(["area_id", "category"])
-    for a, name in zip(ids, areas["name"].astype(str)):
-        row_cells = []
-        for c in cats:
-            if (a, c) in last.index:
-                r = last.loc[(a, c)]
-                row_cells.append(_count_span(r["value"], bool(r["suppressed"]), pub.threshold, lang))
-            else:
-                row_cells.append(t("not_available", lang))
-        rate = last.loc[(a, TOTAL), "rate_per_1000"] if (a, TOTAL) in last.index else float("nan")
-        table_rows.append({"name": name, "cells": row_cells, "rate": format_number(rate, lang, 1)})
-    net = pub.cells(month=m_last, window=12, level="network")
+
+    # HTML around the map (autoescaped jinja2 macros)
+    net = pub.cells(month=pub.month, window=12, level="network")
     total = net["value"].iloc[0] if len(net) and not net["suppressed"].iloc[0] else float("nan")
-    towns = sorted(areas["town"].unique())
-    notes = [n for n in pub.notes]
-    official = pub.quarter_source == "file"
-    tmpl = _env().get_template("map.html.j2")
-    ttext = {k_: translate(_MESSAGES, k_, lang) for k_ in (
-        "title", "month", "layer", "measure", "rate", "count", "services", "isochrones", "controls", "map_label",
-        "table_title", "area", "rate_total", "sources", "made_with")}
-    ttext["synthetic_banner"] = t("synthetic_banner", lang)
-    ttext["areas_note"] = translate(_MESSAGES, "areas_note_streets" if pub.quarter_source == "stradario" else "areas_note", lang)
-    ttext["privacy_note"] = translate(_MESSAGES, "privacy_note", lang, threshold=pub.threshold)
-    ttext["table_caption"] = translate(_MESSAGES, "table_caption", lang, month=month_labels[m_last])
-    summary = translate(_MESSAGES, "summary", lang, n=len(ids), towns=" e ".join(towns) if lang == "it" else " and ".join(towns),
-                        month=month_labels[m_last], total=format_number(total, lang))
-    return tmpl.render(
-        lang=lang, t=ttext, month_label=month_labels[m_last], synthetic=pub.synthetic, official=official,
-        months=[{"value": m, "label": month_labels[m]} for m in pub.months],
-        categories=[{"code": c, "label": labels[c]} for c in layer_codes],
-        has_isochrones=iso is not None, summary=summary, notes=notes, table=table_rows,
-        attributions=list(pub.attributions), tiles=tiles,
-        data_json=safe_json(data), leaflet_css=_static("leaflet.css"), leaflet_js=_static("leaflet.js"),
-    )
+    banners, notes, sources = _banners_notes_sources(pub)
+    overlays = [{"id": i, "label": msg(key)} for i, key, fc in (
+        ("fm-services", "services", svc_fc), ("fm-iso", "isochrones", iso_fc),
+        ("fm-where", "where_next", where_fc)) if fc is not None]
+    ttext = {key: msg(key) for key in (
+        "title", "month", "layer", "measure", "overlays", "rate", "count", "controls", "skip_to_table",
+        "keyboard_note", "table_title", "area", "rate_total", "sources", "base_map", "made_with",
+        "embed_link")}
+    ttext["privacy_note"] = msg("privacy_note", threshold=pub.threshold)
+    ttext["table_caption"] = msg("table_caption", month=month_labels[pub.month])
+    ttext["table_legend"] = msg("table_legend", threshold=pub.threshold)
+    town_list = (" e " if lang == "it" else " and ").join(sorted(areas["town"].unique()))
+    summary = msg("summary", n=len(ids), towns=town_list, month=month_labels[pub.month],
+                  total=format_number(total, lang))
+    markup = _env().get_template("map.html.j2").make_module({
+        "t": ttext, "synthetic": pub.synthetic, "banners": banners,
+        "months": [{"value": m, "label": month_labels[m]} for m in pub.months],
+        "categories": [{"code": c, "label": labels[c]} for c in layer_codes], "overlays": overlays,
+        "summary": summary, "notes": notes, "table": _table_rows(pub, ids, names, pop, layer_codes),
+        "attributions": sources, "tiles_attribution": tiles_text, "embed_file": EMBED_FILE,
+        "data_json": Markup(safe_json(data)),
+    })
+
+    # the folium tree: a Figure (page) holding the Map, the layers as GeoJson, FM.start last
+    page = _Page(lang, markup.top(), markup.bottom())
+    for name, html in (
+        ("meta_charset", '<meta charset="utf-8">'),
+        ("viewport", '<meta name="viewport" content="width=device-width, initial-scale=1">'),
+        ("title", f"<title>{escape(msg('title'))} · {escape(month_labels[pub.month])}</title>"),
+        ("leaflet_css", f"<style>{_static('leaflet', 'leaflet.css')}</style>"),
+        ("fragmap_css", f"<style>{_lean(_static('map', 'fragmap-map.css'))}</style>"),
+        ("leaflet", f"<script>{_static('leaflet', 'leaflet.js')}</script>"),
+        ("fragmap_js", f"<script>{_lean(_static('map', 'fragmap-map.js'))}</script>"),
+    ):
+        page.header.add_child(_Raw(html), name=name)
+    (south, west), (north, east) = _bounds(areas)
+    fmap = _FragmapMap(location=[(south + north) / 2, (west + east) / 2], zoom_start=12, tiles=None,
+                       zoom_control=True, zoomSnap=0.25)
+    fmap.aria_label = msg("map_label")
+    page.add_child(fmap)
+    named: dict[str, Element] = {"fm": fmap}
+    if tile_layer is not None:
+        named["tiles"] = tile_layer.add_to(fmap)
+    layers: dict[str, Any] = {
+        "areas": _GeoJson(area_fc, name="areas", on_each_feature=JsCode("FM.bindArea"),
+                          style=JsCode("FM.areaStyle")),
+        "towns": None if town_fc is None else _GeoJson(
+            town_fc, name="towns", on_each_feature=JsCode("FM.bindTown"), interactive=False),
+        "iso": None if iso_fc is None else _GeoJson(iso_fc, name="iso", show=False, interactive=False),
+        "services": None if svc_fc is None else _GeoJson(
+            svc_fc, name="services", show=False, on_each_feature=JsCode("FM.bindService"),
+            marker=folium.CircleMarker(radius=5, weight=1.5, color="#222222", fill=True, fill_opacity=1.0)),
+        "where": None if where_fc is None else _GeoJson(
+            where_fc, name="where_next", show=False, on_each_feature=JsCode("FM.bindWhereNext"),
+            marker=folium.CircleMarker(radius=8, weight=3, color="#6a1b6a", fill=True, fill_color="#ffffff",
+                                       fill_opacity=1.0)),
+    }
+    for key, layer in layers.items():
+        if layer is not None:
+            named[key] = layer.add_to(fmap)
+    named["start"] = _Start(fmap, layers).add_to(fmap)
+    _fix_ids(page, named)
+    html = page.render()
+    if _RANDOM_ID.search(html):  # a folium element kept a random id: output would not be reproducible
+        raise RuntimeError("the map page holds a random element id; fix it in fragmap.maps._fix_ids")
+    return html
 
 
-def embed_snippet(map_file: str = MAP_FILE, *, title: str = "Mappa Rete Fragilità Pavia-Vigevano") -> str:
-    """A responsive iframe to paste into the website."""
+def _bounds(areas: gpd.GeoDataFrame) -> list[list[float]]:
+    """``[[south, west], [north, east]]`` of the areas (EPSG:4326)."""
+    minx, miny, maxx, maxy = areas.to_crs(4326).total_bounds
+    return [[round(float(miny), 5), round(float(minx), 5)], [round(float(maxy), 5), round(float(maxx), 5)]]
+
+
+def _tile_layer(tiles: str, attribution: str | None) -> tuple[Any, str]:
+    """A folium TileLayer for a provider name or URL, and its attribution as plain text."""
+    import xyzservices
+
+    try:
+        provider = xyzservices.providers.query_name(tiles)
+    except ValueError:
+        provider = None
+    if provider is not None:
+        text = attribution or str(provider.get("attribution", provider.name))
+        layer = folium.TileLayer(tiles, attr=escape(text) if attribution else None, name="tiles")
+        return layer, text
+    host = urlparse(tiles).netloc or tiles
+    text = attribution or ("© OpenStreetMap contributors" if "openstreetmap" in tiles else host)
+    return folium.TileLayer(tiles, attr=escape(text), name="tiles", max_zoom=19), text
+
+
+def embed_snippet(map_file: str = MAP_FILE, *, title: str | None = None, language: str = "it") -> str:
+    """A responsive iframe to paste into the website.
+
+    The wrapper keeps a 4:3 shape (``aspect-ratio``); ``min-height`` and ``max-height`` only
+    clamp it, they do not add to it (768 px wide gives 768 x 576).
+    """
+    title = title or translate(_MESSAGES, "iframe_title", language)
     return (
-        '<div style="position:relative;width:100%;padding-top:75%;min-height:420px">\n'
-        f'  <iframe src="{map_file}" title="{title}" loading="lazy"\n'
-        '    style="position:absolute;inset:0;width:100%;height:100%;border:0"></iframe>\n'
+        '<div style="width:100%;aspect-ratio:4/3;min-height:420px;max-height:90vh">\n'
+        f'  <iframe src="{escape(map_file)}" title="{escape(title)}" loading="lazy"\n'
+        '    style="display:block;width:100%;height:100%;border:0"></iframe>\n'
         "</div>\n"
     )
 
@@ -304,24 +804,37 @@ def embed_snippet(map_file: str = MAP_FILE, *, title: str = "Mappa Rete Fragilit
 def write_map(publication: Publication, out_dir: str | Path, **kwargs: Any) -> list[Path]:
     """Write ``mappa.html`` (the map) and ``embed.html`` (the snippet, with instructions).
 
-    Returns the paths written, the map first.
-    """
-    from html import escape
+    Parameters
+    ----------
+    publication : Publication
+        What to publish.
+    out_dir : str or Path
+        Folder to write into (created if missing).
+    **kwargs
+        Passed to :func:`render_map` (``services``, ``isochrones``, ``where_next``, ``tiles``,
+        ``tiles_attribution``, ``scheme``, ``k``, ...).
 
+    Returns
+    -------
+    list of Path
+        The paths written, the map first.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     page = render_map(publication, **kwargs)
     p_map = out / MAP_FILE
     p_map.write_text(page, encoding="utf-8")
     lang = publication.language
-    snippet = embed_snippet()
+    msg = lambda key, **kw: escape(translate(_MESSAGES, key, lang, **kw))  # noqa: E731
+    snippet = embed_snippet(language=lang)
     embed = (
-        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>'
-        f'{escape(translate(_MESSAGES, "embed_title", lang))}</title></head><body style="font-family:system-ui,sans-serif;max-width:48rem;margin:1rem auto;padding:0 1rem">\n'
-        f"<h1>{escape(translate(_MESSAGES, 'embed_title', lang))}</h1>\n"
-        f"<p>{escape(translate(_MESSAGES, 'embed_help', lang, file=MAP_FILE))}</p>\n"
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"><title>'
+        f'{msg("embed_title")}</title></head>\n<body style="font-family:system-ui,sans-serif;max-width:48rem;margin:1rem auto;padding:0 1rem">\n'
+        f"<h1>{msg('embed_title')}</h1>\n"
+        f"<p>{msg('embed_help', file=MAP_FILE)}</p>\n"
         f"<pre style=\"background:#f4f4f4;padding:.75rem;overflow:auto\"><code>{escape(snippet)}</code></pre>\n"
-        f"<h2>Anteprima</h2>\n{snippet}</body></html>\n"
+        f"<h2>{msg('embed_preview')}</h2>\n{snippet}</body></html>\n"
     )
     p_embed = out / EMBED_FILE
     p_embed.write_text(embed, encoding="utf-8")
@@ -330,8 +843,6 @@ def write_map(publication: Publication, out_dir: str | Path, **kwargs: Any) -> l
 
 def explore_map(publication: Publication, *, category: str = TOTAL, month: str | None = None) -> Any:
     """A folium map of one published layer for notebooks (loads Leaflet from a CDN when shown)."""
-    import folium
-
     from fragmap.explore import quarter_figures
 
     gdf = quarter_figures(publication, month=month, category=category)

@@ -443,6 +443,10 @@ class Project:
         for geom in self.quarters.geometry:
             xy = shapely.get_coordinates(geom)
             public += [(y, x) for x, y in xy] + [(round(y, 5), round(x, 5)) for x, y in xy]
+        # the optional map layers are drawn from services and candidate sites, not reports
+        from fragmap.maps import layer_points
+
+        public += layer_points(isochrones=self.isochrones(), where_next=self.where_next_layer(month))
         return privacy.fingerprint(
             both, public_addresses=svc["address"].dropna().astype(str).tolist(), public_points=public
         )
@@ -576,6 +580,7 @@ def run(
     on_step: StepCallback | None = None,
     ingest: bool = True,
     force: bool = False,
+    tiles: str | None = None,
 ) -> RunResult:
     """Run the monthly pipeline and publish the map and atlas atomically.
 
@@ -591,6 +596,9 @@ def run(
         Ingest ``paths.reports`` first (idempotent).
     force : bool
         Rebuild even when inputs, settings and month are the same as the last run's.
+    tiles : str, optional
+        A base-map tile URL or provider for the interactive map (online only; the map
+        draws without it). Default: none.
 
     Returns
     -------
@@ -608,7 +616,7 @@ def run(
     project = Project(settings, on_step=on_step)
     output = settings.paths.output
     io_publish.recover(output)
-    key = run_key(settings, month)
+    key = run_key(settings, month) + (f":{tiles}" if tiles else "")
     previous = _previous_manifest(output)
     if not force and previous is not None and previous.get("run_key") == key:
         project._step("publish", {"up_to_date": True})
@@ -623,7 +631,8 @@ def run(
 
     with io_publish.staging_folder(output) as tmp:
         map_files = maps.write_map(pub, tmp, services=project.services, scheme=settings.classification.scheme,
-                                   k=settings.classification.k)
+                                   k=settings.classification.k, isochrones=project.isochrones(),
+                                   where_next=project.where_next_layer(month), tiles=tiles)
         project._step("map", {"files": len(map_files)})
         unassigned = project.unassigned(month)
         _write_private_list(settings, f"non_assegnate-{month}.csv", unassigned.private)

@@ -152,7 +152,8 @@ def test_cli_run_prints_one_summary_line(demo) -> None:
     s, _ = demo
     res = CliRunner().invoke(main, ["run", "--config", str(_config(s)), "--quiet", "--force"])
     assert res.exit_code == 0, res.output
-    assert res.output.count("\n") == 1 and "published" in res.output and "sintetici" in res.output
+    assert res.output.count("\n") == 1 and "pubblicato" in res.output and "sintetici" in res.output
+    assert "published" not in res.output  # one language per line
 
 
 def test_cli_ingest_and_geocode(demo, tmp_path: Path) -> None:

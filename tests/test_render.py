@@ -65,7 +65,7 @@ def test_embed_snippet_is_written(tmp_path: Path) -> None:
     files = write_map(make_publication(), tmp_path)
     assert [f.name for f in files] == ["mappa.html", "embed.html"]
     embed = files[1].read_text(encoding="utf-8")
-    assert '<iframe src="mappa.html"' in embed and "padding-top:75%" in embed
+    assert '<iframe src="mappa.html"' in embed and "aspect-ratio:4/3" in embed and "padding-top" not in embed
 
 
 def test_atlas_pages_escape_and_count_spans(tmp_path: Path) -> None:
@@ -106,7 +106,7 @@ def test_atlas_languages_do_not_mix(tmp_path: Path) -> None:
 def test_atlas_print_css_keeps_a_quarter_per_page(tmp_path: Path) -> None:
     render_atlas(make_publication(), tmp_path, quality=QUALITY)
     css = (tmp_path / "atlas.css").read_text(encoding="utf-8")
-    assert "@page { size: A4" in css and "break-after: page" in css and "break-inside: avoid" in css
+    assert "@page { size: A4" in css and "break-before: page" in css and "break-inside: avoid" in css
 
 
 # -- in a real browser ------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from fragmap.i18n import format_number
 from fragmap.cli._common import (
     config_option,
     get_settings,
@@ -59,8 +60,11 @@ class _Steps:
 @month_option()
 @quiet_option
 @click.option("--force", is_flag=True, help="Rebuild even if nothing changed since the last run.")
+@click.option("--tiles", metavar="URL", default=None,
+              help="Online base map under the areas of the interactive map (tile URL or provider name; "
+              "default: none, the map draws offline on a plain background).")
 @handle_errors
-def run(config: Path | None, month: str | None, quiet: bool, force: bool) -> None:
+def run(config: Path | None, month: str | None, quiet: bool, force: bool, tiles: str | None) -> None:
     """Run the whole monthly job and publish the map and the atlas.
 
     Reads the partners' files, checks them, geocodes, counts by quarter, hides
@@ -76,20 +80,42 @@ def run(config: Path | None, month: str | None, quiet: bool, force: bool) -> Non
 
     settings = get_settings(config)
     with _Steps(quiet) as steps:
-        result = run_pipeline(settings, month=month, on_step=steps, force=force)
+        result = run_pipeline(settings, month=month, on_step=steps, force=force, tiles=tiles)
+    it = settings.language == "it"
     if result.up_to_date:
         click.echo(
+            f"fragmap: nessuna novità dall'ultima esecuzione ({result.month}); {result.output} invariata "
+            "(--force per ricostruire)" if it else
             f"fragmap: nothing changed since the last run ({result.month}); {result.output} kept "
             "(use --force to rebuild)"
         )
         return
     c = result.manifest["counts"]
+    n = {k: format_number(c.get(k), settings.language) for k in ("accepted", "quarters", "suppressed_cells",
+                                                                   "published_cells", "unassigned")}
     click.echo(
-        f"fragmap: {result.month} published to {result.output} in {result.seconds:.1f} s "
-        f"({c.get('accepted')} reports, {c.get('quarters')} areas, "
-        f"{c.get('suppressed_cells')} of {c.get('published_cells')} cells suppressed)"
+        f"fragmap: {result.month} pubblicato in {result.output} in {result.seconds:.1f} s "
+        f"({n['accepted']} segnalazioni, {n['quarters']} aree, {n['suppressed_cells']} celle nascoste "
+        f"su {n['published_cells']}, {n['unassigned']} segnalazioni degli ultimi 12 mesi senza area)"
         + (" [dati dimostrativi sintetici]" if settings.synthetic else "")
+        if it else
+        f"fragmap: {result.month} published to {result.output} in {result.seconds:.1f} s "
+        f"({n['accepted']} reports, {n['quarters']} areas, {n['suppressed_cells']} of "
+        f"{n['published_cells']} cells hidden, {n['unassigned']} reports of the last 12 months without an area)"
+        + (" [synthetic demo data]" if settings.synthetic else "")
     )
+
+
+def _map_options(settings: Any, project: Any, month: str, *, tiles: str | None = None) -> dict[str, Any]:
+    """Keyword arguments of :func:`fragmap.maps.write_map` from the settings (one place for CLI commands)."""
+    return {
+        "services": project.services,
+        "scheme": settings.classification.scheme,
+        "k": settings.classification.k,
+        "tiles": tiles,
+        "isochrones": project.isochrones(),
+        "where_next": project.where_next_layer(month),
+    }
 
 
 @main.command(name="map")
@@ -100,17 +126,26 @@ def run(config: Path | None, month: str | None, quiet: bool, force: bool) -> Non
     "-o",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Folder to write into (default: a 'mappa' folder beside the output folder).",
+    help="Folder to write into (default: an 'anteprima-mappa' folder beside the output folder).",
+)
+@click.option(
+    "--tiles",
+    metavar="URL",
+    default=None,
+    help="Online base map under the areas: a tile URL with {z}/{x}/{y} or a provider name such as "
+    "'OpenStreetMap' or 'CartoDB Positron' (default: none; offline the map keeps its plain background).",
 )
 @handle_errors
-def map_(config: Path | None, month: str | None, out: Path | None) -> None:
+def map_(config: Path | None, month: str | None, out: Path | None, tiles: str | None) -> None:
     """Render only the interactive map for a month (no atlas, no swap of maps/).
 
-    Useful to preview; `fragmap run` is what publishes.
+    Useful to preview; `fragmap run` is what publishes. Classes follow [classification]
+    in the project file (scheme, k), as in `fragmap run`.
 
     \b
     Example:
         fragmap map --month 2026-10 -o anteprima/
+        fragmap map --month 2026-10 --tiles OpenStreetMap
     """
     from fragmap import maps, privacy
     from fragmap.pipeline import Project
@@ -120,7 +155,7 @@ def map_(config: Path | None, month: str | None, out: Path | None) -> None:
     pub = project.publication(month)
     out = out or settings.paths.output.parent / "anteprima-mappa"
     out.mkdir(parents=True, exist_ok=True)
-    files = maps.write_map(pub, out, services=project.services)
+    files = maps.write_map(pub, out, **_map_options(settings, project, pub.month, tiles=tiles))
     _audit_or_fail(privacy, out, project, pub.month)
     click.echo(f"fragmap: map for {pub.month} written to {files[0]}")
 
@@ -135,28 +170,81 @@ def map_(config: Path | None, month: str | None, out: Path | None) -> None:
     default=None,
     help="Folder to write into (default: an 'anteprima-atlante' folder beside the output).",
 )
+@click.option(
+    "--pdf",
+    is_flag=True,
+    help="Also print the whole atlas to atlas.pdf (A4) with the installed Chromium (optional).",
+)
 @handle_errors
-def atlas(config: Path | None, month: str | None, out: Path | None) -> None:
+def atlas(config: Path | None, month: str | None, out: Path | None, pdf: bool) -> None:
     """Render only the atlas for a month (no map, no swap of maps/).
+
+    The folder is built aside, audited for privacy, and only then replaces the
+    previous preview. Rows read and rejected come from the store's ingest record
+    (or the last published manifest).
 
     \b
     Example:
         fragmap atlas --month 2026-10 -o anteprima-atlante/
+        fragmap atlas --pdf
     """
     from fragmap import atlas as atlas_mod
     from fragmap import privacy
+    from fragmap.io import publish as io_publish
     from fragmap.pipeline import Project, _quality, _with_access
 
     settings = get_settings(config)
+    if pdf:
+        atlas_mod.check_pdf()  # fail before the work, with the reason, when Chromium is missing
+    out = out or settings.paths.output.parent / "anteprima-atlante"
+    _check_atlas_folder(out)
     project = Project(settings)
     pub = project.publication(month)
     pub = _with_access(project, pub, pub.month)
-    out = out or settings.paths.output.parent / "anteprima-atlante"
-    out.mkdir(parents=True, exist_ok=True)
     quality = _quality(None, project.assigned(pub.month), pub.month)
-    files = atlas_mod.render_atlas(pub, out, quality=quality, services=project.services)
-    _audit_or_fail(privacy, out, project, pub.month)
-    click.echo(f"fragmap: atlas for {pub.month}: {len(files)} files in {out}")
+    quality.update(_ingest_figures(project))
+    with io_publish.staging_folder(out) as tmp:
+        files = atlas_mod.render_atlas(pub, tmp, quality=quality, services=project.services)
+        _audit_or_fail(privacy, tmp, project, pub.month)
+        if pdf:
+            files.append(atlas_mod.write_pdf(tmp))
+        _replace_folder(tmp, out)
+    click.echo(f"fragmap: atlas for {pub.month}: {len(files)} files in {out}"
+               + (f" (PDF: {out / 'atlas.pdf'})" if pdf else ""))
+
+
+def _ingest_figures(project: Any) -> dict[str, Any]:
+    """Rows read and rejected at the last ingest: the store's file record, else the last manifest."""
+    from fragmap.pipeline import _previous_manifest, expand_inputs
+
+    files = project.store.files()
+    if len(files):
+        names = {p.name for p in expand_inputs(project.settings.paths.reports)}
+        current = files[files["name"].isin(names)] if names & set(files["name"]) else files
+        return {"read": int(current["rows"].sum()), "rejected": int(current["rejected"].sum())}
+    counts = (_previous_manifest(project.settings.paths.output) or {}).get("counts") or {}
+    return {"read": counts.get("read"), "rejected": counts.get("rejected")}
+
+
+def _check_atlas_folder(out: Path) -> None:
+    """Refuse to replace a folder that is not an atlas (``-o .`` must not wipe a project)."""
+    is_atlas = (out / "index.html").exists() and (out / "atlas.css").exists()
+    if out.exists() and any(out.iterdir()) and not is_atlas:
+        raise click.ClickException(f"{out} exists and is not an atlas folder: choose a new or empty folder")
+
+
+def _replace_folder(staged: Path, out: Path) -> None:
+    """Swap the staged atlas in with two renames (the old one is removed afterwards)."""
+    import os
+    import shutil
+
+    old = out.parent / f".{out.name}.previous"
+    if old.exists():
+        shutil.rmtree(old)
+    if out.exists():
+        os.replace(out, old)
+    os.replace(staged, out)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _audit_or_fail(privacy: Any, folder: Path, project: Any, month: str) -> None:

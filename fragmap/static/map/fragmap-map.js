@@ -1,0 +1,283 @@
+/* fragmap published map: styling by month/layer/measure, tooltips, legend, controls and the
+   keyboard path through the data table. Inlined by fragmap.maps after Leaflet; the folium
+   layers call FM.bind* for each feature and the page calls FM.start() once they exist.
+   Every data string is written with textContent, never as HTML. */
+var FM = (function () {
+  "use strict";
+  var D = null, T = null, ctx = null;
+  var state = { month: null, cat: null, measure: "rate" };
+  var areaLayers = [], townLabels = [];
+
+  function data() {
+    if (D === null) {
+      D = JSON.parse(document.getElementById("fm-data").textContent);
+      T = D.text;
+      state.month = D.months[D.months.length - 1];
+      state.cat = D.categories[0];
+    }
+    return D;
+  }
+  function fmt(x, dec) {
+    return x.toLocaleString(D.locale, { minimumFractionDigits: dec, maximumFractionDigits: dec });
+  }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  function cell(i) {
+    var c = data().cells[state.month][state.cat];
+    var y = c.yoy[String(i)];  // sparse
+    return { value: c.value[i], suppressed: c.suppressed[i], yoy: y === undefined ? null : y };
+  }
+  function rate(i, v) {
+    var p = D.areas.population[i];
+    if (!(p > 0)) return null;
+    if (v === 0) return 0;
+    return Math.max(Math.round(v / p * 10000) / 10, 0.1);
+  }
+  function measure(i, c) {
+    if (c.value === null) return null;
+    return state.measure === "count" ? c.value : rate(i, c.value);
+  }
+  function classOf(x) {
+    var k = D.classes[state.cat][state.measure];
+    if (x === 0 && k.zero) return 0;
+    var off = k.zero ? 1 : 0;
+    for (var j = 0; j < k.upper.length; j++) { if (x <= k.upper[j] + 1e-9) return off + j; }
+    return k.colours.length - 1;
+  }
+  function areaStyle(feature) {
+    var i = feature.properties.i, c = cell(i), x = measure(i, c);
+    var s = { weight: 0.8, color: "#ffffff", opacity: 1, fillOpacity: 0.85 };
+    if (c.suppressed === 1) { s.fillColor = "url(#fm-hatch)"; }
+    else if (c.suppressed === 2) { s.fillColor = "url(#fm-hatch2)"; }
+    else if (x === null) { s.fillColor = D.noData; }
+    else { s.fillColor = D.classes[state.cat][state.measure].colours[classOf(x)]; }
+    return s;
+  }
+  function tip(i) {
+    var c = cell(i), box = el("div");
+    box.appendChild(el("strong", null, D.areas.name[i]));
+    function line(text) { box.appendChild(el("div", null, text)); }
+    line(D.labels[state.cat] + " · " + D.monthLabels[state.month] + " (" + T.window + ")");
+    if (c.suppressed === 1) { line(T.reports + ": < " + D.threshold); }
+    else if (c.suppressed === 2) { line(T.reports + ": " + T.nd); line(T.hiddenOther); }
+    else if (c.value === null) { line(T.na); }
+    else {
+      line(T.reports + ": " + fmt(c.value, 0));
+      var r = rate(i, c.value);
+      if (r !== null) line(fmt(r, 1) + " " + T.per1000);
+      if (c.yoy !== null) line(T.yoy + ": " + (c.yoy > 0 ? "+" : "") + fmt(c.yoy, 0) + "%");
+    }
+    if (D.areas.estimated[i]) line(T.estimated);
+    return box;
+  }
+
+  function bindArea(feature, layer) {
+    var i = feature.properties.i;
+    areaLayers[i] = layer;
+    layer.on("add", function () { layer.getElement().setAttribute("data-fm-area", String(i)); });
+    layer.bindTooltip(function () { return tip(i); }, { sticky: true });
+    layer.on("mouseover", function () { layer.setStyle({ weight: 2.5, color: "#000000" }); });
+    layer.on("mouseout", function () { if (ctx) ctx.areas.resetStyle(layer); });
+  }
+  function bindTown(feature) {
+    townLabels.push({ name: feature.properties.name, at: feature.properties.label });
+  }
+  function bindService(feature, layer) {
+    var p = feature.properties, d = data();
+    layer.setStyle({ fillColor: d.serviceColours[p.t] || "#ffffff", radius: d.serviceRadius[p.t] || 5 });
+    layer.bindTooltip(el("div", null, p.name + " (" + (d.serviceTypes[p.t] || p.t) + ")"));
+  }
+  function bindWhereNext(feature, layer) {
+    var p = feature.properties, box = el("div");
+    data();
+    box.appendChild(el("strong", null, T.whereRank.replace("{rank}", String(p.rank))));
+    if (p.name) box.appendChild(el("div", null, p.name));
+    box.appendChild(el("div", null, T.whereReached + ": " + (p.value === null || p.value === undefined ? T.nd : fmt(p.value, 0))));
+    layer.bindTooltip(box);
+  }
+
+  /* ---- legend ---- */
+  function legendRow(parent, swatchClass, colour, text) {
+    var row = el("div"), sw = el("span", "sw " + (swatchClass || ""));
+    if (colour) sw.style.background = colour;
+    sw.setAttribute("aria-hidden", "true");
+    row.appendChild(sw); row.appendChild(document.createTextNode(text));
+    parent.appendChild(row);
+    return sw;
+  }
+  function buildLegend(body) {
+    body.textContent = "";
+    body.appendChild(el("h2", null, D.labels[state.cat] + " · " + (state.measure === "rate" ? T.per1000 : T.reports)));
+    body.appendChild(el("div", null, D.monthLabels[state.month] + " (" + T.window + ")"));
+    var k = D.classes[state.cat][state.measure];
+    for (var j = 0; j < k.colours.length; j++) legendRow(body, "", k.colours[j], k.labels[j]);
+    legendRow(body, "hatch", null, T.legendPrimary);
+    legendRow(body, "hatch2", null, T.legendOther);
+    legendRow(body, "", D.noData, T.na);
+    if (ctx.services && ctx.map.hasLayer(ctx.services)) {
+      body.appendChild(el("h3", null, T.services));
+      D.serviceOrder.forEach(function (t) {
+        var sw = legendRow(body, "dot", D.serviceColours[t], D.serviceTypes[t]);
+        sw.style.borderColor = "#222222";
+      });
+    }
+    if (ctx.iso && ctx.map.hasLayer(ctx.iso)) {
+      body.appendChild(el("h3", null, T.isochrones));
+      D.isoBands.forEach(function (b) {
+        var sw = legendRow(body, "line", null, b.label);
+        sw.style.borderTopStyle = b.line;
+        sw.style.borderTopWidth = b.weight + "px";
+      });
+    }
+    if (ctx.whereNext && ctx.map.hasLayer(ctx.whereNext)) {
+      body.appendChild(el("h3", null, T.whereNext));
+      var sw = legendRow(body, "dot", "#ffffff", T.whereLegend);
+      sw.style.borderColor = "#6a1b6a"; sw.style.borderWidth = "3px";
+    }
+    body.appendChild(el("div", "src", T.sourcesShort));
+  }
+  function makeLegend(map) {
+    // built once: setPosition() re-adds the control, and must get the same filled box back
+    var control = L.control({ position: "bottomright" });
+    var div = L.DomUtil.create("div", "fm-legend");
+    var btn = el("button", "fm-legend-toggle", T.legend);
+    btn.type = "button";
+    btn.setAttribute("aria-controls", "fm-legend-body");
+    var body = el("div", "fm-legend-body");
+    body.id = "fm-legend-body";
+    btn.setAttribute("aria-expanded", map.getSize().x >= 600 ? "true" : "false");
+    btn.addEventListener("click", function () {
+      var now = btn.getAttribute("aria-expanded") !== "true";
+      btn.setAttribute("aria-expanded", now ? "true" : "false");
+      div.classList.toggle("fm-user-open", now);
+    });
+    div.appendChild(btn); div.appendChild(body);
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
+    control.onAdd = function () { return div; };
+    control.update = function () {
+      buildLegend(body);
+      body.style.maxHeight = Math.max(map.getSize().y - 70, 120) + "px";
+    };
+    return control;
+  }
+
+  /* ---- view: fit both towns clear of the zoom buttons, town labels and legend ---- */
+  function legendRect(map, div) {
+    var m = map.getContainer().getBoundingClientRect(), r = div.getBoundingClientRect();
+    return L.bounds(L.point(r.left - m.left - 4, r.top - m.top - 4), L.point(r.right - m.left + 4, r.bottom - m.top + 4));
+  }
+  function covered(map, rect, layers) {
+    var n = 0;
+    layers.forEach(function (layer) {
+      var b = layer.getBounds();
+      var px = L.bounds(map.latLngToContainerPoint(b.getNorthWest()), map.latLngToContainerPoint(b.getSouthEast()));
+      if (px.intersects(rect)) n += 1;
+    });
+    return n;
+  }
+  function fit(map, bounds, legend, layers) {
+    var tl = L.point(52, 28), edge = L.point(10, 10);
+    map.fitBounds(bounds, { paddingTopLeft: tl, paddingBottomRight: edge, animate: false });
+    // put the legend in the corner where it covers fewest areas ...
+    var best = null;
+    ["bottomright", "topright"].forEach(function (pos) {
+      legend.setPosition(pos);
+      var n = covered(map, legendRect(map, legend.getContainer()), layers);
+      if (best === null || n < best.n) best = { pos: pos, n: n };
+    });
+    legend.setPosition(best.pos);
+    if (best.n === 0) return;
+    // ... and if it still covers some, keep them clear of it (beside or above/below, whichever zooms closer)
+    var div = legend.getContainer(), w = div.offsetWidth + 14, h = div.offsetHeight + 14, size = map.getSize();
+    var top = best.pos === "topright";
+    var side = { tl: tl, br: L.point(w, 10) };
+    var across = top ? { tl: L.point(tl.x, Math.max(tl.y, h)), br: edge } : { tl: tl, br: L.point(10, h) };
+    var zSide = map.getBoundsZoom(bounds, false, side.tl.add(side.br));
+    var zAcross = map.getBoundsZoom(bounds, false, across.tl.add(across.br));
+    var pad = (zSide >= zAcross && size.x - w > 120) ? side : across;
+    map.fitBounds(bounds, { paddingTopLeft: pad.tl, paddingBottomRight: pad.br, animate: false });
+  }
+
+  function start(o) {
+    data();
+    ctx = o;
+    var map = o.map;
+    map.attributionControl.setPrefix(false);
+    try { if (window.self !== window.top) document.documentElement.classList.add("fm-embedded"); }
+    catch (e) { document.documentElement.classList.add("fm-embedded"); }
+    // hatch patterns for hidden counts, in the SVG the areas are drawn in
+    var svg = document.querySelector("#fm-map .leaflet-overlay-pane svg");
+    if (svg) {
+      var NS = "http://www.w3.org/2000/svg", defs = document.createElementNS(NS, "defs");
+      defs.innerHTML =
+        '<pattern id="fm-hatch" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)">' +
+        '<rect width="6" height="6" fill="#e6e6e6"/><line x1="0" y1="0" x2="0" y2="6" stroke="#9e9e9e" stroke-width="3"/></pattern>' +
+        '<pattern id="fm-hatch2" patternUnits="userSpaceOnUse" width="5" height="5" patternTransform="rotate(-45)">' +
+        '<rect width="5" height="5" fill="#f5f5f5"/><line x1="0" y1="0" x2="0" y2="5" stroke="#9e9e9e" stroke-width="1.5"/></pattern>';
+      svg.insertBefore(defs, svg.firstChild);
+    }
+    // town names: small text labels (non-interactive divIcons) on the north edge of each comune
+    if (townLabels.length) {
+      L.layerGroup(townLabels.map(function (t) {
+        return L.marker([t.at[1], t.at[0]], { interactive: false, keyboard: false,
+          icon: L.divIcon({ className: "fm-town", iconSize: null, html: el("span", null, t.name) }) });
+      })).addTo(map);
+    }
+    var legend = makeLegend(map);
+    legend.addTo(map);
+    legend.update();
+    var bounds = o.areas.getBounds(), shapes = o.areas.getLayers();
+    if (o.towns) { bounds.extend(o.towns.getBounds()); shapes = shapes.concat(o.towns.getLayers()); }
+    fit(map, bounds, legend, shapes);
+
+    var mapDiv = document.getElementById("fm-map");
+    function refresh() {
+      o.areas.setStyle(areaStyle);
+      legend.update();
+      mapDiv.setAttribute("data-state", state.month + "|" + state.cat + "|" + state.measure);
+    }
+    document.getElementById("fm-month").addEventListener("change", function (e) { state.month = e.target.value; refresh(); });
+    function radios(name, key) {
+      Array.prototype.forEach.call(document.querySelectorAll("input[name=" + name + "]"), function (r) {
+        r.addEventListener("change", function (e) { state[key] = e.target.value; refresh(); });
+      });
+    }
+    radios("fm-cat", "cat");
+    radios("fm-measure", "measure");
+    [["fm-services", o.services], ["fm-iso", o.iso], ["fm-where", o.whereNext]].forEach(function (p) {
+      var box = document.getElementById(p[0]), layer = p[1];
+      if (!box || !layer) return;
+      box.addEventListener("change", function () {
+        if (box.checked) map.addLayer(layer); else map.removeLayer(layer);
+        legend.update();
+      });
+    });
+    // keyboard path: a focused (or hovered) table row highlights its area and shows its figures
+    Array.prototype.forEach.call(document.querySelectorAll("tr[data-fm-area]"), function (row) {
+      var layer = areaLayers[Number(row.getAttribute("data-fm-area"))];
+      if (!layer) return;
+      function on() {
+        row.classList.add("fm-active");
+        layer.setStyle({ weight: 3, color: "#000000" });
+        layer.bringToFront();
+        layer.openTooltip(layer.getCenter());
+      }
+      function off() {
+        row.classList.remove("fm-active");
+        o.areas.resetStyle(layer);
+        layer.closeTooltip();
+      }
+      row.addEventListener("focus", on); row.addEventListener("blur", off);
+      row.addEventListener("mouseenter", on); row.addEventListener("mouseleave", off);
+    });
+    refresh();
+  }
+
+  return { areaStyle: areaStyle, bindArea: bindArea, bindTown: bindTown, bindService: bindService,
+           bindWhereNext: bindWhereNext, start: start };
+})();
