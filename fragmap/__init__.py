@@ -9,6 +9,8 @@ Examples
 >>> project = fragmap.Project.load("fragmap.toml")       # doctest: +SKIP
 >>> pub = project.publication("2026-10")                  # doctest: +SKIP
 >>> fragmap.quarter_figures(pub, category="anziani")      # doctest: +SKIP
+>>> fig = fragmap.plot_choropleth(pub, column="change_yoy")   # doctest: +SKIP
+>>> fragmap.show_map(pub)                                 # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -49,11 +51,20 @@ _LAZY = {
     "render_map": "fragmap.maps",
     "write_map": "fragmap.maps",
     "render_atlas": "fragmap.atlas",
+    "explore_map": "fragmap.maps",
+    "coverage_gaps": "fragmap.access",
+    # notebooks (fragmap.explore): tables and figures over a Publication only
     "quarter_figures": "fragmap.explore",
     "compare_months": "fragmap.explore",
+    "trend": "fragmap.explore",
+    "fragility_index_table": "fragmap.explore",
+    "coverage_summary": "fragmap.explore",
+    "coverage_by_area": "fragmap.explore",
     "plot_choropleth": "fragmap.explore",
-    "explore_map": "fragmap.explore",
-    "coverage_gaps": "fragmap.access",
+    "plot_trend": "fragmap.explore",
+    "plot_coverage": "fragmap.explore",
+    "show_map": "fragmap.explore",
+    "save_figure": "fragmap.explore",
 }
 
 __all__ = [

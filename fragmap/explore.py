@@ -1,25 +1,135 @@
-"""Helpers for planners' notebooks, over a :class:`~fragmap.publication.Publication`.
+"""Tables and figures for planners' notebooks, over a :class:`~fragmap.publication.Publication`.
 
-Everything here reads only the suppressed publication, so any table or figure a
-planner saves from these functions is already safe to share.
+Everything here reads only the suppressed publication (the figures the map and the
+atlas publish), so any table or figure made with these functions is already safe to
+share; :func:`save_figure` still runs the privacy audit on what it writes. The
+private side (report points) is reached only through ``Project`` methods that say so.
 
 Examples
 --------
 >>> from fragmap import Project, quarter_figures, plot_choropleth   # doctest: +SKIP
 >>> pub = Project.load("fragmap.toml").publication("2026-10")       # doctest: +SKIP
 >>> gdf = quarter_figures(pub, category="anziani")                   # doctest: +SKIP
->>> plot_choropleth(pub, category="anziani")                        # doctest: +SKIP
+>>> fig = plot_choropleth(pub, category="anziani")                  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
-from fragmap.publication import TOTAL, Publication
+from fragmap.i18n import format_month, format_number, t, translate
+from fragmap.publication import NETWORK, TOTAL, Publication
+
+UTM = 32632
+
+#: Measures :func:`plot_choropleth` can map, with their legend titles.
+MEASURES: dict[str, dict[str, str]] = {
+    "rate_per_1000": {"it": "segnalazioni per 1.000 residenti", "en": "reports per 1,000 residents"},
+    "value": {"it": "numero di segnalazioni", "en": "number of reports"},
+    "share_of_town": {"it": "quota delle segnalazioni del comune (%)", "en": "share of the town's reports (%)"},
+    "change_yoy": {"it": "variazione: ultimi 12 mesi rispetto ai 12 precedenti",
+                   "en": "change: last 12 months against the 12 before"},
+    "fragility_index": {"it": "indice composito di fragilità (0-100)", "en": "composite fragility index (0-100)"},
+    "share_within_5": {"it": "quota di segnalazioni entro 5 minuti a piedi", "en": "share of reports within a 5-minute walk"},
+    "share_within_10": {"it": "quota di segnalazioni entro 10 minuti a piedi", "en": "share of reports within a 10-minute walk"},
+    "share_within_15": {"it": "quota di segnalazioni entro 15 minuti a piedi", "en": "share of reports within a 15-minute walk"},
+}
+_TABLE_MEASURES = ("rate_per_1000", "value", "share_of_town", "change_yoy")
+_COVERAGE_MEASURES = ("share_within_5", "share_within_10", "share_within_15")
+
+_TEXT: dict[str, dict[str, str]] = {
+    "window": {"it": "ultimi 12 mesi", "en": "last 12 months"},
+    "hidden": {"it": "nascosto (meno di {threshold} o per non permettere di ricalcolarlo)",
+               "en": "hidden (under {threshold}, or so that it cannot be computed back)"},
+    "not_available": {"it": "dato non disponibile", "en": "no data"},
+    "no_reports": {"it": "nessuna segnalazione della categoria", "en": "no report of the category"},
+    "no_base": {"it": "non calcolabile (zero o nascosto un anno prima)", "en": "not computable (zero or hidden a year before)"},
+    "no_index": {"it": "senza indice (troppi valori nascosti)", "en": "no index (too many hidden figures)"},
+    "top_decile": {"it": "10% delle aree con l'indice più alto", "en": "top 10% of areas by index"},
+    "same_scale": {"it": "stessa scala per tutte le mappe", "en": "one scale for all maps"},
+    "vs_year_before": {"it": "{month} rispetto a {before}", "en": "{month} against {before}"},
+    "fall_big": {"it": "calo oltre il 25%", "en": "fall over 25%"},
+    "fall": {"it": "calo tra 10% e 25%", "en": "fall of 10-25%"},
+    "stable": {"it": "stabile (entro ±10%)", "en": "stable (within ±10%)"},
+    "rise": {"it": "aumento tra 10% e 25%", "en": "rise of 10-25%"},
+    "rise_big": {"it": "aumento oltre il 25%", "en": "rise over 25%"},
+    "cov_0": {"it": "meno del 25%", "en": "under 25%"},
+    "cov_1": {"it": "25-50%", "en": "25-50%"},
+    "cov_2": {"it": "50-75%", "en": "50-75%"},
+    "cov_3": {"it": "75-99%", "en": "75-99%"},
+    "cov_4": {"it": "tutte (100%)", "en": "all (100%)"},
+    "idx_0": {"it": "meno di 50", "en": "under 50"},
+    "idx_1": {"it": "50-70", "en": "50-70"},
+    "idx_2": {"it": "70-80", "en": "70-80"},
+    "idx_3": {"it": "80-90", "en": "80-90"},
+    "idx_4": {"it": "90 e oltre", "en": "90 and over"},
+    "trend_y": {"it": "segnalazioni negli ultimi 12 mesi", "en": "reports in the last 12 months"},
+    "trend_x": {"it": "mese (fine dei 12 mesi)", "en": "month (end of the 12 months)"},
+    "trend_title": {"it": "{area}: andamento per categoria", "en": "{area}: trend by category"},
+    "trend_gap": {"it": "Un punto mancante è un valore nascosto.", "en": "A missing point is a hidden figure."},
+    "network": {"it": "Rete (Pavia e Vigevano)", "en": "Network (Pavia and Vigevano)"},
+    "coverage_title": {"it": "Segnalazioni entro pochi minuti a piedi da un servizio adatto alla categoria",
+                       "en": "Reports within a few minutes' walk of a service suited to the category"},
+    "coverage_x": {"it": "quota delle segnalazioni (%)", "en": "share of reports (%)"},
+    "within": {"it": "entro {m} minuti", "en": "within {m} minutes"},
+    "coverage_method": {"it": "Tempi: {method}.", "en": "Times: {method}."},
+    "coverage_estimate": {"it": "Stima: media delle aree con valori pubblicati, pesata con le segnalazioni di "
+                                "ciascuna; comprende il {share} delle segnalazioni (le aree nascoste sono escluse).",
+                          "en": "Estimate: mean of the areas with published figures, weighted by their reports; "
+                                "covers {share} of the reports (hidden areas are left out)."},
+    "index_note": {"it": "Indice: media dei percentili dei tassi pubblicati per categoria.",
+                   "en": "Index: mean of the percentiles of the published rates by category."},
+}
+
+_COMPARE_COLUMNS: dict[str, dict[str, str]] = {
+    "area_id": {"it": "codice", "en": "area_id"},
+    "name": {"it": "area", "en": "area"},
+    "town": {"it": "comune", "en": "town"},
+    "value": {"it": "segnalazioni {m}", "en": "reports {m}"},
+    "difference": {"it": "differenza", "en": "difference"},
+    "change": {"it": "variazione %", "en": "change %"},
+    "rate": {"it": "per 1.000 residenti {m}", "en": "per 1,000 residents {m}"},
+}
+_INDEX_COLUMNS: dict[str, dict[str, str]] = {
+    "rank": {"it": "posizione", "en": "rank"},
+    "name": {"it": "area", "en": "area"},
+    "town": {"it": "comune", "en": "town"},
+    "index_value": {"it": "indice (0-100)", "en": "index (0-100)"},
+    "parts": {"it": "categorie usate", "en": "categories used"},
+    "top_decile": {"it": "nel 10% più alto", "en": "in the top 10%"},
+    "rate": {"it": "{label} per 1.000", "en": "{label} per 1,000"},
+}
+_COVERAGE_COLUMNS: dict[str, dict[str, str]] = {
+    "category": {"it": "categoria", "en": "category"},
+    "reports": {"it": "segnalazioni (12 mesi)", "en": "reports (12 months)"},
+    "within": {"it": "% entro {m} min", "en": "% within {m} min"},
+    "included": {"it": "% segnalazioni incluse", "en": "% of reports included"},
+    "method": {"it": "metodo", "en": "method"},
+    "median": {"it": "minuti (mediana)", "en": "minutes (median)"},
+}
+
+HIDDEN_COLOUR = "#d9d9d9"
+HIDDEN_HATCH = "////"
+HIDDEN_EDGE = "#8c8c8c"
+#: "No figure" (not computable, no report of the category): white, dotted.
+NA_COLOUR = "#ffffff"
+NA_HATCH = "...."
+NA_EDGE = "#c8c8c8"
+#: True zeros: a pale neutral, so that only areas with reports catch the eye.
+ZERO_COLOUR = "#f3f1ec"
+#: Fixed classes of the composite index (0-100): comparable from month to month.
+INDEX_BREAKS = (50.0, 70.0, 80.0, 90.0)
+#: Diverging colours for the change map (ColorBrewer RdBu, colour-blind safe): fall blue, rise red.
+CHANGE_COLOURS = ("#0571b0", "#92c5de", "#f7f7f7", "#f4a582", "#ca0020")
+CHANGE_BREAKS = (-0.25, -0.10, 0.10, 0.25)
 
 
 def _require(pub: Any) -> Publication:
@@ -31,6 +141,49 @@ def _require(pub: Any) -> Publication:
     return pub
 
 
+def _lang(pub: Publication, language: str | None = None) -> str:
+    return language or (pub.language if pub.language in ("it", "en") else "it")
+
+
+def _tr(key: str, lang: str, **values: object) -> str:
+    return translate(_TEXT, key, lang, **values)
+
+
+def _label(pub: Publication, category: str, lang: str) -> str:
+    return t("total", lang) if category == TOTAL else pub.labels.get(category, category)
+
+
+def _check(
+    pub: Publication,
+    *,
+    month: str | None = None,
+    window: int | None = None,
+    category: str | None = None,
+    level: str = "quarter",
+) -> None:
+    """Refuse a month, window or category the publication does not have, naming those it has."""
+    if month is not None and month not in pub.months:
+        raise ValueError(
+            f"month {month!r} is not in this publication; its months are {pub.months[0]} to "
+            f"{pub.months[-1]} ({', '.join(pub.months)})"
+        )
+    if category is not None:
+        cats = sorted(pub.table["category"].unique(), key=lambda c: (c != TOTAL, c))
+        if category not in cats:
+            listed = ", ".join(f"{c!r} ({pub.labels.get(c, 'Totale' if c == TOTAL else c)})" for c in cats)
+            raise ValueError(f"unknown category {category!r}; categories: {listed}")
+    if window is not None:
+        wins = sorted(int(w) for w in pub.table.loc[pub.table["level"] == level, "window"].unique())
+        if window not in wins:
+            extra = (" (figures of a single month per area are never published: most would be "
+                     "under the privacy threshold)") if level == "quarter" and window == 1 else ""
+            raise ValueError(
+                f"window {window} is not published for level {level!r}{extra}; published windows: "
+                f"{', '.join(str(w) for w in wins) or 'none'}"
+            )
+
+
+# -- tables ---------------------------------------------------------------------------------------
 def quarter_figures(
     pub: Publication,
     *,
@@ -44,21 +197,29 @@ def quarter_figures(
     Parameters
     ----------
     pub : Publication
-        Suppressed figures.
+        Suppressed figures (``Project.publication()``).
     month : str, optional
-        ``YYYY-MM``; default the publication's reference month.
+        ``YYYY-MM``, one of ``pub.months``; default the reference month (the last).
     window : int
-        1 for the month alone, 12 for the 12 months ending at ``month``.
+        Months summed, ending at ``month``: 12 (the rolling year). Quarter figures of a
+        single month are not published (most would be under the threshold).
     category : str
-        A category code or ``"totale"``.
+        A category code (``pub.labels`` lists them) or ``"totale"``.
     town : str, optional
         Only the quarters of this town.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        One row per quarter: ``area_id, name, town, population, value, suppressed,
-        rate_per_1000, change_yoy, share_of_town, geometry``. Suppressed values are NaN.
+        One row per quarter (EPSG:4326): ``area_id, name, town, level, population,
+        population_estimated, value, suppressed, reason, rate_per_1000, change_yoy,
+        share_of_town, geometry``. Hidden values are NaN with ``suppressed`` True.
+
+    Raises
+    ------
+    ValueError
+        If the month, window or category is not in the publication (the message lists
+        those that are).
 
     Examples
     --------
@@ -67,10 +228,14 @@ def quarter_figures(
     """
     pub = _require(pub)
     month = month or pub.month
+    _check(pub, month=month, window=window, category=category)
     cells = pub.cells(month=month, window=window, level="quarter", category=category)
     cols = ["area_id", "value", "suppressed", "reason", "rate_per_1000", "change_yoy", "share_of_town"]
     areas = pub.areas[pub.areas["level"] == "quarter"]
     if town is not None:
+        towns = sorted(areas["town"].unique())
+        if town not in towns:
+            raise ValueError(f"unknown town {town!r}; towns: {', '.join(towns)}")
         areas = areas[areas["town"] == town]
     out = areas.merge(cells[cols], on="area_id", how="left")
     out["suppressed"] = out["suppressed"].fillna(False).astype(bool)
@@ -84,29 +249,450 @@ def compare_months(
     *,
     window: int = 12,
     category: str = TOTAL,
+    language: str | None = None,
 ) -> pd.DataFrame:
     """Published figures of two months side by side, with the difference where both are shown.
+
+    Parameters
+    ----------
+    pub : Publication
+        Suppressed figures.
+    before, after : str
+        Two months of ``pub.months`` (``YYYY-MM``).
+    window : int
+        Months summed, ending at each month (12: the rolling year).
+    category : str
+        A category code or ``"totale"``.
+    language : str, optional
+        ``"it"`` or ``"en"`` column labels; default the publication's language.
 
     Returns
     -------
     pandas.DataFrame
-        ``area_id, name, value_<before>, value_<after>, difference,
-        rate_<before>, rate_<after>``; NaN where either side is suppressed.
+        One row per quarter. Italian columns: ``codice, area, comune, segnalazioni <before>,
+        segnalazioni <after>, differenza, variazione %, per 1.000 residenti <before>,
+        per 1.000 residenti <after>`` (months written as ``apr 2026``); English ones
+        (``language="en"``): ``area_id, area, town, reports <before>, ...``. The difference
+        and the change are NaN where either side is hidden.
+
+    Raises
+    ------
+    ValueError
+        If a month, the window or the category is not in the publication.
 
     Examples
     --------
-    >>> compare_months(pub, "2026-09", "2026-10").sort_values("difference").tail()   # doctest: +SKIP
+    >>> cmp = compare_months(pub, "2026-04", "2026-10", category="anziani")   # doctest: +SKIP
+    >>> cmp.sort_values("differenza", ascending=False).head()                 # doctest: +SKIP
     """
     pub = _require(pub)
+    lang = _lang(pub, language)
+    for m in (before, after):
+        _check(pub, month=m)
     a = quarter_figures(pub, month=before, window=window, category=category)
-    b = quarter_figures(pub, month=after, window=window, category=category)
-    out = a[["area_id", "name"]].copy()
-    out[f"value_{before}"] = a["value"].to_numpy()
-    out[f"value_{after}"] = b.set_index("area_id").loc[a["area_id"], "value"].to_numpy()
-    out["difference"] = out[f"value_{after}"] - out[f"value_{before}"]
-    out[f"rate_{before}"] = a["rate_per_1000"].to_numpy()
-    out[f"rate_{after}"] = b.set_index("area_id").loc[a["area_id"], "rate_per_1000"].to_numpy()
-    return out
+    b = quarter_figures(pub, month=after, window=window, category=category).set_index("area_id").loc[a["area_id"]]
+    mb, ma = format_month(before, lang, short=True), format_month(after, lang, short=True)
+
+    def col(key: str, **values: object) -> str:
+        return translate(_COMPARE_COLUMNS, key, lang, **values)
+
+    out = pd.DataFrame({col("area_id"): a["area_id"], col("name"): a["name"], col("town"): a["town"]})
+    vb, va = a["value"].to_numpy(dtype=float), b["value"].to_numpy(dtype=float)
+    out[col("value", m=mb)] = vb
+    out[col("value", m=ma)] = va
+    out[col("difference")] = va - vb
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[col("change")] = np.where(vb > 0, (va / vb - 1) * 100, np.nan).round(0)
+    out[col("rate", m=mb)] = a["rate_per_1000"].to_numpy(dtype=float).round(1)
+    out[col("rate", m=ma)] = b["rate_per_1000"].to_numpy(dtype=float).round(1)
+    return out.reset_index(drop=True)
+
+
+def trend(
+    pub: Publication, area_id: str = NETWORK, *, window: int = 12, category: str | None = None
+) -> pd.DataFrame:
+    """Published figures of one area month by month: one row per month, one column per category.
+
+    Parameters
+    ----------
+    pub : Publication
+        Suppressed figures.
+    area_id : str
+        A quarter id, a town name, or ``"rete"`` (the whole network).
+    window : int
+        Months summed, ending at each month (12: each point is a rolling year).
+    category : str, optional
+        Only this category (default all, with ``"totale"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: the publication's months; columns: category codes (``pub.labels`` gives
+        their names); NaN where the figure is hidden.
+
+    Examples
+    --------
+    >>> trend(pub, "Pavia").rename(columns=pub.labels).tail(3)   # doctest: +SKIP
+    """
+    pub = _require(pub)
+    levels = pub.areas.set_index("area_id")["level"].to_dict()
+    levels[NETWORK] = "network"
+    if area_id not in levels:
+        towns = sorted(pub.areas.loc[pub.areas["level"] == "town", "area_id"])
+        raise ValueError(f"unknown area {area_id!r}: use a quarter id (quarter_figures(pub).area_id), "
+                         f"a town ({', '.join(towns)}) or {NETWORK!r}")
+    _check(pub, window=window, category=category, level=levels[area_id])
+    cells = pub.cells(window=window, category=category)
+    cells = cells[cells["area_id"] == area_id]
+    wide = cells.pivot_table(index="month", columns="category", values="value", aggfunc="first", dropna=False)
+    order = [c for c in sorted(cells["category"].unique(), key=lambda c: (c != TOTAL, c))]
+    return wide.reindex(index=list(pub.months), columns=order).astype(float).rename_axis(columns=None)
+
+
+def fragility_index_table(
+    pub: Publication, *, town: str | None = None, language: str | None = None
+) -> pd.DataFrame:
+    """The composite fragility index of each area, with the published rates it is made of.
+
+    The index (:func:`fragmap.aggregate.fragility_index`, computed by the privacy gate on
+    published figures only) is the mean of an area's percentile ranks among the areas
+    for each category's 12-month rate per 1,000 residents; 100 = highest everywhere.
+
+    Parameters
+    ----------
+    pub : Publication
+        Suppressed figures (the index is for the reference month ``pub.month``).
+    town : str, optional
+        Only the areas of this town (ranks stay those of the whole network).
+    language : str, optional
+        ``"it"`` or ``"en"`` column labels; default the publication's language.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Sorted by rank. Italian columns: ``posizione, codice, area, comune, indice (0-100),
+        categorie usate, nel 10% più alto``, then ``<categoria> per 1.000`` for each
+        category (NaN where hidden). Areas without an index come last.
+
+    Examples
+    --------
+    >>> fragility_index_table(pub).head(10)   # doctest: +SKIP
+    """
+    pub = _require(pub)
+    lang = _lang(pub, language)
+    idx = pub.extras.get("fragility_index")
+    if idx is None:
+        raise ValueError("this publication has no composite index (no quarter figures for its last month)")
+    areas = pub.areas[pub.areas["level"] == "quarter"][["area_id", "name", "town"]]
+    out = areas.merge(idx, on="area_id", how="left")
+    if town is not None:
+        out = out[out["town"] == town]
+    last = pub.cells(month=pub.month, window=12, level="quarter", category=None)
+    cats = [c for c in pub.labels if c in set(last["category"])]
+    wide = last.pivot_table(index="area_id", columns="category", values="rate_per_1000", aggfunc="first",
+                            dropna=False).reindex(columns=cats)
+
+    def col(key: str, **values: object) -> str:
+        return translate(_INDEX_COLUMNS, key, lang, **values)
+
+    res = pd.DataFrame({
+        col("rank"): pd.array(out["rank"], dtype="Int64"),
+        translate(_COMPARE_COLUMNS, "area_id", lang): out["area_id"].to_numpy(),
+        col("name"): out["name"].to_numpy(),
+        col("town"): out["town"].to_numpy(),
+        col("index_value"): out["index_value"].to_numpy(dtype=float),
+        col("parts"): pd.array(out["parts"], dtype="Int64") if "parts" in out else pd.NA,
+        col("top_decile"): out["top_decile"].fillna(False).astype(bool).to_numpy(),
+    })
+    for c in cats:
+        res[col("rate", label=_label(pub, c, lang))] = wide.reindex(out["area_id"])[c].to_numpy(dtype=float).round(1)
+    return res.sort_values([col("index_value"), translate(_COMPARE_COLUMNS, "area_id", lang)],
+                           ascending=[False, True], na_position="last").reset_index(drop=True)
+
+
+def _coverage(pub: Publication) -> pd.DataFrame:
+    cov = getattr(pub, "coverage", None)
+    if cov is None or len(cov) == 0:
+        raise ValueError("this publication has no walking-access figures: use Project.with_access(month)")
+    return cov
+
+
+def coverage_summary(
+    pub: Publication, *, minutes: Sequence[int] = (5, 10, 15), language: str | None = None
+) -> pd.DataFrame:
+    """Share of each category's reports within 5, 10 and 15 minutes' walk of a suited service.
+
+    Computed from published figures only. When the publication carries the network's
+    own shares (``area_id == "rete"`` in ``pub.coverage``) they are used as they are;
+    otherwise each area's published share is weighted by the area's published 12-month
+    count of the category, and areas whose share or count is hidden take no part: the
+    ``% segnalazioni incluse`` column then says how many reports the figure covers (the
+    smallest over the times), and hidden areas are often those with few reports within
+    or beyond a time, so read it as an estimate.
+
+    Parameters
+    ----------
+    pub : Publication
+        A publication with walking access attached (``Project.with_access(month)``).
+    minutes : sequence of int
+        Walking times, among those published (5, 10, 15).
+    language : str, optional
+        ``"it"`` or ``"en"`` labels; default the publication's language.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per category (its name, not its code): ``categoria, segnalazioni (12 mesi),
+        % entro 5 min, % entro 10 min, % entro 15 min, % segnalazioni incluse, metodo``;
+        the percentages 0-100, rounded.
+
+    Raises
+    ------
+    ValueError
+        If the publication has no access figures, or a time is not published.
+
+    Examples
+    --------
+    >>> pubc = project.with_access()          # doctest: +SKIP
+    >>> coverage_summary(pubc)                # doctest: +SKIP
+    """
+    pub = _require(pub)
+    lang = _lang(pub, language)
+    cov = _coverage(pub)
+    for m in minutes:
+        if f"share_within_{m}" not in cov.columns:
+            have = [c.rsplit("_", 1)[1] for c in cov.columns if c.startswith("share_within_")]
+            raise ValueError(f"no published share within {m} minutes; published: {', '.join(have)}")
+    counts = pub.cells(month=pub.month, window=12, level="quarter", category=None)[
+        ["area_id", "category", "value"]]
+    merged = cov.merge(counts, on=["area_id", "category"], how="left")
+
+    def col(key: str, **values: object) -> str:
+        return translate(_COVERAGE_COLUMNS, key, lang, **values)
+
+    network = cov[cov["area_id"] == NETWORK]
+    rows = []
+    for cat in [c for c in pub.labels if c in set(merged["category"])]:
+        net = network[network["category"] == cat]
+        if len(net):  # the privacy gate published the network's own shares: exact, use them
+            cell = pub.cells(month=pub.month, window=12, level="network", category=cat)
+            row = {col("category"): _label(pub, cat, lang),
+                   col("reports"): float(cell["value"].iloc[0]) if len(cell) else np.nan}
+            for m in minutes:
+                v = net[f"share_within_{m}"].iloc[0]
+                row[col("within", m=m)] = round(float(v) * 100, 0) if pd.notna(v) else np.nan
+            row[col("included")] = 100.0
+            row[col("method")] = str(net["method"].iloc[0])
+            rows.append(row)
+            continue
+        g = merged[(merged["category"] == cat) & (merged["area_id"] != NETWORK)]
+        n = g["value"].fillna(0.0)
+        total = float(n.sum())
+        row: dict[str, Any] = {col("category"): _label(pub, cat, lang), col("reports"): total}
+        included = []
+        for m in minutes:
+            s = g[f"share_within_{m}"]
+            ok = s.notna() & (n > 0)
+            w = float(n[ok].sum())
+            row[col("within", m=m)] = round(float((s[ok] * n[ok]).sum() / w * 100), 0) if w else np.nan
+            included.append(w / total * 100 if total else np.nan)
+        row[col("included")] = round(min(included), 0) if included else np.nan
+        row[col("method")] = str(g["method"].iloc[0]) if len(g) else ""
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def coverage_by_area(
+    pub: Publication,
+    *,
+    minutes: int = 15,
+    category: str | None = None,
+    language: str | None = None,
+) -> pd.DataFrame:
+    """Published walking access per area and category, the lowest share first: where the gaps are.
+
+    Parameters
+    ----------
+    pub : Publication
+        With walking access attached (``Project.with_access(month)``).
+    minutes : int
+        The walking time to sort by (5, 10 or 15).
+    category : str, optional
+        Only this category code.
+    language : str, optional
+        ``"it"`` or ``"en"`` labels; default the publication's language.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Italian columns: ``codice, area, comune, categoria, % entro <minutes> min,
+        minuti (mediana)``; hidden figures are left out (they may not be shown).
+
+    Examples
+    --------
+    >>> coverage_by_area(project.with_access(), category="fragilita_economica").head()   # doctest: +SKIP
+    """
+    pub = _require(pub)
+    lang = _lang(pub, language)
+    cov = _coverage(pub)
+    col = f"share_within_{minutes}"
+    if col not in cov.columns:
+        raise ValueError(f"no published share within {minutes} minutes")
+    if category is not None:
+        _check(pub, category=category)
+        cov = cov[cov["category"] == category]
+    cov = cov[cov[col].notna()].merge(pub.areas[["area_id", "name", "town"]], on="area_id")
+    cov = cov.sort_values([col, "median_minutes", "area_id"], ascending=[True, False, True])
+    return pd.DataFrame({
+        translate(_COMPARE_COLUMNS, "area_id", lang): cov["area_id"].to_numpy(),
+        translate(_COMPARE_COLUMNS, "name", lang): cov["name"].to_numpy(),
+        translate(_COMPARE_COLUMNS, "town", lang): cov["town"].to_numpy(),
+        translate(_COVERAGE_COLUMNS, "category", lang): [_label(pub, c, lang) for c in cov["category"]],
+        translate(_COVERAGE_COLUMNS, "within", lang, m=minutes): (cov[col].to_numpy(dtype=float) * 100).round(0),
+        translate(_COVERAGE_COLUMNS, "median", lang): cov["median_minutes"].to_numpy(dtype=float),
+    })
+
+
+# -- figures --------------------------------------------------------------------------------------
+def _footnote(pub: Publication, lang: str, extra: str = "") -> str:
+    parts = []
+    if pub.synthetic:
+        parts.append(t("synthetic_banner", lang))
+    if pub.quarter_source == "griglia":
+        parts.append(t("hex_grid_note", lang))
+    elif pub.quarter_source == "stradario":
+        parts.append(t("streets_note", lang))
+    if extra:
+        parts.append(extra)
+    return " ".join(parts)
+
+
+def _mark(fig: Any) -> Any:
+    """Tag a figure as drawn from a Publication (what :func:`save_figure` accepts)."""
+    fig._fragmap_publication = True
+    return fig
+
+
+def _layer(
+    pub: Publication, column: str, *, month: str, window: int, category: str, town: str | None, lang: str
+) -> tuple[gpd.GeoDataFrame, str]:
+    """Areas with ``v`` (the value to map), ``hidden`` (bool) and, for NaN, the label of ``v`` missing."""
+    areas = pub.areas[pub.areas["level"] == "quarter"]
+    if town is not None:
+        areas = areas[areas["town"] == town]
+    if column in _TABLE_MEASURES:
+        gdf = quarter_figures(pub, month=month, window=window, category=category, town=town)
+        gdf["v"] = gdf[column].astype(float)
+        gdf["hidden"] = gdf["suppressed"]
+        missing = _tr("no_base", lang) if column == "change_yoy" else _tr("not_available", lang)
+    elif column == "fragility_index":
+        if month != pub.month:
+            raise ValueError(f"the composite index is published for the reference month {pub.month} only")
+        idx = pub.extras.get("fragility_index")
+        if idx is None:
+            raise ValueError("this publication has no composite index")
+        gdf = areas.merge(idx, on="area_id", how="left")
+        gdf["v"] = gdf["index_value"].astype(float)
+        gdf["hidden"] = False
+        missing = _tr("no_index", lang)
+    elif column in _COVERAGE_MEASURES:
+        if category == TOTAL:
+            cats = ", ".join(c for c in pub.labels if c in set(_coverage(pub)["category"]))
+            raise ValueError(f"walking access is per category; choose one of: {cats}")
+        if month != pub.month:
+            raise ValueError(f"walking access is published for the reference month {pub.month} only")
+        cov = _coverage(pub)
+        cov = cov[cov["category"] == category][["area_id", column, "suppressed"]]
+        gdf = areas.merge(cov, on="area_id", how="left")
+        gdf["v"] = gdf[column].astype(float)
+        gdf["hidden"] = gdf["suppressed"].notna() & gdf["v"].isna()
+        missing = _tr("no_reports", lang)
+    else:
+        raise ValueError(f"unknown column {column!r}; choose one of: {', '.join(MEASURES)}")
+    return gpd.GeoDataFrame(gdf, geometry="geometry", crs=areas.crs).to_crs(UTM), missing
+
+
+def _draw(ax: Any, geoms: Any, **style: Any) -> Any:
+    """Add polygons to ``ax`` as ONE collection (geopandas' plot redraws the figure on every call)."""
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
+
+    patches = []
+    for geom in geoms:
+        if geom is None or geom.is_empty:
+            continue
+        for poly in getattr(geom, "geoms", [geom]):
+            rings = [np.asarray(poly.exterior.coords)[:, :2]] + [np.asarray(r.coords)[:, :2] for r in poly.interiors]
+            patches.append(PathPatch(MplPath.make_compound_path(*[MplPath(r, closed=True) for r in rings])))
+    coll = PatchCollection(patches, match_original=False, **style)
+    ax.add_collection(coll, autolim=True)
+    return coll
+
+
+class _Scale:
+    """Classes of one map (or of several sharing a legend): colour of each value and legend labels."""
+
+    def __init__(self, column: str, values: np.ndarray, *, scheme: str, k: int, lang: str) -> None:
+        self.column = column
+        v = values[np.isfinite(values)]
+        if column == "change_yoy":
+            self.edges = np.array(CHANGE_BREAKS)
+            self.colours = list(CHANGE_COLOURS)
+            self.labels = [_tr(x, lang) for x in ("fall_big", "fall", "stable", "rise", "rise_big")]
+            self.kind = "edges"
+        elif column == "fragility_index":
+            from fragmap.classify import palette
+
+            self.edges = np.array(INDEX_BREAKS)
+            self.colours = palette(5, "purd")
+            self.labels = [_tr(f"idx_{i}", lang) for i in range(5)]
+            self.kind = "edges"
+        elif column in _COVERAGE_MEASURES:
+            from fragmap.classify import palette
+
+            self.edges = np.array([0.25, 0.5, 0.75, 0.9999])
+            self.colours = palette(5)[::-1]  # low coverage dark: the gaps draw the eye
+            self.labels = [_tr(f"cov_{i}", lang) for i in range(5)]
+            self.kind = "edges"
+        else:
+            from fragmap.classify import zero_aware_classes
+
+            scale = 100.0 if column == "share_of_town" else 1.0
+            decimals = 1 if column == "rate_per_1000" else 0
+            self.factor = scale
+            self.classes = zero_aware_classes((v * scale).tolist(), scheme=scheme, k=k, decimals=decimals)
+            c = self.classes
+            fmt = (lambda x: format_number(x, lang, decimals))  # noqa: E731
+            self.labels = (["0"] if c.zero else []) + [
+                fmt(lo) if lo == up else f"{fmt(lo)} – {fmt(up)}" for lo, up in zip(c.lower, c.upper)
+            ]
+            from fragmap.classify import palette
+
+            n_pos = len(c.upper)
+            self.colours = ([ZERO_COLOUR] if c.zero else []) + (palette(n_pos) if n_pos else [])
+            self.kind = "classes"
+
+    def index(self, values: np.ndarray) -> np.ndarray:
+        out = np.full(len(values), -1, dtype=int)
+        ok = np.isfinite(values)
+        if self.kind == "edges":
+            side = "left" if self.column in _COVERAGE_MEASURES else "right"
+            out[ok] = np.searchsorted(self.edges, values[ok], side=side)
+            if self.column in _COVERAGE_MEASURES:  # exactly 1.0 (all within) is its own class
+                out[ok] = np.where(values[ok] >= 0.9999, 4, np.minimum(out[ok], 3))
+            return out
+        out[ok] = [self.classes.index(x * self.factor) for x in values[ok]]
+        return out
+
+
+def _grid(n: int, towns: list[str], cats: list[str]) -> tuple[int, int]:
+    if len(cats) > 1 and len(towns) > 1:
+        return len(cats), len(towns)
+    if len(cats) > 1:
+        ncols = min(3, n)
+        return math.ceil(n / ncols), ncols
+    return 1, n
 
 
 def plot_choropleth(
@@ -114,74 +700,446 @@ def plot_choropleth(
     *,
     month: str | None = None,
     window: int = 12,
-    category: str = TOTAL,
+    category: str | Sequence[str] = TOTAL,
     column: str = "rate_per_1000",
     scheme: str = "quantiles",
     k: int = 5,
     title: str | None = None,
     town: str | None = None,
     ax: Any = None,
+    figsize: tuple[float, float] | None = None,
 ) -> Any:
-    """A static choropleth (matplotlib) of one published figure; suppressed quarters hatched grey.
+    """A static map (matplotlib) of one published figure, one panel per town, one legend.
+
+    The towns are far apart, so each gets its own panel; all panels share one
+    classification and one legend. Areas with a true zero have a class of their own;
+    the positive values are classified with ``scheme`` (ties give fewer classes, never
+    empty ones). Hidden areas are grey and hatched, with their own legend entry. A list
+    of categories draws small multiples (a grid) on ONE scale.
+
+    Parameters
+    ----------
+    pub : Publication
+        Suppressed figures (with ``.coverage`` for the ``share_within_*`` columns).
+    month : str, optional
+        ``YYYY-MM`` of ``pub.months``; default the reference month.
+    window : int
+        Months summed (12: the rolling year; the only window published for areas).
+    category : str or list of str
+        A category code or ``"totale"``; a list draws one panel per category.
+    column : str
+        What to map: ``"rate_per_1000"`` (default), ``"value"``, ``"share_of_town"``,
+        ``"change_yoy"`` (change against a year before: where fragility grows),
+        ``"fragility_index"`` (the composite index; category ignored) or
+        ``"share_within_5/10/15"`` (walking access; needs ``Project.with_access``).
+    scheme, k : str, int
+        mapclassify scheme (``quantiles``, ``natural_breaks``, ``fisher_jenks``,
+        ``equal_interval``) and the most classes, the zero class included.
+    title : str, optional
+        The figure title (default: the category, month and window).
+    town : str, optional
+        Only this town (one panel).
+    ax : matplotlib Axes, optional
+        Draw into this Axes (one town and one category only).
+    figsize : (float, float), optional
+        Figure size in inches (default from the number of panels).
 
     Returns
     -------
-    matplotlib.axes.Axes
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If the month, window, category or column is not published (the message lists
+        those that are), or ``ax`` is given for more than one panel.
 
     Examples
     --------
-    >>> ax = plot_choropleth(pub, category="disabilita")   # doctest: +SKIP
-    >>> ax.figure.savefig("disabilita.png")                 # doctest: +SKIP
+    >>> fig = plot_choropleth(pub, category="disabilita")                  # doctest: +SKIP
+    >>> fig = plot_choropleth(pub, column="change_yoy")                     # doctest: +SKIP
+    >>> fig = plot_choropleth(pub, category=["anziani", "disabilita"], town="Pavia")   # doctest: +SKIP
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    pub = _require(pub)
+    lang = _lang(pub)
+    month = month or pub.month
+    cats = [category] if isinstance(category, str) else list(category)
+    if not cats:
+        raise ValueError("no category given")
+    if column == "fragility_index":
+        cats = [TOTAL]
+    for c in cats:
+        _check(pub, month=month, window=window, category=c)
+    all_towns = sorted(pub.areas.loc[pub.areas["level"] == "quarter", "town"].unique())
+    if town is not None and town not in all_towns:
+        raise ValueError(f"unknown town {town!r}; towns: {', '.join(all_towns)}")
+    towns = [town] if town is not None else all_towns
+    layers, missing = {}, ""
+    for c in cats:
+        for tw in towns:
+            layers[(c, tw)], missing = _layer(pub, column, month=month, window=window, category=c, town=tw, lang=lang)
+    values = np.concatenate([g["v"].to_numpy(dtype=float) for g in layers.values()])
+    scale = _Scale(column, values, scheme=scheme, k=k, lang=lang)
+
+    panels = list(layers)
+    limits: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {}
+    if ax is not None:
+        if len(panels) > 1:
+            raise ValueError("ax= draws one panel: give one category and town= (or ax=None for a grid)")
+        fig, axes, spare, legend_row = ax.figure, [ax], None, False
+    else:
+        nrows, ncols = _grid(len(panels), towns, cats)
+        # One scale in metres for every panel: each town's width, the tallest town's height.
+        bounds = {tw: layers[(cats[0], tw)].total_bounds for tw in towns}
+        span_y = max(b[3] - b[1] for b in bounds.values()) * 1.04
+        width = {tw: (b[2] - b[0]) * 1.04 for tw, b in bounds.items()}
+        col_towns = towns if len(towns) > 1 else towns * ncols
+        ratios = [width[tw] / span_y for tw in col_towns]
+        h = 4.2 if nrows == 1 else 3.2
+        n_entries = len(scale.colours) + 3
+        legend_row = nrows * ncols == len(panels)
+        legend_h = (math.ceil(n_entries / 3) + 1) * 0.24 + 0.15
+        if figsize is None:
+            w = min(max(sum(ratios) * h + 0.5, 7.0), 13.0)
+            figsize = (w, nrows * h + 0.9 + (legend_h if legend_row else 0.0))
+        fig = plt.figure(figsize=figsize, layout="constrained")
+        gs = fig.add_gridspec(nrows + int(legend_row), ncols, width_ratios=ratios,
+                              height_ratios=[h] * nrows + ([legend_h] if legend_row else []))
+        axes = [fig.add_subplot(gs[i // ncols, i % ncols]) for i in range(len(panels))]
+        if legend_row:
+            spare = fig.add_subplot(gs[nrows, :])
+        else:
+            spare = fig.add_subplot(gs[len(panels) // ncols, len(panels) % ncols])
+        spare.set_axis_off()
+        for tw, b in bounds.items():
+            cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+            limits[tw] = ((cx - width[tw] / 2, cx + width[tw] / 2), (cy - span_y / 2, cy + span_y / 2))
+
+    drew = {"hidden": False, "missing": False, "top": False}
+    for a, (c, tw) in zip(axes, panels):
+        g = layers[(c, tw)]
+        cls = scale.index(g["v"].to_numpy(dtype=float))
+        hidden = g["hidden"].to_numpy(dtype=bool) & (cls < 0)
+        missing_mask = (cls < 0) & ~hidden
+        if hidden.any():
+            _draw(a, g.geometry[hidden], facecolor=HIDDEN_COLOUR, edgecolor=HIDDEN_EDGE, hatch=HIDDEN_HATCH,
+                  linewidth=0)
+            drew["hidden"] = True
+        if missing_mask.any():
+            _draw(a, g.geometry[missing_mask], facecolor=NA_COLOUR, edgecolor=NA_EDGE, hatch=NA_HATCH, linewidth=0)
+            drew["missing"] = True
+        for i, colour in enumerate(scale.colours):
+            sel = cls == i
+            if sel.any():
+                _draw(a, g.geometry[sel], facecolor=colour, edgecolor="none", linewidth=0)
+        _draw(a, g.geometry, facecolor="none", edgecolor="white", linewidth=0.5)
+        _draw(a, [shapely.union_all(g.geometry.buffer(1.0).to_numpy()).buffer(-1.0)], facecolor="none",
+              edgecolor="#4d4d4d", linewidth=0.8)
+        if column == "fragility_index" and "top_decile" in g and g["top_decile"].fillna(False).any():
+            top = g["top_decile"].fillna(False).astype(bool).to_numpy()
+            _draw(a, g.geometry[top], facecolor="none", edgecolor="black", linewidth=1.6)
+            drew["top"] = True
+        if tw not in limits:
+            a.autoscale_view()
+        a.set_aspect("equal")
+        if tw in limits:
+            a.set_xlim(*limits[tw][0])
+            a.set_ylim(*limits[tw][1])
+        a.set_axis_off()
+        if len(panels) > 1:
+            name = tw if len(cats) == 1 else (_label(pub, c, lang) if len(towns) == 1 else f"{_label(pub, c, lang)} · {tw}")
+            a.set_title(name, fontsize=11)
+
+    # Legend: the classes, then hidden and missing areas.
+    handles = [Patch(facecolor=col, edgecolor="#999999", linewidth=0.5, label=lab)
+               for col, lab in zip(scale.colours, scale.labels)]
+    if drew["hidden"]:
+        handles.append(Patch(facecolor=HIDDEN_COLOUR, edgecolor=HIDDEN_EDGE, hatch=HIDDEN_HATCH,
+                             label=_tr("hidden", lang, threshold=pub.threshold)))
+    if drew["missing"]:
+        handles.append(Patch(facecolor=NA_COLOUR, edgecolor=NA_EDGE, hatch=NA_HATCH, linewidth=0.5, label=missing))
+    if drew["top"]:
+        handles.append(Line2D([], [], color="black", linewidth=1.6, label=_tr("top_decile", lang)))
+    unit = translate(MEASURES, column, lang)
+    if column in ("rate_per_1000", "value", "share_of_town") or column in _COVERAGE_MEASURES:
+        unit += ", " + _tr("window", lang)
+    if len(cats) > 1:
+        unit += f" ({_tr('same_scale', lang)})"
+    month_label = format_month(month, lang)
+    if title is None:
+        what = translate(MEASURES, column, lang).capitalize() if column == "fragility_index" else (
+            _label(pub, cats[0], lang) if len(cats) == 1 else translate(MEASURES, column, lang).capitalize())
+        if column == "change_yoy":
+            before = format_month(str(pd.Period(month, freq="M") - 12), lang)
+            title = f"{what} · {_tr('vs_year_before', lang, month=month_label, before=before)}"
+        else:
+            title = f"{what} · {month_label}"
+        if len(towns) == 1 and (len(cats) > 1 or len(panels) == 1):
+            title += f" · {towns[0]}"
+    extra = _tr("index_note", lang) if column == "fragility_index" else ""
+    if column in _COVERAGE_MEASURES:
+        extra = str(_coverage(pub)["method"].iloc[0]).capitalize() + "."
+    note = _footnote(pub, lang, extra)
+    if ax is not None:
+        ax.legend(handles=handles, title=unit, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8,
+                  title_fontsize=9, frameon=False)
+        ax.set_title(title, fontsize=11)
+        ax.text(0.0, -0.02, _wrap(note, 110), transform=ax.transAxes, fontsize=7, va="top")
+    else:
+        if legend_row:
+            spare.legend(handles=handles, title=unit, loc="center", ncols=min(len(handles), 3), fontsize=9,
+                         title_fontsize=9.5, frameon=False)
+        else:
+            spare.legend(handles=handles, title=_wrap(unit, 40), loc="center", fontsize=9, title_fontsize=9.5,
+                         frameon=False, alignment="left")
+        fig.suptitle(title, fontsize=13)
+        _note(fig, note)
+    return _mark(fig)
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) if text else text
+
+
+def _note(fig: Any, text: str, size: float = 7.5) -> None:
+    """A footnote under everything: constrained layout keeps the axes and legends above it."""
+    if not text:
+        return
+    width_in, height_in = fig.get_size_inches()
+    wrapped = _wrap(text, int(width_in * 72 / (size * 0.52)))
+    lines = wrapped.count("\n") + 1
+    bottom = (lines * size * 1.3 / 72 + 0.1) / height_in
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set"):
+        engine.set(rect=(0, bottom, 1, 1 - bottom))
+    fig.text(0.01, 0.02 / height_in, wrapped, fontsize=size, va="bottom", ha="left", color="#444444")
+
+
+def plot_trend(
+    pub: Publication,
+    area_id: str = NETWORK,
+    *,
+    categories: Sequence[str] | None = None,
+    ax: Any = None,
+) -> Any:
+    """Line chart of an area's rolling 12-month counts by category, with Italian labels.
+
+    Parameters
+    ----------
+    pub : Publication
+        Suppressed figures.
+    area_id : str
+        A quarter id, a town name, or ``"rete"`` (default: the whole network).
+    categories : sequence of str, optional
+        Category codes to draw (default all but the total).
+    ax : matplotlib Axes, optional
+        Draw into this Axes.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = plot_trend(pub, "Vigevano")   # doctest: +SKIP
     """
     import matplotlib.pyplot as plt
 
-    from fragmap.i18n import format_month, t
-
     pub = _require(pub)
-    # Plot in metres (UTM 32N) so shapes are not stretched at this latitude.
-    gdf = quarter_figures(pub, month=month, window=window, category=category, town=town).to_crs(32632)
+    lang = _lang(pub)
+    tr = trend(pub, area_id)
+    if categories is not None:
+        cats = list(categories)
+    else:
+        cats = [c for c in pub.labels if c in tr.columns] or [c for c in tr.columns if c != TOTAL]
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 7))
-    shown = gdf[gdf[column].notna()]
-    hidden = gdf[gdf[column].isna()]
-    if len(hidden):
-        hidden.plot(ax=ax, color="#d9d9d9", edgecolor="white", hatch="///", linewidth=0.4)
-    if len(shown):
-        n_unique = shown[column].nunique()
-        kwargs: dict[str, Any] = {"cmap": "viridis", "edgecolor": "white", "linewidth": 0.4}
-        if n_unique > k:
-            kwargs.update(scheme=scheme, k=k, legend=True, legend_kwds={"fmt": "{:.1f}", "loc": "upper left", "bbox_to_anchor": (1.0, 1.0)})
-        else:
-            kwargs.update(legend=True)
-        shown.plot(ax=ax, column=column, **kwargs)
-    lang = pub.language
-    label = title or (t("total", lang) if category == TOTAL else pub.labels.get(category, category))
-    title = f"{label} · {format_month(month or pub.month, lang)}"
-    if window == 12:
-        title += f" ({t('last_12_months', lang)})"
-    ax.set_title(title)
-    ax.set_axis_off()
-    note = t("suppressed", lang, threshold=pub.threshold) + ": grigio tratteggiato" if lang == "it" else (
-        t("suppressed", lang, threshold=pub.threshold) + ": grey hatched"
-    )
-    if pub.synthetic:
-        note += " · " + t("synthetic", lang)
-    ax.annotate(note, (0.01, 0.01), xycoords="figure fraction", fontsize=8)
-    return ax
+        fig, ax = plt.subplots(figsize=(10, 4.5), layout="constrained")
+    else:
+        fig = ax.figure
+    x = np.arange(len(tr))
+    for c in cats:
+        ax.plot(x, tr[c].to_numpy(dtype=float), marker="o", markersize=4, label=_label(pub, c, lang))
+    ax.set_xticks(x, [format_month(m, lang, short=True) for m in tr.index], rotation=45, ha="right")
+    ax.set_xlabel(_tr("trend_x", lang))
+    ax.set_ylabel(_tr("trend_y", lang))
+    ax.set_ylim(bottom=0)
+    ax.grid(axis="y", color="#e0e0e0")
+    ax.spines[["top", "right"]].set_visible(False)
+    names = dict(zip(pub.areas["area_id"], pub.areas["name"]))
+    area = _tr("network", lang) if area_id == NETWORK else names.get(area_id, area_id)
+    ax.set_title(_tr("trend_title", lang, area=area))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
+    _note(fig, _footnote(pub, lang, _tr("trend_gap", lang)))
+    return _mark(fig)
 
 
-def trend(
-    pub: Publication, area_id: str, *, window: int = 1, category: str | None = None
-) -> pd.DataFrame:
-    """Published monthly figures of one area: one row per month, one column per category.
+def plot_coverage(pub: Publication, *, minutes: Sequence[int] = (5, 10, 15), ax: Any = None) -> Any:
+    """Bar chart: share of each category's reports within 5, 10 and 15 minutes' walk.
+
+    The figures are those of :func:`coverage_summary` (published figures only).
+
+    Parameters
+    ----------
+    pub : Publication
+        With walking access attached (``Project.with_access(month)``).
+    minutes : sequence of int
+        Walking times to show.
+    ax : matplotlib Axes, optional
+        Draw into this Axes.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
 
     Examples
     --------
-    >>> trend(pub, "Pavia", window=12)   # doctest: +SKIP
+    >>> fig = plot_coverage(project.with_access())   # doctest: +SKIP
     """
+    import matplotlib.pyplot as plt
+
+    from fragmap.classify import palette
+
     pub = _require(pub)
-    t_ = pub.cells(window=window, category=category)
-    t_ = t_[t_["area_id"] == area_id]
-    return t_.pivot_table(index="month", columns="category", values="value", aggfunc="first").reindex(
-        list(pub.months)
-    ).astype(float).replace({None: np.nan})
+    lang = _lang(pub)
+    table = coverage_summary(pub, minutes=minutes, language=lang)
+    cols = [translate(_COVERAGE_COLUMNS, "within", lang, m=m) for m in minutes]
+    names = table[translate(_COVERAGE_COLUMNS, "category", lang)].tolist()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(9.5, 0.75 * len(names) + 2.2), layout="constrained")
+    else:
+        fig = ax.figure
+    y = np.arange(len(names))[::-1]
+    h = 0.8 / len(minutes)
+    base = ["#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
+    colours = base[-len(minutes):] if len(minutes) <= len(base) else palette(len(minutes), "ylgnbu")
+    for i, (m, c) in enumerate(zip(minutes, cols)):
+        vals = table[c].to_numpy(dtype=float)
+        pos = y + (len(minutes) - 1 - 2 * i) * h / 2
+        bars = ax.barh(pos, np.nan_to_num(vals), height=h, color=colours[i], edgecolor="white",
+                       label=_tr("within", lang, m=m))
+        for b, v in zip(bars, vals):
+            txt = t("not_available", lang) if np.isnan(v) else f"{format_number(v, lang)}%"
+            ax.text(b.get_width() + 1, b.get_y() + b.get_height() / 2, txt, va="center", fontsize=8)
+    ax.set_yticks(y, names)
+    ax.set_xlim(0, 110)
+    ax.set_xticks(range(0, 101, 25))
+    ax.set_xlabel(_tr("coverage_x", lang))
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
+    ax.set_title(_tr("coverage_title", lang), fontsize=11)
+    inc = table[translate(_COVERAGE_COLUMNS, "included", lang)].to_numpy(dtype=float)
+    method = table[translate(_COVERAGE_COLUMNS, "method", lang)].iloc[0]
+    note = _tr("coverage_method", lang, method=method)
+    if np.nanmin(inc) < 100:
+        lo, hi = format_number(float(np.nanmin(inc)), lang), format_number(float(np.nanmax(inc)), lang)
+        share = f"{lo}%" if lo == hi else f"{lo}-{hi}%"
+        note += " " + _tr("coverage_estimate", lang, share=share)
+    _note(fig, _footnote(pub, lang, note))
+    return _mark(fig)
+
+
+# -- the published map in a notebook --------------------------------------------------------------
+def show_map(pub: Publication, *, height: int = 560, **kwargs: Any) -> Any:
+    """The published interactive map, self-contained, shown inside a notebook (no network).
+
+    It is the page :func:`fragmap.maps.render_map` writes for the website (Leaflet is
+    inlined), shown in an ``<iframe srcdoc>``, so it draws offline; folium's
+    :func:`fragmap.maps.explore_map` instead loads Leaflet from a CDN.
+
+    Parameters
+    ----------
+    pub : Publication
+        Suppressed figures.
+    height : int
+        Height of the frame in pixels.
+    **kwargs
+        Passed to :func:`fragmap.maps.render_map` (``services=``, ``scheme=``, ``k=``...).
+
+    Returns
+    -------
+    IPython.display.HTML
+
+    Examples
+    --------
+    >>> show_map(pub, services=project.services)   # doctest: +SKIP
+    """
+    from html import escape
+
+    from IPython.display import HTML
+
+    from fragmap.maps import render_map
+
+    page = render_map(_require(pub), **kwargs)
+    return HTML(
+        f'<div class="fragmap-map"><iframe srcdoc="{escape(page, quote=True)}" title="mappa" '
+        f'style="width:100%;height:{int(height)}px;border:1px solid #ccc"></iframe></div>'
+    )
+
+
+def save_figure(fig: Any, folder: str | Path, name: str, *, project: Any) -> list[Path]:
+    """Save a figure for publication (SVG + PNG) through the privacy gate.
+
+    Only figures drawn by fragmap's plot functions (from a :class:`Publication`) are
+    accepted. The SVG (text) is audited with :func:`fragmap.privacy.audit_folder`
+    against the project's private fingerprint; on any finding both files are removed
+    and :class:`~fragmap.PrivacyError` is raised. The PNG is the same drawing.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        From :func:`plot_choropleth`, :func:`plot_trend` or :func:`plot_coverage`.
+    folder : str or Path
+        Where to write (created if needed); audited as a whole.
+    name : str
+        File name without extension.
+    project : Project
+        The project (its settings and private fingerprint feed the audit).
+
+    Returns
+    -------
+    list of Path
+        The SVG and the PNG.
+
+    Raises
+    ------
+    TypeError
+        If the figure was not drawn by a fragmap plot function.
+    PrivacyError
+        If the audit finds anything that could point at a person.
+
+    Examples
+    --------
+    >>> fig = plot_choropleth(pub)                              # doctest: +SKIP
+    >>> save_figure(fig, "figure", "totale", project=project)   # doctest: +SKIP
+    """
+    from fragmap import privacy
+    from fragmap._errors import PrivacyError
+
+    if not getattr(fig, "_fragmap_publication", False):
+        raise TypeError("save_figure publishes only figures drawn by fragmap's plot functions "
+                        "(plot_choropleth, plot_trend, plot_coverage), which read a Publication")
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    svg, png = out / f"{name}.svg", out / f"{name}.png"
+    fig.savefig(svg, metadata={"Date": None})
+    fig.savefig(png, dpi=150)
+    # Every report in the store: the latest month's view holds them all (and is already computed).
+    result = privacy.audit_folder(out, project.fingerprint(project.latest_month()), project.settings)
+    if not result.ok:
+        svg.unlink(missing_ok=True)
+        png.unlink(missing_ok=True)
+        raise PrivacyError("the figure was not saved: the privacy audit found\n"
+                           + "\n".join(f"  - {f}" for f in result.findings[:20]))
+    return [svg, png]
+
+
+__all__ = [
+    "MEASURES", "compare_months", "coverage_by_area", "coverage_summary", "fragility_index_table", "plot_choropleth",
+    "plot_coverage", "plot_trend", "quarter_figures", "save_figure", "show_map", "trend",
+]
