@@ -12,7 +12,6 @@ from fragmap.cli._common import main
 
 # Command modules register themselves on ``main`` when imported; one line per module.
 from fragmap.cli import (  # noqa: F401,E402
-    _placeholder,
     demo,
     geocode,
     ingest,

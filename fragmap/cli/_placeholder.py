@@ -1,1 +1,0 @@
-"""Keeps the command import list valid until the topic modules land; remove when one exists."""
