@@ -101,3 +101,27 @@ def make_publication(
         attributions=("Confini comunali: ISTAT via openpolis, CC BY 4.0",),
         notes=("Popolazione stimata.",),
     )
+
+
+def open_offline(browser, url: str, *, width: int = 1100, height: int = 900):  # type: ignore[no-untyped-def]
+    """Open ``url`` in a new page that may load only file: and data: URLs.
+
+    Returns ``(page, console_errors, blocked_external_urls)``.
+    """
+    page = browser.new_page(viewport={"width": width, "height": height})
+    errors: list[str] = []
+    external: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def route(r):  # type: ignore[no-untyped-def]
+        if r.request.url.startswith(("file:", "data:")):
+            r.continue_()
+        else:
+            external.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.goto(url)
+    page.wait_for_timeout(300)
+    return page, errors, external

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from shapely.geometry import Point
 
-from factories import make_publication
+from factories import make_publication, open_offline
 from fragmap import PrivacyError
 from fragmap.classify import zero_aware_classes
 from fragmap.maps import layer_points, render_map, write_map
@@ -84,24 +84,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory):
     return {"settings": s, "project": p, "pub": pub, "kw": kw, "tmp": tmp}
 
 
-def _open(browser, url: str, *, width: int = 1100, height: int = 900):
-    page = browser.new_page(viewport={"width": width, "height": height})
-    errors: list[str] = []
-    external: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-
-    def route(r):
-        if r.request.url.startswith(("file:", "data:")):
-            r.continue_()
-        else:
-            external.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    page.goto(url)
-    page.wait_for_timeout(300)
-    return page, errors, external
 
 
 def _data(html: str) -> dict:
@@ -289,7 +271,7 @@ def test_layer_points_are_the_vertices_the_optional_layers_print() -> None:
 def test_demo_map_desktop_legend_clear_of_areas_and_screenshot(demo, browser, tmp_path: Path,
                                                                artifacts_dir: Path) -> None:
     write_map(demo["pub"], tmp_path, **demo["kw"])
-    page, errors, external = _open(browser, (tmp_path / "mappa.html").as_uri())
+    page, errors, external = open_offline(browser, (tmp_path / "mappa.html").as_uri())
     polys = page.locator("path.leaflet-interactive")
     n = int((demo["pub"].areas["level"] == "quarter").sum())
     assert polys.count() == n
@@ -316,7 +298,7 @@ def test_demo_map_desktop_legend_clear_of_areas_and_screenshot(demo, browser, tm
 def test_demo_map_on_a_phone_draws_hovers_and_reaches_the_legend(demo, browser, tmp_path: Path,
                                                                   artifacts_dir: Path) -> None:
     write_map(demo["pub"], tmp_path, **demo["kw"])
-    page, errors, external = _open(browser, (tmp_path / "mappa.html").as_uri(), width=375, height=667)
+    page, errors, external = open_offline(browser, (tmp_path / "mappa.html").as_uri(), width=375, height=667)
     box = page.locator("#fm-map").bounding_box()
     assert box["y"] < 667 * 0.4 and box["y"] + box["height"] <= 667 + 1  # header compact, map fills the screen
     visible = page.evaluate("""() => { const m = document.getElementById('fm-map').getBoundingClientRect();
@@ -343,7 +325,7 @@ def test_demo_map_on_a_phone_draws_hovers_and_reaches_the_legend(demo, browser, 
 def test_secondary_cell_tooltip_and_hatch(browser, tmp_path: Path) -> None:
     pub = _with_secondary(make_publication(seed=3))
     write_map(pub, tmp_path)
-    page, errors, _ = _open(browser, (tmp_path / "mappa.html").as_uri())
+    page, errors, _ = open_offline(browser, (tmp_path / "mappa.html").as_uri())
     page.check("input[name=fm-cat][value=anziani]")
     poly = page.locator("path.leaflet-interactive").nth(4)
     assert poly.get_attribute("fill") == "url(#fm-hatch2)"
@@ -361,7 +343,7 @@ def test_secondary_cell_tooltip_and_hatch(browser, tmp_path: Path) -> None:
 @pytest.mark.browser
 def test_keyboard_reaches_controls_table_rows_and_highlights_the_area(browser, tmp_path: Path) -> None:
     write_map(make_publication(names=[EVIL, "Borgo Ticino"]), tmp_path)
-    page, errors, _ = _open(browser, (tmp_path / "mappa.html").as_uri())
+    page, errors, _ = open_offline(browser, (tmp_path / "mappa.html").as_uri())
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "fm-skip"  # skip link to the table
     page.focus("#fm-month")
@@ -389,7 +371,7 @@ def test_services_isochrones_where_next_toggle_with_legend_entries(browser, tmp_
     svc = _services()
     write_map(make_publication(), tmp_path, services=svc, isochrones=_isochrones(svc),
               where_next=_where_next([Point(9.142, 45.182), Point(9.158, 45.188)]))
-    page, errors, external = _open(browser, (tmp_path / "mappa.html").as_uri())
+    page, errors, external = open_offline(browser, (tmp_path / "mappa.html").as_uri())
     paths = page.locator("#fm-map .leaflet-overlay-pane path")
     before = paths.count()
     legend = page.locator(".fm-legend")
@@ -416,7 +398,7 @@ def test_services_isochrones_where_next_toggle_with_legend_entries(browser, tmp_
 @pytest.mark.browser
 def test_tiles_offline_degrade_to_the_plain_background(browser, tmp_path: Path) -> None:
     write_map(make_publication(), tmp_path, tiles=TILES)
-    page, errors, external = _open(browser, (tmp_path / "mappa.html").as_uri())
+    page, errors, external = open_offline(browser, (tmp_path / "mappa.html").as_uri())
     assert page.locator("path.leaflet-interactive").count() == 9
     assert external and all(u.startswith("https://tile.openstreetmap.org/") for u in external)
     assert all(e.startswith("Failed to load resource") for e in errors), errors
@@ -434,7 +416,7 @@ def test_embed_snippet_sizes_and_the_page_works_in_an_iframe(browser, tmp_path: 
     host = tmp_path / "host.html"
     host.write_text(f'<!DOCTYPE html><html><body style="margin:0"><div style="width:768px">{embed_snippet()}'
                     "</div></body></html>", encoding="utf-8")
-    page, errors, external = _open(browser, host.as_uri(), width=1000, height=1200)
+    page, errors, external = open_offline(browser, host.as_uri(), width=1000, height=1200)
     frame_el = page.locator("iframe")
     frame_el.scroll_into_view_if_needed()
     box = frame_el.bounding_box()
@@ -445,7 +427,7 @@ def test_embed_snippet_sizes_and_the_page_works_in_an_iframe(browser, tmp_path: 
     assert not frame.locator(".fm-embed-link").is_visible()  # no "embed me" link inside the embed
     assert errors == [] and external == []
     page.close()
-    page, errors, _ = _open(browser, (tmp_path / "mappa.html").as_uri())
+    page, errors, _ = open_offline(browser, (tmp_path / "mappa.html").as_uri())
     assert page.locator(".fm-embed-link").is_visible()
     assert page.locator(".fm-embed-link").get_attribute("href") == "embed.html"
     page.close()

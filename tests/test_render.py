@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from factories import make_publication
+from factories import make_publication, open_offline
 from fragmap.atlas import render_atlas
 from fragmap.maps import render_map, safe_json, write_map
 
@@ -110,24 +110,6 @@ def test_atlas_print_css_keeps_a_quarter_per_page(tmp_path: Path) -> None:
 
 
 # -- in a real browser ------------------------------------------------------------------------------
-def _open(browser, url: str):
-    page = browser.new_page(viewport={"width": 1100, "height": 900})
-    errors: list[str] = []
-    external: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-
-    def route(r):
-        if r.request.url.startswith(("file:", "data:")):
-            r.continue_()
-        else:
-            external.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    page.goto(url)
-    page.wait_for_timeout(300)
-    return page, errors, external
 
 
 @pytest.mark.browser
@@ -143,7 +125,7 @@ def test_map_draws_switches_and_explains_offline(browser, tmp_path: Path, artifa
     t.loc[hide, ["value", "rate_per_1000", "change_yoy", "share_of_town"]] = np.nan
     pub = dataclasses.replace(pub, table=t)
     write_map(pub, tmp_path)
-    page, errors, external = _open(browser, (tmp_path / "mappa.html").as_uri())
+    page, errors, external = open_offline(browser, (tmp_path / "mappa.html").as_uri())
     polys = page.locator("path.leaflet-interactive")
     assert polys.count() == 9
     fills_total = [polys.nth(i).get_attribute("fill") for i in range(9)]
@@ -173,7 +155,7 @@ def test_atlas_pages_open_without_errors(browser, tmp_path: Path, artifacts_dir:
     render_atlas(make_publication(), tmp_path, quality=QUALITY)
     for rel, shot in (("index.html", "atlas-index.png"), ("quartieri/PV-05.html", "atlas-quarter.png"),
                       ("categorie/anziani.html", "atlas-category.png")):
-        page, errors, external = _open(browser, (tmp_path / rel).as_uri())
+        page, errors, external = open_offline(browser, (tmp_path / rel).as_uri())
         assert page.locator("svg path").count() > 0
         page.screenshot(path=str(artifacts_dir / shot), full_page=True)
         assert errors == [] and external == [], rel

@@ -208,7 +208,7 @@ def atlas(config: Path | None, month: str | None, out: Path | None, pdf: bool) -
         _audit_or_fail(privacy, tmp, project, pub.month)
         if pdf:
             files.append(atlas_mod.write_pdf(tmp))
-        _replace_folder(tmp, out)
+        io_publish.replace_folder(tmp, out)
     click.echo(f"fragmap: atlas for {pub.month}: {len(files)} files in {out}"
                + (f" (PDF: {out / 'atlas.pdf'})" if pdf else ""))
 
@@ -231,20 +231,6 @@ def _check_atlas_folder(out: Path) -> None:
     is_atlas = (out / "index.html").exists() and (out / "atlas.css").exists()
     if out.exists() and any(out.iterdir()) and not is_atlas:
         raise click.ClickException(f"{out} exists and is not an atlas folder: choose a new or empty folder")
-
-
-def _replace_folder(staged: Path, out: Path) -> None:
-    """Swap the staged atlas in with two renames (the old one is removed afterwards)."""
-    import os
-    import shutil
-
-    old = out.parent / f".{out.name}.previous"
-    if old.exists():
-        shutil.rmtree(old)
-    if out.exists():
-        os.replace(out, old)
-    os.replace(staged, out)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _audit_or_fail(privacy: Any, folder: Path, project: Any, month: str) -> None:

@@ -51,6 +51,12 @@ def swap_in(staged: Path, output: Path) -> None:
     """
     staged, output = Path(staged), Path(output)
     (staged / "README.md").write_text(OUTPUT_README, encoding="utf-8")
+    replace_folder(staged, output)
+
+
+def replace_folder(staged: Path, output: Path) -> None:
+    """Put ``staged`` in place of ``output`` with two renames, then delete the old folder."""
+    staged, output = Path(staged), Path(output)
     old = output.parent / f".{output.name}.previous"
     if old.exists():
         shutil.rmtree(old)
