@@ -12,7 +12,8 @@ from fragmap.cli._common import config_option, get_settings, handle_errors, main
 @main.command()
 @click.argument("infile", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", "-o", "outfile", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV to write (input columns + lat, lon, match_level, match_score, matched_address).")
+              help="CSV to write (input columns + lat, lon, match_level, match_score, matched_address, "
+                   "uncertainty_m, match_note).")
 @click.option("--address-column", default=None, help="Column with the address (default: found by name).")
 @config_option
 @handle_errors
@@ -20,9 +21,11 @@ def geocode(infile: Path, outfile: Path, address_column: str | None, config: Pat
     """Geocode the addresses of a CSV/XLSX file offline (online only if enabled in settings).
 
     Writes OUT with lat, lon, match_level (civico, via, quartiere, comune,
-    non_trovato), match_score and matched_address, and beside it a review file of
-    unmatched and low-score addresses, most frequent first. The output holds
-    addresses and points: keep it private.
+    non_trovato), match_score, matched_address, uncertainty_m (metres: about 10
+    for a known house number, more for a point somewhere on the street) and
+    match_note, and beside it a review file of unmatched, uncertain, ambiguous and
+    low-score addresses, most frequent first. The output holds addresses and
+    points: keep it private.
 
     \b
     Example:
@@ -48,9 +51,18 @@ def geocode(infile: Path, outfile: Path, address_column: str | None, config: Pat
         "lat": parse_coordinate(frame[cols["lat"]]) if "lat" in cols else float("nan"),
         "lon": parse_coordinate(frame[cols["lon"]]) if "lon" in cols else float("nan"),
     })
-    geo = geocode_reports(reports, settings)
+    import warnings
+
+    from fragmap.geocode import OnlineUnavailableWarning
+
+    with warnings.catch_warnings():
+        # printed once below, from the result (not twice through the warnings machinery)
+        warnings.simplefilter("ignore", OnlineUnavailableWarning)
+        geo = geocode_reports(reports, settings)
+    for message in geo.attrs.get("geocode_messages", []):
+        click.echo(f"fragmap: {message}", err=True)
     out = frame.copy()
-    for c in ("lat", "lon", "match_level", "match_score", "matched_address"):
+    for c in ("lat", "lon", "match_level", "match_score", "matched_address", "uncertainty_m", "match_note"):
         out[c] = geo[c].to_numpy()
     out.to_csv(outfile, index=False, sep=";", encoding="utf-8-sig", decimal=",")
     review = outfile.with_name(outfile.stem + "_da_rivedere.csv")
@@ -62,12 +74,22 @@ def geocode(infile: Path, outfile: Path, address_column: str | None, config: Pat
 
 @main.group()
 def gazetteer() -> None:
-    """The offline address gazetteer (street names, address points, street lines)."""
+    """The offline address gazetteer (street names, address points, street lines).
+
+    Built from the ANNCSU street list and the services' addresses, plus what you
+    give: an OpenStreetMap file (.osm, or an osmnx .graphml graph; convert .osm.pbf
+    with osmium first) and an ANNCSU house-number CSV with coordinates.
+
+    \b
+    Example:
+        fragmap gazetteer build --osm pavia.osm --anncsu-numbers civici_pavia.csv
+    """
 
 
 @gazetteer.command(name="build")
 @click.option("--osm", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="A local OpenStreetMap extract (.osm XML) with addr:* tags and named streets.")
+              help="A local OpenStreetMap file: .osm XML (addr:* tags and named streets) or an osmnx "
+                   ".graphml graph (named edges as street lines). A .osm.pbf must be converted to .osm first.")
 @click.option("--anncsu-numbers", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="An ANNCSU house-number CSV with coordinates.")
 @config_option
@@ -75,9 +97,13 @@ def gazetteer() -> None:
 def gazetteer_build(osm: Path | None, anncsu_numbers: Path | None, config: Path | None) -> None:
     """Build the gazetteer from the reference data and the optional sources given.
 
+    The file is replaced atomically (the old one stays if the build fails) and
+    records every source file with its size, SHA-256 and date.
+
     \b
     Example:
         fragmap gazetteer build --osm pavia.osm
+        fragmap gazetteer build --osm pavia_walk.graphml
     """
     from fragmap.geocode import default_gazetteer
 
@@ -85,5 +111,8 @@ def gazetteer_build(osm: Path | None, anncsu_numbers: Path | None, config: Path 
     g = default_gazetteer(settings, rebuild=True, osm=osm, anncsu_numbers=anncsu_numbers)
     click.echo(f"fragmap: gazetteer {settings.paths.gazetteer}: {len(g.streets)} streets, "
                f"{len(g.points)} address points, {0 if g.lines is None else len(g.lines)} street lines")
+    for f in g.source_files:
+        if f.get("file"):
+            click.echo(f"    source: {f['file']} ({f['bytes']:,} bytes, sha256 {f['sha256'][:12]}, {f['modified']})")
     for n in g.notes:
         click.echo(f"    note: {n}")

@@ -17,13 +17,21 @@ from typing import Any
 import pandas as pd
 
 from fragmap.geocode.gazetteer import Gazetteer, build_gazetteer
-from fragmap.geocode.match import LEVELS, GeocodeCache, Geocoder, Match, quality_report, review_table
+from fragmap.geocode.match import (
+    LEVELS,
+    GeocodeCache,
+    Geocoder,
+    Match,
+    OnlineUnavailableWarning,
+    quality_report,
+    review_table,
+)
 from fragmap.geocode.normalise import ParsedAddress, normalise_address
 from fragmap.settings import Settings
 
 __all__ = [
-    "LEVELS", "GeocodeCache", "Geocoder", "Gazetteer", "Match", "ParsedAddress",
-    "build_gazetteer", "default_gazetteer", "geocode_reports", "normalise_address",
+    "LEVELS", "GeocodeCache", "Geocoder", "Gazetteer", "Match", "OnlineUnavailableWarning", "ParsedAddress",
+    "build_gazetteer", "default_gazetteer", "geocode_reports", "make_geocoder", "normalise_address",
     "quality_report", "review_table",
 ]
 
@@ -33,8 +41,13 @@ def default_gazetteer(settings: Settings, *, rebuild: bool = False, osm: Path | 
     """The project's gazetteer: read ``paths.gazetteer``, or build it from the reference data.
 
     Built from the ANNCSU street list, the services in ``paths.services`` with coordinates,
-    and optionally an OSM XML file and an ANNCSU house-number CSV; then saved.
+    and optionally an OpenStreetMap file (``.osm`` XML with addresses and streets, or an
+    osmnx ``.graphml`` graph whose named edges give street lines; ``.osm.pbf`` must be
+    converted first) and an ANNCSU house-number CSV; then saved (atomically) with the
+    name, size, SHA-256 and date of every file it came from.
     """
+    import datetime as dt
+
     from fragmap.io import gazetteer as io_gaz
     from fragmap.io.geo import read_boundaries, read_services
 
@@ -42,37 +55,68 @@ def default_gazetteer(settings: Settings, *, rebuild: bool = False, osm: Path | 
     if path.exists() and not rebuild and osm is None and anncsu_numbers is None:
         return io_gaz.read_gazetteer(path, settings.paths.streets)
     towns = read_boundaries(settings.paths.boundaries, towns=settings.town_names)
-    services = [read_services(p) for p in settings.paths.services if Path(p).exists()]
+    files = [io_gaz.describe_source(settings.paths.streets, "ANNCSU stradario"),
+             io_gaz.describe_source(settings.paths.boundaries, "confini comunali")]
+    services = []
+    for p in settings.paths.services:
+        if Path(p).exists():
+            services.append(read_services(p))
+            files.append(io_gaz.describe_source(p, "servizi"))
     osm_points = osm_lines = numbers = None
     if osm is not None:
-        osm_points, osm_lines = io_gaz.read_osm_addresses(osm)
+        osm_points, osm_lines = io_gaz.read_street_source(osm, language=settings.language)
+        files.append(io_gaz.describe_source(osm, "OpenStreetMap"))
     if anncsu_numbers is not None:
-        numbers = io_gaz.read_anncsu_numbers(anncsu_numbers)
+        numbers = io_gaz.read_anncsu_numbers(anncsu_numbers, language=settings.language)
+        files.append(io_gaz.describe_source(anncsu_numbers, "ANNCSU numeri civici"))
     gaz = build_gazetteer(
         streets=pd.read_csv(settings.paths.streets, dtype=str),
         towns=towns,
         services=pd.concat(services, ignore_index=True) if services else None,
         osm_points=osm_points, osm_lines=osm_lines, anncsu_numbers=numbers,
     )
+    files.append({"label": "built", "file": "", "bytes": None, "sha256": "",
+                  "modified": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()})
+    gaz.source_files = files
     io_gaz.write_gazetteer(gaz, path)
     return gaz
 
 
-def geocode_reports(reports: pd.DataFrame, settings: Settings, *, gazetteer: Gazetteer | None = None,
-                    cache_path: Path | None = None, online: Any = None) -> pd.DataFrame:
-    """Geocode the Reports table (adds ``lat, lon, match_level, match_score, matched_address``).
+def make_geocoder(settings: Settings, *, gazetteer: Gazetteer | None = None, cache_path: Path | None = None,
+                  online: Any = None, towns: Any = None) -> Geocoder:
+    """A :class:`Geocoder` configured from the settings (gazetteer, cache, towns, CAPs, min score, language).
 
-    Uses the project gazetteer (built on first use), the persistent cache in
-    ``paths.cache_dir``, and the online backend only if ``[geocoding] online = true``.
+    The online backend is built only if ``[geocoding] online = true`` (or passed in).
+    Large batches of new addresses use up to two processes (see :meth:`Geocoder.lookup_many`).
     """
     from fragmap.io.geo import read_boundaries
 
     gaz = gazetteer if gazetteer is not None else default_gazetteer(settings)
-    towns = read_boundaries(settings.paths.boundaries, towns=settings.town_names)
+    if towns is None:
+        towns = read_boundaries(settings.paths.boundaries, towns=settings.town_names)
     cache = GeocodeCache(cache_path or settings.paths.cache_dir / "geocode.sqlite")
     if online is None and settings.geocoding.online:
         from fragmap.geocode.online import OnlineBackend
 
         online = OnlineBackend(settings, bbox=tuple(towns.total_bounds))
-    g = Geocoder(gaz, towns=towns, cache=cache, online=online, town_names=settings.town_names)
+    import os
+
+    caps = {c: t.name for t in settings.towns for c in t.cap}
+    return Geocoder(gaz, towns=towns, cache=cache, online=online, town_names=settings.town_names, caps=caps,
+                    min_score=settings.geocoding.min_score, language=settings.language,
+                    workers=min(2, os.cpu_count() or 1))
+
+
+def geocode_reports(reports: pd.DataFrame, settings: Settings, *, gazetteer: Gazetteer | None = None,
+                    cache_path: Path | None = None, online: Any = None) -> pd.DataFrame:
+    """Geocode the Reports table (adds ``lat, lon, match_level, match_score, matched_address,
+    match_note, uncertainty_m``).
+
+    Uses the project gazetteer (built on first use), the persistent cache in
+    ``paths.cache_dir``, and the online backend only if ``[geocoding] online = true``.
+    If the online backend fails mid-run, the run goes on offline, a warning
+    (:class:`OnlineUnavailableWarning`) says how many addresses stayed offline-only, and
+    the message is also in ``result.attrs["geocode_messages"]``.
+    """
+    g = make_geocoder(settings, gazetteer=gazetteer, cache_path=cache_path, online=online)
     return g.geocode(reports)

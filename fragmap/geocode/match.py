@@ -1,41 +1,135 @@
 """Geocode reports against the gazetteer: exact, then fuzzy street names within the right town.
 
-Result levels (``match_level``):
+Result levels (``match_level``) and what the point means:
 
 ``coordinate``  the partner gave lat/lon inside a configured town: kept (score 100)
-``civico``      the exact house number is a known point
-``via``         the street is known with geometry: number interpolated between known
-                numbers, or the nearest known number, or the street's middle
+``civico``      the exact house number is a known address point (``uncertainty_m``:
+                the point's own size, at least :data:`CIVICO_UNCERTAINTY_M`)
+``via``         a point ON THE STREET, of uncertain position along it. Either the
+                number was interpolated between two known numbers of the same street
+                (``uncertainty_m`` = distance to the farther of the two), or the number
+                is near a known one (``uncertainty_m`` estimated from
+                :data:`METRES_PER_NUMBER`), or the position along the street is not
+                known at all (a known point or the middle of the street line stands for
+                the street: ``uncertainty_m`` = :data:`VIA_UNCERTAINTY_M`, or half the
+                street line's length). ``matched_address`` carries the house number only
+                when the point was interpolated for it.
 ``quartiere``   no usable address, but a quarter name (assigned by name later; no point)
-``comune``      only the town is known, or the street exists officially but has no
-                geometry offline (no point: a fake point at the town centre would be
-                counted in a quarter)
-``non_trovato`` nothing usable (unknown street, another town, blank)
+``comune``      only the town is known: the street exists officially but has no
+                geometry offline, or the street typed resembles one of the town's
+                streets too weakly (below ``min_score``) or equally well as another
+                (ambiguous). No point: a fake point at the town centre would be counted
+                in a quarter. These go to the review file.
+``non_trovato`` nothing usable (unknown street, another town, blank, or a street that
+                exists in both towns when the report says neither)
 
 Each unique (address, town) pair is looked up once; a persistent cache keeps the
-answers between monthly runs (:class:`GeocodeCache`).
+answers between monthly runs (:class:`GeocodeCache`), with the backends that were
+tried, so an address missed offline is tried online once the online backend is on.
 """
 
 from __future__ import annotations
 
+import math
 import sqlite3
-from dataclasses import dataclass
+import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from fragmap.geocode.gazetteer import Gazetteer, interpolate_number, match_street
-from fragmap.geocode.normalise import fold, normalise_address
+from fragmap._errors import GeocodingError
+from fragmap.geocode.gazetteer import (
+    AMBIGUITY_MARGIN,
+    SAME_WORDS_SCORE,
+    STREET_CUTOFF,
+    SUGGEST_FLOOR,
+    Gazetteer,
+    StreetCandidate,
+    StreetIndex,
+    StreetPoints,
+    metres_between,
+)
+from fragmap.geocode.normalise import (
+    AMBIGUOUS_ALIASES,
+    CAPS,
+    TOWNS,
+    ParsedAddress,
+    fold,
+    name_key,
+    normalise_address,
+    town_of,
+)
+from fragmap.i18n import translate
 
 LEVELS = ("coordinate", "civico", "via", "quartiere", "comune", "non_trovato")
-RESULT_COLUMNS = ("lat", "lon", "match_level", "match_score", "matched_address", "match_note")
+RESULT_COLUMNS = ("lat", "lon", "match_level", "match_score", "matched_address", "match_note", "uncertainty_m")
+
+#: Uncertainty (m) of a known address point: a building's coordinates, not its door.
+CIVICO_UNCERTAINTY_M = 10.0
+#: Rough street frontage per unit of house number (odd and even sides alternate), used
+#: only for a number within :data:`NEAR_NUMBERS` of a known one. An estimate, not a measure.
+METRES_PER_NUMBER = 8.0
+#: How far (in house numbers) from a known point a number is still estimated from it.
+NEAR_NUMBERS = 10
+#: Conventional uncertainty (m) of a 'via' point whose position along the street is unknown
+#: (a street known by one point, or a number far from every known one). ANNCSU gives no
+#: street geometry or length, so this is a documented convention, not a measurement:
+#: treat such points as "somewhere on this street".
+VIA_UNCERTAINTY_M = 500.0
+#: Records of one house number farther apart than this (m) contradict each other: no point.
+CONFLICT_M = 100.0
+#: Points taken off when the town was guessed from the street name (no town given).
+TOWN_GUESS_PENALTY = 5.0
+#: Between towns, the best must lead the next by this much, else the address is ambiguous.
+TOWN_MARGIN = 5.0
+#: Bump when the matching rules change: cached answers of older rules are not reused.
+ALGORITHM_VERSION = "2"
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "other_town": {"it": "altro comune: {town}", "en": "another town: {town}"},
+    "town_only": {"it": "solo il comune", "en": "town only"},
+    "no_street": {"it": "via mancante", "en": "no street"},
+    "no_geometry": {"it": "via senza geometria", "en": "street without geometry"},
+    "uncertain": {"it": "via incerta: forse {street} (punteggio {score:.0f}, minimo {minimum:.0f})",
+                  "en": "uncertain street: perhaps {street} (score {score:.0f}, minimum {minimum:.0f})"},
+    "ambiguous_streets": {"it": "ambiguo tra {streets}", "en": "ambiguous between {streets}"},
+    "ambiguous_towns": {"it": "ambiguo: la via esiste a {towns}; indicare il comune",
+                        "en": "ambiguous: the street exists in {towns}; give the town"},
+    "exists_elsewhere": {"it": "la via esiste a {towns}", "en": "the street exists in {towns}"},
+    "town_conflict": {"it": "comune dell'indirizzo ({address_town}) diverso da quello della segnalazione ({town})",
+                      "en": "the address's town ({address_town}) differs from the report's ({town})"},
+    "town_guessed": {"it": "comune dedotto dalla via", "en": "town deduced from the street"},
+    "interpolated": {"it": "interpolato tra i n. {low} e {high}", "en": "interpolated between Nos {low} and {high}"},
+    "near_number": {"it": "n. {number} non noto: punto del n. {ref} (circa {metres:.0f} m)",
+                    "en": "No. {number} unknown: point of No. {ref} (about {metres:.0f} m)"},
+    "far_number": {"it": "n. {number} non noto: punto del n. {ref}, posizione lungo la via incerta",
+                   "en": "No. {number} unknown: point of No. {ref}, position along the street unknown"},
+    "street_only": {"it": "posizione lungo la via incerta", "en": "position along the street unknown"},
+    "conflict": {"it": "fonti discordanti per il n. {number} (punti a {metres:.0f} m tra loro)",
+                 "en": "sources disagree on No. {number} (points {metres:.0f} m apart)"},
+    "outside": {"it": "coordinate fuori dai comuni: scartate", "en": "coordinates outside the towns: dropped"},
+    "online_unreachable": {
+        "it": "Geocodifica online non raggiungibile ({error}): {left} indirizzi restano solo offline "
+              "(salvati nella cache; saranno ritentati online alla prossima esecuzione).",
+        "en": "Online geocoder unreachable ({error}): {left} addresses left offline-only "
+              "(saved in the cache; they will be retried online on the next run).",
+    },
+}
 
 
-@dataclass(frozen=True)
-class Match:
-    """One geocoding answer."""
+class OnlineUnavailableWarning(UserWarning):
+    """The online backend failed mid-run; the run went on offline only."""
+
+
+class Match(NamedTuple):
+    """One geocoding answer (a named tuple: cheap to build by the hundred thousand).
+
+    ``reason`` is a short code for answers without a point (``other_town``,
+    ``ambiguous``, ``uncertain``, ``no_geometry``...); ``backends`` lists what was
+    tried (``offline``, ``offline,online``).
+    """
 
     lat: float
     lon: float
@@ -43,16 +137,27 @@ class Match:
     score: float
     matched: str
     note: str = ""
+    uncertainty_m: float = math.nan
+    town: str = ""
+    key: str = ""
+    reason: str = ""
+    backends: str = "offline"
+
+    @property
+    def is_miss(self) -> bool:
+        """No point (and not for a reason another backend cannot fix)."""
+        return math.isnan(self.lat) and self.reason not in ("other_town", "ambiguous", "no_street")
 
 
-NOT_FOUND = Match(np.nan, np.nan, "non_trovato", 0.0, "", "")
+NOT_FOUND = Match(math.nan, math.nan, "non_trovato", 0.0, "", "")
 
 
 class GeocodeCache:
-    """A persistent cache of answers, keyed on the gazetteer version and the typed address.
+    """A persistent cache of answers, keyed on the rules, the gazetteer version and the typed address.
 
-    Stored in SQLite (one small file); a gazetteer rebuild changes the version, so
-    stale answers are never reused.
+    Stored in SQLite (one small file); a gazetteer rebuild or a change of the rules
+    changes the key, so stale answers are never reused. Each answer records the
+    backends tried, so an offline miss is retried once the online backend is on.
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -60,31 +165,53 @@ class GeocodeCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with sqlite3.connect(self.path) as con:
             con.execute(
-                "CREATE TABLE IF NOT EXISTS geocode (key TEXT PRIMARY KEY, lat REAL, lon REAL, "
-                "level TEXT, score REAL, matched TEXT, note TEXT)"
+                "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, lat REAL, lon REAL, level TEXT, "
+                "score REAL, matched TEXT, note TEXT, uncertainty REAL, town TEXT, street TEXT, reason TEXT, "
+                "backends TEXT)"
             )
 
     def get_many(self, keys: list[str]) -> dict[str, Match]:
+        """Cached answers for the keys that have one."""
         out: dict[str, Match] = {}
         with sqlite3.connect(self.path) as con:
             for i in range(0, len(keys), 500):
                 chunk = keys[i : i + 500]
-                q = f"SELECT * FROM geocode WHERE key IN ({','.join('?' * len(chunk))})"
-                for k, lat, lon, level, score, matched, note in con.execute(q, chunk):
+                q = f"SELECT * FROM answers WHERE key IN ({','.join('?' * len(chunk))})"
+                for k, lat, lon, level, score, matched, note, unc, town, street, reason, backends in con.execute(q, chunk):
                     out[k] = Match(
-                        np.nan if lat is None else lat, np.nan if lon is None else lon,
-                        level, score, matched or "", note or "",
+                        math.nan if lat is None else lat, math.nan if lon is None else lon,
+                        level, score, matched or "", note or "", math.nan if unc is None else unc,
+                        town or "", street or "", reason or "", backends or "offline",
                     )
         return out
 
     def put_many(self, answers: dict[str, Match]) -> None:
+        """Store answers (replacing older ones of the same key) in one transaction."""
+        if not answers:
+            return
+
+        def num(v: float) -> float | None:
+            return None if v is None or math.isnan(v) else float(v)
+
         rows = [
-            (k, None if np.isnan(m.lat) else m.lat, None if np.isnan(m.lon) else m.lon,
-             m.level, m.score, m.matched, m.note)
+            (k, num(m.lat), num(m.lon), m.level, m.score, m.matched, m.note, num(m.uncertainty_m),
+             m.town, m.key, m.reason, m.backends)
             for k, m in answers.items()
         ]
         with sqlite3.connect(self.path) as con:
-            con.executemany("INSERT OR REPLACE INTO geocode VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            con.executemany("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+class _Resolved:
+    """Outcome of matching a typed street in one town."""
+
+    __slots__ = ("town", "candidates", "best", "tie")
+
+    def __init__(self, town: str, candidates: list[StreetCandidate]) -> None:
+        self.town = town
+        self.candidates = candidates
+        self.best = candidates[0] if candidates else None
+        self.tie = [c for c in candidates[1:] if self.best is not None and c.score > self.best.score - AMBIGUITY_MARGIN]
 
 
 class Geocoder:
@@ -99,7 +226,17 @@ class Geocoder:
     online : object, optional
         Something with ``lookup(address, town) -> Match | None`` (see
         :class:`fragmap.geocode.online.OnlineBackend`), asked only for addresses the
-        gazetteer cannot place. Off unless the settings turn it on.
+        gazetteer cannot place, after the cache. Off unless the settings turn it on.
+    town_names : tuple of str
+        The project's towns (canonical names).
+    caps : dict, optional
+        Postal code -> town (default: Pavia 27100, Vigevano 27029).
+    min_score : float
+        Street matches below it never place a point (``[geocoding] min_score``).
+    language : str
+        ``"it"`` (default) or ``"en"``, for notes and messages.
+    workers : int
+        Processes for large batches of uncached addresses (see :meth:`lookup_many`).
 
     Examples
     --------
@@ -116,83 +253,239 @@ class Geocoder:
         cache: GeocodeCache | None = None,
         online: Any = None,
         town_names: tuple[str, ...] = ("Pavia", "Vigevano"),
+        caps: dict[str, str] | None = None,
+        min_score: float = STREET_CUTOFF,
+        language: str = "it",
+        workers: int = 1,
     ) -> None:
         self.gazetteer = gazetteer
+        self.workers = max(1, int(workers))
         self.towns = towns
         self.cache = cache
         self.online = online
-        self.town_names = town_names
-        self._keys = {t: g["key"].tolist() for t, g in gazetteer.streets.groupby("town")}
+        self.town_names = tuple(town_names)
+        self.min_score = float(min_score)
+        self.language = language
+        self.messages: list[str] = []
+        self._town_map = {fold(t): t for t in self.town_names}
+        self._caps = dict(CAPS) if caps is None else dict(caps)
+        self._default_towns = self._town_map == TOWNS and self._caps == CAPS
+        streets = gazetteer.streets
+        self._index = {str(t): StreetIndex(g["key"].tolist()) for t, g in streets.groupby("town", sort=True)}
         self._names = {
             (t, k): f"{st} {n}".strip()
-            for t, k, st, n in zip(
-                gazetteer.streets["town"], gazetteer.streets["key"],
-                gazetteer.streets["street_type"], gazetteer.streets["street_name"],
-            )
+            for t, k, st, n in zip(streets["town"], streets["key"], streets["street_type"], streets["street_name"])
         }
-        self._points: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        for (t, k), g in gazetteer.points.groupby(["town", "key"]):
-            self._points[(t, k)] = (g["number"].to_numpy(int), g["lon"].to_numpy(float), g["lat"].to_numpy(float))
-        self._lines = {}
-        if gazetteer.lines is not None:
-            for t, k, geom in zip(gazetteer.lines["town"], gazetteer.lines["key"], gazetteer.lines.geometry):
-                self._lines[(t, k)] = geom
-        self._town_fold = {fold(t): t for t in town_names}
+        pts = gazetteer.points
+        spread = pts["spread_m"].to_numpy(float) if "spread_m" in pts else np.zeros(len(pts))
+        self._exact: dict[tuple[str, str, int], tuple[float, float, float]] = {}
+        for t, k, num, x, y, s in zip(pts["town"], pts["key"], pts["number"].to_numpy(int),
+                                      pts["lon"].to_numpy(float), pts["lat"].to_numpy(float), spread):
+            self._exact.setdefault((t, k, int(num)), (float(x), float(y), float(s)))
+        self._points: dict[tuple[str, str], tuple[list[int], list[float], list[float]]] = {}
+        self._street_points: dict[tuple[str, str], StreetPoints] = {}
+        self._town_memo: dict[str, str | None] = {}
+        if len(pts):
+            # contradictory records (see CONFLICT_M) never stand for their street
+            usable = pts[spread <= CONFLICT_M]
+            order = np.lexsort((usable["key"].to_numpy(), usable["town"].to_numpy()))
+            p = usable.iloc[order]
+            tk = list(zip(p["town"], p["key"]))
+            # plain lists: StreetPoints works in pure Python (numpy scalars are slow one by one)
+            nums = p["number"].to_numpy(int).tolist()
+            xs, ys = p["lon"].to_numpy(float).tolist(), p["lat"].to_numpy(float).tolist()
+            start = 0
+            for i in range(1, len(tk) + 1):
+                if i == len(tk) or tk[i] != tk[start]:
+                    self._points[tk[start]] = (nums[start:i], xs[start:i], ys[start:i])
+                    start = i
+        self._lines: dict[tuple[str, str], tuple[Any, float]] = {}
+        if gazetteer.lines is not None and len(gazetteer.lines):
+            lengths = gazetteer.lines.to_crs(32632).length.to_numpy()
+            for t, k, geom, length in zip(gazetteer.lines["town"], gazetteer.lines["key"], gazetteer.lines.geometry, lengths):
+                self._lines[(t, k)] = (geom, float(length))
+        self._memo: dict[tuple[str, str | None, str | None, str], _Resolved] = {}
+
+    def _t(self, key: str, **values: Any) -> str:
+        return translate(MESSAGES, key, self.language, **values)
 
     # -- one address -----------------------------------------------------------------------
+    def parse(self, address: str) -> ParsedAddress:
+        """Normalise an address with the project's towns and postal codes."""
+        if self._default_towns:
+            return normalise_address(address)
+        return normalise_address(address, towns=self._town_map, caps=self._caps)
+
     def lookup(self, address: str | None, town: str | None = None) -> Match:
         """Geocode one address (``town`` is the report's town column, if any)."""
         if address is None or not str(address).strip():
             return NOT_FOUND
-        p = normalise_address(address)
-        if p.other_town and fold(p.other_town) not in self._town_fold:
-            return Match(np.nan, np.nan, "non_trovato", 0.0, "", f"altro comune: {p.other_town.title()}")
-        hint = p.town or town
-        towns = [hint] if hint in self.town_names else list(self.town_names)
-        if p.key is None:
+        p = self.parse(str(address))
+        given = None
+        if town:
+            if town not in self._town_memo:
+                self._town_memo[town] = town_of(town, self._town_map)
+            given = self._town_memo[town]
+        if p.other_town and fold(p.other_town) not in self._town_map and p.town is None:
+            return Match(math.nan, math.nan, "non_trovato", 0.0, "", self._t("other_town", town=p.other_town.title()),
+                         reason="other_town")
+        if given is not None and given not in self.town_names and p.town is None:
+            return Match(math.nan, math.nan, "non_trovato", 0.0, "", self._t("other_town", town=given.title()),
+                         reason="other_town")
+        if p.name_key is None:
+            t = p.town or given
+            if t in self.town_names:
+                return Match(math.nan, math.nan, "comune", 0.0, "", self._t("town_only"), town=t, reason="no_street")
+            return NOT_FOUND._replace(note=self._t("no_street"), reason="no_street")
+        m = self._lookup_parsed(p, given)
+        if not m.key and p.town is None and not given:
+            # "VIA ROMA PAVIA": a town typed after the street without a comma or number
+            words = p.street_name.split() if p.street_name else []
+            if len(words) >= 2 and words[-1] in self._town_map:
+                alt_name = " ".join(words[:-1])
+                alt = p._replace(street_name=alt_name, name_key=name_key(alt_name) or None, town=self._town_map[words[-1]])
+                if alt.name_key:
+                    m2 = self._lookup_parsed(alt, None)
+                    if not math.isnan(m2.lat) or m2.level == "comune":
+                        return m2
+        return m
+
+    def _resolve(self, town: str, p: ParsedAddress, floor: float = SUGGEST_FLOOR, *, fuzzy: bool = True) -> _Resolved:
+        """Candidates for the typed street in one town (memoised per run: many reports share a street)."""
+        alias = p.type_alias
+        # only ambiguous abbreviations and the full word change the outcome
+        alias_class = alias if alias in AMBIGUOUS_ALIASES or alias == p.street_type else None
+        memo_key = (town, p.street_type, alias_class, p.name_key or "", floor, fuzzy)
+        r = self._memo.get(memo_key)
+        if r is None:
+            index = self._index.get(town)
+            cands = (index.candidates(p.street_type, alias_class, p.name_key or "", floor=floor, fuzzy=fuzzy)
+                     if index is not None else [])
+            r = self._memo[memo_key] = _Resolved(town, cands)
+        return r
+
+    def _street(self, tk: tuple[str, str]) -> StreetPoints | None:
+        sp = self._street_points.get(tk)
+        if sp is None:
+            arrays = self._points.get(tk)
+            if arrays is None:
+                return None
+            sp = self._street_points[tk] = StreetPoints(*arrays)
+        return sp
+
+    def _accepted(self, r: _Resolved) -> bool:
+        return r.best is not None and r.best.score >= self.min_score
+
+    def _street_label(self, town: str, key: str) -> str:
+        return self._names.get((town, key), key)
+
+    def _lookup_parsed(self, p: ParsedAddress, given: str | None) -> Match:
+        notes: list[str] = []
+        if p.town and given and p.town != given:
+            notes.append(self._t("town_conflict", address_town=p.town, town=given))
+        hinted = [t for t in dict.fromkeys([p.town, given]) if t in self.town_names]
+        if hinted:
+            for t in hinted:
+                r = self._resolve(t, p)
+                if self._accepted(r):
+                    if r.tie:
+                        streets = " / ".join(self._street_label(t, c.key) for c in [r.best, *r.tie][:3])
+                        return Match(math.nan, math.nan, "comune", r.best.score, "",
+                                     "; ".join([*notes, self._t("ambiguous_streets", streets=streets)]),
+                                     town=t, reason="ambiguous_street")
+                    return self._place(t, r.best.key, p, r.best.score, notes)
+            t = hinted[0]
+            r = self._resolve(t, p)
+            elsewhere = [o for o in self.town_names if o not in hinted
+                         and self._accepted(self._resolve(o, p, SAME_WORDS_SCORE))]
+            if elsewhere:
+                notes.append(self._t("exists_elsewhere", towns=", ".join(elsewhere)))
+            if r.best is not None and r.best.score >= SUGGEST_FLOOR:
+                notes.append(self._t("uncertain", street=self._street_label(t, r.best.key), score=r.best.score,
+                                     minimum=self.min_score))
+                return Match(math.nan, math.nan, "comune", r.best.score, "", "; ".join(notes), town=t, reason="uncertain")
+            return Match(math.nan, math.nan, "non_trovato", 0.0, "", "; ".join(notes), town=t, reason="not_found")
+        # No town: the street must point at one town clearly. Exact names first; where one
+        # town has the name, the others only matter if they come within TOWN_MARGIN of it.
+        quick = [self._resolve(t, p, SAME_WORDS_SCORE, fuzzy=False) for t in self.town_names]
+        top = max((r.best.score for r in quick if r.best is not None), default=0.0)
+        if top >= SAME_WORDS_SCORE:
+            floor = max(top - TOWN_MARGIN, self.min_score)
+            results = [self._resolve(t, p, floor) for t in self.town_names]
+        else:
+            results = [self._resolve(t, p) for t in self.town_names]
+        good = sorted((r for r in results if self._accepted(r)), key=lambda r: -r.best.score)
+        if not good:
             return NOT_FOUND
-        best: tuple[float, str, str] | None = None  # score, town, key
-        for t in towns:
-            k, score = match_street(p.key, p.street_type, self._keys.get(t, []))
-            if k is None:
-                continue
-            has_geo = (t, k) in self._points or (t, k) in self._lines
-            rank = score + (3 if has_geo else 0)  # between towns, prefer the one we can place
-            if best is None or rank > best[0]:
-                best = (rank, t, k)
-        if best is None:
-            return NOT_FOUND
-        _, t, k = best
-        _, score = match_street(p.key, p.street_type, self._keys.get(t, []))
-        if len(towns) > 1:
-            score -= 5  # the town was guessed from the street name
-        name = self._names.get((t, k), k)
-        pts = self._points.get((t, k))
-        line = self._lines.get((t, k))
+        if len(good) > 1 and good[1].best.score > good[0].best.score - TOWN_MARGIN:
+            towns = " e ".join(r.town for r in good) if self.language == "it" else " and ".join(r.town for r in good)
+            return Match(math.nan, math.nan, "non_trovato", 0.0, "", self._t("ambiguous_towns", towns=towns),
+                         reason="ambiguous")
+        r = good[0]
+        if r.tie:
+            streets = " / ".join(self._street_label(r.town, c.key) for c in [r.best, *r.tie][:3])
+            return Match(math.nan, math.nan, "non_trovato", 0.0, "", self._t("ambiguous_streets", streets=streets),
+                         reason="ambiguous")
+        notes.append(self._t("town_guessed"))
+        return self._place(r.town, r.best.key, p, r.best.score - TOWN_GUESS_PENALTY, notes)
+
+    def _place(self, t: str, k: str, p: ParsedAddress, score: float, notes: list[str]) -> Match:
+        """The point (and its uncertainty) for a matched street and the typed number."""
+        name = self._street_label(t, k)
         n = p.house_number
+        note = "; ".join(notes)
+
+        def done(lat: float, lon: float, level: str, factor: float, matched: str, unc: float, extra: str = "") -> Match:
+            full = "; ".join(x for x in (note, extra) if x)
+            return Match(lat, lon, level, round(score * factor, 1), matched, full, round(unc, 1), t, k)
+
+        if n is not None:
+            hit = self._exact.get((t, k, n))
+            if hit is not None:
+                x, y, spread = hit
+                if spread > CONFLICT_M:
+                    return Match(math.nan, math.nan, "comune", round(score, 1), f"{name}, {t}",
+                                 "; ".join(x for x in (note, self._t("conflict", number=n, metres=2 * spread)) if x),
+                                 town=t, key=k, reason="conflicting_points")
+                return done(y, x, "civico", 1.0, f"{name} {p.number}, {t}", max(CIVICO_UNCERTAINTY_M, spread))
+        pts = self._street((t, k))
+        line = self._lines.get((t, k))
         if pts is not None and n is not None:
-            numbers, xs, ys = pts
-            if line is not None and (numbers > 0).sum() >= 2:
-                x, y, level = _along_line(line, numbers, xs, ys, n)
-            else:
-                x, y, level = interpolate_number(numbers, xs, ys, n)
-            factor = 1.0 if level == "civico" else 0.9
-            return Match(y, x, level, round(score * factor, 1), f"{name} {p.number}, {t}")
+            pl = pts.place(n)
+            if pl.kind == "interpolated":
+                x, y, unc = pl.x, pl.y, pl.uncertainty_m
+                if line is not None:
+                    x, y, unc = _along_line(line[0], pts, n, pl)
+                return done(y, x, "via", 0.9, f"{name} {p.number}, {t}", unc + CIVICO_UNCERTAINTY_M,
+                            self._t("interpolated", low=pl.low, high=pl.high))
+            if pl.low is not None:
+                gap = abs(n - pl.low)
+                if gap <= NEAR_NUMBERS:
+                    unc = CIVICO_UNCERTAINTY_M + gap * METRES_PER_NUMBER
+                    return done(pl.y, pl.x, "via", 0.9, f"{name}, {t}", unc,
+                                self._t("near_number", number=p.number, ref=pl.low, metres=unc))
+                if line is None:
+                    return done(pl.y, pl.x, "via", 0.8, f"{name}, {t}", VIA_UNCERTAINTY_M,
+                                self._t("far_number", number=p.number, ref=pl.low))
         if line is not None:
-            c = line.interpolate(0.5, normalized=True)
-            return Match(c.y, c.x, "via", round(score * 0.8, 1), f"{name}, {t}")
+            geom, length = line
+            c = geom.interpolate(0.5, normalized=True)
+            return done(c.y, c.x, "via", 0.8, f"{name}, {t}", max(length / 2, CIVICO_UNCERTAINTY_M), self._t("street_only"))
         if pts is not None:
-            numbers, xs, ys = pts
-            return Match(float(np.mean(ys)), float(np.mean(xs)), "via", round(score * 0.8, 1), f"{name}, {t}")
-        return Match(np.nan, np.nan, "comune", round(score, 1), f"{name}, {t}", "via senza geometria")
+            # a known point of the street (the one nearest the middle of them), not an average
+            x, y = pts.middle()
+            return done(y, x, "via", 0.8, f"{name}, {t}", VIA_UNCERTAINTY_M, self._t("street_only"))
+        return Match(math.nan, math.nan, "comune", round(score, 1), f"{name}, {t}",
+                     "; ".join(x for x in (note, self._t("no_geometry")) if x), town=t, key=k, reason="no_geometry")
 
     # -- a table of reports -------------------------------------------------------------------
     def geocode(self, reports: pd.DataFrame) -> pd.DataFrame:
-        """Add ``lat, lon, match_level, match_score, matched_address, match_note`` to reports.
+        """Add ``lat, lon, match_level, match_score, matched_address, match_note, uncertainty_m``.
 
-        Given coordinates inside a town are kept (``coordinate``); outside every town they
-        are dropped and the address is tried instead (noted). Unique addresses are looked
-        up once; cached answers are reused.
+        Given coordinates inside a town are kept (``coordinate``, uncertainty 0: as given);
+        outside every town they are dropped and the address is tried instead (noted).
+        Unique addresses are looked up once; cached answers are reused. Messages for the
+        user (e.g. the online backend failing mid-run) are in ``out.attrs["geocode_messages"]``.
         """
         out = reports.copy()
         n = len(out)
@@ -206,73 +499,160 @@ class Geocoder:
 
             union = shapely.union_all(np.asarray(self.towns.geometry.values))
             inside[has_xy] = shapely.contains_xy(union, lon[has_xy], lat[has_xy])
-            note[has_xy & ~inside] = "coordinate fuori dai comuni: scartate"
+            note[has_xy & ~inside] = self._t("outside")
         address = out["address"].astype("string").fillna("") if "address" in out else pd.Series("", index=out.index)
         town = out["town"].astype("string").fillna("") if "town" in out else pd.Series("", index=out.index)
-        need = ~inside & address.ne("").to_numpy()
-        keys = (town.str.cat(address, sep="|")).to_numpy()
-        answers = self._lookup_unique(
-            sorted(set(keys[need])), version=self.gazetteer.version
-        )
+        need = ~inside & address.str.strip().ne("").to_numpy()
+        keys = (town.str.cat(address, sep="|")).to_numpy(dtype=object)
+        self.messages = []
+        rows = np.nonzero(need)[0]
+        codes, uniq = pd.factorize(keys[rows])
+        answers = self._lookup_unique(list(uniq), version=self.gazetteer.version)
+        found = [answers[k] for k in uniq]
         res_lat, res_lon = np.full(n, np.nan), np.full(n, np.nan)
+        unc = np.full(n, np.nan)
         level = np.array(["non_trovato"] * n, dtype=object)
         score = np.zeros(n)
         matched = np.array([""] * n, dtype=object)
-        for i in np.nonzero(need)[0]:
-            m = answers[keys[i]]
-            res_lat[i], res_lon[i], level[i], score[i], matched[i] = m.lat, m.lon, m.level, m.score, m.matched
-            if m.note:
-                note[i] = (note[i] + "; " if note[i] else "") + m.note
+        if len(rows):
+            res_lat[rows] = np.array([m.lat for m in found], dtype=float)[codes]
+            res_lon[rows] = np.array([m.lon for m in found], dtype=float)[codes]
+            unc[rows] = np.array([m.uncertainty_m for m in found], dtype=float)[codes]
+            score[rows] = np.array([m.score for m in found], dtype=float)[codes]
+            level[rows] = np.array([m.level for m in found], dtype=object)[codes]
+            matched[rows] = np.array([m.matched for m in found], dtype=object)[codes]
+            u_note = np.array([m.note for m in found], dtype=object)[codes]
+            for i, extra in zip(rows, u_note):
+                if extra:
+                    note[i] = (note[i] + "; " if note[i] else "") + extra
         res_lat[inside], res_lon[inside] = lat[inside], lon[inside]
-        level[inside], score[inside] = "coordinate", 100.0
+        level[inside], score[inside], unc[inside] = "coordinate", 100.0, 0.0
         # No point: a quarter name, else the town, is the best level left.
         quartiere = out["quartiere"].astype("string").fillna("") if "quartiere" in out else pd.Series("", index=out.index)
         no_point = np.isnan(res_lat)
         q = no_point & quartiere.ne("").to_numpy() & np.isin(level, ["non_trovato", "comune"])
         level[q] = "quartiere"
-        c = no_point & (level == "non_trovato") & town.ne("").to_numpy() & address.eq("").to_numpy()
+        c = no_point & (level == "non_trovato") & town.ne("").to_numpy() & ~need & ~inside
         level[c] = "comune"
+        unc[np.isnan(res_lat)] = np.nan
         out["lat"], out["lon"] = res_lat, res_lon
         out["match_level"], out["match_score"] = level, score
         out["matched_address"], out["match_note"] = matched, note
+        out["uncertainty_m"] = unc
+        out.attrs["geocode_messages"] = list(self.messages)
         return out
 
-    def _lookup_unique(self, keys: list[str], *, version: str) -> dict[str, Match]:
-        cache_keys = {k: f"{version}|{fold(k)}" for k in keys}
+    def lookup_many(self, items: list[tuple[str, str | None]]) -> list[Match]:
+        """:meth:`lookup` for many ``(address, town)`` pairs, in ``workers`` processes when worth it.
+
+        Processes are used only on Linux-like systems (``fork``), for at least
+        :data:`PARALLEL_MIN` addresses, and when this process runs no other thread;
+        otherwise (and on any failure of the pool) the lookups run here, one by one.
+        """
+        if self.workers > 1 and len(items) >= PARALLEL_MIN:
+            out = _parallel_lookups(self, items, self.workers)
+            if out is not None:
+                return out
+        return [self.lookup(a, t) for a, t in items]
+
+    def _cache_key(self, key: str, version: str) -> str:
+        return f"v{ALGORITHM_VERSION}|{version}|{self.min_score:g}|{self.language}|{key.upper()}"
+
+    def _lookup_unique(self, keys: list[str], *, version: str, batch: int = 25) -> dict[str, Match]:
+        """Answers for unique ``town|address`` keys: cache first, then offline, then online for misses.
+
+        Offline answers are written to the cache at once; online answers in batches of
+        ``batch`` as they come, so an interrupted run keeps what it found. If the online
+        backend fails, it is not called again in this run and one message says how many
+        addresses stayed offline-only (they are retried online next time).
+        """
+        cache_keys = {k: self._cache_key(k, version) for k in keys}
         cached = self.cache.get_many(list(cache_keys.values())) if self.cache is not None else {}
         answers: dict[str, Match] = {}
         fresh: dict[str, Match] = {}
+        to_online: list[str] = []
+        missing = [k for k in keys if cache_keys[k] not in cached]
+        items = [(a, t or None) for t, a in (k.split("|", 1) for k in missing)]
+        for k, m in zip(missing, self.lookup_many(items)):
+            fresh[cache_keys[k]] = m
         for k in keys:
             ck = cache_keys[k]
-            if ck in cached:
-                answers[k] = cached[ck]
-                continue
-            town, address = k.split("|", 1)
-            m = self.lookup(address, town or None)
-            if self.online is not None and m.level in ("non_trovato", "comune") and not m.note.startswith("altro"):
-                online = self.online.lookup(address, town or None)
-                if online is not None:
-                    m = online
-            answers[k] = fresh[ck] = m
+            m = cached.get(ck) or fresh[ck]
+            answers[k] = m
+            if self.online is not None and m.is_miss and "online" not in m.backends.split(","):
+                to_online.append(k)
         if self.cache is not None and fresh:
             self.cache.put_many(fresh)
+        if not to_online:
+            return answers
+        pending: dict[str, Match] = {}
+        try:
+            for j, k in enumerate(to_online):
+                town, address = k.split("|", 1)
+                try:
+                    found = self.online.lookup(address, town or None)
+                except GeocodingError as exc:
+                    left = len(to_online) - j
+                    msg = self._t("online_unreachable", error=str(exc).split(";")[0], left=left)
+                    self.messages.append(msg)
+                    warnings.warn(msg, OnlineUnavailableWarning, stacklevel=3)
+                    break
+                old = answers[k]
+                tried = "offline,online"
+                new = (found if found is not None else old)._replace(backends=tried)
+                answers[k] = pending[cache_keys[k]] = new
+                if self.cache is not None and len(pending) >= batch:
+                    self.cache.put_many(pending)
+                    pending = {}
+        finally:
+            if self.cache is not None and pending:
+                self.cache.put_many(pending)
         return answers
 
 
-def _along_line(line: Any, numbers: np.ndarray, xs: np.ndarray, ys: np.ndarray, n: int) -> tuple[float, float, str]:
-    """Interpolate a house number along the street line between projected known numbers."""
+#: Fewest uncached addresses worth starting worker processes for.
+PARALLEL_MIN = 4000
+_WORKER: Geocoder | None = None
+
+
+def _worker_lookups(chunk: list[tuple[str, str | None]]) -> list[tuple[Any, ...]]:
+    assert _WORKER is not None
+    return [tuple(_WORKER.lookup(a, t)) for a, t in chunk]
+
+
+def _parallel_lookups(geocoder: Geocoder, items: list[tuple[str, str | None]], workers: int) -> list[Match] | None:
+    """Lookups split over forked worker processes (they inherit the indexed gazetteer); None if unavailable."""
+    import multiprocessing as mp
+    import threading
+
+    global _WORKER
+    if "fork" not in mp.get_all_start_methods() or threading.active_count() > 1:
+        return None
+    size = -(-len(items) // (workers * 4))
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    _WORKER = geocoder
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_worker_lookups, chunks)
+    except (OSError, RuntimeError):
+        return None
+    finally:
+        _WORKER = None
+    return [Match(*row) for part in parts for row in part]
+
+
+def _along_line(line: Any, pts: StreetPoints, n: int, pl: Any) -> tuple[float, float, float]:
+    """Interpolate a bracketed house number along the street line between its two known numbers."""
     from shapely.geometry import Point
 
-    exact = np.nonzero(numbers == n)[0]
-    if len(exact):
-        return float(xs[exact[0]]), float(ys[exact[0]]), "civico"
-    keep = numbers > 0
-    numbers, xs, ys = numbers[keep], xs[keep], ys[keep]
-    pos = np.array([line.project(Point(x, y)) for x, y in zip(xs, ys)])
-    order = np.argsort(numbers)
-    d = float(np.interp(n, numbers[order], pos[order]))
+    lo = pts.numbers.index(pl.low)
+    hi = pts.numbers.index(pl.high)
+    a = line.project(Point(pts.xs[lo], pts.ys[lo]))
+    b = line.project(Point(pts.xs[hi], pts.ys[hi]))
+    d = a + (n - pl.low) / (pl.high - pl.low) * (b - a)
     p = line.interpolate(d)
-    return float(p.x), float(p.y), "via"
+    unc = max(metres_between(p.x, p.y, pts.xs[lo], pts.ys[lo]), metres_between(p.x, p.y, pts.xs[hi], pts.ys[hi]))
+    return float(p.x), float(p.y), unc
 
 
 def quality_report(geocoded: pd.DataFrame) -> pd.DataFrame:
@@ -282,15 +662,20 @@ def quality_report(geocoded: pd.DataFrame) -> pd.DataFrame:
                          "share": (counts / max(len(geocoded), 1)).round(3).to_numpy()})
 
 
-def review_table(geocoded: pd.DataFrame, *, min_score: float = 85.0) -> pd.DataFrame:
-    """Unmatched and low-score addresses for the coordinator, most frequent first (PRIVATE)."""
+def review_table(geocoded: pd.DataFrame, *, min_score: float = STREET_CUTOFF) -> pd.DataFrame:
+    """Unmatched, uncertain, ambiguous and low-score addresses for the coordinator, most frequent first (PRIVATE).
+
+    Missing values (a report without a town) are empty cells, never ``<NA>``.
+    """
+    cols = ["address", "town", "match_level", "match_score", "matched_address", "match_note"]
     bad = geocoded[
         geocoded["address"].notna()
         & (geocoded["match_level"].isin(["non_trovato", "comune"]) | (geocoded["match_score"] < min_score))
         & (geocoded["match_level"] != "coordinate")
     ]
     if bad.empty:
-        return pd.DataFrame(columns=["address", "town", "match_level", "match_score", "matched_address", "match_note", "reports"])
-    cols = ["address", "town", "match_level", "match_score", "matched_address", "match_note"]
-    t = bad[cols].astype(str).value_counts().rename("reports").reset_index()
+        return pd.DataFrame(columns=[*cols, "reports"])
+    t = bad.reindex(columns=cols).astype(object)
+    t = t.where(t.notna(), "").astype(str)
+    t = t.value_counts().rename("reports").reset_index()
     return t.sort_values(["reports", "address"], ascending=[False, True]).reset_index(drop=True)

@@ -3,11 +3,17 @@
 Handles street-type abbreviations (V., V.le, P.zza, C.so, L.go, Str., Vic., Loc.,
 Fraz.), saints (S., S.ta, SS., Sant'), titles (Dott., Prof., Gen., Don...), accents
 typed as apostrophes ("Liberta'"), case, civic numbers with letters ("3/B", "3 bis",
-"n. 3", "n°3"), "snc" (no number), interior/stair/floor details, and the town or
-CAP anywhere in the string.
+"n. 3", "n°3"), "snc" (no number), floor / interior / staircase details wherever they
+appear ("5 - 2° piano", "int. 4", "sc. B"; but not the street "Via Scala"), and the
+town or CAP anywhere in the string ("27029 Vigevano, corso Genova 204",
+"Pavia, via Roma 3", "via Roma 3 - Pavia (PV)").
 
-The matching *key* of a street drops titles and writes every saint as ``S`` so
-that "Via S. Giovanni Bosco" and "VIA SAN GIOVANNI BOSCO" meet.
+The matching *key* of a street drops titles, writes every saint as ``S`` and writes
+numbers as digits, so that "Via S. Giovanni Bosco" and "VIA SAN GIOVANNI BOSCO" meet,
+and so do "Via XX Settembre", "via 20 settembre" and ANNCSU's "VIA VENTI SETTEMBRE"
+(likewise "IV Novembre", "1° Maggio", "Leone XIII" / "LEONE TREDICESIMO").
+
+Everything here is pure (no file, no network).
 
 Examples
 --------
@@ -18,37 +24,46 @@ Examples
 '3/B'
 >>> normalise_address("p.zza vittoria snc").number is None
 True
->>> normalise_address("via s. giovanni bosco 5, 27100 Pavia").town
-'Pavia'
+>>> normalise_address("27029 Vigevano, corso genova 204").town
+'Vigevano'
+>>> normalise_address("Via Roma 5 - 2° piano").number
+'5'
+>>> normalise_address("via XX settembre 10").key == normalise_address("VIA VENTI SETTEMBRE").key
+True
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 #: Street types (ANNCSU DUG values) and how volunteers abbreviate them.
 STREET_TYPES: dict[str, tuple[str, ...]] = {
     "VIA": ("VIA", "V", "V."),
-    "VIALE": ("VIALE", "V.LE", "VLE", "V.L.", "V LE"),
+    "VIALE": ("VIALE", "V.LE", "VLE", "V.L.", "V LE", "V.LE."),
     "CORSO": ("CORSO", "C.SO", "CSO", "C.SO.", "C SO"),
-    "PIAZZA": ("PIAZZA", "P.ZZA", "P.ZA", "PZZA", "PZA", "P.Z.", "P.", "P ZZA", "P ZA"),
-    "PIAZZALE": ("PIAZZALE", "P.LE", "PLE", "P LE"),
+    "PIAZZA": ("PIAZZA", "P.ZZA", "P.ZA", "PZZA", "PZA", "P.Z.", "P.", "P ZZA", "P ZA", "P.ZZA."),
+    "PIAZZALE": ("PIAZZALE", "P.LE", "PLE", "P LE", "P.LE."),
     "PIAZZETTA": ("PIAZZETTA", "P.TTA", "PTTA"),
     "LARGO": ("LARGO", "L.GO", "LGO", "L GO"),
-    "VICOLO": ("VICOLO", "VIC.", "VIC", "V.LO", "VLO"),
+    "VICOLO": ("VICOLO", "VIC.", "VIC", "V.LO", "VLO", "V.COLO"),
     "STRADA": ("STRADA", "STR.", "STR", "S.DA"),
     "LOCALITA": ("LOCALITA", "LOC.", "LOC"),
     "FRAZIONE": ("FRAZIONE", "FRAZ.", "FRAZ", "FR."),
-    "VIA PRIVATA": ("VIA PRIVATA",),
-    "STRADA PRIVATA": ("STRADA PRIVATA",),
+    "VIA PRIVATA": ("VIA PRIVATA", "V. PRIVATA", "VIA PRIV."),
+    "STRADA PRIVATA": ("STRADA PRIVATA", "STR. PRIVATA"),
+    "STRADA VECCHIA": ("STRADA VECCHIA",),
     "TRAVERSA": ("TRAVERSA", "TRAV."),
     "CONTRADA": ("CONTRADA", "C.DA"),
     "GALLERIA": ("GALLERIA", "GALL."),
     "LUNGOTICINO": ("LUNGOTICINO",),
     "ROTATORIA": ("ROTATORIA",),
     "TANGENZIALE": ("TANGENZIALE",),
+    "RACCORDO": ("RACCORDO",),
+    "PISTA CICLABILE": ("PISTA CICLABILE",),
+    "PARCHEGGIO": ("PARCHEGGIO",),
     "PONTE": ("PONTE",),
     "CASCINA": ("CASCINA", "C.NA", "CNA"),
 }
@@ -56,28 +71,106 @@ _ABBREV = sorted(
     ((alias, full) for full, aliases in STREET_TYPES.items() for alias in aliases),
     key=lambda kv: -len(kv[0]),
 )
+_ALIASES = frozenset(a.rstrip(".") for a, _ in _ABBREV) | frozenset(a for a, _ in _ABBREV)
+#: Abbreviations that may stand for more than one street type ("V." is often "viale").
+AMBIGUOUS_ALIASES: dict[str, frozenset[str]] = {
+    "V": frozenset({"VIA", "VIALE", "VICOLO"}),
+    "V.": frozenset({"VIA", "VIALE", "VICOLO"}),
+    "P.": frozenset({"PIAZZA", "PIAZZALE", "PIAZZETTA"}),
+    "P.Z.": frozenset({"PIAZZA", "PIAZZALE", "PIAZZETTA"}),
+}
 TITLES = frozenset(
-    "DOTT DOTTOR DOTTORE PROF PROFESSORE GEN GENERALE DON MONS MONSIGNOR CARD CARDINALE PAPA AVV "
-    "ING ON ONOREVOLE BEATO B MAGG MAGGIORE CAP CAPITANO COL COLONNELLO TEN TENENTE SEN SENATORE "
-    "MAESTRO M.O PADRE FRA SUOR PRESIDENTE CAV".split()
+    "DOTT DOTTOR DOTTORE PROF PROFESSORE GEN GENERALE DON MONS MONSIGNOR MONSIGNORE CARD CARDINALE "
+    "CARDINAL PAPA AVV ING ON ONOREVOLE BEATO B MAGG MAGGIORE CAP CAPITANO COL COLONNELLO TEN TENENTE "
+    "SEN SENATORE MAESTRO M.O PADRE FRA SUOR PRESIDENTE CAV".split()
 )
 SAINTS = frozenset("S SAN SANTO SANTA SANT SS SANTI STA STO SANTISSIMA SANTISSIMO".split())
+#: Words that do not tell two streets apart ("Viale della Libertà" = "Viale Libertà").
+STOPWORDS = frozenset(
+    "DI DA DAL DEL DELLA DELLO DELLE DEI DEGLI DELL D DE E ED AL ALLA ALLE AI AGLI IN PER IL LO LA LE GLI".split()
+)
+#: Dotted abbreviations inside names, expanded before punctuation is dropped.
+_NAME_ABBREV = (
+    (re.compile(r"\bF\.?LLI\b\.?|\bFR\.LLI\b\.?"), "FRATELLI "),
+    (re.compile(r"\bS\.\s?(?:TA|TO)\b\.?|\bSS\.(?:\s|(?=[A-Z]))|\bS\.S\.\s?"), "S "),
+    (re.compile(r"\bM\.\s?TE\b\.?"), "MONTE "),
+    (re.compile(r"\bMONS\.\s?"), "MONSIGNOR "),
+)
+#: Place qualifiers after a street name ("VIA ABBIATEGRASSO LOCALITÀ CRAVINO").
+_QUALIFIER = re.compile(r"\s(?:LOCALITA|LOC\.|FRAZIONE|FRAZ\.|QUARTIERE|Q\.RE|CONDOMINIO|COND\.)\s+[A-Z' ]+?(?=,|\s\d|\sSNC\b|$)")
+MONTHS = frozenset(
+    "GENNAIO FEBBRAIO MARZO APRILE MAGGIO GIUGNO LUGLIO AGOSTO SETTEMBRE OTTOBRE NOVEMBRE DICEMBRE".split()
+)
 TOWNS = {"PAVIA": "Pavia", "VIGEVANO": "Vigevano"}
 CAPS = {"27100": "Pavia", "27029": "Vigevano"}
 
+_UNITS = {"UNO": 1, "UN": 1, "DUE": 2, "TRE": 3, "QUATTRO": 4, "CINQUE": 5, "SEI": 6, "SETTE": 7,
+          "OTTO": 8, "NOVE": 9}
+_TEENS = {"DIECI": 10, "UNDICI": 11, "DODICI": 12, "TREDICI": 13, "QUATTORDICI": 14, "QUINDICI": 15,
+          "SEDICI": 16, "DICIASSETTE": 17, "DICIOTTO": 18, "DICIANNOVE": 19}
+_TENS = {"VENT": 20, "TRENT": 30, "QUARANT": 40, "CINQUANT": 50, "SESSANT": 60, "SETTANT": 70,
+         "OTTANT": 80, "NOVANT": 90}
+_ORDINALS = {"PRIMO": 1, "PRIMA": 1, "SECONDO": 2, "TERZO": 3, "QUARTO": 4, "QUINTO": 5, "SESTO": 6,
+             "SETTIMO": 7, "OTTAVO": 8, "NONO": 9, "DECIMO": 10}
+_ROMAN = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
+
 _NUMBER = re.compile(
-    r"(?:,|\s)\s*(?:N\.?\s*|N°\s*|NR\.?\s*|NUM\.?\s*|CIV\.?\s*)?"
-    r"(\d{1,4})\s*(?:(?:/|-)\s*([A-Z0-9]{1,3})|\s+(BIS|TER|QUATER)|([A-Z])(?![A-Z]))?\s*$"
+    r"(?:,|\s)\s*(?:N\.?\s*|NR\.?\s*|NUM\.?\s*|CIV\.?\s*|CIVICO\s*)?"
+    r"(\d{1,4})\s*(?:(?:/|-)\s*([A-Z0-9]{1,3})|\s+(BIS|TER|QUATER)|([A-Z])(?![A-Z'])|\s+([A-Z]))?\s*$"
 )
-_SNC = re.compile(r"(?:,|\s)\s*(?:S\.?\s?N\.?\s?C\.?|SENZA NUMERO|SN)\s*$")
+_SNC = re.compile(r"(?:,|\s)\s*(?:S\.?\s?N\.?\s?C\.?|SENZA NUMERO|SN|S\.N\.)\s*$")
+#: Floor, interior, staircase, flat... One alternative per form; ``(?!\w)`` keeps "P.ZZA" out.
 _DETAILS = re.compile(
-    r"(?:,|\s)\s*(?:INTERNO|INT\.?|SCALA|SC\.|PIANO|P\.NO|APPARTAMENTO|APP\.?|LOTTO)\s*[A-Z0-9]{0,4}\b"
+    r"(?:(?<=\s)|(?<=,)|^)(?:"
+    r"(?P<ord>\d{1,2}\s*(?:O|\^)?\s*(?:PIANO(?!\s+(?:\d|TERRA\b|RIALZATO\b))|P\.(?!\s*\w)))"
+    r"|(?P<kw>PIANO|INTERNO|SCALA|LOTTO|PALAZZINA|APPARTAMENTO|EDIFICIO|CAMPANELLO)(?=\s|\d|,|$)\s*"
+    r"(?P<kwid>[A-Z0-9]{1,4}|TERRA|RIALZATO)?"
+    r"|(?P<ab>(?:INT|SC|APP|PAL|ED)\.|(?:INT|SC|APP)(?=\s|\d)|P\.(?!\w)|P\.NO|P\.\s?T\.?|PT(?=\s|,|$))\s*"
+    r"(?P<abid>[A-Z0-9]{1,4})?"
+    r"|(?P<co>C/O|PRESSO)\s.*?(?=,|$)"
+    r")(?=[\s,]|$)"
 )
+_SEPARATORS = re.compile(r"\s*[,;()]\s*|\s+-+\s*|\s*-+\s+")
+_CAP = re.compile(r"(?<!\d)(\d{5})(?!\d)")
+_DIGIT = re.compile(r"\d")
+_HAS_SEPARATOR = re.compile(r"[,;()]|\s-|-\s")
+_NOT_A_TOWN = MONTHS | {"BIS", "TER", "QUATER"}
+_ACCENT_APOSTROPHE = re.compile(r"(?<=[AEIOU])'(?=\s|,|$)")
+_NON_WORD = re.compile(r"[^A-Z0-9 ]+")
+_TWO_LETTERS = re.compile(r"[A-Z]{2}")
+_ENDS_WITH_NUMBER = re.compile(r"\d[A-Z]?$|\bSNC$")
+_WORD_SPLIT = re.compile(r"[\s,]+")
+_HOUSE_NUMBER = re.compile(r"\b\d{1,4}\b")
+_AFTER_COMMA = re.compile(r"^(.*?\d{1,4}(?:\s*/\s*[A-Z0-9]{1,3}|[A-Z])?)\s*,\s*([A-Z' ]{3,})$")
+_AFTER_NUMBER = re.compile(r"^(.*?)\s(\d{1,4}[A-Z]?)\s+([A-Z' ]{4,})$")
+_PROVINCE = re.compile(r"\(\s*PV\s*\)|\bPV\b(?=\s*(?:,|$))|\bPROV(?:INCIA)?\.?\s+(?:DI\s+)?PAVIA\b\s*$")
 
 
-@dataclass(frozen=True)
-class ParsedAddress:
-    """An address split into parts. ``key`` is the street's matching key (None if no street)."""
+class ParsedAddress(NamedTuple):
+    """An address split into parts (a named tuple).
+
+    Attributes
+    ----------
+    raw : str
+        The text as typed.
+    street_type : str or None
+        Full street type (``"VIA"``, ``"VIALE"``...), None when none was typed.
+    street_name : str or None
+        The name, folded (upper case, no accents) but otherwise as typed.
+    number : str or None
+        Civic number with its suffix (``"3/B"``, ``"3 BIS"``); None for none or "snc".
+    town : str or None
+        Canonical town found in the text (by name or CAP).
+    cap : str or None
+        A postal code found in the text.
+    other_town : str or None
+        A place after the address that is not one of the project's towns ("MILANO").
+    type_alias : str or None
+        The street type as typed (``"V."``), to know when it was ambiguous.
+    name_key : str or None
+        Matching key of the name alone (see :func:`name_key`).
+    """
 
     raw: str
     street_type: str | None
@@ -86,33 +179,131 @@ class ParsedAddress:
     town: str | None
     cap: str | None
     other_town: str | None = None
+    type_alias: str | None = None
+    name_key: str | None = None
 
     @property
     def key(self) -> str | None:
-        if not self.street_name:
+        """Matching key of the street (type + name key; ``VIA`` when no type was typed)."""
+        if not self.street_name or not self.name_key:
             return None
-        return street_key(self.street_type or "VIA", self.street_name)
+        return f"{self.street_type or 'VIA'} {self.name_key}"
 
     @property
     def house_number(self) -> int | None:
         """The numeric part of the civic number (``"3/B"`` -> 3)."""
-        if self.number is None:
+        s = self.number
+        if not s:
             return None
-        m = re.match(r"\d+", self.number)
-        return int(m.group()) if m else None
+        i = 0
+        while i < len(s) and s[i].isdigit():
+            i += 1
+        return int(s[:i]) if i else None
 
 
+_FOLD_TABLE = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "–": "-", "—": "-",
+                             "°": " ", "º": " ", "ª": " ", "\u00a0": " "})
+
+
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
-    """Upper case without accents; an accent typed as an apostrophe ("LIBERTA'") is dropped."""
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
-    text = text.upper().replace("’", "'").replace("`", "'")
-    text = re.sub(r"(?<=[AEIOU])'(?=\s|,|$)", "", text)  # LIBERTA' -> LIBERTA
-    return re.sub(r"\s+", " ", text).strip()
+    """Upper case ASCII; an accent typed as an apostrophe or back-tick ("LIBERTA'") is dropped.
+
+    Examples
+    --------
+    >>> fold("Libertà"), fold("LIBERTA'"), fold("Sant’Ambrogio"), fold("n°3")
+    ('LIBERTA', 'LIBERTA', "SANT'AMBROGIO", 'N 3')
+    """
+    text = str(text).translate(_FOLD_TABLE)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = text.upper()
+    if "'" in text:
+        text = _ACCENT_APOSTROPHE.sub("", text)  # LIBERTA' -> LIBERTA
+    return " ".join(text.split())
 
 
-def street_key(street_type: str, name: str) -> str:
-    """Matching key: street type + name words, saints as ``S``, titles and punctuation dropped."""
-    words = re.sub(r"[^A-Z0-9 ]+", " ", fold(name).replace("'", " ")).split()
+def _cardinal(word: str) -> int | None:
+    """Italian number word 1-99 ("VENTICINQUE" -> 25), else None."""
+    if word in _UNITS:
+        return _UNITS[word]
+    if word in _TEENS:
+        return _TEENS[word]
+    for prefix, tens in _TENS.items():
+        if word.startswith(prefix):
+            rest = word[len(prefix):]
+            if rest in ("I", "A", ""):
+                return tens if rest else None
+            if rest[:1] in ("I", "A") and rest[1:] in _UNITS:
+                return tens + _UNITS[rest[1:]]
+            if rest in _UNITS:  # VENTUNO, VENTOTTO
+                return tens + _UNITS[rest]
+    return None
+
+
+def _ordinal(word: str) -> int | None:
+    """Italian ordinal word ("QUINTO" -> 5, "TREDICESIMO" -> 13, "VENTITREESIMO" -> 23)."""
+    if word in _ORDINALS:
+        return _ORDINALS[word]
+    for ending in ("ESIMO", "ESIMA"):
+        if word.endswith(ending) and len(word) > 6:
+            stem = word[: -len(ending)]
+            for tail in ("", "I", "E", "A", "O"):
+                v = _cardinal(stem + tail)
+                if v is not None:
+                    return v
+    return None
+
+
+def _roman(word: str) -> int | None:
+    if not word or not _ROMAN.fullmatch(word):
+        return None
+    total, prev = 0, 0
+    for ch in reversed(word):
+        v = _ROMAN_VALUES[ch]
+        total = total - v if v < prev else total + v
+        prev = max(prev, v)
+    return total or None
+
+
+def _numeric_tokens(words: list[str]) -> list[str]:
+    """Numbers in a street name as digits, where they are numbers and not names.
+
+    Before a month any form counts ("XX", "VENTI", "20", "PRIMO", "I" + SETTEMBRE);
+    roman numerals of two or more letters count anywhere ("PIO XII"), of one letter
+    only at the end after a name ("PIO V"); ordinal words
+    count after the first word ("LEONE TREDICESIMO", not "VIA QUARTO").
+    """
+    out = []
+    for i, w in enumerate(words):
+        before_month = i + 1 < len(words) and words[i + 1] in MONTHS
+        v: int | None = None
+        if w.isdigit():
+            v = int(w)
+        elif before_month:
+            v = _cardinal(w) or _ordinal(w) or _roman(w)
+        elif (len(w) >= 2 or (i > 0 and i == len(words) - 1)) and w[0] in "IVX":
+            v = _roman(w)  # "PIO XII", and a last single letter: "PIO V"
+        if v is None and i > 0 and not before_month and w[-1] in "OA" and len(w) >= 4:
+            v = _ordinal(w) if w != "PRIMA" else None
+        out.append(str(v) if v is not None else w)
+    return out
+
+
+@lru_cache(maxsize=65536)
+def name_key(name: str) -> str:
+    """Matching key of a street name: saints as ``S``, titles dropped, numbers as digits.
+
+    Examples
+    --------
+    >>> name_key("S. Giovanni Bosco"), name_key("VENTI SETTEMBRE"), name_key("Papa Giovanni XXIII")
+    ('S GIOVANNI BOSCO', '20 SETTEMBRE', 'GIOVANNI 23')
+    """
+    s = fold(name)
+    if "." in s or "LLI" in s:
+        for pattern, repl in _NAME_ABBREV:
+            s = pattern.sub(repl, s)
+    words = _NON_WORD.sub(" ", s.replace("'", " ")).split()
     out = []
     for w in words:
         if w in SAINTS:
@@ -121,19 +312,109 @@ def street_key(street_type: str, name: str) -> str:
             continue
         else:
             out.append(w)
-    return f"{fold(street_type)} {' '.join(out)}".strip()
+    return " ".join(_numeric_tokens(out))
+
+
+def street_key(street_type: str, name: str) -> str:
+    """Matching key: street type + :func:`name_key` of the name."""
+    return f"{fold(street_type)} {name_key(name)}".strip()
+
+
+def distinctive_tokens(key: str) -> frozenset[str]:
+    """The words of a name key that tell streets apart (no articles, no saint marker)."""
+    return frozenset(w for w in key.split() if w not in STOPWORDS and w != "S")
 
 
 def split_street_type(street: str) -> tuple[str | None, str]:
     """``"V.LE MATTEOTTI"`` -> ``("VIALE", "MATTEOTTI")``; no known type -> ``(None, street)``."""
-    s = fold(street)
-    for alias, full in _ABBREV:
-        if s == alias:
-            return full, ""
-        if s.startswith(alias + " ") or (alias.endswith(".") and s.startswith(alias)):
-            rest = s[len(alias) :].strip(" .,")
-            return full, rest
-    return None, s
+    t, _, rest = _split_type(fold(street))
+    return t, rest
+
+
+_TYPE_OF_ALIAS = dict(_ABBREV)
+# One regex for every alias, longest first: followed by a space, a comma, the end, or
+# (for a dotted alias) directly by the name ("V.MAZZINI").
+_TYPE_RE = re.compile(
+    "^(" + "|".join(re.escape(a) for a, _ in _ABBREV) + r")(?:(?=[ ,])|$|(?<=\.)(?=[A-Z]))"
+)
+
+
+def _split_type(s: str) -> tuple[str | None, str | None, str]:
+    """(full type, alias as typed, rest) of an already folded street."""
+    m = _TYPE_RE.match(s)
+    if m is None:
+        return None, None, s
+    alias = m.group(1)
+    return _TYPE_OF_ALIAS[alias], alias, s[m.end():].strip(" .,")
+
+
+def _canonical_towns(towns: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(towns.items(), key=lambda kv: -len(kv[0])))
+
+
+def _strip_town(segments: list[str], towns: dict[str, str]) -> tuple[list[str], str | None]:
+    """Find the town in comma/dash segments: a whole segment, a prefix of the first, a suffix of the last."""
+    town = None
+    if len(segments) == 1 and segments[0] in towns:
+        return [], towns[segments[0]]  # only the town
+    has_street = sum(1 for seg in segments if _TWO_LETTERS.search(seg)) > 1
+    out = []
+    for seg in segments:
+        if has_street and seg in towns:
+            town = town or towns[seg]  # "Pavia, via Elba 2, Pavia": every copy goes
+            continue
+        if seg.startswith("COMUNE DI ") and seg[10:] in towns:
+            town = town or towns[seg[10:]]
+            continue
+        out.append(seg)
+    if out and town is None:
+        first = out[0]
+        for folded, canonical in _canonical_towns(towns):
+            if first.startswith(folded + " "):
+                rest = first[len(folded) + 1:]
+                t, _, name = _split_type(rest)
+                if t is not None and name:  # "VIGEVANO CORSO GENOVA 204"
+                    town, out[0] = canonical, rest
+                break
+    if out and town is None:
+        last = out[-1]
+        for folded, canonical in _canonical_towns(towns):
+            if last.endswith(" " + folded):
+                rest = last[: -len(folded) - 1].rstrip()
+                # only after a house number: "VIA ROMA 3 PAVIA", never "CORSO PAVIA" or
+                # "VIA BERNARDO DA PAVIA" (the matcher retries "VIA ROMA PAVIA" without the town)
+                if _ENDS_WITH_NUMBER.search(rest):
+                    town, out[-1] = canonical, rest
+                break
+    return out, town
+
+
+def _strip_details(s: str) -> str:
+    """Remove floor/interior/staircase details, but never a street's own name ("VIA SCALA 3")."""
+    if not _DETAILS.search(s):
+        return s
+    spans = []
+    for m in _DETAILS.finditer(s):
+        before = s[: m.start()]
+        words = [w for w in _WORD_SPLIT.split(before) if w]
+        name_words = [w for w in words if w not in _ALIASES and w not in STOPWORDS]
+        if not name_words:
+            continue  # "VIA SCALA", "VIA DELLA SCALA", "P. VITTORIA": the street itself
+        kw = m.group("kw")
+        if kw:
+            ident = m.group("kwid") or ""
+            if not ident:
+                continue
+            if kw in ("SCALA", "PIANO", "LOTTO") and ident.isdigit() and not before.rstrip().endswith(","):
+                # a word that is also a surname is a detail with a number only when a house
+                # number exists elsewhere: "VIA ROMA 5 SCALA 2", not "VIA ANTONIO SCALA 5"
+                rest = before + " " + s[m.end():]
+                if not _HOUSE_NUMBER.search(rest):
+                    continue
+        spans.append((m.start(), m.end()))
+    for a, b in reversed(spans):
+        s = s[:a] + " " + s[b:]
+    return " ".join(s.split()).strip(" ,-")
 
 
 def normalise_address(text: str | None, *, towns: dict[str, str] = TOWNS, caps: dict[str, str] = CAPS) -> ParsedAddress:
@@ -144,56 +425,167 @@ def normalise_address(text: str | None, *, towns: dict[str, str] = TOWNS, caps: 
     text : str
         The address as typed ("v.le Matteotti 12", "C.SO CAVOUR,3/B", "p.zza vittoria snc").
     towns : dict
-        Folded town name -> canonical name, recognised anywhere in the string.
+        Folded town name -> canonical name, recognised at the start, at the end or
+        between commas.
     caps : dict
-        Postal code -> canonical town name.
+        Postal code -> canonical town name, recognised anywhere.
 
     Returns
     -------
     ParsedAddress
     """
+    if towns is TOWNS and caps is CAPS:
+        return _normalise_default(text if text is None else str(text))
+    return _normalise(text, towns, caps)
+
+
+@lru_cache(maxsize=131072)
+def _normalise_default(text: str | None) -> ParsedAddress:
+    raw = "" if text is None else str(text)
+    return _normalise_fast(raw, fold(raw), TOWNS) or _normalise(text, TOWNS, CAPS)
+
+
+# The common case in one regex: "[town,] <type> <name>[,] [n.] <number>[/x] [, [CAP] town [(PV)]]".
+_TOWN_ALT = "|".join(re.escape(f) for f in sorted(TOWNS, key=len, reverse=True))
+_FAST = re.compile(
+    r"^(?:(?:(?P<cap1>\d{5})\s+)?(?P<town1>" + _TOWN_ALT + r")(?:\s*,\s*|\s+-\s*|\s*-\s+|\s+))?"
+    "(?P<alias>" + "|".join(re.escape(a) for a, _ in _ABBREV) + r")(?:\s+|(?<=\.))"
+    r"(?P<name>[A-Z][A-Z'. ]*?)(?:\s*,\s*|\s+)(?:N\.?\s*|NR\.?\s*|NUM\.?\s*|CIV\.?\s*|CIVICO\s*)?"
+    r"(?P<num>\d{1,4})(?:\s*(?:/|-)\s*(?P<suf>[A-Z0-9]{1,3})|(?P<let>[A-Z]))?"
+    r"(?:(?P<sep2>\s*,\s*|\s+-\s*|\s+)(?:(?P<cap2>\d{5})\s+)?(?P<town2>" + _TOWN_ALT + r")(?:\s*\(\s*PV\s*\))?)?$"
+)
+
+
+def _normalise_fast(raw: str, s: str, towns: dict[str, str]) -> ParsedAddress | None:
+    """The plain "type name number" address, with a town or CAP before or after it, done in one regex.
+
+    Gives exactly what :func:`_normalise` gives (a test checks it on thousands of
+    addresses); anything unusual (details, qualifiers, other separators, a number or a
+    town inside the name, two towns) returns None and takes the general path.
+    Only for the default towns (:data:`TOWNS`, :data:`CAPS`).
+    """
+    m = _FAST.match(s)
+    if m is None:
+        return None
+    name = m.group("name")
+    if "PV" in name or "PROV" in name or any(f in name for f in towns):
+        return None
+    town1, town2 = m.group("town1"), m.group("town2")
+    cap = m.group("cap1") or m.group("cap2")
+    if town1 and town2:
+        return None
+    folded_town = town1 or town2
+    town = towns[folded_town] if folded_town else None
+    if cap is not None and CAPS.get(cap) != town:
+        return None
+    if town2 and not cap and m.group("suf") and not m.group("sep2").strip():
+        return None  # "VIA ROMA 5/B PAVIA": the general path keeps the town in the name
+    if _DETAILS.search(s) or _QUALIFIER.search(s):
+        return None
+    name = name.strip(" .,").strip(" .-")
+    num = m.group("num")
+    last = name.rsplit(" ", 1)[-1]
+    if not name or last in ("DEL", "DELL", "DI") or (last in MONTHS and len(num) == 4):
+        return None
+    suffix = m.group("suf") or m.group("let")
+    number = f"{num}/{suffix}" if suffix else num
+    alias = m.group("alias")
+    return ParsedAddress(raw, _TYPE_OF_ALIAS[alias], name, number, town, cap, None, alias, name_key(name) or None)
+
+
+def _normalise(text: str | None, towns: dict[str, str], caps: dict[str, str]) -> ParsedAddress:
     raw = "" if text is None else str(text)
     s = fold(raw)
     cap = town = None
-    m = re.search(r"\b(\d{5})\b", s)
-    if m and m.group(1) in caps:
-        cap, town = m.group(1), caps[m.group(1)]
-        s = (s[: m.start()] + " " + s[m.end() :]).strip()
-    s = re.sub(r"\(\s*PV\s*\)|\bPV\b\s*$", " ", s).strip(" ,")
-    for folded, canonical in towns.items():
-        mt = re.search(rf"(?:^|,|\s)-?\s*{folded}\s*$", s)
-        if mt:
-            town = town or canonical
-            s = s[: mt.start()].strip(" ,-")
-            break
-    s = _DETAILS.sub(" ", s).strip(" ,")
+    if _DIGIT.search(s):
+        for m in reversed(list(_CAP.finditer(s))):
+            code = m.group(1)
+            a, b = m.start(), m.end()
+            if code in caps:
+                cap, town = code, caps[code]
+                # the town name next to its CAP goes with it: "27100 PAVIA", "PAVIA 27100"
+                folded = next((f for f, c in towns.items() if c == town), None)
+                if folded:
+                    after = s[b:].lstrip()
+                    if after.startswith(folded) and after[len(folded):len(folded) + 1] in ("", " ", ",", "("):
+                        b = len(s) - len(after) + len(folded)
+                    before = s[:a].rstrip(" -,")
+                    if before.endswith(folded) and before[-len(folded) - 1:-len(folded)] in ("", " ", ","):
+                        a = len(before) - len(folded)
+            elif cap is None:
+                cap = code
+            s = s[:a] + " , " + s[b:]
+    if "PV" in s or "PROV" in s:
+        s = _PROVINCE.sub(" ", s)
+    if _HAS_SEPARATOR.search(s):
+        segments = [seg.strip() for seg in _SEPARATORS.split(s) if seg and seg.strip(" .")]
+    else:
+        segments = [s.strip()] if s.strip(" .") else []
+    if any(f in s for f in towns):
+        segments, seg_town = _strip_town(segments, towns)
+        town = town or seg_town
+    if len(segments) > 1 and _split_type(segments[0])[0] is None:
+        # "QUARTIERE SCALA - VIA ZANELLA", "Condominio Aurora, via Roma 5": the street is later
+        for i, seg in enumerate(segments[1:], start=1):
+            if _split_type(seg)[0] is not None and _split_type(seg)[2]:
+                if not any(ch.isdigit() for ch in " ".join(segments[:i])):
+                    segments = segments[i:]
+                break
+    s = ", ".join(segments)
+    s = _strip_details(s)
+    if " " in s:
+        s = _QUALIFIER.sub("", s)
     other_town = None
     if town is None:
         # "VIA ROMA 1, MILANO": a town after the number that is not one of the project's.
-        mo = re.match(r"^(.*?\d{1,4}(?:\s*/\s*[A-Z0-9]{1,3}|[A-Z])?)\s*,\s*([A-Z' ]{3,})$", s)
-        if mo and not re.search(r"\d", mo.group(2)):
+        mo = _AFTER_COMMA.match(s) if "," in s else None
+        if mo and not _DIGIT.search(mo.group(2)) and mo.group(2).strip() not in ("BIS", "TER"):
             other_town, s = mo.group(2).strip(), mo.group(1)
         else:
             # "VIA VITTORIO EMANUELE 12 CASSOLNOVO": words after the number. Not for
             # "VIA 20 SETTEMBRE", where the number is part of the name.
-            mw = re.match(r"^(.*?)\s(\d{1,4}[A-Z]?)\s+([A-Z' ]{4,})$", s)
-            if mw and split_street_type(mw.group(1))[1]:
+            mw = _AFTER_NUMBER.match(s)
+            if mw and _split_type(mw.group(1))[2] and mw.group(3).split()[0] not in _NOT_A_TOWN:
                 other_town, s = mw.group(3).strip(), f"{mw.group(1)} {mw.group(2)}"
     number: str | None = None
-    if _SNC.search(" " + s):
+    if _SNC.search(" " + s[-16:]):
         s = _SNC.sub("", " " + s).strip(" ,")
     else:
         mn = _NUMBER.search(" " + s)
         if mn:
+            before = (" " + s)[: mn.start()].rstrip(" ,")
+            last_word = before.rsplit(" ", 1)[-1] if before else ""
+            # "PIAZZA 9 NOVEMBRE 1989", "VIA RAGAZZI DEL 99": the number belongs to the name
+            if before and ((last_word in MONTHS and len(mn.group(1)) == 4) or last_word in ("DEL", "DELL", "DI")
+                           or _split_type(before)[2] == ""):
+                mn = None
+        if mn:
             number = mn.group(1)
-            suffix = mn.group(2) or mn.group(3) or mn.group(4)
+            suffix = mn.group(2) or mn.group(3) or mn.group(4) or mn.group(5)
             if suffix:
-                number += "/" + suffix if mn.group(2) or mn.group(4) else " " + suffix
+                number += " " + suffix if mn.group(3) else "/" + suffix
             s = (" " + s)[: mn.start()].strip(" ,")
-    s = re.sub(r"\s+", " ", s.replace(",", " ")).strip()
+    s = " ".join(s.replace(",", " ").split())
     if not s:
         return ParsedAddress(raw, None, None, number, town, cap, other_town)
-    street_type, name = split_street_type(s)
+    street_type, alias, name = _split_type(s)
+    name = name.strip(" .-")
     if not name:
-        return ParsedAddress(raw, street_type, None, number, town, cap, other_town)
-    return ParsedAddress(raw, street_type, name, number, town, cap, other_town)
+        return ParsedAddress(raw, street_type, None, number, town, cap, other_town, alias)
+    return ParsedAddress(raw, street_type, name, number, town, cap, other_town, alias, name_key(name) or None)
+
+
+def town_of(text: str | None, towns: dict[str, str] = TOWNS) -> str | None:
+    """Canonical town of a town cell ("PAVIA (PV)", "27029 Vigevano"), or None when blank.
+
+    An unknown non-blank town comes back folded ("MILANO") so callers can tell it apart.
+    """
+    if text is None:
+        return None
+    s = _PROVINCE.sub(" ", _CAP.sub(" ", fold(str(text))))
+    s = " ".join(s.replace(",", " ").split()).strip(" -.")
+    if not s:
+        return None
+    if s.startswith("COMUNE DI "):
+        s = s[10:]
+    return towns.get(s, s)

@@ -1,7 +1,8 @@
 """Optional online geocoding through geopy (Nominatim, or a self-hosted Nominatim/Photon).
 
 OFF by default (``[geocoding] online = false``). When on, it is asked only for the
-addresses the offline gazetteer cannot place, after the cache; it sends at most one
+addresses the offline gazetteer cannot place, after the cache (an address missed
+offline in an earlier run is retried online: the cache records the backends tried); it sends at most one
 request per ``min_delay_s`` seconds (1 s minimum for the public Nominatim, its usage
 policy), identifies itself with ``user_agent``, retries with backoff, and keeps
 answers only inside the towns' bounding box.
@@ -83,8 +84,26 @@ class OnlineBackend:
             return None
         raw = getattr(loc, "raw", {}) or {}
         has_number = bool((raw.get("address") or {}).get("house_number"))
-        return Match(loc.latitude, loc.longitude, "civico" if has_number else "via", 80.0,
-                     str(loc.address), "online")
+        level = "civico" if has_number else "via"
+        return Match(loc.latitude, loc.longitude, level, 80.0, str(loc.address), "online",
+                     uncertainty_m=_uncertainty(raw, level), town=town or "")
+
+
+#: Uncertainty (m) of an online answer without a bounding box: an address point, or a street.
+ONLINE_CIVICO_M = 25.0
+ONLINE_VIA_M = 500.0
+
+
+def _uncertainty(raw: dict[str, Any], level: str) -> float:
+    """Half the diagonal of the answer's bounding box (Nominatim ``boundingbox``), in metres."""
+    from fragmap.geocode.gazetteer import metres
+
+    floor = ONLINE_CIVICO_M if level == "civico" else 50.0
+    try:
+        south, north, west, east = (float(v) for v in raw["boundingbox"])
+    except (KeyError, TypeError, ValueError):
+        return ONLINE_CIVICO_M if level == "civico" else ONLINE_VIA_M
+    return round(max(float(metres(west, south, east, north)) / 2, floor), 1)
 
 
 def _build(backend: str, url: str, user_agent: str) -> Any:
