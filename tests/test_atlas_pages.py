@@ -526,3 +526,25 @@ def test_the_whole_atlas_prints_to_one_pdf(demo_atlas: dict, artifacts_dir: Path
     assert data.startswith(b"%PDF")
     assert n_quarters + 1 < _pdf_pages(data) <= n_quarters + 30     # a sheet per quarter, a few for the rest
     shutil.copy(work / "atlas.pdf", artifacts_dir / "atlas-demo.pdf")
+
+
+def test_no_service_address_is_followed_by_a_number(tmp_path) -> None:
+    """A distance printed right after a service address ("VIA X (100 m)") reads as the address
+    "via x 100": if a report was typed there, the privacy audit (rightly) refuses the page."""
+    import re
+
+    from factories import make_publication
+    from shapely.geometry import Point
+
+    import geopandas as gpd
+    from fragmap.atlas import render_atlas
+
+    pub = make_publication()
+    c = pub.areas[pub.areas["level"] == "quarter"].to_crs(32632).geometry.centroid.to_crs(4326).iloc[0]
+    svc = gpd.GeoDataFrame({"service_id": ["S1"], "name": ["Farmacia Esempio"], "type": ["pharmacy"],
+                            "address": ["VIA GRAVELLONA"], "town": ["Pavia"]},
+                           geometry=[Point(c.x + 0.0005, c.y)], crs=4326)
+    render_atlas(pub, tmp_path, quality={}, services=svc)
+    text = " ".join(p.read_text(encoding="utf-8") for p in (tmp_path / "quartieri").glob("*.html"))
+    assert "VIA GRAVELLONA" in text
+    assert not re.search(r"VIA GRAVELLONA\W{0,3}\d", text)
