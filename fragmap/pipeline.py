@@ -43,9 +43,10 @@ HELP_DESK_TYPES = ("sportello", "centro")
 
 STAGES = (
     "ingest",
-    "geocode",
+    "services",
     "quarters",
-    "aggregate",
+    "geocode",
+    "assign",
     "privacy",
     "access",
     "map",

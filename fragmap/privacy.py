@@ -312,6 +312,9 @@ def _history(
     ok = [m for m in months if m >= first_full]
     if not ok:
         raise ValidationError(
+            f"dati insufficienti per pubblicare {months[-1]}: le segnalazioni iniziano a {first} e i "
+            f"totali di 12 mesi che si pubblicano richiedono un anno intero, quindi il primo mese "
+            f"pubblicabile è {first_full}" if settings.language == "it" else
             f"not enough history to publish {months[-1]}: the reports begin in {first}, and the "
             f"12-month totals that are published need a full year, so the first month that can be "
             f"published is {first_full}"

@@ -18,13 +18,32 @@ from fragmap.cli._common import (
 )
 
 
+#: Italian words for the stage names and figures the pipeline reports (English: the keys).
+_STEP_WORDS_IT = {
+    "ingest": "lettura", "services": "servizi", "quarters": "aree", "geocode": "geocodifica",
+    "assign": "assegnazione", "privacy": "riservatezza", "access": "accessibilità", "map": "mappa",
+    "atlas": "atlante", "audit": "verifica", "publish": "pubblicazione",
+    "files": "file", "read": "righe lette", "accepted": "accettate", "rejected": "scartate",
+    "duplicates": "doppioni", "refused_files": "file rifiutati", "files_without_ids": "file senza id",
+    "inserted": "nuove", "updated": "corrette", "unchanged": "già presenti", "ledger_rows": "nel registro scarti",
+    "unlocated": "non localizzati", "source": "fonte", "reports": "segnalazioni", "assigned": "con area",
+    "unassigned": "senza area", "cells": "celle", "suppressed": "nascoste", "method": "metodo",
+    "pages": "pagine", "findings": "problemi", "output": "cartella", "check": "controllo",
+    "network": "rete stradale", "up_to_date": "invariato",
+    "level_coordinate": "coordinate", "level_civico": "civico", "level_via": "via",
+    "level_quartiere": "quartiere", "level_comune": "solo comune", "level_non_trovato": "non trovate",
+}
+
+
 class _Steps:
     """Progress for the CLI: a rich bar over the pipeline stages, one line per finished stage."""
 
-    def __init__(self, quiet: bool) -> None:
+    def __init__(self, quiet: bool, language: str = "it") -> None:
         self.quiet = quiet
+        self.words = _STEP_WORDS_IT if language == "it" else {}
         self.progress: Any = None
         self.task: Any = None
+        self.seen: set[str] = set()
 
     def __enter__(self) -> _Steps:
         if not self.quiet:
@@ -50,9 +69,16 @@ class _Steps:
     def __call__(self, stage: str, figures: dict[str, Any]) -> None:
         if self.progress is None:
             return
-        shown = ", ".join(f"{k} {v}" for k, v in figures.items() if not isinstance(v, (dict, list)))
-        self.progress.console.print(f"  {stage:<9} {shown}")
-        self.progress.update(self.task, advance=1, description=stage)
+        w = self.words
+        from fragmap.i18n import format_number
+
+        def value(v: Any) -> str:
+            return format_number(v, "it") if w and isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
+
+        shown = ", ".join(f"{w.get(k, k)} {value(v)}" for k, v in figures.items() if not isinstance(v, (dict, list)))
+        self.progress.console.print(f"  {w.get(stage, stage):<13} {shown}")
+        self.seen.add(stage)
+        self.progress.update(self.task, completed=len(self.seen), description=w.get(stage, stage))
 
 
 @main.command()
@@ -79,7 +105,7 @@ def run(config: Path | None, month: str | None, quiet: bool, force: bool, tiles:
     from fragmap.pipeline import run as run_pipeline
 
     settings = get_settings(config)
-    with _Steps(quiet) as steps:
+    with _Steps(quiet, settings.language) as steps:
         result = run_pipeline(settings, month=month, on_step=steps, force=force, tiles=tiles)
     it = settings.language == "it"
     if result.up_to_date:
