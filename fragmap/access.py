@@ -347,6 +347,16 @@ def coverage_gaps(coverage_table: pd.DataFrame, *, minutes: int = 15, top: int =
     ``n_reports × (1 - share)`` when ``n_reports`` is published, and otherwise the share
     beyond decides (``ranked_by`` says which).
 
+    Parameters
+    ----------
+    coverage_table : DataFrame
+        Private or published coverage (see above).
+    minutes : int
+        The time limit (5, 10 or 15).
+    top : int
+        How many rows to return.
+
+
     Returns
     -------
     DataFrame

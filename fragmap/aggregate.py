@@ -95,6 +95,18 @@ def indicators(cube: pd.DataFrame, quarters: pd.DataFrame) -> pd.DataFrame:
 
     Rates of a quarter with zero (or unknown) residents are NaN, never infinite.
 
+    Parameters
+    ----------
+    cube : DataFrame
+        The counts cube of :func:`count_cube`.
+    quarters : DataFrame
+        ``quarter_id``, ``population`` and ``pop_65``.
+
+    Returns
+    -------
+    DataFrame
+
+
     Examples
     --------
     >>> ind = indicators(cube, quarters)                                   # doctest: +SKIP

@@ -439,6 +439,10 @@ def render_atlas(
     ------
     TypeError
         If ``publication`` is not a :class:`Publication`.
+
+    Examples
+    --------
+    >>> render_atlas(pub, "maps/atlas", quality={}, services=project.services)   # doctest: +SKIP
     """
     if not isinstance(publication, Publication):
         raise TypeError("render_atlas accepts only a Publication (suppressed, aggregated figures)")

@@ -648,6 +648,12 @@ def render_map(
         If ``publication`` is not a :class:`Publication`.
     PrivacyError
         If an optional layer could carry report data (see ``isochrones``, ``where_next``).
+
+    Examples
+    --------
+    >>> html = render_map(pub, services=project.services)    # doctest: +SKIP
+    >>> len(html.encode()) < 400_000                         # doctest: +SKIP
+    True
     """
     if not isinstance(publication, Publication):
         raise TypeError("render_map accepts only a Publication (suppressed, aggregated figures)")
@@ -818,6 +824,11 @@ def write_map(publication: Publication, out_dir: str | Path, **kwargs: Any) -> l
     -------
     list of Path
         The paths written, the map first.
+
+    Examples
+    --------
+    >>> write_map(pub, "maps", services=project.services)    # doctest: +SKIP
+    [PosixPath('maps/mappa.html'), PosixPath('maps/embed.html')]
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -842,7 +853,25 @@ def write_map(publication: Publication, out_dir: str | Path, **kwargs: Any) -> l
 
 
 def explore_map(publication: Publication, *, category: str = TOTAL, month: str | None = None) -> Any:
-    """A folium map of one published layer for notebooks (loads Leaflet from a CDN when shown)."""
+    """A folium map of one published layer for notebooks (loads Leaflet from a CDN when shown).
+
+    Parameters
+    ----------
+    publication : Publication
+        What to show (only published figures).
+    category : str
+        A category code, or ``"totale"``.
+    month : str, optional
+        ``YYYY-MM``; default the publication's reference month.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> explore_map(pub, category="anziani")    # doctest: +SKIP
+    """
     from fragmap.explore import quarter_figures
 
     gdf = quarter_figures(publication, month=month, category=category)

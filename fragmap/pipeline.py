@@ -59,6 +59,19 @@ STAGES = (
 def month_range(end: str, n: int) -> list[str]:
     """The ``n`` months ending at ``end`` (inclusive), ascending ``YYYY-MM`` strings.
 
+    Parameters
+    ----------
+    end : str
+        The last month, ``YYYY-MM``.
+    n : int
+        How many months.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
     >>> month_range("2026-02", 3)
     ['2025-12', '2026-01', '2026-02']
     """
@@ -609,6 +622,11 @@ def run(
     ------
     PrivacyError
         If the audit finds anything; the published folder is then left untouched.
+
+    Examples
+    --------
+    >>> result = run(load_settings("fragmap.toml"), month="2026-10")   # doctest: +SKIP
+    >>> result.output, result.manifest["counts"]["suppressed_cells"]   # doctest: +SKIP
     """
     from fragmap import atlas, maps, privacy
     from fragmap.io import publish as io_publish

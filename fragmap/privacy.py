@@ -750,6 +750,21 @@ def audit_folder(folder: str | Path, private: PrivateFingerprint, settings: Sett
     (images other than fragmap's own assets) cannot be checked: they are listed in
     ``unchecked`` for a person to look at, and the CLI says so.
 
+    Parameters
+    ----------
+    folder : str or Path
+        The folder about to be published (or already online).
+    private : PrivateFingerprint
+        What must not appear (:func:`fingerprint` of the private reports).
+    settings : Settings
+        ``privacy.threshold`` and ``show_zero``.
+
+    Returns
+    -------
+    AuditResult
+        ``ok``, ``findings`` and the files that could not be checked (``unchecked``).
+
+
     Examples
     --------
     >>> res = audit_folder("maps", fingerprint(geocoded), settings)   # doctest: +SKIP

@@ -107,6 +107,11 @@ class Publication:
     PrivacyError
         If a shown count is under the threshold, a suppressed cell carries a value,
         or ``areas`` holds a non-polygon geometry.
+
+    Examples
+    --------
+    >>> pub = Project.load("fragmap.toml").publication("2026-10")                 # doctest: +SKIP
+    >>> pub.cells(level="town", category="anziani")[["area_id", "value", "suppressed"]]  # doctest: +SKIP
     """
 
     table: pd.DataFrame

@@ -768,6 +768,20 @@ def assign_reports(reports: pd.DataFrame, quarters: gpd.GeoDataFrame) -> pd.Seri
     folded name is matched exactly, else to the closest name (similarity >= 85), within
     the report's town when it has one. Each distinct (town, name) is resolved once.
 
+    Parameters
+    ----------
+    reports : DataFrame
+        Geocoded reports: ``lat``, ``lon`` (NaN when not placed), ``match_level``,
+        ``quartiere`` and ``town``.
+    quarters : GeoDataFrame
+        ``quarter_id``, ``name``, ``town``, ``source``, polygons.
+
+    Returns
+    -------
+    Series
+        ``quarter_id`` per report, aligned with ``reports``.
+
+
     Examples
     --------
     >>> assigned["quarter_id"] = assign_reports(geocoded, quarters)     # doctest: +SKIP

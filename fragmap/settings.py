@@ -8,7 +8,7 @@ Example
 -------
 >>> from fragmap.settings import load_settings
 >>> s = load_settings("fragmap.toml")            # doctest: +SKIP
->>> s.privacy.threshold
+>>> s.privacy.threshold                          # doctest: +SKIP
 5
 
 Validation refuses unsafe values outright (for instance a privacy threshold
@@ -180,7 +180,16 @@ class Access:
 
 @dataclass(frozen=True)
 class Settings:
-    """All settings of a project. Build it with :func:`load_settings` or :func:`default_settings`."""
+    """All settings of a project. Build it with :func:`load_settings` or :func:`default_settings`.
+
+    Examples
+    --------
+    >>> s = default_settings(".")
+    >>> s.privacy.threshold, s.language
+    (5, 'it')
+    >>> s.replace(language="en").category_label("anziani")
+    'Older people'
+    """
 
     name: str = "Rete Fragilità Pavia-Vigevano"
     language: str = "it"
@@ -280,7 +289,22 @@ def validate(s: Settings) -> None:
 
 
 def default_settings(root: str | Path = ".") -> Settings:
-    """Defaults with paths resolved against ``root``."""
+    """Defaults with paths resolved against ``root``.
+
+    Parameters
+    ----------
+    root : str or Path
+        The project folder: relative paths are resolved against it.
+
+    Returns
+    -------
+    Settings
+
+    Examples
+    --------
+    >>> default_settings(".").town_names
+    ('Pavia', 'Vigevano')
+    """
     s = Settings(root=Path(root).resolve())
     s = dataclasses.replace(s, paths=_resolve_paths(s.paths, s.root))
     validate(s)
@@ -371,6 +395,12 @@ def load_settings(path: str | Path | None = None) -> Settings:
     ------
     SettingsError
         If the file is malformed or a value is unsafe; the message names the key.
+
+    Examples
+    --------
+    >>> s = load_settings("fragmap.toml")     # doctest: +SKIP
+    >>> s.paths.output                        # doctest: +SKIP
+    PosixPath('/percorso/progetto/maps')
     """
     if path is None:
         candidate = Path("fragmap.toml")

@@ -117,6 +117,29 @@ def geocode_reports(reports: pd.DataFrame, settings: Settings, *, gazetteer: Gaz
     If the online backend fails mid-run, the run goes on offline, a warning
     (:class:`OnlineUnavailableWarning`) says how many addresses stayed offline-only, and
     the message is also in ``result.attrs["geocode_messages"]``.
+
+    Parameters
+    ----------
+    reports : DataFrame
+        The Reports table (``address``, ``town``, ``lat``, ``lon``, ``quartiere``).
+    settings : Settings
+        Paths of the gazetteer and cache, towns, ``[geocoding]`` options.
+    gazetteer : Gazetteer, optional
+        Default: :func:`default_gazetteer` (read, or built on first use).
+    cache_path : Path, optional
+        Default: ``paths.cache_dir / 'geocode.sqlite'``.
+    online : object, optional
+        An online backend (tests pass a mock); default from the settings (off).
+
+    Returns
+    -------
+    DataFrame
+        PRIVATE: the reports with their points and match levels.
+
+    Examples
+    --------
+    >>> geo = geocode_reports(project.reports(), settings)      # doctest: +SKIP
+    >>> geo["match_level"].value_counts()                       # doctest: +SKIP
     """
     g = make_geocoder(settings, gazetteer=gazetteer, cache_path=cache_path, online=online)
     return g.geocode(reports)

@@ -433,6 +433,12 @@ def normalise_address(text: str | None, *, towns: dict[str, str] = TOWNS, caps: 
     Returns
     -------
     ParsedAddress
+
+    Examples
+    --------
+    >>> p = normalise_address("27029 Vigevano, corso genova 204")
+    >>> p.street_type, p.street_name, p.number, p.town
+    ('CORSO', 'GENOVA', '204', 'Vigevano')
     """
     if towns is TOWNS and caps is CAPS:
         return _normalise_default(text if text is None else str(text))
