@@ -125,3 +125,43 @@ def open_offline(browser, url: str, *, width: int = 1100, height: int = 900):  #
     page.goto(url)
     page.wait_for_timeout(300)
     return page, errors, external
+
+
+def demo_project_settings(tmp):  # type: ignore[no-untyped-def]
+    """The shipped demo project (fragmap.toml) with its private folder and output under ``tmp``."""
+    import dataclasses
+    from pathlib import Path
+
+    from fragmap.settings import load_settings
+
+    tmp = Path(tmp)
+    s = load_settings(Path(__file__).resolve().parent.parent / "fragmap.toml")
+    return dataclasses.replace(s, paths=dataclasses.replace(
+        s.paths, store=tmp / "private" / "store.sqlite", gazetteer=tmp / "private" / "gazetteer.gpkg",
+        cache_dir=tmp / "private" / "cache", output=tmp / "maps"))
+
+
+def demo_project_file(s, **replace: str):  # type: ignore[no-untyped-def]
+    """A copy of the demo project file pointing at the private folder and output of ``s``.
+
+    ``replace`` maps text of fragmap.toml to what it becomes (e.g. a classification).
+    Written next to the store; returns its path.
+    """
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "fragmap.toml").read_text(encoding="utf-8")
+    text = text.replace('reports = ["data/synthetic/', f'reports = ["{root}/data/synthetic/')
+    for key in ("boundaries", "population", "streets"):
+        text = text.replace(f'{key} = "data/', f'{key} = "{root}/data/')
+    text = text.replace('    "data/', f'    "{root}/data/')
+    text = text.replace('store = "data/private/store.sqlite"', f'store = "{s.paths.store}"')
+    text = text.replace('gazetteer = "data/private/gazetteer.gpkg"', f'gazetteer = "{s.paths.gazetteer}"')
+    text = text.replace('cache_dir = "data/private/cache"', f'cache_dir = "{s.paths.cache_dir}"')
+    text = text.replace('output = "maps"', f'output = "{s.paths.output}"')
+    for old, new in replace.items():
+        text = text.replace(old, new)
+    cfg = s.paths.store.parent / "fragmap.toml"
+    cfg.parent.mkdir(parents=True, exist_ok=True)
+    cfg.write_text(text, encoding="utf-8")
+    return cfg

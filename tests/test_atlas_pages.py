@@ -339,14 +339,11 @@ def test_atlas_command_documents_pdf_and_refuses_a_non_atlas_folder(tmp_path: Pa
 def demo_atlas(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The demo project ingested once; its publication in both languages; the atlas written in both."""
     from fragmap.pipeline import Project, _quality
-    from fragmap.settings import load_settings
 
-    root = Path(__file__).resolve().parent.parent
+    from factories import demo_project_settings
+
     tmp = tmp_path_factory.mktemp("atlas-demo")
-    s = load_settings(root / "fragmap.toml")
-    s = dataclasses.replace(s, paths=dataclasses.replace(
-        s.paths, store=tmp / "private" / "store.sqlite", gazetteer=tmp / "private" / "gaz.gpkg",
-        cache_dir=tmp / "private" / "cache", output=tmp / "maps"))
+    s = demo_project_settings(tmp)
     project = Project(s)
     ingest = project.ingest()
     pub = project.with_access("2026-10")

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from shapely.geometry import Point
 
-from factories import make_publication, open_offline
+from factories import demo_project_file, demo_project_settings, make_publication, open_offline
 from fragmap import PrivacyError
 from fragmap.classify import zero_aware_classes
 from fragmap.maps import layer_points, render_map, write_map
@@ -65,13 +65,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory):
     """The demo project ingested once (module scope), its publication and public layers."""
     from fragmap.access import isochrones
     from fragmap.pipeline import Project
-    from fragmap.settings import load_settings
 
     tmp = tmp_path_factory.mktemp("demo_map")
-    s = load_settings(ROOT / "fragmap.toml")
-    s = dataclasses.replace(s, paths=dataclasses.replace(
-        s.paths, store=tmp / "private" / "store.sqlite", gazetteer=tmp / "private" / "gaz.gpkg",
-        cache_dir=tmp / "private" / "cache", output=tmp / "maps"))
+    s = demo_project_settings(tmp)
     p = Project(s)
     p.ingest()
     pub = p.publication("2026-10")
@@ -203,18 +199,7 @@ def test_cli_map_follows_the_classification_settings_and_its_help(demo) -> None:
     from fragmap.cli import main
 
     s = demo["settings"]
-    text = (ROOT / "fragmap.toml").read_text(encoding="utf-8")
-    text = text.replace('reports = ["data/synthetic/', f'reports = ["{ROOT}/data/synthetic/')
-    for key in ("boundaries", "population", "streets"):
-        text = text.replace(f'{key} = "data/', f'{key} = "{ROOT}/data/')
-    text = text.replace('    "data/', f'    "{ROOT}/data/')
-    text = text.replace('store = "data/private/store.sqlite"', f'store = "{s.paths.store}"')
-    text = text.replace('gazetteer = "data/private/gazetteer.gpkg"', f'gazetteer = "{s.paths.gazetteer}"')
-    text = text.replace('cache_dir = "data/private/cache"', f'cache_dir = "{s.paths.cache_dir}"')
-    text = text.replace('output = "maps"', f'output = "{s.paths.output}"')
-    text = text.replace('scheme = "quantiles"\nk = 5', 'scheme = "natural_breaks"\nk = 3')
-    cfg = demo["tmp"] / "fragmap.toml"
-    cfg.write_text(text, encoding="utf-8")
+    cfg = demo_project_file(s, **{'scheme = "quantiles"\nk = 5': 'scheme = "natural_breaks"\nk = 3'})
     res = CliRunner().invoke(main, ["map", "--month", "2026-10", "--config", str(cfg)])
     assert res.exit_code == 0, res.output
     out = s.paths.output.parent / "anteprima-mappa"

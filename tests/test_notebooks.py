@@ -8,7 +8,6 @@ alone on a clean clone.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 
@@ -16,8 +15,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from fragmap.settings import load_settings
-from test_pipeline import _config
+from factories import demo_project_file, demo_project_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -55,15 +53,7 @@ def test_private_data_only_in_labelled_private_sections() -> None:
 @pytest.fixture(scope="module")
 def demo_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped demo project with its private folder and output in one temporary folder."""
-    tmp = tmp_path_factory.mktemp("notebooks")
-    s = load_settings(ROOT / "fragmap.toml")
-    paths = dataclasses.replace(
-        s.paths, store=tmp / "private" / "store.sqlite", gazetteer=tmp / "private" / "gazetteer.gpkg",
-        cache_dir=tmp / "private" / "cache", output=tmp / "maps",
-    )
-    s = dataclasses.replace(s, paths=paths)
-    s.paths.store.parent.mkdir(parents=True, exist_ok=True)
-    return _config(s)
+    return demo_project_file(demo_project_settings(tmp_path_factory.mktemp("notebooks")))
 
 
 @pytest.mark.slow

@@ -12,20 +12,13 @@ from fragmap import PrivacyError
 from fragmap.cli import main
 from fragmap.pipeline import Project, run
 
+from factories import demo_project_file, demo_project_settings
+
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory):
     """The demo project run once (module scope: about 10 s)."""
-    import dataclasses
-
-    from fragmap.settings import load_settings
-
-    root = Path(__file__).resolve().parent.parent
-    tmp = tmp_path_factory.mktemp("demo")
-    s = load_settings(root / "fragmap.toml")
-    s = dataclasses.replace(s, paths=dataclasses.replace(
-        s.paths, store=tmp / "private" / "store.sqlite", gazetteer=tmp / "private" / "gaz.gpkg",
-        cache_dir=tmp / "private" / "cache", output=tmp / "maps"))
+    s = demo_project_settings(tmp_path_factory.mktemp("demo"))
     result = run(s)
     return s, result
 
@@ -69,14 +62,9 @@ def test_unassigned_reports_are_listed_privately_by_reason(demo) -> None:
     assert not any("non_assegnate" in n for n in published)
 
 
-def test_services_with_an_address_only_are_placed_or_reported() -> None:
+def test_services_with_an_address_only_are_placed_or_reported(tmp_path: Path) -> None:
     """The network's own sites carry addresses only: they are geocoded, or named with a reason."""
-    import dataclasses
-
-    from fragmap.settings import load_settings
-
-    root = Path(__file__).resolve().parent.parent
-    s = load_settings(root / "fragmap.toml")
+    s = demo_project_settings(tmp_path)
     steps = []
     p = Project(s, on_step=lambda n, f: steps.append((n, f)))
     names = set(p.services["name"])
@@ -175,16 +163,4 @@ def test_cli_ingest_and_geocode(demo, tmp_path: Path) -> None:
 
 def _config(s) -> Path:
     """A project file pointing at the test's private folder and output."""
-    root = Path(__file__).resolve().parent.parent
-    text = (root / "fragmap.toml").read_text(encoding="utf-8")
-    text = text.replace('reports = ["data/synthetic/', f'reports = ["{root}/data/synthetic/')
-    for key in ("boundaries", "population", "streets"):
-        text = text.replace(f'{key} = "data/', f'{key} = "{root}/data/')
-    text = text.replace('    "data/', f'    "{root}/data/')
-    text = text.replace('store = "data/private/store.sqlite"', f'store = "{s.paths.store}"')
-    text = text.replace('gazetteer = "data/private/gazetteer.gpkg"', f'gazetteer = "{s.paths.gazetteer}"')
-    text = text.replace('cache_dir = "data/private/cache"', f'cache_dir = "{s.paths.cache_dir}"')
-    text = text.replace('output = "maps"', f'output = "{s.paths.output}"')
-    cfg = s.paths.store.parent / "fragmap.toml"
-    cfg.write_text(text, encoding="utf-8")
-    return cfg
+    return demo_project_file(s)

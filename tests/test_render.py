@@ -91,8 +91,8 @@ def test_atlas_is_byte_identical_between_runs(tmp_path: Path) -> None:
 
 
 def test_atlas_languages_do_not_mix(tmp_path: Path) -> None:
-    it = render_atlas(make_publication(language="it"), tmp_path / "it", quality=QUALITY)
-    en = render_atlas(make_publication(language="en"), tmp_path / "en", quality=QUALITY)
+    render_atlas(make_publication(language="it"), tmp_path / "it", quality=QUALITY)
+    render_atlas(make_publication(language="en"), tmp_path / "en", quality=QUALITY)
     it_text = (tmp_path / "it" / "quartieri" / "PV-01.html").read_text(encoding="utf-8")
     en_text = (tmp_path / "en" / "quartieri" / "PV-01.html").read_text(encoding="utf-8")
     for word in ("Residenti", "media del comune", "Servizi più vicini", "Torna all", "segnalazioni"):
