@@ -352,6 +352,11 @@ class Project:
         pts = geo[geo["quarter_id"].notna() & geo["lat"].notna() & geo["month"].isin(month_range(month, 12))]
         return gpd.GeoDataFrame(pts, geometry=gpd.points_from_xy(pts["lon"], pts["lat"]), crs="EPSG:4326")
 
+    @property
+    def help_desks(self) -> gpd.GeoDataFrame:
+        """The services that are the network's help desks (types :data:`HELP_DESK_TYPES`)."""
+        return self.services[self.services["type"].isin(HELP_DESK_TYPES)]
+
     def isochrones(self) -> gpd.GeoDataFrame:
         """Areas within 5/10/15 minutes' walk of each help desk (sportello), for the map.
 
@@ -362,7 +367,7 @@ class Project:
             from fragmap.access import isochrones
 
             s = self.settings
-            desks = self.services[self.services["type"].isin(HELP_DESK_TYPES)]
+            desks = self.help_desks
             self._cache["isochrones"] = isochrones(
                 desks, minutes=s.access.thresholds_min, graph=self.graph, speed_ms=s.access.walking_speed_kmh / 3.6,
                 detour_factor=s.access.detour_factor, language=s.language,
@@ -384,7 +389,7 @@ class Project:
 
             s = self.settings
             pts = self.window_points(month)
-            desks = self.services[self.services["type"].isin(HELP_DESK_TYPES)]
+            desks = self.help_desks
             times = access.access_times(pts, desks, graph=self.graph, speed_ms=s.access.walking_speed_kmh / 3.6,
                                         detour_factor=s.access.detour_factor, language=s.language)
             cols = [c for c in times.columns if c.startswith("min_")]

@@ -103,6 +103,19 @@ def make_publication(
     )
 
 
+def offline_route(external: list[str]):  # type: ignore[no-untyped-def]
+    """A Playwright route handler: file: and data: URLs load, anything else is aborted and noted."""
+
+    def route(r):  # type: ignore[no-untyped-def]
+        if r.request.url.startswith(("file:", "data:")):
+            r.continue_()
+        else:
+            external.append(r.request.url)
+            r.abort()
+
+    return route
+
+
 def open_offline(browser, url: str, *, width: int = 1100, height: int = 900):  # type: ignore[no-untyped-def]
     """Open ``url`` in a new page that may load only file: and data: URLs.
 
@@ -113,15 +126,7 @@ def open_offline(browser, url: str, *, width: int = 1100, height: int = 900):  #
     external: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
-
-    def route(r):  # type: ignore[no-untyped-def]
-        if r.request.url.startswith(("file:", "data:")):
-            r.continue_()
-        else:
-            external.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
+    page.route("**/*", offline_route(external))
     page.goto(url)
     page.wait_for_timeout(300)
     return page, errors, external

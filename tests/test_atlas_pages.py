@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from factories import CATEGORIES, make_publication
+from factories import CATEGORIES, make_publication, offline_route
 from fragmap.atlas import (
     PdfError,
     access_cells,
@@ -430,15 +430,7 @@ def test_every_demo_page_opens_cleanly_and_fits_a_phone(browser, demo_atlas: dic
     ctx = browser.new_context(viewport={"width": 375, "height": 800})
     errors: list[str] = []
     external: list[str] = []
-
-    def route(r):  # noqa: ANN001
-        if r.request.url.startswith(("file:", "data:")):
-            r.continue_()
-        else:
-            external.append(r.request.url)
-            r.abort()
-
-    ctx.route("**/*", route)
+    ctx.route("**/*", offline_route(external))
     page = ctx.new_page()
     page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
