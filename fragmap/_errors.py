@@ -49,3 +49,7 @@ class PrivacyError(FragmapError, RuntimeError):
 
 class NetworkDisabledError(FragmapError, RuntimeError):
     """Code tried to use the network while the settings keep it off (the default)."""
+
+
+class OutputFolderError(FragmapError, RuntimeError):
+    """A folder fragmap would replace is not one it published (it could hold someone's files)."""

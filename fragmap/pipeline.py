@@ -573,11 +573,9 @@ def _relative(path: Path, root: Path) -> str:
 
 def _write_private_list(settings: Settings, name: str, table: pd.DataFrame) -> Path:
     """A PRIVATE list for the coordinator, next to the store (``data/private/``), never published."""
-    from fragmap.io.publish import write_csv_atomic
+    from fragmap.io.tables import write_csv
 
-    path = settings.paths.store.parent / "elenchi" / name
-    write_csv_atomic(path, table)
-    return path
+    return write_csv(table, settings.paths.store.parent / "elenchi" / name)
 
 
 def _previous_manifest(output: Path) -> dict[str, Any] | None:
@@ -640,6 +638,7 @@ def run(
     project = Project(settings, on_step=on_step)
     output = settings.paths.output
     io_publish.recover(output)
+    io_publish.check_replaceable(output, settings.language)  # before any work
     key = run_key(settings, month) + (f":{tiles}" if tiles else "")
     previous = _previous_manifest(output)
     if not force and previous is not None and previous.get("run_key") == key:
@@ -673,7 +672,7 @@ def run(
         manifest = _manifest(project, month, pub, geo, ingest_result, quality)
         manifest["run_key"] = key
         io_publish.write_json(tmp / "manifest.json", manifest)
-        io_publish.swap_in(tmp, output)
+        io_publish.swap_in(tmp, output, language=settings.language)
     project._step("publish", {"output": str(output)})
     return RunResult(month, output, manifest, pub, time.perf_counter() - started)
 

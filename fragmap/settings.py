@@ -241,6 +241,106 @@ class Settings:
         return new
 
 
+_OUTPUT_MESSAGES = {
+    "it": "paths.output = {out!r} è rifiutata: la cartella pubblicata viene sostituita per intero a "
+          "ogni esecuzione, e questa {how} {what} ({path}). Scegliere una cartella a parte, per esempio "
+          "\"maps\".",
+    "en": "paths.output = {out!r} is refused: the published folder is replaced as a whole at every "
+          "run, and this one {how} {what} ({path}). Choose a folder of its own, e.g. \"maps\".",
+}
+_OUTPUT_HOW = {
+    "same": {"it": "è", "en": "is"},
+    "contains": {"it": "contiene", "en": "contains"},
+    "inside": {"it": "sta dentro", "en": "is inside"},
+}
+_OUTPUT_WHAT = {
+    "root": {"it": "la cartella del progetto", "en": "the project folder"},
+    "data": {"it": "la cartella dei dati", "en": "the data folder"},
+    "private": {"it": "la cartella privata", "en": "the private folder"},
+    "store": {"it": "l'archivio delle segnalazioni", "en": "the report store"},
+    "cache": {"it": "la cache", "en": "the cache"},
+    "gazetteer": {"it": "lo stradario geocodificato", "en": "the gazetteer"},
+    "reports": {"it": "i file delle segnalazioni", "en": "the report files"},
+    "input": {"it": "un file di input", "en": "an input file"},
+}
+
+
+def _absolute(p: Path, root: Path) -> Path:
+    p = Path(p).expanduser()
+    return (p if p.is_absolute() else Path(root) / p).resolve()
+
+
+def _glob_base(pattern: Path) -> Path:
+    """The folder part of a report pattern before its first wildcard."""
+    parts = []
+    for part in Path(pattern).parts:
+        if any(ch in part for ch in "*?["):
+            break
+        parts.append(part)
+    base = Path(*parts) if parts else Path(".")
+    return base if len(parts) < len(Path(pattern).parts) else base.parent
+
+
+def output_problem(s: Settings, output: Path | None = None) -> str | None:
+    """Why ``output`` must not be a folder that fragmap replaces as a whole, or None when safe.
+
+    The published folder is swapped in whole at every run, so it must never be, contain or
+    lie inside the data folder, the private folder, the store, the cache, the gazetteer or
+    the report inputs, and never be or contain the project folder or an input file.
+
+    Parameters
+    ----------
+    s : Settings
+        The project settings (paths resolved against ``s.root``).
+    output : Path, optional
+        The folder to check (default ``s.paths.output``); relative to ``s.root``.
+
+    Returns
+    -------
+    str or None
+        The reason in the project language, or None.
+
+    Examples
+    --------
+    >>> s = default_settings(".")
+    >>> output_problem(s) is None
+    True
+    >>> "cartella privata" in output_problem(s, Path("data/private"))
+    True
+    """
+    root = Path(s.root).resolve()
+    raw = output if output is not None else s.paths.output
+    out = _absolute(raw, root)
+    lang = s.language if s.language in ("it", "en") else "it"
+    p = s.paths
+    # (what, path, refuse when output is inside it too)
+    guarded: list[tuple[str, Path, bool]] = [("root", root, False), ("data", root / "data", True),
+                                             ("private", _absolute(p.store, root).parent, True),
+                                             ("store", _absolute(p.store, root), True),
+                                             ("cache", _absolute(p.cache_dir, root), True),
+                                             ("gazetteer", _absolute(p.gazetteer, root), True)]
+    guarded += [("reports", _absolute(_glob_base(r), root), True) for r in p.reports]
+    inputs = [p.boundaries, p.population, p.streets, p.quarters, p.quarter_population,
+              p.street_network, p.candidate_sites, *p.services]
+    guarded += [("input", _absolute(f, root), False) for f in inputs if f is not None]
+    def found(what: str, path: Path, how: str) -> str:
+        return _OUTPUT_MESSAGES[lang].format(out=str(raw), how=_OUTPUT_HOW[how][lang],
+                                             what=_OUTPUT_WHAT[what][lang], path=path)
+
+    for what, path, _ in guarded:
+        if out == path:
+            return found(what, path, "same")
+    for what, path, _ in guarded:
+        if path.is_relative_to(out):
+            return found(what, path, "contains")
+    around = [(len(path.parts), what, path) for what, path, no_inside in guarded
+              if no_inside and out.is_relative_to(path)]
+    if around:  # name the closest folder it lies in
+        _, what, path = max(around)
+        return found(what, path, "inside")
+    return None
+
+
 def validate(s: Settings) -> None:
     """Raise :class:`SettingsError` listing every unsafe or malformed setting."""
     problems: list[str] = []
@@ -257,6 +357,9 @@ def validate(s: Settings) -> None:
         problems.append(f"language = {s.language!r}: choose one of {', '.join(LANGUAGES)}")
     if not s.towns:
         problems.append("towns: at least one town is needed")
+    why = output_problem(s)
+    if why:
+        problems.append(why)
     if s.quarters.hex_size_m <= 0:
         problems.append("quarters.hex_size_m must be positive")
     if not 2 <= s.classification.k <= 9:

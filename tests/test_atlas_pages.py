@@ -321,17 +321,16 @@ def test_pdf_without_chromium_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, 
 
 # -- 10. the `atlas` command --------------------------------------------------------------------------
 def test_atlas_command_documents_pdf_and_refuses_a_non_atlas_folder(tmp_path: Path) -> None:
-    import click
     from click.testing import CliRunner
 
     from fragmap.cli import main
-    from fragmap.cli.run import _check_atlas_folder
 
     result = CliRunner().invoke(main, ["atlas", "--help"])
     assert result.exit_code == 0 and "--pdf" in result.output
     (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
-    with pytest.raises(click.ClickException, match="not an atlas folder"):
-        _check_atlas_folder(tmp_path)
+    result = CliRunner().invoke(main, ["atlas", "-o", str(tmp_path)])
+    assert result.exit_code == 1 and "non è una cartella pubblicata da fragmap" in result.output
+    assert "notes.txt" in result.output and (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
 
 
 # == the demo atlas (Italian and English), built once for the tests below ================================

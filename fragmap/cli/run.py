@@ -25,7 +25,8 @@ _STEP_WORDS_IT = {
     "atlas": "atlante", "audit": "verifica", "publish": "pubblicazione",
     "files": "file", "read": "righe lette", "accepted": "accettate", "rejected": "scartate",
     "duplicates": "doppioni", "refused_files": "file rifiutati", "files_without_ids": "file senza id",
-    "inserted": "nuove", "updated": "corrette", "unchanged": "già presenti", "ledger_rows": "nel registro scarti",
+    "inserted": "nuove", "updated": "corrette", "unchanged": "già presenti",
+    "collisions": "ID già usato da un altro file (tenute entrambe)", "ledger_rows": "nel registro scarti",
     "unlocated": "non localizzati", "source": "fonte", "reports": "segnalazioni", "assigned": "con area",
     "unassigned": "senza area", "cells": "celle", "suppressed": "nascoste", "method": "metodo",
     "pages": "pagine", "findings": "problemi", "output": "cartella", "check": "controllo",
@@ -174,16 +175,19 @@ def map_(config: Path | None, month: str | None, out: Path | None, tiles: str | 
         fragmap map --month 2026-10 --tiles OpenStreetMap
     """
     from fragmap import maps, privacy
+    from fragmap.io import publish as io_publish
     from fragmap.pipeline import Project
 
     settings = get_settings(config)
+    out = out or settings.paths.output.parent / "anteprima-mappa"
+    _check_preview_folder(settings, out)
     project = Project(settings)
     pub = project.publication(month)
-    out = out or settings.paths.output.parent / "anteprima-mappa"
-    out.mkdir(parents=True, exist_ok=True)
-    files = maps.write_map(pub, out, **_map_options(settings, project, pub.month, tiles=tiles))
-    _audit_or_fail(privacy, out, project, pub.month)
-    click.echo(f"fragmap: map for {pub.month} written to {files[0]}")
+    with io_publish.staging_folder(out) as tmp:  # built aside, audited, then swapped in
+        files = maps.write_map(pub, tmp, **_map_options(settings, project, pub.month, tiles=tiles))
+        _audit_or_fail(privacy, tmp, project, pub.month)
+        io_publish.replace_folder(tmp, out, language=settings.language)
+    click.echo(f"fragmap: map for {pub.month} written to {out / files[0].relative_to(tmp)}")
 
 
 @main.command()
@@ -223,7 +227,7 @@ def atlas(config: Path | None, month: str | None, out: Path | None, pdf: bool) -
     if pdf:
         atlas_mod.check_pdf()  # fail before the work, with the reason, when Chromium is missing
     out = out or settings.paths.output.parent / "anteprima-atlante"
-    _check_atlas_folder(out)
+    _check_preview_folder(settings, out)
     project = Project(settings)
     pub = project.publication(month)
     pub = _with_access(project, pub, pub.month)
@@ -234,7 +238,7 @@ def atlas(config: Path | None, month: str | None, out: Path | None, pdf: bool) -
         _audit_or_fail(privacy, tmp, project, pub.month)
         if pdf:
             files.append(atlas_mod.write_pdf(tmp))
-        io_publish.replace_folder(tmp, out)
+        io_publish.replace_folder(tmp, out, language=settings.language)
     click.echo(f"fragmap: atlas for {pub.month}: {len(files)} files in {out}"
                + (f" (PDF: {out / 'atlas.pdf'})" if pdf else ""))
 
@@ -252,11 +256,15 @@ def _ingest_figures(project: Any) -> dict[str, Any]:
     return {"read": counts.get("read"), "rejected": counts.get("rejected")}
 
 
-def _check_atlas_folder(out: Path) -> None:
-    """Refuse to replace a folder that is not an atlas (``-o .`` must not wipe a project)."""
-    is_atlas = (out / "index.html").exists() and (out / "atlas.css").exists()
-    if out.exists() and any(out.iterdir()) and not is_atlas:
-        raise click.ClickException(f"{out} exists and is not an atlas folder: choose a new or empty folder")
+def _check_preview_folder(settings: Any, out: Path) -> None:
+    """Refuse a preview folder that is, holds or lies in the project's data, or is not fragmap's."""
+    from fragmap.io.publish import check_replaceable
+    from fragmap.settings import output_problem
+
+    why = output_problem(settings, out)
+    if why:
+        raise click.ClickException(why.replace("paths.output", "--out"))
+    check_replaceable(out, settings.language)
 
 
 def _audit_or_fail(privacy: Any, folder: Path, project: Any, month: str) -> None:

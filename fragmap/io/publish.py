@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from fragmap._errors import OutputFolderError
+
 OUTPUT_README = """# maps/
 
 Generated output of `fragmap run` (the published map and atlas). This folder is rebuilt
@@ -27,15 +29,65 @@ Nothing here contains a report's location or a count under the privacy threshold
 """
 
 
+#: The file that marks a folder as built by fragmap: only such a folder is ever replaced.
+MARKER = ".fragmap-pubblicazione"
+_MARKER_TEXT = "Cartella costruita da fragmap: viene sostituita per intero a ogni esecuzione.\n"
+
+_NOT_OURS = {
+    "it": "{folder} esiste e non è una cartella pubblicata da fragmap (contiene per esempio «{example}»): "
+          "fragmap sostituisce per intero la cartella di uscita e non cancella file che non ha scritto. "
+          "Scegliere una cartella nuova o vuota.",
+    "en": "{folder} exists and is not a folder fragmap published (it holds e.g. «{example}»): fragmap "
+          "replaces its output folder as a whole and never deletes files it did not write. Choose a new "
+          "or empty folder.",
+}
+
+
+def check_replaceable(folder: Path, language: str = "it") -> None:
+    """Refuse to replace ``folder`` unless fragmap built it (or it is missing or empty).
+
+    A folder is fragmap's when it holds the :data:`MARKER` file (every folder built through
+    :func:`staging_folder` has it) or, for publications of earlier versions, a
+    ``manifest.json``; the repository's own ``maps/README.md`` alone is also accepted.
+
+    Raises
+    ------
+    OutputFolderError
+        Naming the folder and one of the files it would have deleted.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> check_replaceable(d)            # empty: fine
+    >>> _ = (d / "tesi.docx").write_text("mine")
+    >>> check_replaceable(d)
+    Traceback (most recent call last):
+    ...
+    fragmap._errors.OutputFolderError: ...
+    """
+    folder = Path(folder)
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise OutputFolderError(_NOT_OURS.get(language, _NOT_OURS["it"]).format(folder=folder, example=folder.name))
+    names = sorted(p.name for p in folder.iterdir())
+    if not names or MARKER in names or "manifest.json" in names or names == ["README.md"]:
+        return
+    raise OutputFolderError(_NOT_OURS.get(language, _NOT_OURS["it"]).format(folder=folder, example=names[0]))
+
+
 @contextmanager
 def staging_folder(output: Path) -> Iterator[Path]:
     """A fresh temporary folder beside ``output`` (same file system, so rename is atomic).
 
-    The folder is removed on exit unless :func:`swap_in` moved it into place.
+    The folder carries :data:`MARKER`, so a later run may replace it once published. It is
+    removed on exit unless :func:`swap_in` moved it into place.
     """
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.build-", dir=output.parent))
+    (tmp / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
     try:
         yield tmp
     finally:
@@ -43,7 +95,7 @@ def staging_folder(output: Path) -> Iterator[Path]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def swap_in(staged: Path, output: Path) -> None:
+def swap_in(staged: Path, output: Path, *, language: str = "it") -> None:
     """Replace ``output`` by ``staged`` with two renames; the old folder is then deleted.
 
     If the process dies between the renames, :func:`recover` (called at the start of
@@ -51,12 +103,17 @@ def swap_in(staged: Path, output: Path) -> None:
     """
     staged, output = Path(staged), Path(output)
     (staged / "README.md").write_text(OUTPUT_README, encoding="utf-8")
-    replace_folder(staged, output)
+    replace_folder(staged, output, language=language)
 
 
-def replace_folder(staged: Path, output: Path) -> None:
-    """Put ``staged`` in place of ``output`` with two renames, then delete the old folder."""
+def replace_folder(staged: Path, output: Path, *, language: str = "it") -> None:
+    """Put ``staged`` in place of ``output`` with two renames, then delete the old folder.
+
+    Only a folder fragmap built is ever deleted (:func:`check_replaceable`); anything else
+    raises :class:`~fragmap._errors.OutputFolderError` before a file is touched.
+    """
     staged, output = Path(staged), Path(output)
+    check_replaceable(output, language)
     old = output.parent / f".{output.name}.previous"
     if old.exists():
         shutil.rmtree(old)
@@ -92,20 +149,3 @@ def write_json(path: Path, data: Any) -> None:
         json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n",
         encoding="utf-8",
     )
-
-
-def write_csv_atomic(path: Path, table: Any) -> None:
-    """Write a table as a UTF-8 CSV (with BOM, so Excel shows accents) through a temporary file."""
-    import os
-    import tempfile
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as f:
-            table.to_csv(f, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
