@@ -82,6 +82,7 @@ class IngestResult:
             "inserted": sum(u.inserted for u in ups),
             "updated": sum(u.updated for u in ups),
             "unchanged": sum(u.unchanged for u in ups),
+            "collisions": sum(u.collisions for u in ups),
             "ledger_rows": self.ledger_rows,
         }
 

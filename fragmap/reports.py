@@ -1203,7 +1203,7 @@ def validate(
         notes.append(translate(_MESSAGES, "identical_copies", lang, n=n_same))
 
     # assemble the rejected rows, with the partner and month they most likely belong to
-    known_month = month.where(dates.notna())
+    known_month = month.where(dates.notna()).astype("string")
     month_hint = known_month.ffill().bfill()
     partners_seen = partner.dropna().unique()
     partner_hint = partner.copy()

@@ -255,6 +255,41 @@ def test_rejected_rows_go_to_a_private_ledger(settings, tmp_path: Path) -> None:
     assert len(store.rejected()) == 1  # resubmitting does not duplicate the ledger
 
 
+FORMULAS = ['=HYPERLINK("http://x","click")', "=cmd|' /C calc'!A0", "+1+2", "-3+cmd", "@SUM(A1)",
+            "\tTAB", "\rCR"]
+
+
+def _cells(path: Path) -> list[str]:
+    import csv
+
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return [c for row in csv.reader(f, delimiter=";") for c in row]
+
+
+def test_formulas_from_ids_headers_and_file_names_never_reach_the_coordinators_csv(settings, tmp_path: Path) -> None:
+    """Report ids, header cells and file names that Excel would run are written inert."""
+    rows = [f"{fx};31/02/2026;Via Roma 1;Pavia;;;;Anziani;Auser Vigevano;sportello;;x" for fx in FORMULAS]
+    f = write(tmp_path / "=cmd.csv", [HEADER + ";@SUM(1+1)", *rows], encoding="utf-8")
+    res = _ingest(settings, f)
+    assert res.files[0].rejected == len(FORMULAS)
+    cells = _cells(res.ledger)
+    assert any("HYPERLINK" in c for c in cells) and any("cmd.csv" in c for c in cells)
+    dangerous = [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert dangerous == []
+    assert "'=cmd.csv" in cells and '\'=HYPERLINK("http://x","click")' in cells
+
+
+def test_write_csv_neutralises_text_but_keeps_numbers(tmp_path: Path) -> None:
+    from fragmap.io.tables import write_csv
+
+    table = pd.DataFrame({"=head": FORMULAS, "n": range(-3, len(FORMULAS) - 3), "x": [-1.5] * len(FORMULAS)})
+    path = write_csv(table, tmp_path / "out.csv")
+    back = pd.read_csv(path, sep=";", encoding="utf-8-sig", decimal=",", keep_default_na=False)
+    assert list(back.columns) == ["'=head", "n", "x"]
+    assert back["n"].tolist() == list(range(-3, len(FORMULAS) - 3)) and back["x"].tolist() == [-1.5] * len(FORMULAS)
+    assert all(v.startswith("'") for v in back["'=head"])
+
+
 def test_the_shipped_demo_exports_ingest(settings) -> None:
     files = sorted((ROOT / "data/synthetic").glob("segnalazioni_sintetiche_*"))
     res = ingest_files(files, settings, store=Store(settings.paths.store), today=TODAY)
@@ -498,6 +533,49 @@ def test_months_with_restarted_ids_accumulate(settings, tmp_path: Path) -> None:
     assert r.loc[("2026-10", "1"), "category"] == "disabilita" and r.loc[("2026-11", "1"), "category"] == "anziani"
 
 
+def test_ids_restarted_in_two_files_of_one_month_are_both_kept_and_said(settings, tmp_path: Path) -> None:
+    """One partner, two December files (sportello and laboratorio), ids 1-5 each: 10 reports."""
+    store = Store(settings.paths.store)
+    rows = {action: [f"{i};0{i}/10/2026;Via Roma {i};Pavia;;;;Anziani;Auser Vigevano;{action};" for i in range(1, 6)]
+            for action in ("sportello", "laboratorio")}
+    sportello = write(tmp_path / "ottobre_sportello.csv", [HEADER, *rows["sportello"]])
+    laboratorio = write(tmp_path / "ottobre_laboratorio.csv", [HEADER, *rows["laboratorio"]])
+    _ingest(settings, sportello)
+    res = _ingest(settings, laboratorio)
+    up = res.files[0].upsert
+    assert (up.inserted, up.updated, up.collisions) == (5, 0, 5)
+    assert up.collision_files == ("ottobre_sportello.csv",)
+    stored = store.reports()
+    assert len(stored) == 10 and sorted(stored["action"].value_counts().tolist()) == [5, 5]
+    # both files again: nothing changes; a corrected laboratorio file corrects only its own rows
+    s = _ingest(settings, sportello, laboratorio).summary()
+    assert (s["inserted"], s["updated"], s["unchanged"]) == (0, 0, 10)
+    write(laboratorio, [HEADER, rows["laboratorio"][0].replace("Anziani", "Disabilità"), *rows["laboratorio"][1:]])
+    s = _ingest(settings, laboratorio).summary()
+    assert (s["inserted"], s["updated"], s["collisions"]) == (0, 1, 0) and len(store.reports()) == 10
+    r = store.reports().set_index(["report_id", "action"])
+    assert r.loc[("1", "laboratorio"), "category"] == "disabilita"
+    assert r.loc[("1", "sportello"), "category"] == "anziani"
+
+
+def test_the_cli_warns_loudly_when_an_id_is_reused_by_another_file(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from fragmap.cli import main as cli
+
+    project = tmp_path / "fragmap.toml"
+    project.write_text('[paths]\nstore = "private/store.sqlite"\ncache_dir = "private/cache"\n'
+                       'gazetteer = "private/gaz.gpkg"\n', encoding="utf-8")
+    a = write(tmp_path / "dic_sportello.csv", [HEADER, "1;03/10/2026;Via Roma 1;Pavia;;;;Anziani;Auser Vigevano;sportello;"])
+    b = write(tmp_path / "dic_laboratorio.csv", [HEADER, "1;04/10/2026;Via Roma 2;Pavia;;;;Anziani;Auser Vigevano;laboratorio;"])
+    runner = CliRunner()
+    assert runner.invoke(cli, ["ingest", str(a), "--config", str(project)]).exit_code == 0
+    out = runner.invoke(cli, ["ingest", str(b), "--config", str(project)])
+    assert out.exit_code == 0, out.output
+    assert "nuove 1, corrette 0" in out.output
+    assert "ATTENZIONE: 1 segnalazioni hanno ID e mese già usati" in out.output and "dic_sportello.csv" in out.output
+
+
 def read_lines(path: Path) -> list[str]:
     return path.read_bytes().decode("cp1252").splitlines()
 
@@ -517,6 +595,10 @@ def test_a_correction_that_moves_the_date_to_another_month(settings, tmp_path: P
     # In another file it cannot be told from a restarted id: it is added, the old one stays.
     other = write(tmp_path / "rettifica.csv", [HEADER, lines[2].replace("03/10/2026", "01/11/2026")])
     assert _ingest(settings, other).summary()["inserted"] == 1 and len(store.reports()) == 4
+    # and a different report under an id of another file in the same month is kept, said aloud
+    clash = write(tmp_path / "rettifica2.csv", [HEADER, lines[1].replace("Via Roma 1", "Via Roma 9")])
+    s = _ingest(settings, clash).summary()
+    assert (s["inserted"], s["updated"], s["collisions"]) == (1, 0, 1) and len(store.reports()) == 5
 
 
 # 7. files without an id column
@@ -598,3 +680,27 @@ def test_a_store_of_the_previous_schema_is_migrated(settings, tmp_path: Path) ->
     assert store.reports()["report_id"].tolist() == ["1"] and len(store.rejected()) == 1
     _ingest(settings, _month_file(tmp_path / "novembre.csv", 11, [1]))
     assert len(store.reports()) == 2
+    con = sqlite3.connect(settings.paths.store)
+    pk = [r[1] for r in con.execute("PRAGMA table_info(reports)") if r[5]]
+    con.close()
+    assert pk == ["partner", "report_id", "month", "source_file"]
+
+
+def test_a_store_keyed_by_partner_id_and_month_is_migrated(settings, tmp_path: Path) -> None:
+    import sqlite3
+
+    _ingest(settings, _month_file(tmp_path / "ottobre.csv", 10, [1, 2]))
+    con = sqlite3.connect(settings.paths.store)  # rebuild the table as schema 2 had it
+    con.executescript(
+        "ALTER TABLE reports RENAME TO r3;"
+        "CREATE TABLE reports (partner TEXT NOT NULL, report_id TEXT NOT NULL, category TEXT, action TEXT,"
+        " age_band TEXT, date TEXT, month TEXT NOT NULL, town TEXT, address TEXT, lat REAL, lon REAL,"
+        " quartiere TEXT, source_file TEXT, source_row INTEGER, record_hash TEXT NOT NULL,"
+        " PRIMARY KEY (partner, report_id, month));"
+        "INSERT INTO reports SELECT * FROM r3; DROP TABLE r3; PRAGMA user_version = 2;"
+    )
+    con.close()
+    store = Store(settings.paths.store)
+    assert len(store.reports()) == 2
+    other = _month_file(tmp_path / "ottobre_bis.csv", 10, [1], category="Disabilità")
+    assert _ingest(settings, other).summary()["collisions"] == 1 and len(store.reports()) == 3

@@ -56,7 +56,8 @@ def test_unassigned_reports_are_listed_privately_by_reason(demo) -> None:
     assert sum(by_reason.values()) == c["unassigned"] > 0
     private = s.paths.store.parent / "elenchi" / f"non_assegnate-{r.month}.csv"
     text = private.read_text(encoding="utf-8-sig")
-    assert text.splitlines()[0] == "partner,report_id,source_file,source_row,reason"
+    # one format for every private list: ';' (Italian Excel opens it in columns), as scarti.csv
+    assert text.splitlines()[0] == "partner;report_id;source_file;source_row;reason"
     assert len(text.splitlines()) == c["unassigned"] + 1
     published = [p.name for p in s.paths.output.rglob("*")]
     assert not any("non_assegnate" in n for n in published)

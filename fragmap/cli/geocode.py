@@ -34,7 +34,7 @@ def geocode(infile: Path, outfile: Path, address_column: str | None, config: Pat
     import pandas as pd
 
     from fragmap.geocode import geocode_reports, quality_report, review_table
-    from fragmap.io.tables import read_table
+    from fragmap.io.tables import read_table, write_csv
     from fragmap.reports import match_columns, parse_coordinate
 
     settings = get_settings(config)
@@ -64,9 +64,9 @@ def geocode(infile: Path, outfile: Path, address_column: str | None, config: Pat
     out = frame.copy()
     for c in ("lat", "lon", "match_level", "match_score", "matched_address", "uncertainty_m", "match_note"):
         out[c] = geo[c].to_numpy()
-    out.to_csv(outfile, index=False, sep=";", encoding="utf-8-sig", decimal=",")
+    write_csv(out, outfile)
     review = outfile.with_name(outfile.stem + "_da_rivedere.csv")
-    review_table(geo, min_score=settings.geocoding.min_score).to_csv(review, index=False, sep=";", encoding="utf-8-sig")
+    write_csv(review_table(geo, min_score=settings.geocoding.min_score), review)
     q = quality_report(geo)
     click.echo("  ".join(f"{r.level} {r.reports}" for r in q.itertuples()))
     click.echo(f"fragmap: {len(out)} rows geocoded to {outfile}; to review: {review}")

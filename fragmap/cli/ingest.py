@@ -17,6 +17,15 @@ _MESSAGES: dict[str, dict[str, str]] = {
               "{unchanged} already stored), {rejected} rejected{reasons}",
     },
     "no_ids": {"it": "    attenzione: {note}", "en": "    warning: {note}"},
+    "collisions": {
+        "it": "    ATTENZIONE: {n} segnalazioni hanno ID e mese già usati da segnalazioni diverse di "
+              "{files}: sono tenute entrambe come segnalazioni distinte (ID ricominciati da capo in "
+              "ogni file). Se questo file voleva correggerle, rinviate invece il file originale "
+              "corretto con il suo nome.",
+        "en": "    WARNING: {n} reports reuse the ID and month of different reports in {files}: both "
+              "are kept as distinct reports (IDs restarted in each file). If this file was meant to "
+              "correct them, resend the original file, corrected, under its own name instead.",
+    },
     "note": {"it": "    nota: {note}", "en": "    note: {note}"},
     "ledger": {
         "it": "righe scartate da correggere (tutti i file e gli invii): {n}, elencate in {path}",
@@ -68,6 +77,9 @@ def ingest(files: tuple[Path, ...], config: Path | None, quiet: bool) -> None:
             new=up.inserted, corrected=up.updated, unchanged=up.unchanged, rejected=f.rejected,
             reasons=f" ({reasons})" if reasons else "",
         ))
+        if up.collisions:
+            click.secho(translate(_MESSAGES, "collisions", lang, n=up.collisions,
+                                  files=", ".join(up.collision_files)), fg="yellow", err=True)
         skip = no_id_note(lang)
         if not f.has_ids:
             click.echo(translate(_MESSAGES, "no_ids", lang, note=skip))

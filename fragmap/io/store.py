@@ -1,22 +1,24 @@
 """The private store: an SQLite file that accumulates months of accepted reports.
 
-Key ``(partner, report_id, month)``
-    Many partners restart their IDs every month or every file (``ottobre.csv`` and
-    ``novembre.csv`` both start at 1), so the partner's ID alone cannot be the key: it would
-    let November overwrite October. The month of the report date is part of the key because
-    it is the one thing every export carries and an ID never needs to be reused inside a
-    month. So:
+Key ``(partner, report_id, month, source_file)``
+    Partners restart their IDs: every month (``ottobre.csv`` and ``novembre.csv`` both start
+    at 1) and even within a month, one file per activity (``dicembre_sportello.csv`` and
+    ``dicembre_laboratorio.csv``, IDs 1-5 each). So an ID alone never identifies a report,
+    and a different report must never replace another. The rules:
 
     * re-ingesting the same file changes nothing (same keys, same ``record_hash``);
-    * an overlapping export (October again inside an October-November export) adds nothing:
-      its rows have the same keys;
-    * a corrected row (same partner, ID and month, another content) replaces the stored one;
+    * a row identical to a stored one (same partner, ID, month and content) adds nothing,
+      whichever file it comes from: an overlapping export (October again inside an
+      October-November export) is recognised by content;
+    * a new version of the SAME file (same name) whose row has the same partner, ID and month
+      but another content is a correction: it replaces the stored version from that file;
+    * a row of ANOTHER file with the same partner, ID and month but another content is a
+      different report (IDs restarted per file): it is kept beside the stored one and counted
+      as a *collision*, which the summary states loudly (if it was meant as a correction, the
+      coordinator resends the original file, corrected, under its own name);
     * a correction that moves the date into ANOTHER month is recognised when it comes, as is
-      usual, in a new version of the same file (same file name) that still holds reports of
-      the old month but no longer this ID in it: the old version is deleted and the row is
-      counted as corrected. A moved row sent in a file with another name, or in a file that
-      no longer covers the old month, cannot be told apart from a restarted ID: it is added
-      and the old version stays (the coordinator resends the original file, corrected).
+      usual, in a new version of the same file that still holds reports of the old month but
+      no longer this ID in it: the old version is deleted and the row counted as corrected;
     * files without an ID column get IDs made of a content hash and an occurrence number
       (see :func:`fragmap.reports.validate`): idempotent, but corrections add a report.
 
@@ -51,8 +53,9 @@ import pandas as pd
 
 from fragmap.reports import REJECTED_COLUMNS, REPORT_COLUMNS
 
-#: Schema version (``PRAGMA user_version``). 0/1: key (partner, report_id), ledger without key.
-SCHEMA_VERSION = 2
+#: Schema version (``PRAGMA user_version``). 0/1: key (partner, report_id), ledger without key;
+#: 2: key (partner, report_id, month); 3: key (partner, report_id, month, source_file).
+SCHEMA_VERSION = 3
 
 _REPORTS_TABLE = """
 CREATE TABLE IF NOT EXISTS reports (
@@ -61,8 +64,8 @@ CREATE TABLE IF NOT EXISTS reports (
     category TEXT, action TEXT, age_band TEXT,
     date TEXT, month TEXT NOT NULL, town TEXT, address TEXT,
     lat REAL, lon REAL, quartiere TEXT,
-    source_file TEXT, source_row INTEGER, record_hash TEXT NOT NULL,
-    PRIMARY KEY (partner, report_id, month)
+    source_file TEXT NOT NULL, source_row INTEGER, record_hash TEXT NOT NULL,
+    PRIMARY KEY (partner, report_id, month, source_file)
 );
 """
 _REJECTED_TABLE = """
@@ -94,13 +97,18 @@ class UpsertResult:
     """How many reports an upsert inserted, updated (corrections) and left unchanged.
 
     ``moved`` counts the corrections (included in ``updated``) whose date moved to
-    another month, replacing the version stored under the old month.
+    another month, replacing the version stored under the old month. ``collisions``
+    counts the new reports (included in ``inserted``) whose partner, ID and month were
+    already used by a different report of another file: both are kept, and
+    ``collision_files`` names those other files so the summary can say so.
     """
 
     inserted: int
     updated: int
     unchanged: int
     moved: int = 0
+    collisions: int = 0
+    collision_files: tuple[str, ...] = ()
 
 
 class Store:
@@ -182,32 +190,46 @@ class Store:
         if con is None:
             with self.transaction() as c:
                 return self.upsert_reports(reports, con=c, ids_given=ids_given)
-        incoming = reports[["partner", "report_id", "month", "record_hash", "source_file"]].astype(str)
+        key = ["partner", "report_id", "month"]
+        incoming = reports[[*key, "record_hash", "source_file"]].astype(str).reset_index(drop=True)
         months = sorted(incoming["month"].unique())
         existing = pd.read_sql_query(
-            f"SELECT partner, report_id, month, record_hash AS record_hash_old FROM reports "
-            f"WHERE month IN ({', '.join('?' * len(months))})",
+            f"SELECT partner, report_id, month, source_file AS file_old, record_hash AS hash_old "
+            f"FROM reports WHERE month IN ({', '.join('?' * len(months))})",
             con, params=months,
         )
-        merged = incoming.merge(existing, on=["partner", "report_id", "month"], how="left")
-        new = merged["record_hash_old"].isna().to_numpy()
-        changed = (~new) & (merged["record_hash"] != merged["record_hash_old"]).to_numpy()
+        pairs = incoming.reset_index().merge(existing, on=key, how="inner")
+        same_content = pairs[pairs["hash_old"] == pairs["record_hash"]]["index"].unique()
+        same_file = pairs[pairs["file_old"] == pairs["source_file"]]["index"].unique()
+        n = len(incoming)
+        stored = np.zeros(n, dtype=bool)
+        stored[pairs["index"].unique()] = True
+        unchanged = np.zeros(n, dtype=bool)
+        unchanged[same_content] = True
+        changed = np.zeros(n, dtype=bool)
+        changed[same_file] = True
+        changed &= ~unchanged  # a new version of this file's row: a correction
+        collision = stored & ~unchanged & ~changed  # another file's report under this ID
+        new = ~stored
         moved_old = _moved(incoming, new, con) if ids_given and new.any() else None
         if moved_old is not None and len(moved_old):
             con.executemany(
-                "DELETE FROM reports WHERE partner = ? AND report_id = ? AND month = ?",
-                list(moved_old.itertuples(index=False, name=None)),
+                "DELETE FROM reports WHERE partner = ? AND report_id = ? AND month = ? AND source_file = ?",
+                list(moved_old[[*key, "source_file"]].itertuples(index=False, name=None)),
             )
-        write = reports[new | changed]
+        write = reports.reset_index(drop=True)[new | changed | collision]
         if len(write):
             con.executemany(
                 f"INSERT OR REPLACE INTO reports ({', '.join(_FIELDS)}) "
                 f"VALUES ({', '.join('?' * len(_FIELDS))})",
                 _rows_for_sql(write),
             )
+        others = pairs[pairs["index"].isin(np.flatnonzero(collision))]["file_old"]
         n_moved = 0 if moved_old is None else len(moved_old)
-        return UpsertResult(int(new.sum()) - n_moved, int(changed.sum()) + n_moved,
-                            int((~new & ~changed).sum()), n_moved)
+        return UpsertResult(
+            int(new.sum() + collision.sum()) - n_moved, int(changed.sum()) + n_moved,
+            int(unchanged.sum()), n_moved, int(collision.sum()), tuple(sorted(set(others))),
+        )
 
     def reports(self, *, until_month: str | None = None) -> pd.DataFrame:
         """Accepted reports (the Reports contract), up to ``until_month`` inclusive."""
@@ -217,7 +239,8 @@ class Store:
             if until_month is not None:
                 sql += " WHERE month <= ?"
                 params = (until_month,)
-            df = pd.read_sql_query(sql + " ORDER BY partner, report_id, month", con, params=params)
+            df = pd.read_sql_query(sql + " ORDER BY partner, report_id, month, source_file", con,
+                                   params=params)
         df["date"] = pd.to_datetime(df["date"])
         for c in ("partner", "category", "action", "age_band", "town", "address", "quartiere"):
             df[c] = df[c].astype("string")
@@ -372,9 +395,10 @@ def _moved(incoming: pd.DataFrame, new: np.ndarray, con: sqlite3.Connection) -> 
             for p, i, m in zip(cand["partner"], cand["report_id"], cand["old_month"])
         ]
         moved = cand.loc[ok, ["partner", "report_id", "old_month"]]
-        out.append(moved.rename(columns={"old_month": "month"}))
+        moved = moved.rename(columns={"old_month": "month"}).assign(source_file=source_file)
+        out.append(moved)
     if not out:
-        return pd.DataFrame(columns=key)
+        return pd.DataFrame(columns=[*key, "source_file"])
     return pd.concat(out, ignore_index=True).drop_duplicates()
 
 
@@ -383,20 +407,22 @@ def _quoted(names: list[str]) -> str:
 
 
 def _migrate(con: sqlite3.Connection) -> None:
-    """Bring a store of schema 0/1 to the current schema, inside the caller's transaction."""
+    """Bring a store of an earlier schema to the current one, inside the caller's transaction."""
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     if "reports" in tables:
         pk = [r[1] for r in con.execute("PRAGMA table_info(reports)") if r[5]]
-        if "month" not in pk:
+        if "source_file" not in pk:
             con.execute("ALTER TABLE reports RENAME TO reports_v1")
             con.execute(_REPORTS_TABLE)
             con.execute(
                 f"INSERT OR REPLACE INTO reports ({', '.join(_FIELDS)}) "
                 f"SELECT {', '.join(_FIELDS[:6])}, COALESCE(month, substr(date, 1, 7)), "
-                f"{', '.join(_FIELDS[7:])} FROM reports_v1"
+                f"{', '.join(_FIELDS[7:12])}, COALESCE(source_file, ''), "
+                f"{', '.join(_FIELDS[13:])} FROM reports_v1"
             )
             con.execute("DROP TABLE reports_v1")
             con.execute("DROP INDEX IF EXISTS reports_month")
+            con.execute("DROP INDEX IF EXISTS reports_source")
     if "rejected" in tables:
         cols = [r[1] for r in con.execute("PRAGMA table_info(rejected)")]
         if "partner" not in cols:

@@ -186,11 +186,64 @@ def _finish(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns=empty_unnamed)
 
 
-def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` as a ``;``-separated UTF-8-with-BOM CSV, atomically.
+#: First characters that make Excel, LibreOffice or Google Sheets read a cell as a formula
+#: (OWASP "CSV injection"): ``=`` ``+`` ``-`` ``@``, tab and carriage return.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-    The table is written to a temporary file in the same folder, flushed to disk, then
-    renamed over ``path`` (an atomic replace on the same file system).
+
+def neutralise_cell(value: object) -> object:
+    """``value`` made inert for spreadsheets: text starting like a formula gets a leading ``'``.
+
+    Numbers are left alone (a negative number is a number, not a formula); only text is
+    changed, and only when it could be executed.
+
+    Examples
+    --------
+    >>> print(neutralise_cell('=HYPERLINK("http://x","click")'))
+    '=HYPERLINK("http://x","click")
+    >>> neutralise_cell("via Roma 3"), neutralise_cell(-2.5)
+    ('via Roma 3', -2.5)
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and header cannot run as spreadsheet formulas.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Any table about to be written for people to open in a spreadsheet.
+
+    Returns
+    -------
+    DataFrame
+        The same values, with :func:`neutralise_cell` applied to every text cell and
+        column name.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"=id": ["=cmd|' /C calc'!A0", "12"], "n": [-1, 2]})
+    >>> neutralise_formulas(t).to_dict("list")
+    {"'=id": ["'=cmd|' /C calc'!A0", '12'], 'n': [-1, 2]}
+    """
+    out = frame.copy()
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            out[c] = out[c].map(neutralise_cell)
+    out.columns = [neutralise_cell(str(c)) for c in out.columns]
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, *, decimal: str = ",") -> Path:
+    """Write a table for the coordinator: the one format of every CSV fragmap writes for people.
+
+    ``;``-separated, UTF-8 with BOM and CRLF (Italian Excel opens it in columns, with
+    accents), decimal comma, formula-looking text neutralised (:func:`neutralise_formulas`),
+    written atomically: the table goes to a temporary file in the same folder, flushed to
+    disk, then renamed over ``path``.
 
     Parameters
     ----------
@@ -198,6 +251,8 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
         The table; its column names are the header.
     path : str or Path
         Destination (its folder is created when missing).
+    decimal : str
+        Decimal separator for floats (``,`` for Italian spreadsheets).
 
     Returns
     -------
@@ -205,10 +260,11 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    safe = neutralise_formulas(frame)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-            frame.to_csv(fh, sep=";", index=False, lineterminator="\r\n")
+            safe.to_csv(fh, sep=";", index=False, lineterminator="\r\n", decimal=decimal)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
