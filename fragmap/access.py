@@ -670,7 +670,8 @@ def _finite_points(g: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     A missing, empty or non-point geometry, or a NaN/infinite coordinate, is not usable.
     """
     geom = g.geometry
-    ok = geom.notna().to_numpy() & ~geom.is_empty.to_numpy()
+    arr = geom.to_numpy()
+    ok = ~shapely.is_missing(arr) & ~shapely.is_empty(arr)
     ok &= (geom.geom_type == "Point").to_numpy()
     xy = np.full((len(g), 2), np.nan)
     if ok.any():
@@ -877,7 +878,9 @@ def where_next(
     optimal_gains: list[int] = []
     optimal_total: int | None = None
     status, seconds = "", 0.0
-    if exact and chosen:
+    if exact and len(chosen) == 1:  # one site: the greedy pick is the best single site
+        optimal_total, status = greedy_total, STATUS_OPTIMAL
+    elif exact and chosen:
         best = optimal_cover(a, len(chosen), time_limit_s=time_limit_s)
         status, seconds = best.status, best.seconds
         if best.status == STATUS_OPTIMAL:
