@@ -264,3 +264,25 @@ def test_siting_examples_run() -> None:
     import fragmap.siting
 
     assert doctest.testmod(fragmap.siting).failed == 0
+
+
+@pytest.mark.browser
+def test_the_map_page_draws_the_optimal_set_with_its_figures(browser, tmp_path: Path) -> None:
+    from factories import make_publication, open_offline
+
+    from fragmap.maps import write_map
+
+    write_map(make_publication(threshold=3), tmp_path, where_next=publish_where_next(_layer("classic"), 3))
+    page, errors, external = open_offline(browser, (tmp_path / "mappa.html").as_uri())
+    page.check("#fm-where")
+    legend = page.locator(".fm-legend").text_content()
+    assert "insieme ottimo (raggiunge più segnalazioni della classifica)" in legend
+    assert "Gli insiemi ottimi non sono annidati" in legend
+    page.locator("path.leaflet-interactive").last.hover()  # the last optimal site (B)
+    tip = page.locator(".leaflet-tooltip").first
+    tip.wait_for(timeout=2000)
+    text = tip.text_content()
+    assert "Insieme ottimo di 2 luoghi" in text and "B" in text
+    assert "20 segnalazioni raggiunte in tutto, contro 16 dei primi 2 della classifica" in text
+    assert errors == [] and external == []
+    page.close()
