@@ -212,14 +212,14 @@ def test_reports_and_sites_without_a_point_are_left_out_with_a_count() -> None:
 
 
 # -- publication -----------------------------------------------------------------------------------
-def _layer(threshold_case: str) -> gpd.GeoDataFrame:
+def _classic_layer() -> gpd.GeoDataFrame:
     pts, sites = classic()
     out = where_next(pts, sites, pd.Series([60.0] * len(pts)), k=2, **RADIUS)
     return where_next_layer(out)
 
 
 def test_published_layer_keeps_the_threshold_rules() -> None:
-    layer = _layer("classic")  # greedy 11 + 5 = 16, optimal 20: a gain of 4
+    layer = _classic_layer()  # greedy 11 + 5 = 16, optimal 20: a gain of 4
     assert layer["solution"].tolist() == ["greedy", "greedy", "optimal", "optimal"]
     five = publish_where_next(layer, 5)
     assert five.loc[five["solution"] == "greedy", "reached"].tolist() == [11.0, 5.0]
@@ -246,24 +246,25 @@ def test_map_and_atlas_show_the_optimal_set_with_both_figures() -> None:
     from fragmap.maps import render_map
 
     pub = make_publication(threshold=3)
-    layer = publish_where_next(_layer("classic"), 3)
+    layer = publish_where_next(_classic_layer(), 3)
     html = render_map(pub, where_next=layer)
     assert '"solution":"optimal","value":20' in html and "non sono annidati" in html
     index = build_pages(pub, quality={}, where_next=layer)["index.html"]
     assert "Dove aprire un nuovo sportello" in index and "Gli insiemi ottimi non sono annidati" in index
     assert 'data-fm-count="20"' in index and 'data-fm-count="16"' in index and "Mezzo" in index
-    hidden = build_pages(pub, quality={}, where_next=publish_where_next(_layer("classic"), 5))["index.html"]
+    hidden = build_pages(pub, quality={}, where_next=publish_where_next(_classic_layer(), 5))["index.html"]
     assert "numeri nascosti per riservatezza" in hidden and 'data-fm-count="20"' not in hidden
     with pytest.raises(PrivacyError):
         build_pages(pub, quality={}, where_next=layer.assign(set_reached=[16.0, 16.0, 17.0, 17.0]))
 
 
-def test_siting_examples_run() -> None:
+@pytest.mark.parametrize("module", ["fragmap.siting", "fragmap.access"])
+def test_docstring_examples_run(module: str) -> None:
     import doctest
+    import importlib
 
-    import fragmap.siting
-
-    assert doctest.testmod(fragmap.siting).failed == 0
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
 
 
 @pytest.mark.browser
@@ -272,7 +273,7 @@ def test_the_map_page_draws_the_optimal_set_with_its_figures(browser, tmp_path: 
 
     from fragmap.maps import write_map
 
-    write_map(make_publication(threshold=3), tmp_path, where_next=publish_where_next(_layer("classic"), 3))
+    write_map(make_publication(threshold=3), tmp_path, where_next=publish_where_next(_classic_layer(), 3))
     page, errors, external = open_offline(browser, (tmp_path / "mappa.html").as_uri())
     page.check("#fm-where")
     legend = page.locator(".fm-legend").text_content()
