@@ -901,7 +901,7 @@ def where_next(
         part.insert(4, "new_reports_covered", g)
         part.insert(5, "cumulative_share", np.cumsum(g) / max(len(u_idx), 1))
         parts.append(part)
-    out = gpd.GeoDataFrame(pd.concat(parts), geometry="geometry", crs=UTM)
+    out = gpd.GeoDataFrame(pd.concat(parts), geometry=c.geometry.name, crs=UTM)
     out.insert(6, "method", _method(graph, detour_factor, language))
     out.insert(7, "speed", speed_text(speed_ms, elderly_speed_ms if cats is not None else None, language))
     out = out.to_crs(4326).reset_index(drop=True)
