@@ -61,6 +61,97 @@ SERVICE_REASONS: dict[str, dict[str, str]] = {
 }
 
 
+#: The category whose reports walk at ``[access] elderly_speed_ms`` (coverage and where-next alike).
+ELDERLY_CATEGORY = "anziani"
+SPEED_TEXT = {"it": "{speed} km/h; per gli anziani {elderly} m/s ({elderly_kmh} km/h)",
+              "en": "{speed} km/h; {elderly} m/s ({elderly_kmh} km/h) for older people"}
+#: Notes of :func:`where_next` (sentences for coordinators; the counts are of rows left out).
+WHERE_NEXT_MESSAGES: dict[str, dict[str, str]] = {
+    "reports_without_point": {
+        "it": "{n} segnalazioni senza una posizione valida (vuota o non numerica) lasciate fuori dal calcolo",
+        "en": "{n} reports without a valid location (empty or not a number) left out of the calculation"},
+    "candidates_without_point": {
+        "it": "{n} luoghi candidati senza una posizione valida (vuota o non numerica) lasciati fuori",
+        "en": "{n} candidate sites without a valid location (empty or not a number) left out"},
+    "candidates_outside": {
+        "it": "{n} luoghi candidati fuori dai comuni del progetto, non proposti: {names}",
+        "en": "{n} candidate sites outside the project's comuni, not proposed: {names}"},
+    "exact_not_solved": {
+        "it": "l'insieme ottimo non è stato dimostrato entro {seconds} secondi: resta la scelta passo per passo",
+        "en": "the optimal set was not proven within {seconds} seconds: the step-by-step choice stays"},
+    "not_nested": {
+        "it": "Gli insiemi ottimi non sono annidati: i 3 luoghi migliori insieme possono non contenere i 2 migliori, "
+              "per questo la classifica resta quella passo per passo.",
+        "en": "Optimal sets are not nested: the best 3 sites together need not contain the best 2, "
+              "so the ranking stays the step-by-step one."},
+}
+
+
+def walking_speeds(
+    categories: Sequence[Any] | np.ndarray | pd.Series | None, *, speed_ms: float, elderly_speed_ms: float | None
+) -> np.ndarray:
+    """Each report's walking speed (m/s): the one rule for coverage and where-next.
+
+    Reports of :data:`ELDERLY_CATEGORY` walk at ``elderly_speed_ms`` (``[access]
+    elderly_speed_ms``, 0.8 m/s), the others at ``speed_ms`` (``walking_speed_kmh`` / 3.6).
+
+    Parameters
+    ----------
+    categories : sequence or None
+        The reports' categories; None: every report walks at ``speed_ms`` (one value).
+    speed_ms : float
+        Ordinary walking speed, m/s.
+    elderly_speed_ms : float or None
+        Older people's speed, m/s; None: one speed for all.
+
+    Returns
+    -------
+    numpy.ndarray
+        One speed per report (a single value when ``categories`` is None).
+
+    Examples
+    --------
+    >>> walking_speeds(["anziani", "disabilita"], speed_ms=1.25, elderly_speed_ms=0.8).tolist()
+    [0.8, 1.25]
+    """
+    if categories is None:
+        return np.array([float(speed_ms)])
+    cats = np.asarray(categories, dtype=object)
+    out = np.full(len(cats), float(speed_ms))
+    if elderly_speed_ms is not None:
+        out[cats == ELDERLY_CATEGORY] = float(elderly_speed_ms)
+    return out
+
+
+def speed_text(speed_ms: float, elderly_speed_ms: float | None, language: str = "it") -> str:
+    """The walking speeds in words, for every output that used them.
+
+    Parameters
+    ----------
+    speed_ms, elderly_speed_ms : float
+        As :func:`walking_speeds` (``elderly_speed_ms`` None: one speed).
+    language : str
+        ``"it"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> speed_text(4.5 / 3.6, 0.8, "en")
+    '4.5 km/h; 0.8 m/s (2.9 km/h) for older people'
+    """
+    from fragmap.i18n import format_number
+
+    kmh = format_number(round(speed_ms * 3.6, 1), language, 1)
+    if elderly_speed_ms is None or elderly_speed_ms == speed_ms:
+        return f"{kmh} km/h"
+    return SPEED_TEXT.get(language, SPEED_TEXT["it"]).format(
+        speed=kmh, elderly=format_number(elderly_speed_ms, language, 1),
+        elderly_kmh=format_number(round(elderly_speed_ms * 3.6, 1), language, 1))
+
+
 def _method(graph: Any, detour_factor: float, language: str) -> str:
     if graph is not None:
         return METHOD_NETWORK.get(language, METHOD_NETWORK["it"])
@@ -257,11 +348,25 @@ def access_times(
     services: gpd.GeoDataFrame,
     *,
     graph: Any = None,
-    speed_ms: float = 4.5 / 3.6,
+    speed_ms: float | np.ndarray = 4.5 / 3.6,
     detour_factor: float = 1.3,
     language: str = "it",
 ) -> pd.DataFrame:
     """Minutes from each point to the nearest service of each type.
+
+    Parameters
+    ----------
+    points, services : GeoDataFrame
+        Points (any CRS) and services (``type``, points). A point or service without a
+        usable location (missing, empty, NaN) gets NaN minutes / is left out.
+    graph : networkx graph, optional
+        The walking network; None: straight line × ``detour_factor``.
+    speed_ms : float or array
+        Walking speed in m/s, one value or one per point (:func:`walking_speeds`).
+    detour_factor : float
+        Straight-line detour factor (fallback).
+    language : str
+        Language of ``method``.
 
     Returns
     -------
@@ -275,27 +380,34 @@ def access_times(
     """
     from scipy.spatial import cKDTree
 
-    p = points.to_crs(UTM)
-    s = services.to_crs(UTM)
-    pxy = np.column_stack([p.geometry.x, p.geometry.y])
+    all_xy, ok = _finite_points(points.to_crs(UTM))
+    pxy = all_xy[ok]
+    speed = np.broadcast_to(np.asarray(speed_ms, dtype=float), (len(points),))[ok]
+    sxy_all, s_ok = _finite_points(services.to_crs(UTM))
+    s = services[s_ok]
+    stype = s["type"].to_numpy()
+    sxy_ok = sxy_all[s_ok]
     out = pd.DataFrame(index=points.index)
     types = sorted(s["type"].dropna().unique())
+
+    def put(t: str, metres: np.ndarray) -> None:
+        col = np.full(len(points), np.nan)
+        col[ok] = metres / speed / 60
+        out[f"min_{t}"] = col
+
     if graph is None:
         for t in types:
-            sxy = np.column_stack([s.loc[s["type"] == t].geometry.x, s.loc[s["type"] == t].geometry.y])
-            d, _ = cKDTree(sxy).query(pxy)
-            out[f"min_{t}"] = d * detour_factor / speed_ms / 60
+            d, _ = cKDTree(sxy_ok[stype == t]).query(pxy) if len(pxy) else (np.zeros(0), None)
+            put(t, d * detour_factor)
         out["method"] = _method(None, detour_factor, language)
         return out
     from scipy.sparse.csgraph import dijkstra
 
     _, nxy, m = _graph_arrays(graph)
     tree = cKDTree(nxy)
-    p_snap, p_node = tree.query(pxy)
+    p_snap, p_node = tree.query(pxy) if len(pxy) else (np.zeros(0), np.zeros(0, dtype=np.int64))
     for t in types:
-        st = s.loc[s["type"] == t]
-        sxy = np.column_stack([st.geometry.x, st.geometry.y])
-        s_snap, s_node = tree.query(sxy)
+        s_snap, s_node = tree.query(sxy_ok[stype == t])
         # One Dijkstra from all services of the type at once (min_only). Each node learns its
         # nearest source node; the walk from that node to its service (the snapping distance,
         # the smallest when several services share a node) is added afterwards.
@@ -305,7 +417,7 @@ def access_times(
         off[uniq] = s_snap[order][first]
         d, _, src = dijkstra(m, directed=False, indices=uniq, min_only=True, return_predecessors=True)
         dist = d + np.where(src >= 0, off[np.maximum(src, 0)], np.inf)
-        out[f"min_{t}"] = (dist[p_node] + p_snap) / speed_ms / 60
+        put(t, dist[p_node] + p_snap)
     out["method"] = METHOD_NETWORK[language]
     return out
 
@@ -394,16 +506,34 @@ def coverage_for_reports(points: gpd.GeoDataFrame, services: gpd.GeoDataFrame, *
                          settings: Any) -> pd.DataFrame:
     """Coverage per quarter x category for geocoded, assigned reports (the pipeline's entry point).
 
-    The elderly walking speed (``elderly_speed_ms``) is used for the ``anziani`` category,
-    the ordinary one (``walking_speed_kmh``) for the others.
+    Each report walks at its speed from :func:`walking_speeds` (``elderly_speed_ms`` for
+    the ``anziani`` category, ``walking_speed_kmh`` for the others), as in where-next.
+
+    Parameters
+    ----------
+    points : GeoDataFrame
+        PRIVATE report points with ``quarter_id`` and ``category``.
+    services : GeoDataFrame
+        Public services.
+    graph : networkx graph, optional
+        The walking network.
+    settings : Settings
+        ``access`` (speeds, detour factor, thresholds) and ``language``.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`coverage` (PRIVATE counts).
+
+    Examples
+    --------
+    >>> cov = coverage_for_reports(points, services, graph=None, settings=settings)   # doctest: +SKIP
     """
     a = settings.access
-    normal = access_times(points, services, graph=graph, speed_ms=a.walking_speed_kmh / 3.6,
-                          detour_factor=a.detour_factor, language=settings.language)
-    slow = access_times(points[points["category"] == "anziani"], services, graph=graph,
-                        speed_ms=a.elderly_speed_ms, detour_factor=a.detour_factor, language=settings.language)
-    normal.loc[slow.index, slow.columns] = slow
-    return coverage(points, normal, thresholds=a.thresholds_min)
+    speeds = walking_speeds(points["category"], speed_ms=a.walking_speed_kmh / 3.6, elderly_speed_ms=a.elderly_speed_ms)
+    times = access_times(points, services, graph=graph, speed_ms=speeds, detour_factor=a.detour_factor,
+                         language=settings.language)
+    return coverage(points, times, thresholds=a.thresholds_min)
 
 
 
@@ -452,22 +582,30 @@ def _node_candidates(graph: Any, spacing_m: float, language: str) -> gpd.GeoData
 
 
 def _reach_matrix(
-    cxy: np.ndarray, c_node_snap: tuple[np.ndarray, np.ndarray] | None, pxy: np.ndarray, reach_m: float,
-    *, graph: Any, detour_factor: float,
+    cxy: np.ndarray, c_node_snap: tuple[np.ndarray, np.ndarray] | None, pxy: np.ndarray,
+    reach_m: float | np.ndarray, *, graph: Any, detour_factor: float,
 ) -> Any:
-    """Sparse boolean matrix candidates × points: the point is within ``reach_m`` walking metres."""
+    """Sparse boolean matrix candidates × points: the point is within its ``reach_m`` walking metres.
+
+    ``reach_m`` is one distance, or one per point (a report walks at its own speed: see
+    :func:`walking_speeds`).
+    """
     import scipy.sparse as sp
     from scipy.spatial import cKDTree
 
     n_c, n_p = len(cxy), len(pxy)
     if n_c == 0 or n_p == 0:
         return sp.csr_matrix((n_c, n_p), dtype=bool)
+    reach = np.broadcast_to(np.asarray(reach_m, dtype=float), (n_p,))
+    r_max = float(reach.max())
     if graph is None:
-        near = cKDTree(pxy).query_ball_point(cxy, r=reach_m / detour_factor)
+        near = cKDTree(pxy).query_ball_point(cxy, r=r_max / detour_factor)
         rows = np.repeat(np.arange(n_c), [len(x) for x in near])
         parts = [np.asarray(x, dtype=np.int64) for x in near]
         cols = np.concatenate(parts) if rows.size else np.array([], dtype=np.int64)
-        return sp.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=(n_c, n_p))
+        d = np.hypot(*(cxy[rows] - pxy[cols]).T) if rows.size else np.array([])
+        keep = d <= reach[cols] / detour_factor
+        return sp.csr_matrix((np.ones(int(keep.sum()), dtype=bool), (rows[keep], cols[keep])), shape=(n_c, n_p))
     from scipy.sparse.csgraph import dijkstra
 
     _, nxy, m = _graph_arrays(graph)
@@ -483,8 +621,8 @@ def _reach_matrix(
     pair_p: list[np.ndarray] = []
     for s in range(0, len(uniq), chunk):
         src = uniq[s:s + chunk]
-        d = dijkstra(m, directed=True, indices=src, limit=reach_m)[:, t_nodes]
-        ui, tj = np.nonzero(d <= reach_m)
+        d = dijkstra(m, directed=True, indices=src, limit=r_max)[:, t_nodes]
+        ui, tj = np.nonzero(d <= r_max)
         if not ui.size:
             continue
         dist = d[ui, tj]
@@ -493,7 +631,7 @@ def _reach_matrix(
         rep_d = np.repeat(dist, counts)
         offs = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
         pts = order[np.repeat(t_start[tj], counts) + offs]
-        keep = rep_d + p_snap[pts] <= reach_m
+        keep = rep_d + p_snap[pts] <= reach[pts]
         pair_c.append(rep_u[keep])
         pair_p.append(pts[keep])
     if not pair_c:
@@ -509,14 +647,102 @@ def _reach_matrix(
         for j in np.unique(a.row[c_snap[a.row] > 0]):
             u = uniq[inv[j]]
             if u not in node_d:
-                node_d[u] = dijkstra(m, directed=True, indices=[u], limit=reach_m)[0]
+                node_d[u] = dijkstra(m, directed=True, indices=[u], limit=r_max)[0]
             sel = a.row == j
-            dist_ok[sel] = node_d[u][p_node[a.col[sel]]] + p_snap[a.col[sel]] + c_snap[j] <= reach_m
+            cols_j = a.col[sel]
+            dist_ok[sel] = node_d[u][p_node[cols_j]] + p_snap[cols_j] + c_snap[j] <= reach[cols_j]
         a = sp.csr_matrix((np.ones(int(dist_ok.sum()), dtype=bool), (a.row[dist_ok], a.col[dist_ok])), shape=(n_c, n_p))
     return a.tocsr()
 
 
-_WHERE_NEXT_COLUMNS = ("rank", "site", "node", "new_reports_covered", "cumulative_share", "method")
+_WHERE_NEXT_COLUMNS = ("rank", "solution", "site", "node", "new_reports_covered", "cumulative_share", "method",
+                       "speed")
+#: Values of the ``solution`` column of :func:`where_next`.
+SOLUTION_GREEDY = "greedy"
+SOLUTION_OPTIMAL = "optimal"
+#: Seconds the exact solve may take before where-next keeps the greedy set (and says so).
+EXACT_TIME_LIMIT_S = 20.0
+
+
+def _finite_points(g: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """``(xy, ok)``: coordinates (EPSG:32632) and which rows have a usable point.
+
+    A missing, empty or non-point geometry, or a NaN/infinite coordinate, is not usable.
+    """
+    geom = g.geometry
+    arr = geom.to_numpy()
+    ok = ~shapely.is_missing(arr) & ~shapely.is_empty(arr)
+    ok &= (geom.geom_type == "Point").to_numpy()
+    xy = np.full((len(g), 2), np.nan)
+    if ok.any():
+        xy[ok] = shapely.get_coordinates(geom[ok].to_numpy())[:, :2]
+    ok &= np.isfinite(xy).all(axis=1)
+    return xy, ok
+
+
+def _say(key: str, language: str, **values: object) -> str:
+    from fragmap.i18n import translate
+
+    return translate(WHERE_NEXT_MESSAGES, key, language, **values)
+
+
+def _inside_towns(c: gpd.GeoDataFrame, within: Any) -> np.ndarray:
+    """Which candidates (EPSG:32632) lie inside the project's comuni (0.5 m of reprojection noise allowed)."""
+    if isinstance(within, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        area = shapely.union_all(within.to_crs(UTM).geometry.to_numpy())
+    else:  # a shapely geometry, in EPSG:32632
+        area = within
+    return np.asarray(shapely.dwithin(area, c.geometry.to_numpy(), 0.5), dtype=bool)
+
+
+def _where_next_candidates(
+    candidates: gpd.GeoDataFrame | str, *, graph: Any, node_spacing_m: float, exclude: str | None,
+    within: Any, language: str, notes: list[str],
+) -> tuple[gpd.GeoDataFrame, np.ndarray, tuple[np.ndarray, np.ndarray] | None, dict[str, Any]]:
+    """The usable candidate sites (EPSG:32632), their coordinates, node snapping, and what was left out."""
+    info: dict[str, Any] = {"excluded": [], "outside": [], "dropped_candidates": 0}
+    node_snap = None
+    if isinstance(candidates, str):
+        if candidates != "nodes":
+            raise ValueError("candidates must be a GeoDataFrame of sites or 'nodes'")
+        if graph is None:
+            raise ValueError("candidates='nodes' needs a street network (graph)")
+        c = _node_candidates(graph, node_spacing_m, language)
+        if within is not None:  # the network reaches beyond the towns: those nodes are no candidates
+            c = c[_inside_towns(c, within)].reset_index(drop=True)
+        nodes, _, _ = _graph_arrays(graph)
+        pos = {str(n): i for i, n in enumerate(nodes)}
+        node_snap = (np.zeros(len(c)), np.array([pos[n] for n in c["node"]], dtype=np.int64))
+        cxy = np.column_stack([c.geometry.x.to_numpy(), c.geometry.y.to_numpy()]) if len(c) else np.zeros((0, 2))
+        return c, cxy, node_snap, info
+    c, info["excluded"] = candidate_sites(candidates, exclude=exclude)
+    c = c.to_crs(UTM).reset_index(drop=True)
+    c = c.drop(columns=[x for x in _WHERE_NEXT_COLUMNS if x in c.columns])
+    c.insert(0, "site", c["name"].astype(str) if "name" in c.columns else [f"{i + 1}" for i in range(len(c))])
+    c.insert(1, "node", pd.Series(pd.NA, index=c.index, dtype="string"))
+    cxy, ok = _finite_points(c)
+    if (~ok).any():
+        info["dropped_candidates"] = int((~ok).sum())
+        notes.append(_say("candidates_without_point", language, n=int((~ok).sum())))
+        c, cxy = c[ok].reset_index(drop=True), cxy[ok]
+    if within is not None and len(c):
+        inside = _inside_towns(c, within)
+        if (~inside).any():
+            info["outside"] = c.loc[~inside, "site"].astype(str).tolist()
+            notes.append(_say("candidates_outside", language, n=int((~inside).sum()),
+                              names=", ".join(info["outside"])))
+            c, cxy = c[inside].reset_index(drop=True), cxy[inside]
+    return c, cxy, node_snap, info
+
+
+def _ordered_within(a: Any, rows: Sequence[int]) -> tuple[list[int], list[int]]:
+    """Rows of a set in greedy order (only for reading: the set itself is what is optimal)."""
+    from fragmap.siting import greedy_cover
+
+    sub = a[list(rows)]
+    order, gains = greedy_cover(sub, len(rows))
+    rest = [j for j in range(len(rows)) if j not in order]  # a site adding nothing: last, with 0
+    return [rows[j] for j in order + rest], gains + [0] * len(rest)
 
 
 def where_next(
@@ -527,139 +753,237 @@ def where_next(
     minutes: float = 15,
     k: int = 5,
     speed_ms: float = 4.5 / 3.6,
+    elderly_speed_ms: float | None = 0.8,
     detour_factor: float = 1.3,
     graph: Any = None,
     node_spacing_m: float = 250.0,
     exclude: str | None = EXCLUDE_CANDIDATES,
+    within: Any = None,
+    exact: bool = True,
+    time_limit_s: float = EXACT_TIME_LIMIT_S,
     language: str = "it",
 ) -> gpd.GeoDataFrame:
-    """Greedy maximal coverage: the ``k`` sites that bring most uncovered reports within ``minutes``.
+    """Where a new help desk brings most uncovered reports within ``minutes``: greedy ranking and optimum.
 
-    A report is uncovered when its current time to the nearest relevant service
-    (``times``) is over ``minutes`` (or unknown). Each round picks the candidate reaching
-    most still-uncovered reports within ``minutes`` of walking (ties: the first
-    candidate), until ``k`` sites or no gain. With a ``graph`` the reach is walked on
-    the street network: ONE bounded search (scipy ``dijkstra`` with ``limit`` = the
-    walking distance in ``minutes``) from all candidate nodes at once, in chunks; without
-    one, the straight-line fallback (distance × ``detour_factor``).
+    A report is uncovered when its current time to the nearest help desk (``times``) is
+    over ``minutes`` (or unknown). Each report walks at its own speed, decided by
+    :func:`walking_speeds` as in coverage: ``elderly_speed_ms`` for the
+    :data:`ELDERLY_CATEGORY` (when ``points`` has a ``category`` column), ``speed_ms`` for
+    the others; ``times`` must come from :func:`access_times` with the same speeds.
+
+    **Greedy ranking** (:func:`fragmap.siting.greedy_cover`): each round picks the
+    candidate reaching most still-uncovered reports (ties: the first), until ``k`` sites or
+    no gain. **Optimum** (``exact``, :func:`fragmap.siting.optimal_cover`): the best set of
+    as many sites, solved exactly (HiGHS) on the same reach matrix within ``time_limit_s``;
+    when it reaches more reports its sites are added as ``solution == "optimal"`` rows.
+    Optimal sets are not nested (the best 3 sites need not contain the best 2), so the
+    ranking stays the greedy one. Over the limit, the greedy set stays and a note says so.
+
+    With a ``graph`` the reach is walked on the street network: ONE bounded search (scipy
+    ``dijkstra`` with ``limit`` = the walking distance in ``minutes``) from all candidate
+    nodes at once, in chunks; without one, the straight-line fallback (distance ×
+    ``detour_factor``).
 
     Parameters
     ----------
     points : GeoDataFrame
-        PRIVATE report points (any CRS).
+        PRIVATE report points (any CRS)[, ``category``]. Rows without a usable point
+        (missing, empty, NaN) are left out, and a note counts them.
     candidates : GeoDataFrame or "nodes"
         User candidate sites (an explicit file: ``name``[, ``address``], points), or
         ``"nodes"``: the street-network nodes thinned to one per ``node_spacing_m``
         square (needs ``graph``). Sites matching ``exclude`` are left out
-        (:func:`candidate_sites`). Never pass the public schools by default.
+        (:func:`candidate_sites`), so are sites without a usable point (counted in a note).
+        Never pass the public schools by default; for areas, pass
+        :func:`area_candidates` (a point inside each area, not its centroid).
     times : Series or array
-        Each point's current minutes to the nearest relevant service.
-    minutes, k, speed_ms, detour_factor :
-        Time limit, number of sites, walking speed (m/s), straight-line detour factor.
+        Each point's current minutes to the nearest help desk (one per row of ``points``).
+    minutes, k :
+        Time limit and number of sites.
+    speed_ms, elderly_speed_ms :
+        Walking speeds in m/s (:func:`walking_speeds`); ``elderly_speed_ms=None``: one speed.
+    detour_factor : float
+        Straight-line detour factor (fallback without a network).
     graph : networkx graph, optional
         The walking network (:func:`fragmap.io.network.street_network_for`).
     node_spacing_m : float
         Thinning of node candidates, in metres.
     exclude : str or None
         Regular expression of site names/addresses to leave out.
+    within : GeoDataFrame, GeoSeries or shapely geometry, optional
+        The project's comuni (a geometry: in EPSG:32632). User sites outside them are
+        refused (a note names them); network nodes outside are not candidates.
+    exact : bool
+        Also compute the exact optimum for the chosen number of sites.
+    time_limit_s : float
+        Time limit of the exact solve, in seconds.
     language : str
-        Language of ``method`` and of node labels.
+        Language of ``method``, ``speed``, node labels and notes.
 
     Returns
     -------
     GeoDataFrame
-        EPSG:4326, one row per chosen site: ``rank``, ``site`` (name or ``nodo <id>``),
-        ``node`` (node id, or NA for user sites), ``new_reports_covered`` (uncovered
-        reports newly within ``minutes``), ``cumulative_share`` (of the uncovered
-        reports), ``method``, the candidate's own columns, and the site's point (a
-        layer for the map). Counts are PRIVATE: publish only the locations, the rank,
-        and counts at or above the privacy threshold. ``attrs["excluded"]`` lists the
-        sites left out.
+        EPSG:4326: first the greedy ranking (``solution == "greedy"``), then, when the
+        optimum reaches more reports, the optimal set (``"optimal"``, listed in greedy
+        order within the set only for reading). Columns: ``rank``, ``solution``, ``site``
+        (name or ``nodo <id>``), ``node`` (node id, or NA for user sites),
+        ``new_reports_covered`` (uncovered reports newly within ``minutes``, after the
+        rows above of the same solution), ``cumulative_share`` (of the uncovered reports),
+        ``method``, ``speed`` (the speeds used, in words), the candidate's own columns, and
+        the site's point. Counts are PRIVATE: :func:`fragmap.privacy.publish_where_next`
+        makes the published layer. ``attrs``: ``excluded``, ``outside`` (refused site
+        names), ``dropped_reports``, ``dropped_candidates``, ``uncovered``,
+        ``greedy_covered``, ``optimal_covered`` (None when not computed),
+        ``optimal_status``, ``optimal_seconds``, ``notes`` (sentences in ``language``).
 
     Examples
     --------
-    >>> best = where_next(pts, "nodes", current, graph=g, k=5)                 # doctest: +SKIP
-    >>> best[["rank", "site", "new_reports_covered", "cumulative_share"]]     # doctest: +SKIP
+    >>> best = where_next(pts, "nodes", current, graph=g, k=5, within=comuni)        # doctest: +SKIP
+    >>> best[["rank", "solution", "site", "new_reports_covered"]]                   # doctest: +SKIP
+    >>> best.attrs["greedy_covered"], best.attrs["optimal_covered"]                  # doctest: +SKIP
     """
-    p = points.to_crs(UTM)
-    pxy = np.column_stack([p.geometry.x.to_numpy(), p.geometry.y.to_numpy()])
+    from fragmap.siting import STATUS_OPTIMAL, greedy_cover, optimal_cover
+
     t = np.asarray(times, dtype=float)
-    if len(t) != len(pxy):
+    if len(t) != len(points):
         raise ValueError("times must have one value per point")
-    uncovered = ~(t <= minutes)  # NaN (no service of the type) counts as uncovered
-    reach = minutes * 60 * speed_ms
-    excluded: list[str] = []
-    node_snap = None
-    if isinstance(candidates, str):
-        if candidates != "nodes":
-            raise ValueError("candidates must be a GeoDataFrame of sites or 'nodes'")
-        if graph is None:
-            raise ValueError("candidates='nodes' needs a street network (graph)")
-        c = _node_candidates(graph, node_spacing_m, language)
-        nodes, _, _ = _graph_arrays(graph)
-        pos = {str(n): i for i, n in enumerate(nodes)}
-        node_snap = (np.zeros(len(c)), np.array([pos[n] for n in c["node"]], dtype=np.int64))
-    else:
-        c, excluded = candidate_sites(candidates, exclude=exclude)
-        c = c.to_crs(UTM).reset_index(drop=True)
-        c = c.drop(columns=[x for x in _WHERE_NEXT_COLUMNS if x in c.columns])
-        c.insert(0, "site", c["name"].astype(str) if "name" in c.columns else [f"{i + 1}" for i in range(len(c))])
-        c.insert(1, "node", pd.Series(pd.NA, index=c.index, dtype="string"))
-    cxy = np.column_stack([c.geometry.x.to_numpy(), c.geometry.y.to_numpy()]) if len(c) else np.zeros((0, 2))
+    notes: list[str] = []
+    pxy, ok = _finite_points(points.to_crs(UTM))
+    cats = points["category"].to_numpy() if "category" in points.columns else None
+    speeds = np.broadcast_to(walking_speeds(cats, speed_ms=speed_ms, elderly_speed_ms=elderly_speed_ms),
+                             (len(points),))
+    if (~ok).any():
+        notes.append(_say("reports_without_point", language, n=int((~ok).sum())))
+    pxy, t, speeds = pxy[ok], t[ok], speeds[ok]
+    uncovered = ~(t <= minutes)  # NaN (no help desk) counts as uncovered
+    reach = minutes * 60 * speeds
+    c, cxy, node_snap, info = _where_next_candidates(
+        candidates, graph=graph, node_spacing_m=node_spacing_m, exclude=exclude, within=within,
+        language=language, notes=notes)
     u_idx = np.nonzero(uncovered)[0]
     # Only candidates with an uncovered report within straight-line reach can gain anything.
     if len(u_idx) and len(c):
         from scipy.spatial import cKDTree
 
-        d, _ = cKDTree(pxy[u_idx]).query(cxy, distance_upper_bound=reach)
+        d, _ = cKDTree(pxy[u_idx]).query(cxy, distance_upper_bound=float(reach[u_idx].max()))
         useful = np.isfinite(d)
     else:
         useful = np.zeros(len(c), dtype=bool)
     cu = np.nonzero(useful)[0]
     snap = (node_snap[0][cu], node_snap[1][cu]) if node_snap is not None else None
-    a = _reach_matrix(cxy[cu], snap, pxy[u_idx], reach, graph=graph, detour_factor=detour_factor)
-    open_ = np.ones(len(u_idx), dtype=np.float64)
-    chosen: list[int] = []
-    gains: list[int] = []
-    for _ in range(min(k, len(cu))):
-        gain = a @ open_
-        if chosen:
-            gain[chosen] = -1
-        best = int(np.argmax(gain)) if len(gain) else 0
-        if not len(gain) or gain[best] <= 0:
-            break
-        chosen.append(best)
-        gains.append(int(round(gain[best])))
-        open_[a.getrow(best).indices] = 0.0
-    out = c.iloc[cu[chosen]].copy() if chosen else c.iloc[[]].copy()
-    out.insert(0, "rank", range(1, len(chosen) + 1))
-    out.insert(3, "new_reports_covered", gains)
-    out.insert(4, "cumulative_share", np.cumsum(gains) / max(len(u_idx), 1))
-    out.insert(5, "method", _method(graph, detour_factor, language))
+    a = _reach_matrix(cxy[cu], snap, pxy[u_idx], reach[u_idx], graph=graph, detour_factor=detour_factor)
+    chosen, gains = greedy_cover(a, k)
+    greedy_total = int(sum(gains))
+    optimal_rows: list[int] = []
+    optimal_gains: list[int] = []
+    optimal_total: int | None = None
+    status, seconds = "", 0.0
+    if exact and len(chosen) == 1:  # one site: the greedy pick is the best single site
+        optimal_total, status = greedy_total, STATUS_OPTIMAL
+    elif exact and chosen:
+        best = optimal_cover(a, len(chosen), time_limit_s=time_limit_s)
+        status, seconds = best.status, best.seconds
+        if best.status == STATUS_OPTIMAL:
+            optimal_total = max(best.covered, greedy_total)
+            if best.covered > greedy_total:
+                optimal_rows, optimal_gains = _ordered_within(a, best.sites)
+        else:
+            from fragmap.i18n import format_number
+
+            notes.append(_say("exact_not_solved", language, seconds=format_number(time_limit_s, language)))
+    parts = []
+    for solution, rows, g in ((SOLUTION_GREEDY, chosen, gains), (SOLUTION_OPTIMAL, optimal_rows, optimal_gains)):
+        if not rows and solution == SOLUTION_OPTIMAL:
+            continue
+        part = c.iloc[cu[rows]].copy() if rows else c.iloc[[]].copy()
+        part.insert(0, "rank", range(1, len(rows) + 1))
+        part.insert(1, "solution", solution)
+        part.insert(4, "new_reports_covered", g)
+        part.insert(5, "cumulative_share", np.cumsum(g) / max(len(u_idx), 1))
+        parts.append(part)
+    out = gpd.GeoDataFrame(pd.concat(parts), geometry=c.geometry.name, crs=UTM)
+    out.insert(6, "method", _method(graph, detour_factor, language))
+    out.insert(7, "speed", speed_text(speed_ms, elderly_speed_ms if cats is not None else None, language))
     out = out.to_crs(4326).reset_index(drop=True)
-    out.attrs["excluded"] = excluded
+    out.attrs.update({
+        "excluded": info["excluded"], "outside": info["outside"], "dropped_reports": int((~ok).sum()),
+        "dropped_candidates": info["dropped_candidates"], "uncovered": int(len(u_idx)),
+        "greedy_covered": greedy_total, "optimal_covered": optimal_total, "optimal_status": status,
+        "optimal_seconds": seconds, "notes": notes,
+    })
+    for note in notes:
+        warnings.warn(note, UserWarning, stacklevel=2)
     return out
 
 
-def where_next_layer(best: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The where-next result as the map layer's columns: ``rank, name, reached, geometry``.
+def area_candidates(areas: gpd.GeoDataFrame, *, inhabited: bool = True) -> gpd.GeoDataFrame:
+    """One candidate site per area: a point inside it (a representative point, never a centroid).
 
-    ``name`` is the site (a user site's name, or ``nodo <id>``), ``reached`` the new
-    reports within the time limit — still a PRIVATE count: the privacy gate must blank
-    (NaN) every value under the threshold before the layer is rendered
-    (:func:`fragmap.maps.render_map` refuses it otherwise). Nothing else of the
-    candidates or of the reports is carried.
+    A centroid can fall outside its area (a bent or hollow area, or one along the town
+    border); a representative point is always inside, so a proposed "zone" is always in
+    the area it names.
+
+    Parameters
+    ----------
+    areas : GeoDataFrame
+        Public polygons, e.g. ``Publication.areas`` (``name``[, ``town``, ``level``,
+        ``population``]). Only ``level == "quarter"`` rows are used when the column is there.
+    inhabited : bool
+        Leave out the areas with ``population`` 0 (when the column is there).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``name``[, ``town``] and the point, EPSG:4326.
+
+    Examples
+    --------
+    >>> candidates = area_candidates(pub.areas)        # doctest: +SKIP
+    """
+    q = areas
+    if "level" in q.columns:
+        q = q[q["level"] == "quarter"]
+    if inhabited and "population" in q.columns:
+        q = q[q["population"].fillna(0) > 0]
+    cols = [c for c in ("name", "town") if c in q.columns]
+    pts = q.to_crs(UTM).geometry.representative_point()
+    return gpd.GeoDataFrame(q[cols].reset_index(drop=True), geometry=pts.to_numpy(), crs=UTM).to_crs(4326)
+
+
+def where_next_layer(best: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The where-next result as the map layer's columns (still PRIVATE counts).
+
+    ``rank, name, reached, solution, set_reached, geometry``: ``name`` is the site (a user
+    site's name, or ``nodo <id>``), ``reached`` the new reports within the time limit,
+    ``solution`` greedy or optimal, ``set_reached`` the reports the whole set of that
+    solution reaches. Nothing else of the candidates or of the reports is carried.
+    Publish it only through :func:`fragmap.privacy.publish_where_next`, which applies the
+    threshold (:func:`fragmap.maps.render_map` refuses a small count).
+
+    Parameters
+    ----------
+    best : GeoDataFrame
+        The result of :func:`where_next`.
+
+    Returns
+    -------
+    GeoDataFrame
 
     Examples
     --------
     >>> layer = where_next_layer(where_next(pts, "nodes", current, graph=g))   # doctest: +SKIP
     """
+    solution = best["solution"].astype(str) if "solution" in best.columns else pd.Series(
+        SOLUTION_GREEDY, index=best.index)
+    reached = best["new_reports_covered"].astype(float)
+    totals = reached.groupby(solution).transform("sum")
     out = gpd.GeoDataFrame(
         {"rank": best["rank"].astype(int).to_numpy(), "name": best["site"].astype(str).to_numpy(),
-         "reached": best["new_reports_covered"].astype(float).to_numpy()},
+         "reached": reached.to_numpy(), "solution": solution.to_numpy(), "set_reached": totals.to_numpy()},
         geometry=best.geometry.to_numpy(), crs=best.crs,
     )
-    return out.to_crs(4326).sort_values("rank").reset_index(drop=True)
+    out["_o"] = (out["solution"] == SOLUTION_OPTIMAL).astype(int)
+    return out.to_crs(4326).sort_values(["_o", "rank"]).drop(columns="_o").reset_index(drop=True)
 
 
 def _fill_holes(geom: Any, max_area: float) -> Any:

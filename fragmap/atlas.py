@@ -41,6 +41,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from fragmap._errors import FragmapError
 from fragmap.charts import CONTEXT_FILL, HIGHLIGHT_FILL, bars_svg, map_svg, trend_svg
@@ -101,6 +102,20 @@ LABELS: dict[str, dict[str, str]] = {
     "median": {"it": "tempo mediano", "en": "median time"},
     "minutes": {"it": "{n} min", "en": "{n} min"},
     "no_coverage": {"it": "Accessibilità ai servizi non calcolata.", "en": "Access to services not computed."},
+    "where_next": {"it": "Dove aprire un nuovo sportello", "en": "Where to open a new help desk"},
+    "where_caption": {"it": "Luoghi proposti, uno alla volta: ognuno porta entro 15 minuti a piedi il maggior numero di segnalazioni oggi più lontane da uno sportello o centro della rete",
+                      "en": "Proposed sites, one at a time: each brings within a 15-minute walk the most reports now further from a help desk or centre of the network"},
+    "where_rank": {"it": "N.", "en": "No."},
+    "where_site": {"it": "Luogo", "en": "Site"},
+    "where_reached": {"it": "Segnalazioni in più entro 15 minuti", "en": "Additional reports within 15 minutes"},
+    "where_total": {"it": "In tutto, i primi {k} luoghi della classifica raggiungono {greedy} segnalazioni.",
+                    "en": "In all, the top {k} sites of the ranking reach {greedy} reports."},
+    "where_optimal": {"it": "Insieme ottimo di {k} luoghi ({names}): raggiunge {optimal} segnalazioni, contro {greedy} dei primi {k} della classifica.",
+                      "en": "Optimal set of {k} sites ({names}): it reaches {optimal} reports, against {greedy} for the top {k} of the ranking."},
+    "where_optimal_hidden": {"it": "Insieme ottimo di {k} luoghi ({names}): raggiunge più segnalazioni dei primi {k} della classifica (numeri nascosti per riservatezza).",
+                             "en": "Optimal set of {k} sites ({names}): it reaches more reports than the top {k} of the ranking (figures hidden for privacy)."},
+    "where_nested": {"it": "Gli insiemi ottimi non sono annidati: i 3 luoghi migliori insieme possono non contenere i 2 migliori, per questo la classifica resta quella passo per passo.",
+                     "en": "Optimal sets are not nested: the best 3 sites together need not contain the best 2, so the ranking stays the step-by-step one."},
     "access_hidden": {"it": "nascosto", "en": "hidden"},
     "access_row_hidden": {"it": "nascosto (meno di {threshold} segnalazioni)", "en": "hidden (fewer than {threshold} reports)"},
     "access_none": {"it": "nessuna segnalazione di questa categoria", "en": "no report in this category"},
@@ -404,6 +419,33 @@ def _quality_block(A: _Atlas, quality: Mapping[str, Any]) -> dict[str, Any]:
     return {"rows": rows, "levels": level_rows, "placed": placed_line}
 
 
+def _where_next_block(A: _Atlas, layer: gpd.GeoDataFrame | None) -> dict[str, Any] | None:
+    """The where-next section: the greedy ranking, and the optimal set when it reaches more."""
+    from fragmap.privacy import check_where_next
+
+    if layer is None or not len(layer):
+        return None
+    w = check_where_next(layer, A.pub.threshold)
+    sol = w["solution"].astype(str) if "solution" in w.columns else np.array(["greedy"] * len(w), dtype=object)
+    greedy = w[np.asarray(sol) == "greedy"].sort_values("rank")
+    optimal = w[np.asarray(sol) == "optimal"].sort_values("rank")
+    rows = [{"rank": str(int(r["rank"])), "name": str(r["name"]), "reached": A.count(r.get("reached"), False)}
+            for _, r in greedy.iterrows()]
+    set_total = greedy["set_reached"].iloc[0] if "set_reached" in greedy.columns and len(greedy) else np.nan
+    L = A.L
+    total = Markup(L["where_total"].format(k=len(greedy), greedy=A.count(set_total, False))) if not _nan(set_total) else ""
+    opt = ""
+    if len(optimal):
+        names = escape(", ".join(optimal["name"].astype(str)))
+        o_total = optimal["set_reached"].iloc[0] if "set_reached" in optimal.columns else np.nan
+        if not _nan(o_total) and not _nan(set_total):
+            opt = Markup(L["where_optimal"].format(k=len(optimal), names=names, optimal=A.count(o_total, False),
+                                                   greedy=A.count(set_total, False)))
+        else:
+            opt = Markup(L["where_optimal_hidden"].format(k=len(optimal), names=names))
+    return {"rows": rows, "total": total, "optimal": opt, "nested": L["where_nested"] if opt else ""}
+
+
 def render_atlas(
     publication: Publication,
     out_dir: str | Path,
@@ -411,6 +453,7 @@ def render_atlas(
     quality: Mapping[str, Any],
     services: gpd.GeoDataFrame | None = None,
     map_href: str | None = "../mappa.html",
+    where_next: gpd.GeoDataFrame | None = None,
 ) -> list[Path]:
     """Write the atlas for the publication's reference month into ``out_dir``.
 
@@ -429,6 +472,9 @@ def render_atlas(
         Public services (``name, type, address, geometry``) for the "nearest services" lists.
     map_href : str, optional
         Link to the interactive map, relative to ``out_dir``.
+    where_next : GeoDataFrame, optional
+        The PUBLISHED where-next layer (:func:`fragmap.privacy.publish_where_next`;
+        checked again here): the greedy ranking and, when it reaches more, the optimal set.
 
     Returns
     -------
@@ -446,7 +492,7 @@ def render_atlas(
     """
     if not isinstance(publication, Publication):
         raise TypeError("render_atlas accepts only a Publication (suppressed, aggregated figures)")
-    pages = build_pages(publication, quality=quality, services=services, map_href=map_href)
+    pages = build_pages(publication, quality=quality, services=services, map_href=map_href, where_next=where_next)
     out = Path(out_dir)
     written: list[Path] = []
     for rel, text in pages.items():
@@ -463,6 +509,7 @@ def build_pages(
     quality: Mapping[str, Any],
     services: gpd.GeoDataFrame | None = None,
     map_href: str | None = "../mappa.html",
+    where_next: gpd.GeoDataFrame | None = None,
 ) -> dict[str, str]:
     """Every file of the atlas as text, keyed by relative path (pure: nothing is written).
 
@@ -700,7 +747,7 @@ def build_pages(
            index_legend=legend, hidden_label=hidden_label if any(hidden) else "", has_index=has_index, ranking=ranking,
            ranking_caption=caption, changes=changes,
            prev_label=format_month(pub.months[-2], lang) if len(pub.months) >= 2 else "",
-           gaps=gaps, coverage_method=coverage_method,
+           gaps=gaps, coverage_method=coverage_method, where=_where_next_block(A, where_next),
            category_links=[{"code": c, "label": A.label(c)} for c in [TOTAL, *A.cats]],
            quality=_quality_block(A, quality), estimated=estimated)
     return {"index.html": index, **quarter_pages, **category_pages, "atlas.css": css}

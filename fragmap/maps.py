@@ -53,6 +53,7 @@ from markupsafe import Markup
 from fragmap._errors import PrivacyError
 from fragmap.classify import NO_DATA_COLOUR, zero_aware_classes
 from fragmap.i18n import format_month, format_number, t, translate
+from fragmap.privacy import WHERE_NEXT_COLUMNS, check_where_next
 from fragmap.publication import ALL_ACTIONS, ALL_PARTNERS, TOTAL, Publication
 
 UTM = 32632
@@ -102,6 +103,15 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "where_rank": {"it": "Proposta n. {rank}", "en": "Proposal no. {rank}"},
     "where_reached": {"it": "segnalazioni in più raggiunte", "en": "additional reports reached"},
     "where_legend": {"it": "luogo proposto (n. 1 = il più utile)", "en": "proposed site (no. 1 = most useful)"},
+    "where_optimal": {"it": "Insieme ottimo di {k} luoghi", "en": "Optimal set of {k} sites"},
+    "where_optimal_legend": {"it": "insieme ottimo (raggiunge più segnalazioni della classifica)",
+                             "en": "optimal set (reaches more reports than the ranking)"},
+    "where_totals": {"it": "{optimal} segnalazioni raggiunte in tutto, contro {greedy} dei primi {k} della classifica",
+                     "en": "{optimal} reports reached in all, against {greedy} for the top {k} of the ranking"},
+    "where_hidden": {"it": "raggiunge più segnalazioni della classifica (numeri nascosti per riservatezza)",
+                     "en": "reaches more reports than the ranking (figures hidden for privacy)"},
+    "where_nested": {"it": "Gli insiemi ottimi non sono annidati: i 3 luoghi migliori insieme possono non contenere i 2 migliori, per questo la classifica resta quella passo per passo.",
+                     "en": "Optimal sets are not nested: the best 3 sites together need not contain the best 2, so the ranking stays the step-by-step one."},
     "summary": {"it": "Mappa di {n} aree a {towns}: segnalazioni delle associazioni negli ultimi 12 mesi fino a {month}. Totale della rete: {total} segnalazioni.",
                 "en": "Map of {n} areas in {towns}: the associations' reports in the 12 months to {month}. Network total: {total} reports."},
     "embed_title": {"it": "Come inserire la mappa nel sito", "en": "How to embed the map in the website"},
@@ -122,7 +132,6 @@ SERVICE_TYPES = {
 SERVICE_COLOURS = {"pharmacy": "#009e73", "school": "#0072b2", "hospital": "#d55e00", "sportello": "#cc79a7",
                    "laboratorio": "#e69f00", "centro": "#56b4e9"}
 SERVICE_RADIUS = {"sportello": 6.5, "laboratorio": 6.5, "centro": 6.5}
-WHERE_NEXT_COLUMNS = ("rank", "name", "reached", "geometry")
 _ISO_STYLES = (  # longest walk first: solid, then dashed, then dotted
     {"weight": 2.5, "dashArray": None, "line": "solid"},
     {"weight": 2, "dashArray": "7 4", "line": "dashed"},
@@ -259,26 +268,8 @@ def _check_isochrones(isochrones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _check_where_next(where_next: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFrame:
-    extra = sorted(set(where_next.columns) - set(WHERE_NEXT_COLUMNS))
-    if extra:
-        raise PrivacyError(
-            f"where_next may carry only {', '.join(WHERE_NEXT_COLUMNS)}; refused column(s) {', '.join(extra)}: "
-            "candidate sites only, never report data (suppress the reached count and name it 'reached')"
-        )
-    if "rank" not in where_next.columns:
-        raise ValueError("where_next needs a 'rank' column")
-    kinds = set(where_next.geometry.geom_type.dropna().unique())
-    if kinds - {"Point"}:
-        raise ValueError(f"where_next must be candidate points, found {sorted(kinds)}")
-    if "reached" in where_next.columns:
-        r = pd.to_numeric(where_next["reached"], errors="coerce").to_numpy(dtype=float)
-        bad = ~np.isnan(r) & (r < threshold)
-        if bad.any():
-            raise PrivacyError(
-                f"{int(bad.sum())} where_next 'reached' count(s) under the privacy threshold ({threshold}): "
-                "suppress them (NaN) before rendering"
-            )
-    return where_next
+    """The privacy gate's own check (:func:`fragmap.privacy.check_where_next`): one door."""
+    return check_where_next(where_next, threshold)
 
 
 # -- the folium/branca element tree ---------------------------------------------------------------
@@ -503,14 +494,23 @@ def _isochrones_fc(isochrones: gpd.GeoDataFrame) -> dict[str, Any]:
 
 
 def _where_next_fc(where_next: gpd.GeoDataFrame) -> dict[str, Any]:
-    """Candidate sites by rank; the reached count under ``value``, where the privacy audit looks."""
-    w = where_next.to_crs(4326).sort_values("rank")
+    """Candidate sites, greedy ranking first, then the optimal set; counts under ``value``.
+
+    A greedy site's ``value`` is its new reports; an optimal site's ``value`` is the
+    reports its whole set reaches (the page sums the greedy values to compare). The
+    privacy audit reads every ``value``.
+    """
+    w = where_next.to_crs(4326)
+    sol = w["solution"].astype(str) if "solution" in w.columns else pd.Series("greedy", index=w.index)
+    w = w.assign(_o=(sol == "optimal").astype(int).to_numpy(), _s=sol.to_numpy()).sort_values(["_o", "rank"])
     feats = []
     for _, row in w.iterrows():
-        reached = row.get("reached", np.nan)
+        optimal = row["_s"] == "optimal"
+        reached = row.get("set_reached" if optimal else "reached", np.nan)
         name = row.get("name", "")
         feats.append({"type": "Feature", "properties": {
             "rank": int(row["rank"]), "name": "" if name is None or pd.isna(name) else str(name),
+            "solution": str(row["_s"]),
             "value": None if reached is None or pd.isna(reached) else int(reached)},
             "geometry": {"type": "Point",
                          "coordinates": [round(row.geometry.x, 5), round(row.geometry.y, 5)]}})
@@ -591,6 +591,9 @@ def _script_text(pub: Publication) -> dict[str, str]:
         "services": msg("services"), "isochrones": msg("isochrones"), "whereNext": msg("where_next"),
         "whereRank": msg("where_rank", rank="{rank}"), "whereReached": msg("where_reached"),
         "whereLegend": msg("where_legend"), "sourcesShort": msg("sources_short"),
+        "whereOptimal": msg("where_optimal", k="{k}"), "whereOptimalLegend": msg("where_optimal_legend"),
+        "whereTotals": msg("where_totals", optimal="{optimal}", greedy="{greedy}", k="{k}"),
+        "whereHidden": msg("where_hidden"), "whereNested": msg("where_nested"),
     }
 
 

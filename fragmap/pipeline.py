@@ -375,49 +375,60 @@ class Project:
         return self._cache["isochrones"]
 
     def where_next(self, month: str | None = None, *, k: int = 5) -> gpd.GeoDataFrame:
-        """Where a new help desk would bring most reports within 15 minutes (greedy).
+        """Where a new help desk would bring most reports within 15 minutes: greedy ranking and optimum.
 
-        Candidates: the sites in ``[paths] candidate_sites`` when given; otherwise the
-        street-network nodes (one per 250 m) when there is a network; otherwise the centre
-        of each area. PRIVATE counts (``new_reports_covered``): :meth:`where_next_layer`
-        is the publishable layer.
+        Candidates: the sites in ``[paths] candidate_sites`` when given (those outside the
+        comuni are refused, a note names them); otherwise the street-network nodes inside
+        the comuni (one per 250 m) when there is a network; otherwise a point inside each
+        inhabited area (:func:`fragmap.access.area_candidates`). Reports walk at the speeds
+        of coverage (:func:`fragmap.access.walking_speeds`). PRIVATE counts
+        (``new_reports_covered``): :meth:`where_next_layer` is the publishable layer.
         """
         month = month or self.latest_month()
         key = f"where_next:{month}:{k}"
         if key not in self._cache:
+            import warnings
+
             from fragmap import access
 
             s = self.settings
+            a = s.access
             pts = self.window_points(month)
-            desks = self.help_desks
-            times = access.access_times(pts, desks, graph=self.graph, speed_ms=s.access.walking_speed_kmh / 3.6,
-                                        detour_factor=s.access.detour_factor, language=s.language)
+            speeds = access.walking_speeds(pts["category"], speed_ms=a.walking_speed_kmh / 3.6,
+                                           elderly_speed_ms=a.elderly_speed_ms)
+            times = access.access_times(pts, self.help_desks, graph=self.graph, speed_ms=speeds,
+                                        detour_factor=a.detour_factor, language=s.language)
             cols = [c for c in times.columns if c.startswith("min_")]
             current = times[cols].min(axis=1) if cols else pd.Series(float("inf"), index=pts.index)
             if s.paths.candidate_sites is not None:
-                from fragmap.access import locate_services
                 from fragmap.io.geo import read_services
 
-                candidates: Any = locate_services(read_services(s.paths.candidate_sites), None)[0]
+                candidates: Any = access.locate_services(read_services(s.paths.candidate_sites), None)[0]
             elif self.graph is not None:
                 candidates = "nodes"
             else:
-                q = self.publication(month).areas
-                q = q[q["level"] == "quarter"]
-                candidates = gpd.GeoDataFrame(
-                    {"name": q["name"].to_numpy()},
-                    geometry=q.to_crs(32632).geometry.representative_point().to_crs(4326).to_numpy(), crs="EPSG:4326")
-            self._cache[key] = access.where_next(
-                pts, candidates, current, k=k, graph=self.graph, minutes=max(s.access.thresholds_min),
-                speed_ms=s.access.walking_speed_kmh / 3.6, detour_factor=s.access.detour_factor, language=s.language)
+                candidates = access.area_candidates(self.publication(month).areas)
+            with warnings.catch_warnings():  # the notes are kept in attrs and reported as a step
+                warnings.simplefilter("ignore", UserWarning)
+                best = access.where_next(
+                    pts, candidates, current, k=k, graph=self.graph, minutes=max(a.thresholds_min),
+                    speed_ms=a.walking_speed_kmh / 3.6, elderly_speed_ms=a.elderly_speed_ms,
+                    detour_factor=a.detour_factor, within=self.boundaries, language=s.language)
+            self._cache[key] = best
+            figures: dict[str, Any] = {"where_next_greedy": best.attrs["greedy_covered"]}
+            if best.attrs["optimal_covered"] is not None:
+                figures["where_next_optimal"] = best.attrs["optimal_covered"]
+            if best.attrs["notes"]:
+                figures["notes"] = "; ".join(best.attrs["notes"])
+            self._step("access", figures)  # a figure of the access stage (no stage of its own)
         return self._cache[key]
 
     def where_next_layer(self, month: str | None = None) -> gpd.GeoDataFrame:
-        """The publishable where-next layer: sites that reach at least ``threshold`` new reports."""
+        """The publishable where-next layer (:func:`fragmap.privacy.publish_where_next`)."""
         from fragmap.access import where_next_layer
+        from fragmap.privacy import publish_where_next
 
-        layer = where_next_layer(self.where_next(month))
-        return layer[layer["reached"] >= self.settings.privacy.threshold].reset_index(drop=True)
+        return publish_where_next(where_next_layer(self.where_next(month)), self.settings.privacy.threshold)
 
     def unassigned(self, month: str | None = None) -> Any:
         """Reports of the 12-month window without a quarter, by reason (and the PRIVATE list)."""
@@ -660,7 +671,8 @@ def run(
         unassigned = project.unassigned(month)
         _write_private_list(settings, f"non_assegnate-{month}.csv", unassigned.private)
         quality = _quality(ingest_result, geo, month, unassigned)
-        atlas_files = atlas.render_atlas(pub, tmp / "atlas", quality=quality, services=project.services)
+        atlas_files = atlas.render_atlas(pub, tmp / "atlas", quality=quality, services=project.services,
+                                         where_next=project.where_next_layer(month))
         project._step("atlas", {"pages": len(atlas_files)})
         audit = privacy.audit_folder(tmp, project.fingerprint(month), settings)
         project._step("audit", {"findings": len(audit.findings)})

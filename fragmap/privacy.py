@@ -539,6 +539,137 @@ def publish_coverage(coverage: pd.DataFrame, pub: Publication, settings: Setting
     return res.reset_index(drop=True)
 
 
+#: The only columns a published where-next layer may carry (see :func:`publish_where_next`).
+WHERE_NEXT_COLUMNS = ("rank", "name", "reached", "solution", "set_reached", "geometry")
+_SOLUTIONS = ("greedy", "optimal")
+
+
+def publish_where_next(layer: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFrame:
+    """The publishable where-next layer: sites and the counts that may be shown.
+
+    Rules (the threshold rules of the rest of the publication):
+
+    * a greedy site whose new reports (``reached``) are under the threshold is not
+      published at all (its location would hint at a few reports);
+    * the greedy set's total (``set_reached``) is shown only when every greedy site is
+      shown (otherwise total minus the shown sites would give the hidden ones back);
+    * the optimal set's sites are shown when it reaches more; per-site counts of the
+      optimal set are never shown (their order within the set means nothing), and its
+      total only when the greedy total is shown, and the optimal total and its gain over
+      the greedy one are both at or above the threshold.
+
+    Parameters
+    ----------
+    layer : GeoDataFrame
+        PRIVATE: :func:`fragmap.access.where_next_layer` of a where-next result.
+    threshold : int
+        The privacy threshold.
+
+    Returns
+    -------
+    GeoDataFrame
+        :data:`WHERE_NEXT_COLUMNS`, counts hidden as NaN; passes :func:`check_where_next`.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> layer = gpd.GeoDataFrame({"rank": [1, 2], "name": ["a", "b"], "reached": [12.0, 2.0],
+    ...     "solution": ["greedy"] * 2, "set_reached": [14.0] * 2}, geometry=[Point(9.1, 45.2)] * 2, crs=4326)
+    >>> publish_where_next(layer, 5)[["name", "reached", "set_reached"]].values.tolist()
+    [['a', 12.0, nan]]
+    """
+    w = layer.copy()
+    if "solution" not in w.columns:
+        w["solution"] = "greedy"
+    if "set_reached" not in w.columns:
+        w["set_reached"] = w["reached"].astype(float).groupby(w["solution"]).transform("sum")
+    reached = pd.to_numeric(w["reached"], errors="coerce").astype(float)
+    greedy = (w["solution"] == "greedy").to_numpy()
+    shown = greedy & (reached >= threshold).to_numpy()
+    all_greedy_shown = bool(greedy.any()) and bool(shown[greedy].all())
+    g_total = float(w.loc[greedy, "set_reached"].iloc[0]) if greedy.any() else np.nan
+    out = w[shown | ~greedy].copy()
+    out["reached"] = reached[shown | ~greedy].where(out["solution"] == "greedy")
+    opt = (out["solution"] == "optimal").to_numpy()
+    if not shown.any():  # no greedy site shown: no alternative to compare with either
+        out = out[~opt]
+        opt = np.zeros(len(out), dtype=bool)
+    out["set_reached"] = np.nan
+    if all_greedy_shown:
+        out.loc[~opt, "set_reached"] = g_total
+        if opt.any():
+            o_total = float(w.loc[(w["solution"] == "optimal").to_numpy(), "set_reached"].iloc[0])
+            if o_total >= threshold and (o_total - g_total) >= threshold:
+                out.loc[opt, "set_reached"] = o_total
+    out = gpd.GeoDataFrame(out[list(WHERE_NEXT_COLUMNS)], geometry="geometry", crs=layer.crs)
+    return check_where_next(out.reset_index(drop=True), threshold)
+
+
+def check_where_next(layer: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFrame:
+    """Raise unless ``layer`` is a publishable where-next layer (the renderers call this).
+
+    Candidate points only, :data:`WHERE_NEXT_COLUMNS` only (never report data), every
+    shown count at or above ``threshold``, and an optimal total shown only beside a greedy
+    total it exceeds by at least ``threshold``.
+
+    Parameters
+    ----------
+    layer : GeoDataFrame
+        The layer to check (``rank`` required; ``reached``, ``solution``, ``set_reached``
+        optional).
+    threshold : int
+        The privacy threshold.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``layer`` itself.
+
+    Raises
+    ------
+    PrivacyError
+        If it carries other columns or a count that could disclose a small number.
+    ValueError
+        If it lacks ``rank`` or holds non-point geometries.
+
+    Examples
+    --------
+    >>> check_where_next(publish_where_next(layer, 5), 5)     # doctest: +SKIP
+    """
+    extra = sorted(set(layer.columns) - set(WHERE_NEXT_COLUMNS))
+    if extra:
+        raise PrivacyError(
+            f"where_next may carry only {', '.join(WHERE_NEXT_COLUMNS)}; refused column(s) {', '.join(extra)}: "
+            "candidate sites only, never report data (publish it with fragmap.privacy.publish_where_next)"
+        )
+    if "rank" not in layer.columns:
+        raise ValueError("where_next needs a 'rank' column")
+    kinds = set(layer.geometry.geom_type.dropna().unique())
+    if kinds - {"Point"}:
+        raise ValueError(f"where_next must be candidate points, found {sorted(kinds)}")
+    if "solution" in layer.columns and not layer["solution"].isin(_SOLUTIONS).all():
+        raise ValueError(f"where_next 'solution' must be one of {', '.join(_SOLUTIONS)}")
+    for col in ("reached", "set_reached"):
+        if col in layer.columns:
+            r = pd.to_numeric(layer[col], errors="coerce").to_numpy(dtype=float)
+            bad = ~np.isnan(r) & (r < threshold)
+            if bad.any():
+                raise PrivacyError(
+                    f"{int(bad.sum())} where_next {col!r} count(s) under the privacy threshold ({threshold}): "
+                    "suppress them (NaN) before rendering (fragmap.privacy.publish_where_next)"
+                )
+    if {"solution", "set_reached"} <= set(layer.columns):
+        tot = pd.to_numeric(layer["set_reached"], errors="coerce").groupby(layer["solution"]).max()
+        g, o = tot.get("greedy", np.nan), tot.get("optimal", np.nan)
+        if not np.isnan(o) and (np.isnan(g) or o - g < threshold):
+            raise PrivacyError(
+                "the optimal where-next total may be shown only beside the greedy total, at least "
+                f"{threshold} above it (the difference is a count too)"
+            )
+    return layer
+
+
 # -- audit ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PrivateFingerprint:

@@ -31,6 +31,8 @@ _STEP_WORDS_IT = {
     "unassigned": "senza area", "cells": "celle", "suppressed": "nascoste", "method": "metodo",
     "pages": "pagine", "findings": "problemi", "output": "cartella", "check": "controllo",
     "network": "rete stradale", "up_to_date": "invariato",
+    "where_next_greedy": "nuovo sportello: raggiunte dalla classifica", "where_next_optimal": "dall'insieme ottimo",
+    "notes": "note",
     "level_coordinate": "coordinate", "level_civico": "civico", "level_via": "via",
     "level_quartiere": "quartiere", "level_comune": "solo comune", "level_non_trovato": "non trovate",
 }
@@ -234,7 +236,8 @@ def atlas(config: Path | None, month: str | None, out: Path | None, pdf: bool) -
     quality = _quality(None, project.assigned(pub.month), pub.month)
     quality.update(_ingest_figures(project))
     with io_publish.staging_folder(out) as tmp:
-        files = atlas_mod.render_atlas(pub, tmp, quality=quality, services=project.services)
+        files = atlas_mod.render_atlas(pub, tmp, quality=quality, services=project.services,
+                                      where_next=project.where_next_layer(pub.month))
         _audit_or_fail(privacy, tmp, project, pub.month)
         if pdf:
             files.append(atlas_mod.write_pdf(tmp))

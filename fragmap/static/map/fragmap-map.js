@@ -91,9 +91,33 @@ var FM = (function () {
     layer.setStyle({ fillColor: d.serviceColours[p.t] || "#ffffff", radius: d.serviceRadius[p.t] || 5 });
     layer.bindTooltip(el("div", null, p.name + " (" + (d.serviceTypes[p.t] || p.t) + ")"));
   }
+  var whereFeats = [];
+  function whereTotals() {
+    var g = whereFeats.filter(function (q) { return q.solution !== "optimal"; });
+    var o = whereFeats.filter(function (q) { return q.solution === "optimal"; });
+    var known = g.length > 0 && g.every(function (q) { return q.value !== null && q.value !== undefined; });
+    return { greedy: known ? g.reduce(function (a, q) { return a + q.value; }, 0) : null, nGreedy: g.length, nOptimal: o.length };
+  }
   function bindWhereNext(feature, layer) {
-    var p = feature.properties, box = el("div");
+    var p = feature.properties;
     data();
+    whereFeats.push(p);
+    if (p.solution === "optimal") {
+      // a small filled dot: inside a ranked site's ring when the site is in both sets
+      layer.setStyle({ fillColor: "#6a1b6a", radius: 4.5, weight: 1.5 });
+      layer.bindTooltip(function () {
+        var box = el("div"), tot = whereTotals();
+        box.appendChild(el("strong", null, T.whereOptimal.replace("{k}", String(tot.nOptimal))));
+        if (p.name) box.appendChild(el("div", null, p.name));
+        var known = p.value !== null && p.value !== undefined && tot.greedy !== null;
+        box.appendChild(el("div", null, known ? T.whereTotals.replace("{optimal}", fmt(p.value, 0))
+          .replace("{greedy}", fmt(tot.greedy, 0)).replace("{k}", String(tot.nGreedy)) : T.whereHidden));
+        box.appendChild(el("div", null, T.whereNested));
+        return box;
+      });
+      return;
+    }
+    var box = el("div");
     box.appendChild(el("strong", null, T.whereRank.replace("{rank}", String(p.rank))));
     if (p.name) box.appendChild(el("div", null, p.name));
     box.appendChild(el("div", null, T.whereReached + ": " + (p.value === null || p.value === undefined ? T.nd : fmt(p.value, 0))));
@@ -137,6 +161,10 @@ var FM = (function () {
       body.appendChild(el("h3", null, T.whereNext));
       var sw = legendRow(body, "dot", "#ffffff", T.whereLegend);
       sw.style.borderColor = "#6a1b6a"; sw.style.borderWidth = "3px";
+      if (whereTotals().nOptimal) {
+        legendRow(body, "dot", "#6a1b6a", T.whereOptimalLegend).style.borderColor = "#6a1b6a";
+        body.appendChild(el("div", "note", T.whereNested));
+      }
     }
     body.appendChild(el("div", "src", T.sourcesShort));
   }
