@@ -49,3 +49,7 @@ class PrivacyError(FragmapError, RuntimeError):
 
 class NetworkDisabledError(FragmapError, RuntimeError):
     """Code tried to use the network while the settings keep it off (the default)."""
+
+
+class DownloadError(FragmapError, ConnectionError):
+    """A download the user asked for failed (offline, server busy); what arrived is kept for a retry."""

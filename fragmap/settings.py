@@ -123,6 +123,8 @@ class Paths:
     store: Path = Path("data/private/store.sqlite")
     cache_dir: Path = Path("data/private/cache")
     output: Path = Path("maps")
+    #: OpenStreetMap layers and walking network of the one-time set-up (``fragmap geodati``).
+    geodata: Path = Path("data/geodati")
 
 
 @dataclass(frozen=True)
