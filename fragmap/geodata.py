@@ -31,7 +31,7 @@ import geopandas as gpd
 import pandas as pd
 
 __all__ = [
-    "ATTRIBUTION", "BACKGROUND_TOLERANCE_M", "COLUMNS", "FILES", "GeoData", "METADATA_FILE", "NETWORK_FILE",
+    "ATTRIBUTION", "BACKGROUND_TOLERANCE_M", "COLUMNS", "clip_streets", "FILES", "GeoData", "METADATA_FILE", "NETWORK_FILE",
     "PLACE_KINDS", "STREET_NAME_TAGS", "empty_layer", "extract_layers", "is_walkable", "overpass_queries",
 ]
 
@@ -366,6 +366,27 @@ def extract_layers(features: gpd.GeoDataFrame, comuni: gpd.GeoDataFrame, *,
     m = _simplify(_clip(gpd.GeoDataFrame(m, geometry="geometry", crs=4326), area), tolerance_m)
     out["strade_principali"] = _sorted(_layer("strade_principali", _lines(m) if len(m) else m), ["highway", "name"])
     return out
+
+
+def clip_streets(streets: gpd.GeoDataFrame, comuni: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Street lines (``name``, ``highway``; e.g. the named edges of a graph) as the ``strade`` layer.
+
+    Parameters
+    ----------
+    streets : GeoDataFrame
+        Lines with ``name`` and ``highway`` columns, EPSG:4326.
+    comuni : GeoDataFrame
+        The comune polygons to clip to.
+
+    Examples
+    --------
+    >>> strade = clip_streets(graph_streets(graph), comuni)     # doctest: +SKIP
+    """
+    import shapely
+
+    area = shapely.union_all(comuni.to_crs(4326).geometry.to_numpy())
+    s = _lines(_clip(_lines(gpd.GeoDataFrame(streets, geometry="geometry", crs=4326)), area))
+    return _sorted(_layer("strade", s), ["name", "highway"])
 
 
 # -- Overpass queries -----------------------------------------------------------------------------

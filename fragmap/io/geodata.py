@@ -41,11 +41,13 @@ from fragmap.geodata import (
     METADATA_FILE,
     NETWORK_FILE,
     GeoData,
+    clip_streets,
     empty_layer,
     extract_layers,
     overpass_queries,
 )
 from fragmap.i18n import translate
+from fragmap.io.osm import MESSAGES as OSM_MESSAGES
 
 #: Sub-folder of the geodata folder holding the Overpass answers of a download in progress.
 DOWNLOAD_DIR = "scarico"
@@ -247,7 +249,7 @@ def _comuni(settings: Any) -> gpd.GeoDataFrame:
 
 def download_geodata(settings: Any, *, consent: bool, transport: Transport | None = None,
                      endpoint: str | None = None, policy: DownloadPolicy | None = None,
-                     sleep: Callable[[float], None] = time.sleep, progress: Progress | None = None,
+                     sleep: Callable[[float], None] | None = None, progress: Progress | None = None,
                      rebuild_gazetteer: bool = True) -> GeodataResult:
     """Download the geodata of the configured comuni from OpenStreetMap and store them.
 
@@ -292,6 +294,7 @@ def download_geodata(settings: Any, *, consent: bool, transport: Transport | Non
     if not consent:
         raise NetworkDisabledError(_t("no_consent", lang))
     transport = transport or http_transport
+    sleep = sleep or time.sleep
     policy = policy or DownloadPolicy()
     endpoint = endpoint or default_endpoint()
     say = progress or (lambda _m: None)
@@ -336,8 +339,7 @@ def import_geodata(settings: Any, paths: Sequence[str | Path], *, progress: Prog
     paths = [Path(p) for p in paths]
     for p in paths:
         if not p.exists():
-            raise InputFileError(translate({"x": {"it": "{p}: file non trovato", "en": "{p}: file not found"}}, "x",
-                                           lang, p=p))
+            raise InputFileError(translate(OSM_MESSAGES, "not_found", lang, path=p))
     files = [{k: v for k, v in describe_source(p, "OpenStreetMap").items() if k != "label"} for p in paths]
     return build_geodata(settings, paths, source={"kind": "file", "files": files}, progress=progress,
                          rebuild_gazetteer=rebuild_gazetteer)
@@ -363,8 +365,6 @@ def build_geodata(settings: Any, paths: Sequence[Path], *, source: dict[str, Any
     graph_files = [p for p in paths if p.suffix.lower() == ".graphml"]
     for p in paths:
         if p.suffix.lower() not in (".osm", ".xml", ".pbf", ".graphml"):
-            from fragmap.io.osm import MESSAGES as OSM_MESSAGES
-
             raise InputFileError(translate(OSM_MESSAGES, "format", lang, path=p))
     say(_t("reading", lang, files=", ".join(p.name for p in paths)))
     graph = None
@@ -377,10 +377,7 @@ def build_geodata(settings: Any, paths: Sequence[Path], *, source: dict[str, Any
     for p in graph_files:
         graph = clip_graph(read_graphml(p, language=lang), around)
         if not osm_files and graph is not None:
-            from fragmap.geodata import _clip, _lines
-
-            area = shapely.union_all(comuni.geometry.to_numpy())
-            layers["strade"] = _lines(_clip(graph_streets(graph), area)).reset_index(drop=True)
+            layers["strade"] = clip_streets(graph_streets(graph), comuni)
     counts = {k: len(v) for k, v in layers.items()}
     say(_t("layers", lang, counts=", ".join(f"{k} {v}" for k, v in counts.items())))
     if graph is None:
