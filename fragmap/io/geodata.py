@@ -354,7 +354,7 @@ def build_geodata(settings: Any, paths: Sequence[Path], *, source: dict[str, Any
     """
     import shapely
 
-    from fragmap.io.osm import clip_graph, graph_streets, read_graphml, read_osm, walking_graph
+    from fragmap.io.osm import clip_graph, graph_streets, lean_graph, read_graphml, read_osm, walking_graph
 
     lang = settings.language
     say = progress or (lambda _m: None)
@@ -378,6 +378,7 @@ def build_geodata(settings: Any, paths: Sequence[Path], *, source: dict[str, Any
         graph = clip_graph(read_graphml(p, language=lang), around)
         if not osm_files and graph is not None:
             layers["strade"] = clip_streets(graph_streets(graph), comuni)
+        graph = None if graph is None else lean_graph(graph)
     counts = {k: len(v) for k, v in layers.items()}
     say(_t("layers", lang, counts=", ".join(f"{k} {v}" for k, v in counts.items())))
     if graph is None:
