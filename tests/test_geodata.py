@@ -308,6 +308,12 @@ def test_status_without_geodata(geo_settings, monkeypatch) -> None:
     monkeypatch.setattr("fragmap.cli.geodata.get_settings", lambda config: geo_settings)
     result = CliRunner().invoke(main, ["geodati", "stato"])
     assert result.exit_code == 0 and "nessun geodato" in result.output and "geodati scarica" in result.output
+    en = dataclasses.replace(geo_settings, language="en")
+    monkeypatch.setattr("fragmap.cli.geodata.get_settings", lambda config: en)
+    result = CliRunner().invoke(main, ["geodati", "stato"])
+    assert "no geodata in" in result.output
+    with pytest.raises(NetworkDisabledError, match="explicit consent"):
+        download_geodata(en, consent=False)
     gd = read_geodata(geo_settings.paths.geodata)
     assert gd.empty and all(list(gd[k].columns) == [*COLUMNS[k], "geometry"] for k in FILES)
 

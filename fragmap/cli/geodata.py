@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from fragmap.cli._common import config_option, get_settings, handle_errors, main, quiet_option
+from fragmap.i18n import format_number
 
 
 @main.group(name="geodati")
@@ -26,15 +27,44 @@ def geodati() -> None:
     """
 
 
+MESSAGES: dict[str, dict[str, str]] = {
+    "ask": {"it": "Procedo con lo scaricamento?", "en": "Go ahead with the download?"},
+    "cancelled": {"it": "scaricamento annullato: nulla è stato scaricato",
+                  "en": "download cancelled: nothing was downloaded"},
+    "summary": {"it": "fragmap: geodati in {folder}: {counts}; {net}; gazetteer ricostruito ({gaz}). {attribution}",
+                "en": "fragmap: geodata in {folder}: {counts}; {net}; gazetteer rebuilt ({gaz}). {attribution}"},
+    "net": {"it": "rete pedonale {nodes} nodi", "en": "walking network {nodes} nodes"},
+    "no_net": {"it": "nessuna rete pedonale", "en": "no walking network"},
+    "none": {"it": "fragmap: nessun geodato in {folder}. Per prepararli: fragmap geodati scarica (serve Internet) "
+                   "oppure fragmap geodati importa FILE.osm.pbf",
+             "en": "fragmap: no geodata in {folder}. To set them up: fragmap geodati scarica (needs internet) "
+                   "or fragmap geodati importa FILE.osm.pbf"},
+    "status": {"it": "fragmap: geodati in {folder}, del {date}, da {source}; comuni {comuni}",
+               "en": "fragmap: geodata in {folder}, of {date}, from {source}; comuni {comuni}"},
+    "missing": {"it": "    {file}: manca", "en": "    {file}: missing"},
+    "features": {"it": "{n} elementi", "en": "{n} features"},
+    "graph": {"it": "{nodes} nodi, {edges} archi", "en": "{nodes} nodes, {edges} edges"},
+    "pending": {"it": "    scaricamento interrotto, già arrivati: {layers} (fragmap geodati scarica riprende da lì)",
+                "en": "    interrupted download, already here: {layers} (fragmap geodati scarica resumes from there)"},
+}
+
+
+def _m(key: str, language: str, **values: object) -> str:
+    from fragmap.i18n import translate
+
+    return translate(MESSAGES, key, language, **values)
+
+
 def _echo(quiet: bool):  # type: ignore[no-untyped-def]
     return (lambda _m: None) if quiet else (lambda m: click.echo(f"  {m}"))
 
 
 def _summary(settings, result) -> None:  # type: ignore[no-untyped-def]
+    lang = settings.language
     counts = ", ".join(f"{k} {v}" for k, v in result.counts.items())
-    net = "nessuna rete pedonale" if result.network is None else f"rete pedonale {result.network[0]} nodi"
-    click.echo(f"fragmap: geodati in {result.folder}: {counts}; {net}; gazetteer ricostruito "
-               f"({settings.paths.gazetteer.name}). © OpenStreetMap contributors, ODbL 1.0")
+    net = _m("no_net", lang) if result.network is None else _m("net", lang, nodes=result.network[0])
+    click.echo(_m("summary", lang, folder=result.folder, counts=counts, net=net, gaz=settings.paths.gazetteer.name,
+                  attribution=result.meta.get("attribution", "")))
 
 
 @geodati.command(name="scarica")
@@ -61,9 +91,8 @@ def scarica(yes: bool, server: str | None, config: Path | None, quiet: bool) -> 
 
     settings = get_settings(config)
     click.echo(consent_text(settings, endpoint=server))
-    if not yes:
-        if not click.confirm("Procedo con lo scaricamento?", default=False):
-            raise click.ClickException("scaricamento annullato: nulla è stato scaricato")
+    if not yes and not click.confirm(_m("ask", settings.language), default=False):
+        raise click.ClickException(_m("cancelled", settings.language))
     result = download_geodata(settings, consent=True, endpoint=server, progress=_echo(quiet))
     _summary(settings, result)
 
@@ -105,24 +134,23 @@ def stato(config: Path | None) -> None:
     from fragmap.io.geodata import geodata_status
 
     settings = get_settings(config)
+    lang = settings.language
     st = geodata_status(settings)
     if not st["present"]:
-        click.echo(f"fragmap: nessun geodato in {st['folder']}. Per prepararli: fragmap geodati scarica "
-                   "(serve Internet) oppure fragmap geodati importa FILE.osm.pbf")
+        click.echo(_m("none", lang, folder=st["folder"]))
     else:
         src = st["source"]
         what = (f"Overpass {src.get('endpoint', '')}" if src.get("kind") == "overpass"
-                else "file " + ", ".join(f.get("file", "") for f in src.get("files", [])))
+                else ", ".join(f.get("file", "") for f in src.get("files", [])))
         comuni = ", ".join(f"{c['name']} ({c['istat']})" for c in st["comuni"])
-        click.echo(f"fragmap: geodati in {st['folder']}, del {st['date']}, da {what}; comuni {comuni}")
+        click.echo(_m("status", lang, folder=st["folder"], date=st["date"], source=what, comuni=comuni))
         for f in st["files"]:
             if not f["present"]:
-                click.echo(f"    {f['file']}: manca")
+                click.echo(_m("missing", lang, file=f["file"]))
                 continue
-            n = (f"{f['features']} elementi" if f["features"] is not None
-                 else f"{f['nodes']} nodi, {f['edges']} archi" if f["nodes"] is not None else "")
-            click.echo(f"    {f['file']}: {f['bytes'] / 1024:,.0f} KB, {n}".replace(",", "."))
+            n = (_m("features", lang, n=f["features"]) if f["features"] is not None
+                 else _m("graph", lang, nodes=f["nodes"], edges=f["edges"]) if f["nodes"] is not None else "")
+            click.echo(f"    {f['file']}: {format_number(f['bytes'] / 1024, lang)} KB, {n}")
         click.echo(f"    {st['attribution']}")
     if st["pending_download"]:
-        click.echo(f"    scaricamento interrotto, già arrivati: {', '.join(st['pending_download'])} "
-                   "(fragmap geodati scarica riprende da lì)")
+        click.echo(_m("pending", lang, layers=", ".join(st["pending_download"])))
