@@ -198,6 +198,15 @@ def test_retries_with_exponential_backoff(geo_settings) -> None:
     assert any("nuovo tentativo tra 10 s" in m for m in lines)
 
 
+def test_a_refused_request_is_not_repeated(geo_settings) -> None:
+    replay = Replay(fail={1: (400, b"<html>Error: line 3: parse error</html>")})
+    waits: list[float] = []
+    with pytest.raises(DownloadError, match="non ha dato i dati: il server ha risposto 400") as err:
+        download_geodata(geo_settings, consent=True, transport=replay, sleep=waits.append, rebuild_gazetteer=False)
+    assert len(replay.calls) == 1 and waits == []
+    assert "Internet" not in str(err.value)  # it was reached: not an offline message
+
+
 def test_offline_is_a_clear_message_and_the_download_resumes(geo_settings) -> None:
     policy = DownloadPolicy(attempts=2, backoff_s=1)
     offline = Replay(fail={3: ConnectionError("Name or service not known"), 4: ConnectionError("still offline")})

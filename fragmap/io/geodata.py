@@ -76,6 +76,14 @@ MESSAGES: dict[str, dict[str, str]] = {
               "resumes from there. Without internet: fragmap geodati importa FILE (a .osm.pbf extract "
               "downloaded elsewhere, e.g. from download.geofabrik.de).",
     },
+    "server_failed": {
+        "it": "il server OpenStreetMap (Overpass {endpoint}) non ha dato i dati: {why}. Spesso è solo occupato: "
+              "rilancia lo stesso comando più tardi e riprenderà da dove si è fermato (già arrivati: {done}, in "
+              "{folder}). Oppure: fragmap geodati importa FILE (un estratto .osm.pbf, es. da download.geofabrik.de).",
+        "en": "the OpenStreetMap server (Overpass {endpoint}) did not give the data: {why}. It is often just busy: "
+              "run the same command later and it resumes where it stopped (already here: {done}, in {folder}). "
+              "Or: fragmap geodati importa FILE (a .osm.pbf extract, e.g. from download.geofabrik.de).",
+    },
     "busy": {"it": "il server ha risposto {status}", "en": "the server answered {status}"},
     "bad_answer": {"it": "risposta incompleta o con errore del server", "en": "incomplete or failed answer"},
     "layer_cached": {"it": "{layer}: già scaricato, salto", "en": "{layer}: already downloaded, skipped"},
@@ -177,6 +185,7 @@ def _fetch(layer: str, query: str, target: Path, *, endpoint: str, transport: Tr
            sleep: Callable[[float], None], progress: Progress, language: str) -> None:
     """One request, retried with exponential backoff; the answer is written to ``target`` atomically."""
     last: str = ""
+    reached = False  # the server answered at least once (busy or refusing, not offline)
     waits = policy.waits()
     for attempt in range(1, policy.attempts + 1):
         try:
@@ -184,18 +193,25 @@ def _fetch(layer: str, query: str, target: Path, *, endpoint: str, transport: Tr
         except OSError as exc:
             status, body, last = 0, b"", f"{type(exc).__name__}: {exc}"
         else:
+            reached = True
             if status == 200 and _complete(body):
                 tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
                 tmp.write_bytes(body)
                 os.replace(tmp, target)
                 return
             last = _t("busy", language, status=status) if status != 200 else _t("bad_answer", language)
+            if 400 <= status < 500 and status not in (408, 429):
+                break  # the request itself is refused: asking again would not help
         if attempt < policy.attempts:
             wait = waits[attempt - 1]
             progress(_t("retry", language, layer=layer, why=last, wait=f"{wait:.0f}", attempt=attempt + 1,
                         attempts=policy.attempts))
             sleep(wait)
-    raise ConnectionError(last)
+    raise _ServerError(last) if reached else ConnectionError(last)
+
+
+class _ServerError(OSError):
+    """The server answered, but not with the data (busy, refused, cut short)."""
 
 
 # -- results ------------------------------------------------------------------------------------
@@ -315,7 +331,8 @@ def download_geodata(settings: Any, *, consent: bool, transport: Transport | Non
                    progress=say, language=lang)
         except OSError as exc:
             done = ", ".join(p.stem for p in files[:-1]) or "-"
-            raise DownloadError(_t("offline", lang, endpoint=endpoint, why=exc, done=done, folder=cache)) from exc
+            key = "server_failed" if isinstance(exc, _ServerError) else "offline"
+            raise DownloadError(_t(key, lang, endpoint=endpoint, why=exc, done=done, folder=cache)) from exc
         say(_t("layer_done", lang, layer=layer, size=_size(target.stat().st_size)))
         if i < len(queries):
             sleep(policy.pause_s)
