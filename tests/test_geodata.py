@@ -78,6 +78,24 @@ def test_osm_xml_and_pbf_read_the_same_elements(tmp_path: Path) -> None:
     assert park.geometry.geom_type == "MultiPolygon" and park["tags"]["name"] == "Giardino Relazione"
 
 
+def test_ways_before_their_nodes_are_sorted_first(tmp_path: Path) -> None:
+    """An XML answer listing ways before nodes would lose every geometry; downloads are sorted."""
+    import re
+
+    from fragmap.io.osm import sort_osm_xml
+
+    text = osm_fixture.subset(lambda t: True)
+    body = [m.group(0) for m in re.finditer(r"  <(node|way|relation)\b(?:[^>]*/>|.*?</\1>)\n", text, flags=re.S)]
+    assert len(body) == len(re.findall(r"\n  <(?:node|way|relation)\b", text))  # every element, whole
+    shuffled = tmp_path / "disordinato.osm"
+    shuffled.write_text('<?xml version="1.0"?>\n<osm version="0.6">\n' + "".join(reversed(body)) + "</osm>\n",
+                        encoding="utf-8")
+    with pytest.raises(InputFileError, match="disordinato.osm"):  # libosmium refuses unsorted XML
+        read_osm([shuffled])
+    sort_osm_xml(shuffled)
+    assert read_osm([shuffled]).features["osm_type"].value_counts().to_dict() == {"way": 16, "node": 7, "relation": 1}
+
+
 def test_bbox_keeps_only_what_is_near(tmp_path: Path) -> None:
     osm = read_osm([osm_fixture.write_pbf(tmp_path / "x.osm.pbf")], bbox=(9.14, 45.18, 9.16, 45.20))
     assert 3300 not in set(osm.features.loc[osm.features["osm_type"] == "node", "osm_id"])

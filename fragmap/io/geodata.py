@@ -48,6 +48,7 @@ from fragmap.geodata import (
 )
 from fragmap.i18n import translate
 from fragmap.io.osm import MESSAGES as OSM_MESSAGES
+from fragmap.io.osm import sort_osm_xml
 
 #: Sub-folder of the geodata folder holding the Overpass answers of a download in progress.
 DOWNLOAD_DIR = "scarico"
@@ -197,6 +198,7 @@ def _fetch(layer: str, query: str, target: Path, *, endpoint: str, transport: Tr
             if status == 200 and _complete(body):
                 tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
                 tmp.write_bytes(body)
+                sort_osm_xml(tmp)
                 os.replace(tmp, target)
                 return
             last = _t("busy", language, status=status) if status != 200 else _t("bad_answer", language)

@@ -181,6 +181,46 @@ def read_osm(paths: Sequence[str | Path], *, bbox: tuple[float, float, float, fl
     return OsmData(features, sorted(walk.values()), [Path(p) for p in paths])
 
 
+def sort_osm_xml(path: str | Path) -> Path:
+    """Rewrite an OSM XML file in place with nodes, then ways, then relations, each by id.
+
+    libosmium reads node locations as it goes and refuses unsorted XML. Overpass prints
+    in that order already (``out`` sorts ascending by type and id); this makes a
+    downloaded file safe whatever the server does (three streaming passes; one type's
+    elements are held in memory at a time).
+
+    Examples
+    --------
+    >>> sort_osm_xml("scarico/strade.osm")     # doctest: +SKIP
+    """
+    import os
+    import xml.etree.ElementTree as ET
+
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.sorted")
+    with tmp.open("wb") as out:
+        out.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="fragmap (sorted)">\n')
+        for kind in ("node", "way", "relation"):
+            depth = 0
+            found: list[tuple[int, bytes]] = []
+            for event, elem in ET.iterparse(path, events=("start", "end")):
+                if event == "start":
+                    depth += 1
+                    continue
+                depth -= 1
+                if depth == 1:  # a child of <osm>
+                    if elem.tag == kind:
+                        elem.tail = "\n"
+                        found.append((int(elem.get("id", 0)), ET.tostring(elem, encoding="utf-8",
+                                                                          xml_declaration=False)))
+                    elem.clear()
+            found.sort(key=lambda item: item[0])
+            out.writelines(b for _, b in found)
+        out.write(b"</osm>\n")
+    os.replace(tmp, path)
+    return path
+
+
 def write_walk_xml(ways: Sequence[tuple[int, dict[str, str], list[tuple[int, float, float]]]], path: str | Path) -> Path:
     """An OSM XML file with only these ways and their nodes (what ``osmnx.graph_from_xml`` reads).
 
