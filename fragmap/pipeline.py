@@ -263,9 +263,9 @@ class Project:
         """The walking street network, or None (access then uses the straight-line fallback).
 
         ``[paths] street_network`` if set; else the stored geodata network
-        (``<[paths] geodata>/rete_pedonale.graphml``, from ``fragmap geodati``); with ``[access] download_network = true`` an
-        osmnx download over the comuni, cached under ``data/`` (the only network access
-        fragmap ever makes, and only when asked).
+        (``<[paths] geodata>/rete_pedonale.graphml``, from ``fragmap geodati``); with
+        ``[access] download_network = true`` an osmnx download over the comuni, cached
+        under ``data/`` (the only network access fragmap ever makes, and only when asked).
         """
         from fragmap.io.network import street_network_for
 
