@@ -86,7 +86,10 @@ def elements() -> tuple[dict[int, tuple[float, float, Tags]], list[tuple[int, li
 
 
 def _xml(nodes, ways, rels) -> str:  # type: ignore[no-untyped-def]
-    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="Overpass API (replayed)">']
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="Overpass API 0.7.62 (replayed)">',
+           "<note>The data included in this document is from www.openstreetmap.org. "
+           "The data is made available under ODbL.</note>",
+           '<meta osm_base="2026-11-30T06:00:00Z"/>']  # as Overpass writes them
     for nid in sorted(nodes):
         lon, lat, tags = nodes[nid]
         if tags:
