@@ -345,6 +345,21 @@ def test_status_without_geodata(geo_settings, monkeypatch) -> None:
     assert gd.empty and all(list(gd[k].columns) == [*COLUMNS[k], "geometry"] for k in FILES)
 
 
+def test_cli_errors_are_one_clean_line(geo_settings, tmp_path: Path, monkeypatch) -> None:
+    from fragmap.cli import main
+
+    monkeypatch.setattr("fragmap.cli.geodata.get_settings", lambda config: geo_settings)
+    table = tmp_path / "indirizzi.csv"
+    table.write_text("a;b\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["geodati", "importa", str(table)])
+    assert result.exit_code == 1 and "indirizzi.csv: formato non riconosciuto" in result.output
+    geo_settings.paths.geodata.mkdir(parents=True)
+    (geo_settings.paths.geodata / METADATA_FILE).write_text("{rotto", encoding="utf-8")
+    result = CliRunner().invoke(main, ["geodati", "stato"])
+    assert result.exit_code == 1 and "geodati.json: file illeggibile" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_import_graphml_gives_network_and_streets(geo_settings) -> None:
     graphml = TEST_DATA / "geocode" / "pavia_centro_mini.graphml"
     result = import_geodata(geo_settings, [graphml], rebuild_gazetteer=False)
