@@ -78,8 +78,8 @@ def test_osm_xml_and_pbf_read_the_same_elements(tmp_path: Path) -> None:
     assert park.geometry.geom_type == "MultiPolygon" and park["tags"]["name"] == "Giardino Relazione"
 
 
-def test_ways_before_their_nodes_are_sorted_first(tmp_path: Path) -> None:
-    """An XML answer listing ways before nodes would lose every geometry; downloads are sorted."""
+def test_unsorted_xml_is_read_through_a_sorted_copy(tmp_path: Path) -> None:
+    """OSM XML listing elements out of order (ways before nodes, ids descending) is still read."""
     import re
 
     from fragmap.io.osm import sort_osm_xml
@@ -90,10 +90,14 @@ def test_ways_before_their_nodes_are_sorted_first(tmp_path: Path) -> None:
     shuffled = tmp_path / "disordinato.osm"
     shuffled.write_text('<?xml version="1.0"?>\n<osm version="0.6">\n' + "".join(reversed(body)) + "</osm>\n",
                         encoding="utf-8")
-    with pytest.raises(InputFileError, match="disordinato.osm"):  # libosmium refuses unsorted XML
-        read_osm([shuffled])
-    sort_osm_xml(shuffled)
-    assert read_osm([shuffled]).features["osm_type"].value_counts().to_dict() == {"way": 16, "node": 7, "relation": 1}
+    before = shuffled.read_bytes()
+    # libosmium refuses unsorted XML (old Overpass answers and some editors write it): a sorted copy is read
+    whole = {"way": 16, "node": 7, "relation": 1}
+    assert read_osm([shuffled]).features["osm_type"].value_counts().to_dict() == whole
+    assert shuffled.read_bytes() == before  # the user's file is left as it was
+    sort_osm_xml(shuffled)  # what a download does to each answer before keeping it
+    assert shuffled.read_bytes() != before
+    assert read_osm([shuffled]).features["osm_type"].value_counts().to_dict() == whole
 
 
 def test_bbox_keeps_only_what_is_near(tmp_path: Path) -> None:

@@ -385,7 +385,8 @@ def build_geodata(settings: Any, paths: Sequence[Path], *, source: dict[str, Any
     for p in paths:
         if p.suffix.lower() not in (".osm", ".xml", ".pbf", ".graphml"):
             raise InputFileError(translate(OSM_MESSAGES, "format", lang, path=p))
-    say(_t("reading", lang, files=", ".join(p.name for p in paths)))
+    names = ", ".join(p.name for p in paths[:3]) + (f" (+{len(paths) - 3})" if len(paths) > 3 else "")
+    say(_t("reading", lang, files=names))
     graph = None
     if osm_files:
         osm = read_osm(osm_files, bbox=around.bounds, language=lang)

@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -95,6 +96,46 @@ def _is_area(tags: dict[str, str]) -> bool:
     return any(k in tags for k in _AREA_KEYS)
 
 
+def _read_file(path: Path, bbox: tuple[float, float, float, float] | None
+               ) -> tuple[list[dict[str, Any]], dict[int, tuple[int, dict[str, str], list[tuple[int, float, float]]]]]:
+    """The elements of one file near ``bbox`` (rows of :attr:`OsmData.features`) and its walkable ways."""
+    import osmium
+    import shapely
+    from shapely import wkb
+
+    rows: list[dict[str, Any]] = []
+    walk: dict[int, tuple[int, dict[str, str], list[tuple[int, float, float]]]] = {}
+    factory = osmium.geom.WKBFactory()
+    fp = (osmium.FileProcessor(str(path)).with_locations().with_areas(osmium.filter.KeyFilter(*KEYS))
+          .with_filter(osmium.filter.KeyFilter(*KEYS)))
+    for obj in fp:
+        tags = {t.k: t.v for t in obj.tags}
+        if obj.is_node():
+            loc = obj.location
+            if loc.valid() and _near(bbox, [loc.lon], [loc.lat]):
+                rows.append({"osm_type": "node", "osm_id": obj.id, "tags": tags,
+                             "geometry": shapely.Point(loc.lon, loc.lat)})
+        elif obj.is_way():
+            nodes = [(n.ref, n.location.lon, n.location.lat) for n in obj.nodes if n.location.valid()]
+            if len(nodes) < 2 or not _near(bbox, [n[1] for n in nodes], [n[2] for n in nodes]):
+                continue
+            coords = [(x, y) for _, x, y in nodes]
+            closed = len(nodes) >= 4 and nodes[0][0] == nodes[-1][0]
+            geom = shapely.Polygon(coords) if closed and _is_area(tags) else shapely.LineString(coords)
+            rows.append({"osm_type": "way", "osm_id": obj.id, "tags": tags, "geometry": geom})
+            if is_walkable(tags):
+                walk[obj.id] = (obj.id, tags, nodes)
+        elif obj.is_area() and not obj.from_way():
+            try:
+                geom = wkb.loads(factory.create_multipolygon(obj), hex=True)
+            except Exception:  # a broken multipolygon in OSM: leave it out
+                continue
+            b = geom.bounds
+            if _near(bbox, [b[0], b[2]], [b[1], b[3]]):
+                rows.append({"osm_type": "relation", "osm_id": obj.orig_id(), "tags": tags, "geometry": geom})
+    return rows, walk
+
+
 def read_osm(paths: Sequence[str | Path], *, bbox: tuple[float, float, float, float] | None = None,
              language: str = "it") -> OsmData:
     """Elements with the tags fragmap uses, from .osm / .osm.pbf files (pyosmium).
@@ -123,59 +164,35 @@ def read_osm(paths: Sequence[str | Path], *, bbox: tuple[float, float, float, fl
     >>> osm = read_osm(["estratto.osm.pbf"])          # doctest: +SKIP
     >>> osm.features["osm_type"].value_counts()       # doctest: +SKIP
     """
-    import osmium
-    import shapely
-    from shapely import wkb
-
     rows: list[dict[str, Any]] = []
     walk: dict[int, tuple[int, dict[str, str], list[tuple[int, float, float]]]] = {}
     seen: set[tuple[str, int]] = set()
-    factory = osmium.geom.WKBFactory()
     for path in map(Path, paths):
         if not path.exists():
             raise InputFileError(_t("not_found", language, path=path))
         if path.suffix.lower() not in (".osm", ".xml", ".pbf"):
             raise InputFileError(_t("format", language, path=path))
-        fp = (osmium.FileProcessor(str(path)).with_locations().with_areas(osmium.filter.KeyFilter(*KEYS))
-              .with_filter(osmium.filter.KeyFilter(*KEYS)))
         try:
-            for obj in fp:
-                tags = {t.k: t.v for t in obj.tags}
-                if obj.is_node():
-                    key = ("node", obj.id)
-                    loc = obj.location
-                    if key in seen or not loc.valid() or not _near(bbox, [loc.lon], [loc.lat]):
-                        continue
-                    seen.add(key)
-                    rows.append({"osm_type": "node", "osm_id": obj.id, "tags": tags,
-                                 "geometry": shapely.Point(loc.lon, loc.lat)})
-                elif obj.is_way():
-                    key = ("way", obj.id)
-                    nodes = [(n.ref, n.location.lon, n.location.lat) for n in obj.nodes if n.location.valid()]
-                    if key in seen or len(nodes) < 2 or not _near(bbox, [n[1] for n in nodes], [n[2] for n in nodes]):
-                        continue
-                    seen.add(key)
-                    coords = [(x, y) for _, x, y in nodes]
-                    closed = len(nodes) >= 4 and nodes[0][0] == nodes[-1][0]
-                    geom = shapely.Polygon(coords) if closed and _is_area(tags) else shapely.LineString(coords)
-                    rows.append({"osm_type": "way", "osm_id": obj.id, "tags": tags, "geometry": geom})
-                    if is_walkable(tags):
-                        walk[obj.id] = (obj.id, tags, nodes)
-                elif obj.is_area() and not obj.from_way():
-                    key = ("relation", obj.orig_id())
-                    if key in seen:
-                        continue
-                    try:
-                        geom = wkb.loads(factory.create_multipolygon(obj), hex=True)
-                    except Exception:  # a broken multipolygon in OSM: leave it out
-                        continue
-                    b = geom.bounds
-                    if not _near(bbox, [b[0], b[2]], [b[1], b[3]]):
-                        continue
-                    seen.add(key)
-                    rows.append({"osm_type": "relation", "osm_id": obj.orig_id(), "tags": tags, "geometry": geom})
+            found, ways = _read_file(path, bbox)
         except RuntimeError as exc:  # libosmium reports a bad file as RuntimeError
-            raise InputFileError(_t("unreadable", language, path=path, error=exc)) from exc
+            if "out of order" not in str(exc) or path.suffix.lower() == ".pbf":
+                raise InputFileError(_t("unreadable", language, path=path, error=exc)) from exc
+            # OSM XML saved by some tools (and old Overpass answers) lists elements out of
+            # order, which libosmium refuses: read a sorted copy
+            with tempfile.TemporaryDirectory(prefix="fragmap-osm-") as tmp:
+                copy = Path(tmp) / "ordinato.osm"
+                shutil.copyfile(path, copy)
+                try:
+                    found, ways = _read_file(sort_osm_xml(copy), bbox)
+                except (RuntimeError, ValueError) as again:
+                    raise InputFileError(_t("unreadable", language, path=path, error=again)) from again
+        for row in found:
+            key = (row["osm_type"], row["osm_id"])
+            if key not in seen:
+                seen.add(key)
+                rows.append(row)
+        for wid, way in ways.items():
+            walk.setdefault(wid, way)
     frame = pd.DataFrame(rows, columns=["osm_type", "osm_id", "tags", "geometry"])
     features = gpd.GeoDataFrame(frame, geometry="geometry", crs=4326)
     return OsmData(features, sorted(walk.values()), [Path(p) for p in paths])
