@@ -371,3 +371,12 @@ def test_import_graphml_gives_network_and_streets(geo_settings) -> None:
     assert gd.network_path is not None and result.network is not None
     assert len(gd.strade) and gd.strade["name"].notna().all() and len(gd.civici) == 0
     assert set(gd.strade.geom_type) == {"LineString"}
+
+
+@pytest.mark.parametrize("module", ["fragmap.geodata", "fragmap.io.geodata", "fragmap.io.osm"])
+def test_docstring_examples_run(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0, f"{result.failed} docstring example(s) of {module} fail"
