@@ -53,3 +53,7 @@ class NetworkDisabledError(FragmapError, RuntimeError):
 
 class OutputFolderError(FragmapError, RuntimeError):
     """A folder fragmap would replace is not one it published (it could hold someone's files)."""
+
+
+class DownloadError(FragmapError, ConnectionError):
+    """A download the user asked for failed (offline, server busy); what arrived is kept for a retry."""

@@ -262,9 +262,10 @@ class Project:
     def graph(self) -> Any:
         """The walking street network, or None (access then uses the straight-line fallback).
 
-        ``[paths] street_network`` if set; with ``[access] download_network = true`` an
-        osmnx download over the comuni, cached under ``data/`` (the only network access
-        fragmap ever makes, and only when asked).
+        ``[paths] street_network`` if set; else the stored geodata network
+        (``<[paths] geodata>/rete_pedonale.graphml``, from ``fragmap geodati``); with
+        ``[access] download_network = true`` an osmnx download over the comuni, cached
+        under ``data/`` (the only network access fragmap ever makes, and only when asked).
         """
         from fragmap.io.network import street_network_for
 
@@ -512,6 +513,9 @@ def attributions(settings: Settings) -> tuple[str, ...]:
             "Stradario: ANNCSU, Agenzia delle Entrate / ISTAT (CC BY 4.0)",
             "Farmacie, scuole, ospedali: Regione Lombardia, open data",
         ]
+    geodata = getattr(settings.paths, "geodata", None)
+    if geodata is not None and (Path(geodata) / "geodati.json").exists():
+        lines.append("© OpenStreetMap contributors (ODbL)")  # streets, network, background of fragmap geodati
     if settings.synthetic:
         lines.append(t("synthetic_banner", lang))
     return tuple(lines)
@@ -571,6 +575,9 @@ def _input_files(settings: Settings) -> list[Path]:
     p = settings.paths
     files = [*expand_inputs(p.reports), p.boundaries, p.population, p.streets, *p.services]
     files += [f for f in (p.quarters, p.quarter_population, p.street_network, p.candidate_sites) if f is not None]
+    from fragmap.io.geodata import geodata_files
+
+    files += geodata_files(settings)  # the one-time OpenStreetMap set-up, when present
     return [Path(f) for f in files]
 
 

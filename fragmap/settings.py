@@ -123,6 +123,8 @@ class Paths:
     store: Path = Path("data/private/store.sqlite")
     cache_dir: Path = Path("data/private/cache")
     output: Path = Path("maps")
+    #: OpenStreetMap layers and walking network of the one-time set-up (``fragmap geodati``).
+    geodata: Path = Path("data/geodati")
 
 
 @dataclass(frozen=True)
@@ -260,6 +262,7 @@ _OUTPUT_WHAT = {
     "store": {"it": "l'archivio delle segnalazioni", "en": "the report store"},
     "cache": {"it": "la cache", "en": "the cache"},
     "gazetteer": {"it": "lo stradario geocodificato", "en": "the gazetteer"},
+    "geodata": {"it": "la cartella dei geodati", "en": "the geodata folder"},
     "reports": {"it": "i file delle segnalazioni", "en": "the report files"},
     "input": {"it": "un file di input", "en": "an input file"},
 }
@@ -318,7 +321,8 @@ def output_problem(s: Settings, output: Path | None = None) -> str | None:
                                              ("private", _absolute(p.store, root).parent, True),
                                              ("store", _absolute(p.store, root), True),
                                              ("cache", _absolute(p.cache_dir, root), True),
-                                             ("gazetteer", _absolute(p.gazetteer, root), True)]
+                                             ("gazetteer", _absolute(p.gazetteer, root), True),
+                                             ("geodata", _absolute(p.geodata, root), True)]
     guarded += [("reports", _absolute(_glob_base(r), root), True) for r in p.reports]
     inputs = [p.boundaries, p.population, p.streets, p.quarters, p.quarter_population,
               p.street_network, p.candidate_sites, *p.services]

@@ -46,6 +46,7 @@ def settings(tmp_path: Path) -> Settings:
         gazetteer=tmp_path / "gazetteer.gpkg",
         cache_dir=tmp_path / "cache",
         output=tmp_path / "maps",
+        geodata=tmp_path / "geodati",
     )
     return dataclasses.replace(s, paths=paths)
 
@@ -64,6 +65,7 @@ def demo_settings(tmp_path: Path) -> Settings:
         gazetteer=tmp_path / "private" / "gazetteer.gpkg",
         cache_dir=tmp_path / "private" / "cache",
         output=tmp_path / "maps",
+        geodata=tmp_path / "geodati",
     )
     return dataclasses.replace(s, paths=paths)
 

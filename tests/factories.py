@@ -143,7 +143,7 @@ def demo_project_settings(tmp):  # type: ignore[no-untyped-def]
     s = load_settings(Path(__file__).resolve().parent.parent / "fragmap.toml")
     return dataclasses.replace(s, paths=dataclasses.replace(
         s.paths, store=tmp / "private" / "store.sqlite", gazetteer=tmp / "private" / "gazetteer.gpkg",
-        cache_dir=tmp / "private" / "cache", output=tmp / "maps"))
+        cache_dir=tmp / "private" / "cache", output=tmp / "maps", geodata=tmp / "geodati"))
 
 
 def demo_project_file(s, **replace: str):  # type: ignore[no-untyped-def]

@@ -14,6 +14,7 @@ from fragmap.cli._common import main
 from fragmap.cli import (  # noqa: F401,E402
     demo,
     geocode,
+    geodata,
     ingest,
     privacy,
     quarters,

@@ -77,8 +77,9 @@ def gazetteer() -> None:
     """The offline address gazetteer (street names, address points, street lines).
 
     Built from the ANNCSU street list and the services' addresses, plus what you
-    give: an OpenStreetMap file (.osm, or an osmnx .graphml graph; convert .osm.pbf
-    with osmium first) and an ANNCSU house-number CSV with coordinates.
+    give: an OpenStreetMap file (.osm, .osm.pbf, or an osmnx .graphml graph) and an
+    ANNCSU house-number CSV with coordinates. After `fragmap geodati scarica` or
+    `importa` the gazetteer is rebuilt with the stored streets and addresses.
 
     \b
     Example:
@@ -88,8 +89,8 @@ def gazetteer() -> None:
 
 @gazetteer.command(name="build")
 @click.option("--osm", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="A local OpenStreetMap file: .osm XML (addr:* tags and named streets) or an osmnx "
-                   ".graphml graph (named edges as street lines). A .osm.pbf must be converted to .osm first.")
+              help="A local OpenStreetMap file: .osm XML or .osm.pbf (addr:* tags and named streets) or an "
+                   "osmnx .graphml graph (named edges as street lines).")
 @click.option("--anncsu-numbers", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="An ANNCSU house-number CSV with coordinates.")
 @config_option

@@ -42,9 +42,10 @@ def default_gazetteer(settings: Settings, *, rebuild: bool = False, osm: Path | 
 
     Built from the ANNCSU street list, the services in ``paths.services`` with coordinates,
     and optionally an OpenStreetMap file (``.osm`` XML with addresses and streets, or an
-    osmnx ``.graphml`` graph whose named edges give street lines; ``.osm.pbf`` must be
-    converted first) and an ANNCSU house-number CSV; then saved (atomically) with the
-    name, size, SHA-256 and date of every file it came from.
+    osmnx ``.graphml`` graph whose named edges give street lines, an ``.osm.pbf``, or the
+    ``geodati.json`` of the stored geodata set, used by default when present) and an ANNCSU
+    house-number CSV; then saved (atomically) with the name, size, SHA-256 and date of
+    every file it came from.
     """
     import datetime as dt
 
@@ -54,6 +55,9 @@ def default_gazetteer(settings: Settings, *, rebuild: bool = False, osm: Path | 
     path = settings.paths.gazetteer
     if path.exists() and not rebuild and osm is None and anncsu_numbers is None:
         return io_gaz.read_gazetteer(path, settings.paths.streets)
+    geodata = getattr(settings.paths, "geodata", None)
+    if osm is None and geodata is not None and (Path(geodata) / "geodati.json").exists():
+        osm = Path(geodata) / "geodati.json"  # the one-time set-up (fragmap geodati)
     towns = read_boundaries(settings.paths.boundaries, towns=settings.town_names)
     files = [io_gaz.describe_source(settings.paths.streets, "ANNCSU stradario"),
              io_gaz.describe_source(settings.paths.boundaries, "confini comunali")]

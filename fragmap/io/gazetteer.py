@@ -25,21 +25,13 @@ from fragmap.geocode.gazetteer import GAZETTEER_FORMAT, Gazetteer, official_stre
 from fragmap.i18n import translate
 
 #: Street-data formats ``fragmap gazetteer build --osm`` accepts.
-OSM_SUFFIXES = (".osm", ".xml", ".graphml", ".pbf")
+OSM_SUFFIXES = (".osm", ".xml", ".graphml", ".pbf", ".json")
 
 MESSAGES: dict[str, dict[str, str]] = {
     "not_found": {"it": "{path}: file non trovato", "en": "{path}: file not found"},
-    "pbf": {
-        "it": "{path}: i file .osm.pbf non si leggono direttamente (manca un lettore PBF). Convertilo in "
-              ".osm con osmium-tool: `osmium cat {name} -o {stem}.osm` (oppure `osmconvert {name} -o={stem}.osm`), "
-              "poi: fragmap gazetteer build --osm {stem}.osm",
-        "en": "{path}: .osm.pbf files cannot be read directly (no PBF reader installed). Convert it to "
-              ".osm with osmium-tool: `osmium cat {name} -o {stem}.osm` (or `osmconvert {name} -o={stem}.osm`), "
-              "then: fragmap gazetteer build --osm {stem}.osm",
-    },
     "format": {
-        "it": "{path}: formato non riconosciuto; usa un file OpenStreetMap .osm (XML), .osm.pbf (da convertire) o .graphml",
-        "en": "{path}: unknown format; give an OpenStreetMap .osm (XML), .osm.pbf (to convert) or .graphml file",
+        "it": "{path}: formato non riconosciuto; usa un file OpenStreetMap .osm (XML), .osm.pbf o .graphml",
+        "en": "{path}: unknown format; give an OpenStreetMap .osm (XML), .osm.pbf or .graphml file",
     },
     "graphml": {"it": "{path}: grafo .graphml illeggibile ({error})", "en": "{path}: unreadable .graphml graph ({error})"},
     "anncsu_columns": {
@@ -57,8 +49,8 @@ def read_street_source(path: str | Path, *, language: str = "it") -> tuple[pd.Da
     """Address points and street lines from an OSM file: .osm XML, or an osmnx .graphml graph.
 
     A .graphml graph has no addresses: only its named edges are read, as street lines.
-    A .osm.pbf file is refused with instructions to convert it (no PBF reader is a
-    dependency of fragmap).
+    A .osm.pbf file is read with pyosmium; a ``geodati.json`` gives the layers of the stored
+    geodata set beside it (``civici`` and ``strade``, see ``fragmap geodati``).
 
     Returns
     -------
@@ -72,14 +64,56 @@ def read_street_source(path: str | Path, *, language: str = "it") -> tuple[pd.Da
         raise InputFileError(_t("not_found", language, path=path))
     suffix = path.suffix.lower()
     if suffix == ".pbf":
-        name = path.name
-        stem = name[: -len(".osm.pbf")] if name.lower().endswith(".osm.pbf") else path.stem
-        raise InputFileError(_t("pbf", language, path=path, name=name, stem=stem))
+        return read_pbf_addresses(path, language=language)
+    if suffix == ".json" and path.name == "geodati.json":
+        return read_geodata_addresses(path, language=language)
     if suffix == ".graphml":
         return _empty_points(), read_graphml_streets(path, language=language)
     if suffix in (".osm", ".xml"):
         return read_osm_addresses(path)
     raise InputFileError(_t("format", language, path=path))
+
+
+def read_pbf_addresses(path: str | Path, *, language: str = "it") -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """Address points and named street lines from an .osm.pbf file (pyosmium, see :mod:`fragmap.io.osm`)."""
+    from fragmap.io.osm import read_osm
+
+    features = read_osm([path], language=language).features
+    return _osm_features_to_sources(features)
+
+
+def _osm_features_to_sources(features: gpd.GeoDataFrame) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    def tag(key: str) -> pd.Series:
+        return features["tags"].map(lambda t: t.get(key) if isinstance(t, dict) else None)
+
+    pts = _empty_points()
+    if not len(features):
+        return pts, gpd.GeoDataFrame({"name": []}, geometry=[], crs=4326)
+    street, number = tag("addr:street"), tag("addr:housenumber")
+    a = features[street.notna() & number.notna()]
+    if len(a):
+        c = a.geometry.representative_point()
+        pts = pd.DataFrame({"street": street[a.index].astype(str).to_numpy(),
+                            "number": number[a.index].astype(str).to_numpy(), "lon": c.x.to_numpy(), "lat": c.y.to_numpy()})
+    name = tag("name")
+    ways = features[tag("highway").notna() & name.notna() & features.geom_type.isin(["LineString", "MultiLineString"])]
+    lines = gpd.GeoDataFrame({"name": name[ways.index].astype(str).to_numpy()}, geometry=ways.geometry.to_numpy(), crs=4326)
+    return pts, lines
+
+
+def read_geodata_addresses(path: str | Path, *, language: str = "it") -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """Address points and street lines of a stored geodata set (its ``geodati.json``; see :mod:`fragmap.io.geodata`)."""
+    from fragmap.io.geodata import read_geodata
+
+    gd = read_geodata(Path(path).parent, language=language)
+    civ = gd["civici"]
+    pts = _empty_points()
+    if len(civ):
+        pts = pd.DataFrame({"street": civ["street"].astype(str).to_numpy(), "number": civ["number"].astype(str).to_numpy(),
+                            "lon": civ.geometry.x.to_numpy(), "lat": civ.geometry.y.to_numpy()})
+    st = gd["strade"]
+    lines = gpd.GeoDataFrame({"name": st["name"].astype(str).to_numpy()}, geometry=st.geometry.to_numpy(), crs=4326)
+    return pts, lines
 
 
 def _empty_points() -> pd.DataFrame:

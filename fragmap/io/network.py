@@ -83,6 +83,8 @@ def street_network_for(settings: Any, boundaries: Any, *, allow_download: bool) 
     In order:
 
     1. ``[paths] street_network`` (a local .osm or .graphml file), when set;
+    1b. else the walking network of the stored geodata set (``<[paths] geodata>/rete_pedonale.graphml``,
+       written by ``fragmap geodati scarica`` / ``importa``), when present;
     2. with ``[access] download_network = true``: the cached download
        (:func:`network_cache_path`, under ``data/``) if present, else, only when
        ``allow_download`` is True, a download with osmnx over the comune polygons
@@ -115,6 +117,9 @@ def street_network_for(settings: Any, boundaries: Any, *, allow_download: bool) 
     path = getattr(settings.paths, "street_network", None)
     if path is not None:
         return read_network(path)
+    geodata = getattr(settings.paths, "geodata", None)
+    if geodata is not None and (Path(geodata) / "rete_pedonale.graphml").exists():
+        return read_network(Path(geodata) / "rete_pedonale.graphml")  # the one-time set-up, offline
     if not getattr(settings.access, "download_network", False):
         return None
     cache = network_cache_path(settings)
