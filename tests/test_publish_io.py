@@ -53,6 +53,7 @@ def test_the_swap_never_deletes_a_folder_fragmap_did_not_publish(tmp_path: Path)
         ('output = "data/private/cache"', "è la cache"),
         ('output = "maps"\nstore = "maps/archivio.sqlite"', "è la cartella privata"),
         ('output = "maps"\ncache_dir = "maps/cache"', "contiene la cache"),
+        ('output = "maps"\ngeodata = "maps/geodati"', "contiene la cartella dei geodati"),
         ('output = "esportazioni"\nreports = ["esportazioni/*.csv"]', "è i file delle segnalazioni"),
         ('output = "esportazioni/mappe"\nreports = ["esportazioni/*.csv"]', "sta dentro i file delle segnalazioni"),
         ('output = "riferimenti"\nboundaries = "riferimenti/comuni.geojson"', "contiene un file di input"),
