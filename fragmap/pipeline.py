@@ -493,6 +493,8 @@ def attributions(settings: Settings) -> tuple[str, ...]:
             "Population: ISTAT 2023 (CC BY 4.0)",
             "Street names: ANNCSU, Agenzia delle Entrate / ISTAT (CC BY 4.0)",
             "Pharmacies, schools, hospitals: Regione Lombardia open data",
+            "Bus stops 2013: © OpenStreetMap contributors (ODbL 1.0)",
+            "Places: GeoNames (geonames.org, CC BY)",
         ]
     else:
         lines = [
@@ -500,6 +502,8 @@ def attributions(settings: Settings) -> tuple[str, ...]:
             "Popolazione: ISTAT 2023 (CC BY 4.0)",
             "Stradario: ANNCSU, Agenzia delle Entrate / ISTAT (CC BY 4.0)",
             "Farmacie, scuole, ospedali: Regione Lombardia, open data",
+            "Fermate autobus 2013: © OpenStreetMap contributors (ODbL 1.0)",
+            "Luoghi: GeoNames (geonames.org, CC BY)",
         ]
     if settings.synthetic:
         lines.append(t("synthetic_banner", lang))
