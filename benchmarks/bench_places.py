@@ -223,6 +223,7 @@ def main() -> None:
     ap.add_argument("--osm", type=Path, help="a local OSM extract (.osm/.graphml) to build with (never committed)")
     ap.add_argument("--items-out", type=Path, help="write the test addresses (for a run on the old code)")
     ap.add_argument("--baseline", type=Path, help="geocode the addresses of --items-out with the ANNCSU + services gazetteer")
+    ap.add_argument("--misses", action="store_true", help="list the misses on streets with an OSM line")
     args = ap.parse_args()
     towns, services = load_inputs()
     if args.baseline:
@@ -247,9 +248,19 @@ def main() -> None:
     t0 = time.perf_counter()
     loo = score(geocode_items(gaz, items, towns, held_out=False), street_points, gaz.lines)
     report(loo, "LEAVE-ONE-OUT (each unit's own points removed)")
+    if gaz.lines is not None and len(gaz.lines):
+        has_line = set(zip(gaz.lines["town"], gaz.lines["key"]))
+        covered = [(t, k) in has_line for t, k in zip(loo["true_town"], loo["true_key"])]
+        report(loo[covered], "  the same, on the streets the OSM extract has a line for")
+        if args.misses:
+            cols = ["source", "address", "true_key", "level", "key", "d_street"]
+            print(loo[covered][~loo[covered]["right_street"]][cols].to_string())
     report(loo[loo["held_out_street"]], "  the same, on the seeded held-out sample of streets only")
     held = score(geocode_items(gaz, items[items["held_out_street"]], towns, held_out=True), street_points, gaz.lines)
     report(held, "HELD-OUT STREETS (all points of the street removed, every source)")
+    if gaz.lines is not None and len(gaz.lines):
+        covered = [(t, k) in has_line for t, k in zip(held["true_town"], held["true_key"])]
+        report(held[covered], "  the same, on the streets the OSM extract has a line for")
     print(f"\n(geocoding with {len(items)} + {int(items['held_out_street'].sum())} rebuilt indexes: "
           f"{time.perf_counter() - t0:.1f} s)")
 

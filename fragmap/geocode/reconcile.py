@@ -236,7 +236,7 @@ def link_summary(links: pd.DataFrame) -> dict[str, int]:
 
 
 def typed_alias_keys(links: pd.DataFrame) -> pd.DataFrame:
-    """``town, alias, key`` for linked names written WITH a street type whose key differs from the official one.
+    """``town, alias, key`` for linked names written WITH a street type and words the official name lacks.
 
     The geocoder indexes these as extra spellings of the official street, so an address
     typed with the OpenStreetMap name ("Corso Fratelli Cairoli 12") finds the ANNCSU street.
@@ -248,6 +248,9 @@ def typed_alias_keys(links: pd.DataFrame) -> pd.DataFrame:
         if p.street_type is None or not p.name_key:
             continue
         alias = f"{p.street_type} {name_key(p.street_name or '')}"
-        if alias != key:
+        # a spelling whose words are all in the official name ("VIA ASELLI", "LUNGOTICINO
+        # VISCONTI") is found by the matcher anyway; as an alias it would only compete with
+        # other streets sharing the surname ("via Visconti" is VIA GIUSEPPE SCARAMUZZA VISCONTI)
+        if alias != key and not distinctive_tokens(split_key(alias)[1]) <= distinctive_tokens(split_key(key)[1]):
             rows.append((town, alias, key))
     return pd.DataFrame(rows, columns=["town", "alias", "key"]).drop_duplicates().reset_index(drop=True)
