@@ -225,3 +225,25 @@ def test_the_stored_gazetteer_without_the_shipped_points_is_rebuilt(settings, an
     gaz = default_gazetteer(settings)
     assert (gaz.points["source"] == "fermate_osm").any()
     assert dataclasses.is_dataclass(gaz)
+
+
+def test_gazetteer_build_says_how_many_names_were_linked_and_where_to_fix_them(demo_settings) -> None:
+    from click.testing import CliRunner
+
+    from fragmap.cli import main
+    from factories import demo_project_file
+
+    project = demo_project_file(demo_settings)
+    out = CliRunner().invoke(main, ["gazetteer", "build", "--config", str(project)])
+    assert out.exit_code == 0, out.output
+    assert "ambigui" in out.output and ALIAS_FILE in out.output and LINK_REPORT in out.output
+    assert (demo_settings.paths.gazetteer.parent / LINK_REPORT).exists()
+
+
+@pytest.mark.parametrize("module", ["fragmap.geocode.places", "fragmap.geocode.reconcile"])
+def test_docstring_examples_run(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

@@ -45,6 +45,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "it": "{path}: la tabella degli alias deve avere le colonne town;nome_osm;nome_anncsu (mancano: {missing})",
         "en": "{path}: the alias table needs the columns town;nome_osm;nome_anncsu (missing: {missing})",
     },
+    "links": {
+        "it": "nomi delle vie di altre fonti: {matched} collegati allo stradario ANNCSU, {override} dalla tabella "
+              "degli alias, {ambiguous} ambigui, {unmatched} non trovati (elenco: {report}; si correggono in "
+              "{aliases}, colonne town;nome_osm;nome_anncsu, poi: fragmap gazetteer build)",
+        "en": "street names of other sources: {matched} linked to the ANNCSU names, {override} by the alias table, "
+              "{ambiguous} ambiguous, {unmatched} unmatched (list: {report}; fix them in {aliases}, columns "
+              "town;nome_osm;nome_anncsu, then: fragmap gazetteer build)",
+    },
 }
 
 
@@ -125,3 +133,12 @@ def write_link_report(links: pd.DataFrame, path: str | Path) -> Path:
     t["nome_anncsu"] = ""
     t = t[["town", "nome_osm", "nome_anncsu", "status", "via_anncsu", "score", "method", "candidates", "source"]]
     return write_csv(t.map(_cell), path)
+
+
+def link_message(links: pd.DataFrame, folder: str | Path, language: str = "it") -> str:
+    """One line for the coordinator: how many source street names were linked, and where to fix the rest."""
+    from fragmap.geocode.reconcile import link_summary
+
+    folder = Path(folder)
+    return translate(MESSAGES, "links", language, report=folder / LINK_REPORT, aliases=folder / ALIAS_FILE,
+                     **link_summary(links))
