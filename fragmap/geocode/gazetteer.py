@@ -5,12 +5,17 @@ Built (pure) from what is available:
 * the official ANNCSU street list (names, no geometry) — which streets exist;
 * the real address points of the reference services (pharmacies, schools, hospitals),
   each placed in the town its coordinates fall in (the point wins over a declared town);
+* named points of streets without a house number (the shipped 2013 OSM bus stops,
+  GeoNames squares, quarter landmarks: :mod:`fragmap.geocode.places`), each kept as a
+  point of its street (never averaged);
 * optionally OpenStreetMap (``addr:street`` + ``addr:housenumber`` points, named
   highways as lines, from .osm or .graphml) and an ANNCSU house-number file with
   coordinates.
 
 Street names from every source are matched to the official names so all sources share
-one key. :class:`StreetIndex` is the street matcher the geocoder uses too.
+one key; the names of other sources (OSM, bus stops) are linked once and the links kept
+(:mod:`fragmap.geocode.reconcile`). :class:`StreetIndex` is the street matcher the
+geocoder uses too.
 
 Example
 -------
@@ -308,7 +313,8 @@ class Gazetteer:
         ``town, street_type, street_name, key, name_key, official`` (official = in ANNCSU).
     points : DataFrame
         ``town, key, number (int), lon, lat, source, n, spread_m`` (n = records
-        averaged, spread_m = how far apart they were).
+        averaged, spread_m = how far apart they were). Number 0 = a point of the
+        street without a house number: one row per distinct point.
     lines : GeoDataFrame or None
         ``town, key, geometry`` (EPSG:4326) where a source gave street geometry.
     notes : list of str
