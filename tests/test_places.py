@@ -247,3 +247,21 @@ def test_docstring_examples_run(module: str) -> None:
 
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("name,status,key", [
+    ("E.TIBALDI", "matched", "VIA ETTORE TIBALDI"),       # the dotted initial chooses
+    ("P. Tibaldi", "matched", "VIA PELLEGRINO TIBALDI"),
+    ("TIBALDI", "ambiguous", ""),                          # the surname alone cannot
+    ("STRADA NUOVA", "matched", "CORSO STRADA NUOVA"),     # a type word that is part of the name
+    ("CAIROLI", "matched", "CORSO FAMIGLIA CAIROLI"),      # a road and a square tie: the stop is on the road
+    ("Parcheggio", "unmatched", ""),
+])
+def test_stop_street_names_link_to_one_official_street_or_say_why_not(name: str, status: str, key: str) -> None:
+    from fragmap.geocode.gazetteer import StreetIndex
+    from fragmap.geocode.reconcile import link_name
+
+    idx = StreetIndex(["VIA ETTORE TIBALDI", "VIA PELLEGRINO TIBALDI", "CORSO STRADA NUOVA", "VIA PORTA NUOVA",
+                       "CORSO FAMIGLIA CAIROLI", "PIAZZALE COLLEGIO CAIROLI", "VIA PARCO VECCHIO"])
+    link = link_name(idx, name, typed=False)
+    assert (link.status, link.key) == (status, key)

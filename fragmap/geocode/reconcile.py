@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 import pandas as pd
@@ -122,7 +123,7 @@ def link_name(index: StreetIndex, name: str, *, typed: bool = True, prefer_roads
         cands = _typeless_candidates(index, whole)
         if (not cands or cands[0][0] < STREET_CUTOFF) and nk and nk != whole:
             cands = _typeless_candidates(index, nk)
-        return _decide(cands, "senza tipo", prefer_roads)
+        return _decide(_with_initials(cands, name), "senza tipo", prefer_roads)
     if not nk:
         return Link("unmatched", "", 0.0, "")
     if p.street_type is not None:
@@ -140,6 +141,25 @@ def link_name(index: StreetIndex, name: str, *, typed: bool = True, prefer_roads
         cands = _typeless_candidates(index, nk)
         method = "senza tipo"
     return _decide(cands, method, prefer_roads and not typed)
+
+
+_INITIALS = re.compile(r"(?<![A-Za-z])([A-Za-z])\.")
+
+
+def _with_initials(cands: list[tuple[float, str]], name: str) -> list[tuple[float, str]]:
+    """Keep the candidates with a word for every dotted initial of the name ("E.TIBALDI": ETTORE TIBALDI).
+
+    The name key cannot tell an initial "E." from the word "e" (and): the raw name can.
+    When no candidate fits the initials, they are all kept.
+    """
+    initials = [c.upper() for c in _INITIALS.findall(name)]
+    if not initials or len(cands) < 2:
+        return cands
+    def fits(key: str) -> bool:
+        words = split_key(key)[1].split()[:-1]
+        return all(any(w.startswith(c) for w in words) for c in initials)
+    kept = [c for c in cands if fits(c[1])]
+    return kept or cands
 
 
 def _decide(cands: list[tuple[float, str]], method: str, prefer_roads: bool) -> Link:
