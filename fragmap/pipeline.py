@@ -505,6 +505,8 @@ def attributions(settings: Settings) -> tuple[str, ...]:
             "Population: ISTAT 2023 (CC BY 4.0)",
             "Street names: ANNCSU, Agenzia delle Entrate / ISTAT (CC BY 4.0)",
             "Pharmacies, schools, hospitals: Regione Lombardia open data",
+            "Bus stops 2013: © OpenStreetMap contributors (ODbL 1.0)",
+            "Places: GeoNames (geonames.org, CC BY)",
         ]
     else:
         lines = [
@@ -512,6 +514,8 @@ def attributions(settings: Settings) -> tuple[str, ...]:
             "Popolazione: ISTAT 2023 (CC BY 4.0)",
             "Stradario: ANNCSU, Agenzia delle Entrate / ISTAT (CC BY 4.0)",
             "Farmacie, scuole, ospedali: Regione Lombardia, open data",
+            "Fermate autobus 2013: © OpenStreetMap contributors (ODbL 1.0)",
+            "Luoghi: GeoNames (geonames.org, CC BY)",
         ]
     geodata = getattr(settings.paths, "geodata", None)
     if geodata is not None and (Path(geodata) / "geodati.json").exists():

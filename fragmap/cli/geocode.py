@@ -117,3 +117,7 @@ def gazetteer_build(osm: Path | None, anncsu_numbers: Path | None, config: Path 
             click.echo(f"    source: {f['file']} ({f['bytes']:,} bytes, sha256 {f['sha256'][:12]}, {f['modified']})")
     for n in g.notes:
         click.echo(f"    note: {n}")
+    if g.links is not None and len(g.links):
+        from fragmap.io.places import link_message
+
+        click.echo("    " + link_message(g.links, settings.paths.gazetteer.parent, settings.language))

@@ -41,20 +41,34 @@ def default_gazetteer(settings: Settings, *, rebuild: bool = False, osm: Path | 
     """The project's gazetteer: read ``paths.gazetteer``, or build it from the reference data.
 
     Built from the ANNCSU street list, the services in ``paths.services`` with coordinates,
-    and optionally an OpenStreetMap file (``.osm`` XML with addresses and streets, or an
-    osmnx ``.graphml`` graph whose named edges give street lines, an ``.osm.pbf``, or the
-    ``geodati.json`` of the stored geodata set, used by default when present) and an ANNCSU
-    house-number CSV; then saved (atomically) with the name, size, SHA-256 and date of
-    every file it came from.
+    the named points shipped beside the street list (2013 OSM bus stops, GeoNames places,
+    quarter landmarks: see :mod:`fragmap.io.places`), and optionally an OpenStreetMap
+    file (``.osm`` XML with addresses and streets, an osmnx ``.graphml`` graph whose
+    named edges give street lines, an ``.osm.pbf``, or the ``geodati.json`` of the stored
+    geodata set, used by default when present) and an ANNCSU house-number CSV; then saved
+    (atomically) with the name, size, SHA-256 and date of every file it came from. Source
+    street names are linked to the official ones once (the coordinator's ``alias_vie.csv``
+    beside the gazetteer file first); the links are written to ``riconciliazione_vie.csv``
+    in the same folder.
+
+    A stored gazetteer built from the reference data alone before the named points were
+    shipped is rebuilt on first use.
     """
     import datetime as dt
 
     from fragmap.io import gazetteer as io_gaz
+    from fragmap.io import places as io_places
     from fragmap.io.geo import read_boundaries, read_services
 
     path = settings.paths.gazetteer
+    reference = Path(settings.paths.streets).parent
     if path.exists() and not rebuild and osm is None and anncsu_numbers is None:
-        return io_gaz.read_gazetteer(path, settings.paths.streets)
+        stored = io_gaz.read_gazetteer(path, settings.paths.streets)
+        labels = {f.get("label") for f in stored.source_files}
+        shipped = [f for f in io_places.LABELS if (reference / f).exists()]
+        if (not shipped or labels & set(io_places.LABELS.values())
+                or labels & {"OpenStreetMap", "ANNCSU numeri civici"}):
+            return stored
     geodata = getattr(settings.paths, "geodata", None)
     if osm is None and geodata is not None and (Path(geodata) / "geodati.json").exists():
         osm = Path(geodata) / "geodati.json"  # the one-time set-up (fragmap geodati)
@@ -73,16 +87,26 @@ def default_gazetteer(settings: Settings, *, rebuild: bool = False, osm: Path | 
     if anncsu_numbers is not None:
         numbers = io_gaz.read_anncsu_numbers(anncsu_numbers, language=settings.language)
         files.append(io_gaz.describe_source(anncsu_numbers, "ANNCSU numeri civici"))
+    named, places, place_files = io_places.read_reference_places(reference)
+    files += [io_gaz.describe_source(f, io_places.LABELS[f.name]) for f in place_files]
+    alias_path = path.parent / io_places.ALIAS_FILE
+    aliases = None
+    if alias_path.exists():
+        aliases = io_places.read_aliases(alias_path, language=settings.language)
+        files.append(io_gaz.describe_source(alias_path, "alias delle vie"))
     gaz = build_gazetteer(
         streets=pd.read_csv(settings.paths.streets, dtype=str),
         towns=towns,
         services=pd.concat(services, ignore_index=True) if services else None,
         osm_points=osm_points, osm_lines=osm_lines, anncsu_numbers=numbers,
+        named_points=named if len(named) else None, places=places if len(places) else None, aliases=aliases,
     )
     files.append({"label": "built", "file": "", "bytes": None, "sha256": "",
                   "modified": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()})
     gaz.source_files = files
     io_gaz.write_gazetteer(gaz, path)
+    if gaz.links is not None and len(gaz.links):
+        io_places.write_link_report(gaz.links, path.parent / io_places.LINK_REPORT)
     return gaz
 
 

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from fragmap.geocode.gazetteer import metres
-from fragmap.geocode.normalise import CAPS, fold, normalise_address
+from fragmap.geocode.normalise import CAPS, SAINTS, STOPWORDS, fold, normalise_address
 
 #: How volunteers abbreviate the street types (the first is the full word).
 TYPE_SPELLINGS: dict[str, tuple[str, ...]] = {
@@ -75,17 +75,22 @@ def _case(text: str, rng: np.random.Generator) -> str:
 
 
 def messy_variant(street: str, number: str | None, town: str, rng: np.random.Generator, *,
-                  caps: dict[str, str] = CAPS) -> tuple[str, str | None]:
+                  caps: dict[str, str] = CAPS, surname_only: float = 0.0) -> tuple[str, str | None]:
     """``(address as typed, town column)`` for a clean street + number in ``town``.
 
     The town goes in the report's town column (60%), before the street ("Pavia, via..."),
     after it (", Pavia" / " - PAVIA (PV)") or as CAP + town; so every variant says
-    its town one way or another.
+    its town one way or another. With ``surname_only`` > 0, that share of names of two
+    words or more keep only their last word ("via Aselli" for "VIA GASPARE ASELLI").
     """
     p = normalise_address(street)
     st = p.street_type or ""
     name = fold(street)[len(p.type_alias or ""):].strip(" ,") if p.type_alias else fold(street)
     words = name.split()
+    if (surname_only and len(words) >= 2 and len(words[-1]) >= 4
+            and not any(w in STOPWORDS or w in SAINTS or w.isdigit() for w in words)
+            and rng.random() < surname_only):
+        words = words[-1:]  # "Gaspare Aselli" -> "Aselli"; never "S. Pietro in Verzolo" -> "Verzolo"
     if len(words) >= 2 and words[0] in FIRST_NAMES and rng.random() < 0.25:
         words = words[1:]
     words = [("S." if rng.random() < 0.6 else "S") if w in ("SAN", "SANTA", "SANTO") else w for w in words]

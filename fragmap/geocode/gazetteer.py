@@ -5,12 +5,17 @@ Built (pure) from what is available:
 * the official ANNCSU street list (names, no geometry) — which streets exist;
 * the real address points of the reference services (pharmacies, schools, hospitals),
   each placed in the town its coordinates fall in (the point wins over a declared town);
+* named points of streets without a house number (the shipped 2013 OSM bus stops,
+  GeoNames squares, quarter landmarks: :mod:`fragmap.geocode.places`), each kept as a
+  point of its street (never averaged);
 * optionally OpenStreetMap (``addr:street`` + ``addr:housenumber`` points, named
   highways as lines, from .osm or .graphml) and an ANNCSU house-number file with
   coordinates.
 
 Street names from every source are matched to the official names so all sources share
-one key. :class:`StreetIndex` is the street matcher the geocoder uses too.
+one key; the names of other sources (OSM, bus stops) are linked once and the links kept
+(:mod:`fragmap.geocode.reconcile`). :class:`StreetIndex` is the street matcher the
+geocoder uses too.
 
 Example
 -------
@@ -308,7 +313,8 @@ class Gazetteer:
         ``town, street_type, street_name, key, name_key, official`` (official = in ANNCSU).
     points : DataFrame
         ``town, key, number (int), lon, lat, source, n, spread_m`` (n = records
-        averaged, spread_m = how far apart they were).
+        averaged, spread_m = how far apart they were). Number 0 = a point of the
+        street without a house number: one row per distinct point.
     lines : GeoDataFrame or None
         ``town, key, geometry`` (EPSG:4326) where a source gave street geometry.
     notes : list of str
@@ -318,6 +324,14 @@ class Gazetteer:
     source_files : list of dict
         ``label, file, bytes, sha256, modified`` of every file the gazetteer was built
         from (filled by :func:`fragmap.geocode.default_gazetteer`), plus ``built``.
+    links : DataFrame or None
+        How each source's street names were linked to the official ones
+        (:data:`fragmap.geocode.reconcile.LINK_COLUMNS`: matched / ambiguous /
+        unmatched / override). Names written with a street type that differ from the
+        official one ("CORSO FRATELLI CAIROLI") are also spellings the geocoder knows.
+    places : DataFrame or None
+        Named points that are not streets (``town, name, kind, lon, lat, source``:
+        hamlets, the station, churches, quarter landmarks).
     """
 
     streets: pd.DataFrame
@@ -327,6 +341,16 @@ class Gazetteer:
     sources: list[str] = field(default_factory=list)
     source_files: list[dict[str, Any]] = field(default_factory=list)
     format_version: str = GAZETTEER_FORMAT
+    links: pd.DataFrame | None = None
+    places: pd.DataFrame | None = None
+
+    def aliases(self) -> pd.DataFrame:
+        """``town, alias, key``: other sources' spellings (with a street type) of official streets."""
+        from fragmap.geocode.reconcile import typed_alias_keys
+
+        if self.links is None or not len(self.links):
+            return pd.DataFrame(columns=["town", "alias", "key"])
+        return typed_alias_keys(self.links)
 
     @property
     def version(self) -> str:
@@ -335,7 +359,7 @@ class Gazetteer:
         Computed once per content (the tables are not expected to change in place; a
         different table object gives a fresh hash).
         """
-        ident = (id(self.streets), id(self.points), id(self.lines), len(self.streets), len(self.points))
+        ident = (id(self.streets), id(self.points), id(self.lines), id(self.links), len(self.streets), len(self.points))
         cached = self.__dict__.get("_version")
         if cached is not None and cached[0] == ident:
             return cached[1]
@@ -349,6 +373,9 @@ class Gazetteer:
         h.update(pd.util.hash_pandas_object(self.points[["town", "key", "number", "lon", "lat"]], index=False).values.tobytes())
         if self.lines is not None and len(self.lines):
             h.update(b"".join(self.lines.geometry.to_wkb()))
+        if self.links is not None and len(self.links):
+            h.update(pd.util.hash_pandas_object(self.links[["town", "name", "key"]].astype(str), index=False)
+                     .values.tobytes())
         return h.hexdigest()[:16]
 
 
@@ -452,6 +479,9 @@ def build_gazetteer(
     osm_points: pd.DataFrame | None = None,
     osm_lines: gpd.GeoDataFrame | None = None,
     anncsu_numbers: pd.DataFrame | None = None,
+    named_points: pd.DataFrame | None = None,
+    places: pd.DataFrame | None = None,
+    aliases: pd.DataFrame | None = None,
 ) -> Gazetteer:
     """Build the gazetteer from the sources available (pure: inputs are already loaded).
 
@@ -469,16 +499,70 @@ def build_gazetteer(
         Named streets (``name``, line geometry) from OpenStreetMap (.osm or .graphml).
     anncsu_numbers : DataFrame, optional
         House numbers with coordinates: ``street, number, lon, lat``[, ``town``].
+    named_points : DataFrame, optional
+        Points of named streets without (or with) a house number, from other sources
+        (:data:`fragmap.geocode.places.NAMED_POINT_COLUMNS`: bus stops, GeoNames
+        squares, landmarks). Their street names are linked to the official ones (a name
+        that matches none, or several, is not used); a point whose declared town is not
+        the comune its coordinates fall in is not used either.
+    places : DataFrame, optional
+        Named places that are not streets (``town, name, kind, lon, lat, source``),
+        kept if they lie in a comune.
+    aliases : DataFrame, optional
+        The coordinator's alias table (``town, nome_osm, nome_anncsu``): source names
+        linked by hand, applied before the automatic links.
 
     Returns
     -------
     Gazetteer
+        With ``links``: every OpenStreetMap and named-point street name and how it was
+        linked (see :func:`fragmap.geocode.reconcile.reconcile`).
     """
+    from fragmap.geocode.reconcile import reconcile
+
     official = official_streets(streets)
     index_by_town = {str(t): StreetIndex(g["key"].tolist()) for t, g in official.groupby("town")}
     notes: list[str] = []
     sources = ["ANNCSU stradario (nomi ufficiali)"]
     frames = []
+    # names from sources that do not use the official spelling, linked once
+    link_input = []
+    osm_in_town = None
+    if osm_points is not None and len(osm_points):
+        g = gpd.GeoDataFrame(osm_points.reset_index(drop=True),
+                             geometry=gpd.points_from_xy(osm_points["lon"], osm_points["lat"]), crs=4326)
+        osm_in_town = gpd.sjoin(g, towns[["name", "geometry"]], predicate="within", how="inner")
+        link_input.append(pd.DataFrame({"town": osm_in_town["name"].to_numpy(), "source": "osm",
+                                        "name": osm_in_town["street"].astype(str).to_numpy(), "typed": True}))
+    line_towns = None
+    if osm_lines is not None and len(osm_lines):
+        line_towns = gpd.sjoin(osm_lines[["name", "geometry"]].to_crs(4326),
+                               towns[["name", "geometry"]].rename(columns={"name": "town"}),
+                               predicate="intersects", how="inner")
+        link_input.append(pd.DataFrame({"town": line_towns["town"].to_numpy(), "source": "osm",
+                                        "name": line_towns["name"].astype(str).to_numpy(), "typed": True}))
+    named = None
+    if named_points is not None and len(named_points):
+        g = gpd.GeoDataFrame(named_points.reset_index(drop=True).rename(columns={"town": "declared"}),
+                             geometry=gpd.points_from_xy(named_points["lon"], named_points["lat"]), crs=4326)
+        named = gpd.sjoin(g, towns[["name", "geometry"]].rename(columns={"name": "town"}), predicate="within",
+                          how="inner")
+        declared = named["declared"].fillna("").astype(str).map(fold)
+        wrong = declared.ne("") & declared.ne(named["town"].map(fold))
+        dropped = int((~g.index.isin(named.index)).sum()) + int(wrong.sum())
+        named = named[~wrong & named["street"].astype(str).str.strip().ne("")]
+        if dropped:
+            notes.append(f"{dropped} punti con nome fuori dai comuni (o dichiarati in un altro comune): non usati")
+        link_input.append(pd.DataFrame({"town": named["town"].to_numpy(), "source": named["source"].to_numpy(),
+                                        "name": named["street"].astype(str).to_numpy(),
+                                        "typed": named["typed"].astype(bool).to_numpy()}))
+    links = None
+    link_of: dict[tuple[str, str, str], tuple[str, str]] = {}
+    if link_input:
+        links = reconcile(pd.concat(link_input, ignore_index=True), official, aliases=aliases,
+                          index_by_town=index_by_town)
+        link_of = {(t, s, n): (st, k) for t, s, n, st, k in
+                   zip(links["town"], links["source"], links["name"], links["status"], links["key"])}
     if services is not None and len(services):
         sp, n = service_points(services, towns)
         notes += n
@@ -488,17 +572,39 @@ def build_gazetteer(
     for df, label in ((osm_points, "osm"), (anncsu_numbers, "anncsu_civici")):
         if df is None or not len(df):
             continue
-        g = gpd.GeoDataFrame(df.reset_index(drop=True), geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs=4326)
-        g = gpd.sjoin(g, towns[["name", "geometry"]], predicate="within", how="inner")
+        if label == "osm":
+            g = osm_in_town
+        else:
+            g = gpd.GeoDataFrame(df.reset_index(drop=True), geometry=gpd.points_from_xy(df["lon"], df["lat"]),
+                                 crs=4326)
+            g = gpd.sjoin(g, towns[["name", "geometry"]], predicate="within", how="inner")
         number = pd.to_numeric(g["number"].astype(str).str.extract(r"(\d{1,5})", expand=False), errors="coerce")
         parsed = _parse_streets(g["street"])
         frame = pd.concat([pd.DataFrame({"town": g["name"].to_numpy()}, index=g.index), parsed], axis=1)
         frame["number"] = number
         frame["lon"], frame["lat"], frame["source"] = g["lon"], g["lat"], label
+        if label == "osm":
+            frame["linked"] = [link_of.get((t, "osm", str(n)), ("", ""))[1]
+                               for t, n in zip(frame["town"], g["street"].astype(str))]
         frames.append(frame.dropna(subset=["name_key", "number"]).reset_index(drop=True))
         sources.append("OpenStreetMap (addr:*)" if label == "osm" else "ANNCSU numeri civici")
+    if named is not None and len(named):
+        keys = [link_of.get((t, s, str(n)), ("", ""))[1]
+                for t, s, n in zip(named["town"], named["source"], named["street"].astype(str))]
+        nf = pd.DataFrame({"town": named["town"].to_numpy(), "street_type": None, "type_alias": None,
+                           "name_key": "", "street_name": "", "linked": keys,
+                           "number": pd.to_numeric(named["number"], errors="coerce").fillna(0).astype(int).to_numpy(),
+                           "lon": named["lon"].astype(float).to_numpy(), "lat": named["lat"].astype(float).to_numpy(),
+                           "source": named["source"].to_numpy()})
+        frames.append(nf[nf["linked"].ne("")].reset_index(drop=True))
+        labels = {"fermate_osm": "fermate autobus OpenStreetMap 2013 (ODbL)", "geonames": "GeoNames (CC BY)",
+                  "punti_quartieri": "punti di riferimento dei quartieri"}
+        for src in pd.unique(named["source"]):
+            if str(src) in labels:
+                sources.append(labels[str(src)])
     cols = ["town", "street_type", "type_alias", "name_key", "street_name", "number", "lon", "lat", "source"]
-    points = pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+    frames = [f if "linked" in f else f.assign(linked="") for f in frames]
+    points = pd.concat(frames, ignore_index=True)[[*cols, "linked"]] if frames else pd.DataFrame(columns=[*cols, "linked"])
     extra_streets: list[tuple[str, str, str, str, str, bool]] = []
     resolved: dict[tuple[str, str | None, str | None, str], str] = {}
 
@@ -518,38 +624,64 @@ def build_gazetteer(
         return resolved[k]
 
     points["key"] = [
-        resolve(t, st, al, nk, disp)
-        for t, st, al, nk, disp in zip(points["town"], points["street_type"], points["type_alias"],
-                                       points["name_key"], points["street_name"])
+        lk if lk else resolve(t, st, al, nk, disp)
+        for t, st, al, nk, disp, lk in zip(points["town"], points["street_type"], points["type_alias"],
+                                           points["name_key"], points["street_name"], points["linked"])
     ]
     points["number"] = points["number"].astype(int)
-    # Several records of one civic number (e.g. two hospital buildings): average them,
-    # and keep how far apart they were (the point's own uncertainty).
-    grouped = points.groupby(["town", "key", "number"], as_index=False, sort=True)
-    agg = grouped.agg(lon=("lon", "mean"), lat=("lat", "mean"), source=("source", "first"), n=("lon", "size"))
-    spread = np.zeros(len(agg))
-    if (agg["n"] > 1).any():
-        m = points.merge(agg[["town", "key", "number", "lon", "lat"]], on=["town", "key", "number"], suffixes=("", "_mean"))
-        m["d"] = metres(m["lon"], m["lat"], m["lon_mean"], m["lat_mean"])
-        d = m.groupby(["town", "key", "number"])["d"].max()
-        spread = d.reindex(pd.MultiIndex.from_frame(agg[["town", "key", "number"]])).fillna(0.0).to_numpy()
-    agg["spread_m"] = np.round(spread, 1)
-    points = agg.sort_values(["town", "key", "number"]).reset_index(drop=True)
+    points = _merge_points(points)
     lines = None
-    if osm_lines is not None and len(osm_lines):
-        lg = gpd.sjoin(osm_lines[["name", "geometry"]].to_crs(4326), towns[["name", "geometry"]].rename(columns={"name": "town"}),
-                       predicate="intersects", how="inner")
+    if line_towns is not None:
+        lg = line_towns
         parsed = _parse_streets(lg["name"].astype(str))
         lg = lg.assign(**{c: parsed[c].to_numpy() for c in parsed.columns})
         lg = lg[lg["name_key"].notna()]
-        lg["key"] = [resolve(t, st, al, nk, disp) for t, st, al, nk, disp in
-                     zip(lg["town"], lg["street_type"], lg["type_alias"], lg["name_key"], lg["street_name"])]
+        lg["key"] = [link_of.get((t, "osm", str(name)), ("", ""))[1] or resolve(t, st, al, nk, disp)
+                     for t, st, al, nk, disp, name in
+                     zip(lg["town"], lg["street_type"], lg["type_alias"], lg["name_key"], lg["street_name"], lg["name"])]
         lines = lg.dissolve(by=["town", "key"], as_index=False)[["town", "key", "geometry"]]
         sources.append("OpenStreetMap (strade)")
     if extra_streets:
         extra = pd.DataFrame(extra_streets, columns=["town", "street_type", "street_name", "key", "name_key", "official"])
         official = pd.concat([official, extra], ignore_index=True).drop_duplicates(["town", "key"])
-    return Gazetteer(official.reset_index(drop=True), points, lines, notes, sources)
+    place_table = None
+    if places is not None and len(places):
+        pg = gpd.GeoDataFrame(places.reset_index(drop=True).rename(columns={"town": "declared"}),
+                              geometry=gpd.points_from_xy(places["lon"], places["lat"]), crs=4326)
+        pg = gpd.sjoin(pg, towns[["name", "geometry"]].rename(columns={"name": "town"}), predicate="within", how="inner")
+        place_table = pd.DataFrame(pg[["town", "name", "kind", "lon", "lat", "source"]]).reset_index(drop=True)
+    return Gazetteer(official.reset_index(drop=True), points, lines, notes, list(dict.fromkeys(sources)),
+                     links=links, places=place_table)
+
+
+def _merge_points(points: pd.DataFrame) -> pd.DataFrame:
+    """One row per (town, street, house number), and every distinct point of a street without a number.
+
+    Several records of one civic number (e.g. two hospital buildings) are averaged,
+    keeping how far apart they were (``spread_m``, the point's own uncertainty). Points
+    without a number (bus stops, squares) are NOT averaged: each is a real point on the
+    street, and their average may lie off it; only exact repeats are merged.
+    """
+    zero = points["number"].eq(0)
+    numbered = points[~zero]
+    grouped = numbered.groupby(["town", "key", "number"], as_index=False, sort=True)
+    agg = grouped.agg(lon=("lon", "mean"), lat=("lat", "mean"), source=("source", "first"), n=("lon", "size"))
+    spread = np.zeros(len(agg))
+    if (agg["n"] > 1).any():
+        m = numbered.merge(agg[["town", "key", "number", "lon", "lat"]], on=["town", "key", "number"],
+                           suffixes=("", "_mean"))
+        m["d"] = metres(m["lon"], m["lat"], m["lon_mean"], m["lat_mean"])
+        d = m.groupby(["town", "key", "number"])["d"].max()
+        spread = d.reindex(pd.MultiIndex.from_frame(agg[["town", "key", "number"]])).fillna(0.0).to_numpy()
+    agg["spread_m"] = np.round(spread, 1)
+    z = points[zero].assign(lon=lambda d: d["lon"].astype(float).round(7), lat=lambda d: d["lat"].astype(float).round(7))
+    z = (z.groupby(["town", "key", "lon", "lat"], as_index=False, sort=True)
+         .agg(number=("number", "first"), source=("source", "first"), n=("lon", "size")))
+    z["spread_m"] = 0.0
+    cols = ["town", "key", "number", "lon", "lat", "source", "n", "spread_m"]
+    out = pd.concat([agg[cols], z[cols]], ignore_index=True) if len(z) else agg[cols]
+    out["number"] = out["number"].astype(int)
+    return out.sort_values(["town", "key", "number", "lon", "lat"], kind="stable").reset_index(drop=True)
 
 
 def rekey(gaz: Gazetteer) -> Gazetteer:
@@ -594,7 +726,7 @@ def rekey(gaz: Gazetteer) -> Gazetteer:
         rows = [(t, split_key(k)[0], split_key(k)[1], k, split_key(k)[1], False) for t, k in extra]
         streets = pd.concat([official, pd.DataFrame(rows, columns=official.columns)], ignore_index=True)
     return Gazetteer(streets.reset_index(drop=True), pts, lines, gaz.notes, gaz.sources, gaz.source_files,
-                     GAZETTEER_FORMAT)
+                     GAZETTEER_FORMAT, links=gaz.links, places=gaz.places)
 
 
 class Placement(NamedTuple):
@@ -655,6 +787,11 @@ class StreetPoints:
             i = min(range(len(self.xs)), key=lambda j: metres_between(self.xs[j], self.ys[j], mx, my))
             self._middle = (self.xs[i], self.ys[i])
         return self._middle
+
+    def reach(self) -> float:
+        """Metres from :meth:`middle` to the farthest known point: the street is at least this long each way."""
+        x, y = self.middle()
+        return max((metres_between(x, y, a, b) for a, b in zip(self.xs, self.ys)), default=0.0)
 
     def place(self, n: int) -> Placement:
         """See :func:`place_number`."""

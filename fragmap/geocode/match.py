@@ -12,7 +12,8 @@ Result levels (``match_level``) and what the point means:
                 :data:`METRES_PER_NUMBER`), or the position along the street is not
                 known at all (a known point or the middle of the street line stands for
                 the street: ``uncertainty_m`` = :data:`VIA_UNCERTAINTY_M`, or half the
-                street line's length). ``matched_address`` carries the house number only
+                street line's length, or the distance to the street's farthest known point when
+                that is more). ``matched_address`` carries the house number only
                 when the point was interpolated for it.
 ``quartiere``   no usable address, but a quarter name (assigned by name later; no point)
 ``comune``      only the town is known: the street exists officially but has no
@@ -271,7 +272,16 @@ class Geocoder:
         self._caps = dict(CAPS) if caps is None else dict(caps)
         self._default_towns = self._town_map == TOWNS and self._caps == CAPS
         streets = gazetteer.streets
-        self._index = {str(t): StreetIndex(g["key"].tolist()) for t, g in streets.groupby("town", sort=True)}
+        # other sources' spellings of official streets ("CORSO FRATELLI CAIROLI"), linked once at build
+        self._alias: dict[tuple[str, str], str] = {}
+        aliases = gazetteer.aliases()
+        for t, a, k in zip(aliases["town"], aliases["alias"], aliases["key"]):
+            self._alias[(str(t), str(a))] = str(k)
+        extra: dict[str, list[str]] = {}
+        for t, a in self._alias:
+            extra.setdefault(t, []).append(a)
+        self._index = {str(t): StreetIndex(g["key"].tolist() + extra.get(str(t), []))
+                       for t, g in streets.groupby("town", sort=True)}
         self._names = {
             (t, k): f"{st} {n}".strip()
             for t, k, st, n in zip(streets["town"], streets["key"], streets["street_type"], streets["street_name"])
@@ -361,8 +371,21 @@ class Geocoder:
             index = self._index.get(town)
             cands = (index.candidates(p.street_type, alias_class, p.name_key or "", floor=floor, fuzzy=fuzzy)
                      if index is not None else [])
+            if self._alias and cands:
+                cands = self._unalias(town, cands)
             r = self._memo[memo_key] = _Resolved(town, cands)
         return r
+
+    def _unalias(self, town: str, cands: list[StreetCandidate]) -> list[StreetCandidate]:
+        """Candidates with other sources' spellings replaced by their official street, each street once."""
+        out: list[StreetCandidate] = []
+        seen: set[str] = set()
+        for c in cands:
+            k = self._alias.get((town, c.key), c.key)
+            if k not in seen:
+                seen.add(k)
+                out.append(c if k == c.key else c._replace(key=k))
+        return out
 
     def _street(self, tk: tuple[str, str]) -> StreetPoints | None:
         sp = self._street_points.get(tk)
@@ -472,9 +495,10 @@ class Geocoder:
             c = geom.interpolate(0.5, normalized=True)
             return done(c.y, c.x, "via", 0.8, f"{name}, {t}", max(length / 2, CIVICO_UNCERTAINTY_M), self._t("street_only"))
         if pts is not None:
-            # a known point of the street (the one nearest the middle of them), not an average
+            # a known point of the street (the one nearest the middle of them), not an average;
+            # the street reaches at least as far as its farthest known point
             x, y = pts.middle()
-            return done(y, x, "via", 0.8, f"{name}, {t}", VIA_UNCERTAINTY_M, self._t("street_only"))
+            return done(y, x, "via", 0.8, f"{name}, {t}", max(VIA_UNCERTAINTY_M, pts.reach()), self._t("street_only"))
         return Match(math.nan, math.nan, "comune", round(score, 1), f"{name}, {t}",
                      "; ".join(x for x in (note, self._t("no_geometry")) if x), town=t, key=k, reason="no_geometry")
 

@@ -232,6 +232,15 @@ def write_gazetteer(gaz: Gazetteer, path: str | Path) -> Path:
         pts.to_file(tmp, layer="points", driver="GPKG", engine="pyogrio")
         if gaz.lines is not None and len(gaz.lines):
             gaz.lines.to_file(tmp, layer="lines", driver="GPKG", engine="pyogrio")
+        if gaz.places is not None and len(gaz.places):
+            gpd.GeoDataFrame(gaz.places, geometry=gpd.points_from_xy(gaz.places["lon"], gaz.places["lat"]),
+                             crs=4326).to_file(tmp, layer="places", driver="GPKG", engine="pyogrio")
+        if gaz.links is not None and len(gaz.links):
+            lk = gaz.links.copy()
+            for c in lk.columns:
+                lk[c] = lk[c].astype(float) if c == "score" else lk[c].astype(str)
+            gpd.GeoDataFrame(lk, geometry=[None] * len(lk), crs=4326).to_file(
+                tmp, layer="links", driver="GPKG", engine="pyogrio")
         rows: list[dict[str, Any]] = [{"kind": "format", "text": GAZETTEER_FORMAT}]
         rows += [{"kind": "source", "text": s} for s in gaz.sources]
         rows += [{"kind": "note", "text": s} for s in gaz.notes]
@@ -294,7 +303,16 @@ def read_gazetteer(path: str | Path, streets_csv: str | Path) -> Gazetteer:
                 files.append({"label": row["text"] if row["kind"] == "file" else "built",
                               "file": row.get("file") or "", "bytes": row.get("bytes"),
                               "sha256": row.get("sha256") or "", "modified": row.get("modified") or ""})
+    places = None
+    if "places" in layers:
+        places = pd.DataFrame(gpd.read_file(path, layer="places", engine="pyogrio").drop(columns="geometry"))
+    links = None
+    if "links" in layers:
+        links = pd.DataFrame(gpd.read_file(path, layer="links", engine="pyogrio").drop(columns="geometry"))
+        links["typed"] = links["typed"].astype(str).eq("True")
+        for c in ("key", "candidates", "method"):
+            links[c] = links[c].fillna("").astype(str)
     gaz = Gazetteer(streets, points.sort_values(["town", "key", "number"]).reset_index(drop=True), lines, notes,
-                    sources, files, fmt)
+                    sources, files, fmt, links=links, places=places)
     # a file written with older matching rules: same data, keys brought up to date
     return rekey(gaz) if fmt != GAZETTEER_FORMAT else gaz
