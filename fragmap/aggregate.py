@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from fragmap.publication import TOTAL
+from fragmap.publication import NETWORK, TOTAL, UNASSIGNED
 from fragmap.settings import Settings
 
 CUBE_COLUMNS = ("quarter_id", "town", "month", "category", "partner", "action", "count")
@@ -32,7 +32,7 @@ def count_cube(
     Parameters
     ----------
     reports : DataFrame
-        Reports with ``quarter_id`` (NA = not placed: left out and counted by the caller),
+        Reports with ``quarter_id`` (NA = in no quarter), ``town`` (NA = unknown),
         ``month``, ``category``, ``partner``, ``action``.
     quarters : DataFrame
         ``quarter_id`` and ``town`` of every quarter.
@@ -44,15 +44,25 @@ def count_cube(
     Returns
     -------
     DataFrame
-        Columns :data:`CUBE_COLUMNS`; ``count`` is int.
+        Columns :data:`CUBE_COLUMNS`; ``count`` is int. Reports in no quarter are
+        counted too, with ``quarter_id`` :data:`~fragmap.publication.UNASSIGNED` and
+        their own town (``"rete"`` when the town is unknown), so that town and network
+        totals count every report; every town of ``quarters`` has such rows (zeros
+        included).
 
     Examples
     --------
     >>> cube = count_cube(assigned, quarters, settings, months=["2026-09", "2026-10"])   # doctest: +SKIP
     >>> cube.groupby("quarter_id")["count"].sum()                                       # doctest: +SKIP
     """
-    keys = ["quarter_id", "month", "category", "partner", "action"]
-    mask = reports["quarter_id"].notna().to_numpy() & reports["month"].isin(list(months)).to_numpy()
+    keys = ["place", "month", "category", "partner", "action"]
+    mask = reports["month"].isin(list(months)).to_numpy()
+    # A report in no quarter still counts in its town: keyed "non_assegnate|<town>".
+    qid = reports["quarter_id"].astype(object)
+    town = reports["town"].astype(object) if "town" in reports else pd.Series(np.nan, index=reports.index, dtype=object)
+    town = town.where(town.notna() & (town.astype(str) != ""), NETWORK)
+    place = qid.where(qid.notna(), UNASSIGNED + "|" + town.astype(str))
+    reports = reports.assign(place=place.to_numpy())
     # Count by integer codes (factorize each key once): ~10x faster than a groupby on strings.
     combined = np.zeros(int(mask.sum()), dtype=np.int64)
     uniques: list[np.ndarray] = []
@@ -73,15 +83,21 @@ def count_cube(
     combos = pd.DataFrame(sorted(pairs), columns=["category", "partner"]).merge(
         pd.DataFrame({"action": actions}), how="cross"
     )
+    places = quarters[["quarter_id", "town"]].astype({"quarter_id": str})
+    places = places.assign(place=places["quarter_id"])
+    u_towns = sorted(set(places["town"].astype(str))
+                     | {p.split("|", 1)[1] for p in counts["place"] if p.startswith(UNASSIGNED + "|")})
+    places = pd.concat([places, pd.DataFrame({"quarter_id": UNASSIGNED, "town": u_towns,
+                                              "place": [f"{UNASSIGNED}|{t}" for t in u_towns]})],
+                       ignore_index=True)
     frame = (
-        quarters[["quarter_id", "town"]]
+        places
         .merge(pd.DataFrame({"month": list(months)}), how="cross")
         .merge(combos, how="cross")
     )
-    frame["quarter_id"] = frame["quarter_id"].astype(str)
-    cube = frame.merge(counts, on=["quarter_id", "month", "category", "partner", "action"], how="left")
+    cube = frame.merge(counts, on=["place", "month", "category", "partner", "action"], how="left")
     cube["count"] = cube["count"].fillna(0).astype(int)
-    return cube.sort_values(["quarter_id", "month", "category", "partner", "action"]).reset_index(drop=True)[list(CUBE_COLUMNS)]
+    return cube.sort_values(["quarter_id", "town", "month", "category", "partner", "action"]).reset_index(drop=True)[list(CUBE_COLUMNS)]
 
 
 def indicators(cube: pd.DataFrame, quarters: pd.DataFrame) -> pd.DataFrame:
@@ -91,7 +107,9 @@ def indicators(cube: pd.DataFrame, quarters: pd.DataFrame) -> pd.DataFrame:
     rate12_per_1000, rate_per_1000_65`` (for ``anziani``: per 1,000 residents aged 65+,
     12-month window), ``change_yoy`` (12-month total against the same window a year
     before; NaN without a full year of history or a zero base), ``share_of_town``
-    (of the town's 12-month total). PRIVATE: not suppressed.
+    (of the town's 12-month total, which counts the reports in no quarter too). The
+    reports of a town in no quarter are rows with ``quarter_id`` ``"non_assegnate"``
+    (no residents: no rate). PRIVATE: not suppressed.
 
     Rates of a quarter with zero (or unknown) residents are NaN, never infinite.
 
@@ -117,7 +135,7 @@ def indicators(cube: pd.DataFrame, quarters: pd.DataFrame) -> pd.DataFrame:
     g = pd.concat([g, tot], ignore_index=True).sort_values(["quarter_id", "category", "month"])
     months = sorted(cube["month"].unique())
     g["m"] = g["month"].map({m: i for i, m in enumerate(months)})
-    key = ["quarter_id", "category"]
+    key = ["quarter_id", "town", "category"]  # the reports in no quarter are one row per town
     g["r3"] = g.groupby(key)["count"].transform(lambda s: s.rolling(3, min_periods=3).sum())
     g["r12"] = g.groupby(key)["count"].transform(lambda s: s.rolling(12, min_periods=12).sum())
     prev = g.groupby(key)["r12"].shift(12)

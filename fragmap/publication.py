@@ -10,8 +10,9 @@ Table layout (``Publication.table``), one row per published cell:
 =================  =============================================================
 column             meaning
 =================  =============================================================
-area_id            quarter id, town name, or ``"rete"`` for the whole network
-level              ``"quarter"``, ``"town"`` or ``"network"``
+area_id            quarter id, town name, ``"rete"`` for the whole network, or
+                   ``"non_assegnate:<town>"`` (see below)
+level              ``"quarter"``, ``"town"``, ``"network"`` or ``"non_assegnate"``
 month              reference month ``"YYYY-MM"`` (for windows: the last month)
 window             months summed: 1 (the month), 3 or 12 (rolling, ending at month)
 category           category code, or :data:`TOTAL` for all categories
@@ -23,13 +24,22 @@ reason             ``""``, ``"primary"`` (under threshold), ``"secondary"``
                    (would let a reader compute a primary one back), ``"area"``
                    (area too small to publish) or ``"history"`` (a partner's
                    12-month total that begins before its first report)
-rate_per_1000      count per 1,000 residents; NaN when suppressed or unknown
+rate_per_1000      count per 1,000 residents (of the category's denominator,
+                   :attr:`Publication.denominators`: e.g. residents aged 65+
+                   for ``anziani``); NaN when suppressed or unknown
 change_yoy         relative change against the same month a year before; NaN
                    when either side is suppressed or missing
 share_of_town      count / town count; NaN when suppressed
 =================  =============================================================
 
 A cell that is absent from the table is "not published" and renders as n.d.
+
+Town and network totals count every report of the town (network): a report placed only
+to the town, with an unknown quartiere, not found, or outside every quarter is in the
+town total but in no area. Those are the ``non_assegnate`` cells (``area_id``
+``"non_assegnate:<town>"``; ``"non_assegnate:rete"`` for reports of no known town), so
+that ``town = sum(areas) + non_assegnate`` and ``network = sum(towns) + non_assegnate:rete``
+hold in the table and are suppressed together.
 """
 
 from __future__ import annotations
@@ -46,7 +56,20 @@ TOTAL = "totale"
 ALL_PARTNERS = "tutti"
 ALL_ACTIONS = "tutte"
 NETWORK = "rete"
-LEVELS = ("quarter", "town", "network")
+#: Level (and cube ``quarter_id``) of the reports counted in a town but in none of its areas:
+#: placed only to the town, an unknown quartiere, not found, or a point outside every quarter.
+UNASSIGNED = "non_assegnate"
+LEVELS = ("quarter", "town", "network", UNASSIGNED)
+
+
+def unassigned_id(town: str) -> str:
+    """``area_id`` of the reports of ``town`` that are in none of its areas.
+
+    ``unassigned_id(NETWORK)`` holds the reports of no known town (they count in the
+    network total only). Distinct from every town name and quarter id.
+    """
+    return f"{UNASSIGNED}:{town}"
+
 SUPPRESSION_REASONS = ("", "primary", "secondary", "area", "history")
 
 TABLE_COLUMNS = (
@@ -101,6 +124,9 @@ class Publication:
         Other already-safe, public tables keyed by name (e.g. the fragility index).
     labels : dict
         Display names of category and partner codes in the publication language.
+    denominators : dict
+        ``category -> population column`` (``"population"`` or ``"pop_65"``, a column of
+        ``areas``) its rates are per 1,000 of; a category not named is per all residents.
 
     Raises
     ------
@@ -127,6 +153,7 @@ class Publication:
     coverage: pd.DataFrame | None = None
     extras: dict[str, pd.DataFrame] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
+    denominators: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_table(self.table, self.threshold, show_zero=self.show_zero)
@@ -143,6 +170,11 @@ class Publication:
             raise PrivacyError("publication areas must be in EPSG:4326")
         if list(self.months) != sorted(self.months):
             raise PrivacyError("publication months must be ascending")
+
+    def denominator(self, category: str) -> str:
+        """The ``areas`` column the rates of ``category`` are per 1,000 of."""
+        col = self.denominators.get(category, "population")
+        return col if col in self.areas.columns else "population"
 
     @property
     def month(self) -> str:
