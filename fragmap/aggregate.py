@@ -13,7 +13,7 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -100,7 +100,8 @@ def count_cube(
     return cube.sort_values(["quarter_id", "town", "month", "category", "partner", "action"]).reset_index(drop=True)[list(CUBE_COLUMNS)]
 
 
-def indicators(cube: pd.DataFrame, quarters: pd.DataFrame) -> pd.DataFrame:
+def indicators(cube: pd.DataFrame, quarters: pd.DataFrame, *,
+               denominators: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Per quarter x month x category (and ``totale``): count, rates, rolling totals, trend, share.
 
     Columns: ``quarter_id, town, month, category, count, r3, r12, rate_per_1000,
@@ -119,6 +120,10 @@ def indicators(cube: pd.DataFrame, quarters: pd.DataFrame) -> pd.DataFrame:
         The counts cube of :func:`count_cube`.
     quarters : DataFrame
         ``quarter_id``, ``population`` and ``pop_65``.
+    denominators : mapping, optional
+        ``category -> population column`` its rates are per 1,000 of
+        (``Settings.denominators()``: ``pop_65`` for ``anziani``); default all residents.
+        ``rate_per_1000`` and ``rate12_per_1000`` use it; ``totale`` is per all residents.
 
     Returns
     -------
@@ -146,8 +151,14 @@ def indicators(cube: pd.DataFrame, quarters: pd.DataFrame) -> pd.DataFrame:
     residents = residents.where(residents > 0)
     old = g["quarter_id"].map(pop["pop_65"]).astype(float) if "pop_65" in pop else pd.Series(np.nan, index=g.index)
     old = old.where(old > 0)
-    g["rate_per_1000"] = g["count"] / residents * 1000
-    g["rate12_per_1000"] = g["r12"] / residents * 1000
+    per = residents.copy()
+    for cat, col in (denominators or {}).items():
+        if col != "population" and col in pop:
+            these = g["category"] == cat
+            alt = g.loc[these, "quarter_id"].map(pop[col]).astype(float)
+            per[these] = alt.where(alt > 0)
+    g["rate_per_1000"] = g["count"] / per * 1000
+    g["rate12_per_1000"] = g["r12"] / per * 1000
     g["rate_per_1000_65"] = np.where(g["category"] == "anziani", g["r12"] / old * 1000, np.nan)
     town_r12 = g.groupby(["town", "month", "category"])["r12"].transform("sum")
     g["share_of_town"] = np.where(town_r12 > 0, g["r12"] / town_r12, np.nan)
