@@ -108,9 +108,9 @@ def indicators(cube: pd.DataFrame, quarters: pd.DataFrame, *,
     rate12_per_1000, rate_per_1000_65`` (for ``anziani``: per 1,000 residents aged 65+,
     12-month window), ``change_yoy`` (12-month total against the same window a year
     before; NaN without a full year of history or a zero base), ``share_of_town``
-    (of the town's 12-month total, which counts the reports in no quarter too). The
-    reports of a town in no quarter are rows with ``quarter_id`` ``"non_assegnate"``
-    (no residents: no rate). PRIVATE: not suppressed.
+    (of the town's 12-month total, which counts the reports in no quarter too: their
+    cube rows, ``quarter_id`` ``"non_assegnate"``, are not rows of the result).
+    PRIVATE: not suppressed.
 
     Rates of a quarter with zero (or unknown) residents are NaN, never infinite.
 
@@ -162,6 +162,7 @@ def indicators(cube: pd.DataFrame, quarters: pd.DataFrame, *,
     g["rate_per_1000_65"] = np.where(g["category"] == "anziani", g["r12"] / old * 1000, np.nan)
     town_r12 = g.groupby(["town", "month", "category"])["r12"].transform("sum")
     g["share_of_town"] = np.where(town_r12 > 0, g["r12"] / town_r12, np.nan)
+    g = g[g["quarter_id"] != UNASSIGNED]  # counted in the town's share, not a quarter
     return g.drop(columns="m").reset_index(drop=True)
 
 

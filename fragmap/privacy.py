@@ -684,6 +684,8 @@ class AuditResult:
 
 
 TEXT_SUFFIXES = {".html", ".htm", ".js", ".json", ".geojson", ".csv", ".svg", ".txt", ".md", ".css", ".xml"}
+#: Files read as tables (every sheet or layer) and audited like a CSV download.
+TABLE_SUFFIXES = {".xlsx", ".gpkg"}
 _NUM = re.compile(r"-?\d{1,3}[.,]\d{4,}")
 _COUNT_ATTR = re.compile(r'data-fm-count="([^"]*)"')
 #: Column or key names that hold counts in a download (folded: lower case, ASCII).
@@ -804,13 +806,31 @@ def _audit_json_values(name: str, data: Any, threshold: int, show_zero: bool) ->
     return [Finding(name, "count under threshold", f"{bad} value(s)", "key value")] if bad else []
 
 
+def _audit_table_file(path: Path, folder: Path, private: PrivateFingerprint, settings: Settings) -> list[Finding]:
+    """Every sheet (XLSX) or layer (GPKG) checked as a CSV download: coordinates (geometries
+    as text), addresses, ids and count-like columns. An unreadable file is a finding."""
+    from fragmap.io.exports import read_tables
+
+    rel = str(path.relative_to(folder))
+    try:
+        tables = read_tables(path)
+    except Exception as exc:  # a file we cannot read cannot be declared safe
+        return [Finding(rel, "unreadable file", "file", type(exc).__name__)]
+    findings: list[Finding] = []
+    for name, frame in tables:
+        findings += audit_text(f"{rel}[{name}].csv", frame.to_csv(index=False), private,
+                               threshold=settings.privacy.threshold, show_zero=settings.privacy.show_zero)
+    return findings
+
+
 def audit_folder(folder: str | Path, private: PrivateFingerprint, settings: Settings) -> AuditResult:
     """Scan every text file of a published folder for anything that could point at a person.
 
     Fails on: a report coordinate (4 decimals, ``.`` or ``,``, either order), a report
     address, a report id, a count printed (``data-fm-count``) or downloaded (a CSV column
     or JSON key named like a count: value, count, n_..., segnalazioni...) under the
-    threshold. Findings never print the private value in clear. Files that are not text
+    threshold. Excel workbooks and GeoPackages are read sheet by sheet and layer by layer
+    (geometries as text) and checked like a CSV. Findings never print the private value in clear. Files that are not text
     (images other than fragmap's own assets) cannot be checked: they are listed in
     ``unchecked`` for a person to look at, and the CLI says so.
 
@@ -840,6 +860,10 @@ def audit_folder(folder: str | Path, private: PrivateFingerprint, settings: Sett
     known = _static_hashes()
     for path in sorted(folder.rglob("*")):
         if not path.is_file():
+            continue
+        if path.suffix.lower() in TABLE_SUFFIXES:
+            result.files += 1
+            result.findings += _audit_table_file(path, folder, private, settings)
             continue
         if path.suffix.lower() not in TEXT_SUFFIXES:
             if hashlib.sha256(path.read_bytes()).hexdigest() not in known:

@@ -176,6 +176,33 @@ class Publication:
         col = self.denominators.get(category, "population")
         return col if col in self.areas.columns else "population"
 
+    def to_csv(self, path: str, *, month: str | None = None, language: str | None = None) -> object:
+        """Write the published cells as CSV (hidden counts as "< 5" / "n.d.") and the notes beside it.
+
+        See :func:`fragmap.io.exports.write_csv`. Returns the path written.
+        """
+        from fragmap.io.exports import write_csv
+
+        return write_csv(self, path, month=month, language=language)
+
+    def to_excel(self, path: str, *, language: str | None = None) -> object:
+        """Write an Excel workbook: every month, the reference month, the notes and credits.
+
+        See :func:`fragmap.io.exports.write_excel`. Returns the path written.
+        """
+        from fragmap.io.exports import write_excel
+
+        return write_excel(self, path, language=language)
+
+    def to_gpkg(self, path: str, *, language: str | None = None) -> object:
+        """Write a GeoPackage for QGIS: area polygons with the figures, the long table, the notes.
+
+        See :func:`fragmap.io.exports.write_gpkg`. Returns the path written.
+        """
+        from fragmap.io.exports import write_gpkg
+
+        return write_gpkg(self, path, language=language)
+
     @property
     def month(self) -> str:
         """The reference month (the last one)."""
