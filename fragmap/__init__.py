@@ -54,6 +54,7 @@ _LAZY = {
     "render_atlas": "fragmap.atlas",
     "explore_map": "fragmap.maps",
     "coverage_gaps": "fragmap.access",
+    "PrivateDataWarning": "fragmap.private",
     # notebooks (fragmap.explore): tables and figures over a Publication only
     "quarter_figures": "fragmap.explore",
     "compare_months": "fragmap.explore",

@@ -577,9 +577,9 @@ def _footnote(pub: Publication, lang: str, extra: str = "") -> str:
     return " ".join(parts)
 
 
-def _mark(fig: Any) -> Any:
-    """Tag a figure as drawn from a Publication (what :func:`save_figure` accepts)."""
-    fig._fragmap_publication = True
+def _mark(fig: Any, pub: Publication | None = None) -> Any:
+    """Tag a figure as drawn from ``pub`` (what :func:`save_figure` accepts and re-checks)."""
+    fig._fragmap_publication = pub if pub is not None else True
     return fig
 
 
@@ -912,7 +912,7 @@ def plot_choropleth(
                          frameon=False, alignment="left")
         fig.suptitle(title, fontsize=13)
         _note(fig, note)
-    return _mark(fig)
+    return _mark(fig, pub)
 
 
 def _wrap(text: str, width: int) -> str:
@@ -990,7 +990,7 @@ def plot_trend(
     ax.set_title(_tr("trend_title", lang, area=area))
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
     _note(fig, _footnote(pub, lang, _tr("trend_gap", lang)))
-    return _mark(fig)
+    return _mark(fig, pub)
 
 
 def plot_coverage(pub: Publication, *, minutes: Sequence[int] = (5, 10, 15), ax: Any = None) -> Any:
@@ -1055,7 +1055,7 @@ def plot_coverage(pub: Publication, *, minutes: Sequence[int] = (5, 10, 15), ax:
         share = f"{lo}%" if lo == hi else f"{lo}-{hi}%"
         note += " " + _tr("coverage_estimate", lang, share=share)
     _note(fig, _footnote(pub, lang, note))
-    return _mark(fig)
+    return _mark(fig, pub)
 
 
 # -- the published map in a notebook --------------------------------------------------------------
@@ -1125,7 +1125,8 @@ def save_figure(fig: Any, folder: str | Path, name: str, *, project: Any) -> lis
     TypeError
         If the figure was not drawn by a fragmap plot function.
     PrivacyError
-        If the audit finds anything that could point at a person.
+        If the publication it was drawn from no longer passes its checks (its table was
+        changed), or the audit finds anything that could point at a person.
 
     Examples
     --------
@@ -1138,6 +1139,9 @@ def save_figure(fig: Any, folder: str | Path, name: str, *, project: Any) -> lis
     if not getattr(fig, "_fragmap_publication", False):
         raise TypeError("save_figure publishes only figures drawn by fragmap's plot functions "
                         "(plot_choropleth, plot_trend, plot_coverage), which read a Publication")
+    drawn_from = fig._fragmap_publication
+    if isinstance(drawn_from, Publication):
+        drawn_from.verify()  # a table changed in place after drawing is refused, not saved
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     svg, png = out / f"{name}.svg", out / f"{name}.png"

@@ -116,6 +116,13 @@ class Project:
 
     # -- private side -------------------------------------------------------------------
     @cached_property
+    def private(self) -> Any:
+        """Every private table in one place (warns once, labels its results): see :mod:`fragmap.private`."""
+        from fragmap.private import PrivateData
+
+        return PrivateData(self)
+
+    @cached_property
     def store(self) -> Any:
         """The private SQLite store (reports, rejected rows, geocoded points)."""
         from fragmap.io.store import Store

@@ -157,6 +157,12 @@ class Publication:
 
     def __post_init__(self) -> None:
         check_table(self.table, self.threshold, show_zero=self.show_zero)
+        # Read-only tables: a cell changed in place after the checks would be drawn unchecked.
+        object.__setattr__(self, "table", _read_only(self.table))
+        if self.coverage is not None:
+            object.__setattr__(self, "coverage", _read_only(self.coverage))
+        object.__setattr__(self, "extras", {k: _read_only(v) for k, v in self.extras.items()})
+        object.__setattr__(self, "_digest", _digest(self.table))
         missing = [c for c in AREA_COLUMNS if c not in self.areas.columns]
         if missing:
             raise PrivacyError(f"publication areas lack column(s): {', '.join(missing)}")
@@ -170,6 +176,20 @@ class Publication:
             raise PrivacyError("publication areas must be in EPSG:4326")
         if list(self.months) != sorted(self.months):
             raise PrivacyError("publication months must be ascending")
+
+    def verify(self) -> None:
+        """Raise :class:`PrivacyError` unless the table is still the one checked at construction.
+
+        Renderers and :func:`fragmap.explore.save_figure` call it before they write anything.
+        """
+        check_table(self.table, self.threshold, show_zero=self.show_zero)
+        if _digest(self.table) != getattr(self, "_digest", None):
+            raise PrivacyError(
+                "la tabella della pubblicazione è stata modificata dopo i controlli: ricostruirla con "
+                "Project.publication()" if self.language == "it" else
+                "the publication's table was changed after it was checked: build it again with "
+                "Project.publication()"
+            )
 
     def denominator(self, category: str) -> str:
         """The ``areas`` column the rates of ``category`` are per 1,000 of."""
@@ -232,6 +252,25 @@ class Publication:
             if val is not None:
                 mask &= t[col] == val
         return t[mask]
+
+
+def _read_only(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose cells cannot be assigned in place (``ValueError`` if tried)."""
+    out = frame.copy()
+    for block in out._mgr.blocks:  # pandas keeps the values in blocks; lock each one
+        values = getattr(block.values, "flags", None)
+        if values is not None:
+            block.values.flags.writeable = False
+    return out
+
+
+def _digest(table: pd.DataFrame) -> str:
+    """A fingerprint of the published columns (what :meth:`Publication.verify` compares)."""
+    import hashlib
+
+    cols = [c for c in TABLE_COLUMNS if c in table.columns]
+    h = pd.util.hash_pandas_object(table[cols], index=True).to_numpy()
+    return hashlib.sha256(h.tobytes()).hexdigest()
 
 
 def check_table(table: pd.DataFrame, threshold: int, *, show_zero: bool = True) -> None:
