@@ -72,7 +72,18 @@ def test_gpkg_opens_as_layers_with_polygons_and_text(pub, exported) -> None:
 
     settings, p = pub
     layers = {name for name, _ in pyogrio.list_layers(exported / "f.gpkg")}
-    assert layers == {"aree", "dati", "note"}
+    assert layers >= {"aree", "dati", "note"}
+    # QGIS opens "aree" with its default style: rate classes and hidden areas hatched
+    import sqlite3
+    import xml.dom.minidom
+
+    with sqlite3.connect(exported / "f.gpkg") as con:
+        (table, qml, default), = con.execute("SELECT f_table_name, styleQML, useAsDefault FROM layer_styles")
+    assert table == "aree" and default == 1
+    doc = xml.dom.minidom.parseString(qml.split("\n", 1)[1])
+    rules = doc.getElementsByTagName("rule")
+    assert rules[-1].getAttribute("filter") == "ELSE" and "totale_tasso" in rules[0].getAttribute("filter")
+    assert len(doc.getElementsByTagName("symbol")) == len(rules)
     aree = pyogrio.read_dataframe(exported / "f.gpkg", layer="aree")
     assert aree.crs.to_epsg() == 4326 and set(aree.geom_type) <= {"Polygon", "MultiPolygon"}
     cells = p.cells(month=p.month, level="quarter", category=TOTAL).set_index("area_id")

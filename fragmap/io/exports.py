@@ -261,7 +261,8 @@ def areas_layer(pub: Publication, *, language: str | None = None) -> Any:
 
 
 def write_gpkg(pub: Publication, path: str | Path, *, language: str | None = None) -> Path:
-    """Layers ``aree`` (polygons with the reference month's figures), ``dati`` and ``note`` (tables)."""
+    """Layers ``aree`` (polygons with the reference month's figures, with a default QGIS style:
+    :func:`qgis_style`), ``dati`` and ``note`` (tables)."""
     import pyogrio
 
     lang = language or pub.language
@@ -277,7 +278,88 @@ def write_gpkg(pub: Publication, path: str | Path, *, language: str | None = Non
     table[value_col] = pd.to_numeric(table[value_col], errors="coerce")
     pyogrio.write_dataframe(table, path, layer="dati", driver="GPKG", append=True)
     pyogrio.write_dataframe(notes_table(pub, language=lang), path, layer="note", driver="GPKG", append=True)
+    _embed_style(path, "aree", qgis_style(pub, language=lang),
+                 "tasso per 1.000 residenti" if lang == "it" else "rate per 1,000 residents")
     return path
+
+
+def _rgba(colour: str) -> str:
+    c = colour.lstrip("#")
+    return ",".join(str(int(c[i:i + 2], 16)) for i in (0, 2, 4)) + ",255"
+
+
+def qgis_style(pub: Publication, *, field: str = "totale_tasso", language: str | None = None) -> str:
+    """A QGIS style (QML) for the ``aree`` layer: rate classes, hidden areas hatched, area names.
+
+    Classes are those of the map (:func:`fragmap.classify.zero_aware_classes` over the
+    published rates of the reference month); an area whose figure is hidden or missing is
+    drawn hatched grey ("nascosto / n.d.").
+    """
+    from xml.sax.saxutils import quoteattr
+
+    from fragmap.classify import zero_aware_classes
+    from fragmap.i18n import format_number
+
+    lang = language or pub.language
+    cells = pub.cells(month=pub.month, window=12, level="quarter", category=TOTAL)
+    rates = cells.loc[~cells["suppressed"].astype(bool), "rate_per_1000"].astype(float)
+    cl = zero_aware_classes(rates.tolist(), k=5, decimals=1)
+    q = f'"{field}"'
+    rules, colours = [], []
+    if cl.zero:
+        rules.append((f"{q} = 0", "0"))
+        colours.append(cl.colours[0])
+    for i, (lo, up) in enumerate(zip(cl.lower, cl.upper)):
+        lower = f"{q} > 0" if i == 0 else f"{q} >= {lo}"
+        rules.append((f"{lower} AND {q} <= {up + 0.05}",
+                      f"{format_number(lo, lang, 1)} – {format_number(up, lang, 1)}"))
+        colours.append(cl.colours[int(cl.zero) + i])
+    rules.append(("ELSE", "nascosto / n.d." if lang == "it" else "hidden / n/a"))
+    colours.append("#bdbdbd")
+
+    def symbol(i: int, colour: str, hatched: bool) -> str:
+        style = "b_diagonal" if hatched else "solid"
+        return (f'<symbol type="fill" name="{i}" alpha="1" clip_to_extent="1" force_rhr="0">'
+                f'<layer class="SimpleFill" enabled="1" locked="0" pass="0"><Option type="Map">'
+                f'<Option name="color" type="QString" value="{_rgba(colour)}"/>'
+                f'<Option name="outline_color" type="QString" value="255,255,255,255"/>'
+                f'<Option name="outline_width" type="QString" value="0.3"/>'
+                f'<Option name="style" type="QString" value="{style}"/>'
+                f'</Option></layer></symbol>')
+
+    rule_xml = "".join(f'<rule key="r{i}" symbol="{i}" filter={quoteattr(f)} label={quoteattr(lab)}/>'
+                       for i, (f, lab) in enumerate(rules))
+    sym_xml = "".join(symbol(i, c, i == len(colours) - 1) for i, c in enumerate(colours))
+    return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+            '<qgis version="3.28.0" styleCategories="Symbology|Labeling">'
+            '<renderer-v2 type="RuleRenderer" symbollevels="0" enableorderby="0" forceraster="0">'
+            f'<rules key="root">{rule_xml}</rules><symbols>{sym_xml}</symbols></renderer-v2>'
+            '<labeling type="simple"><settings calloutType="simple">'
+            '<text-style fieldName="nome" fontSize="8" textColor="0,0,0,255" isExpression="0"/>'
+            '<text-buffer bufferDraw="1" bufferSize="0.8" bufferColor="255,255,255,255"/>'
+            '</settings></labeling></qgis>\n')
+
+
+def _embed_style(path: Path, layer: str, qml: str, name: str) -> None:
+    """Store ``qml`` as the default style of ``layer`` (QGIS loads it when the layer is opened)."""
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    try:
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, f_table_catalog TEXT(256), "
+            "f_table_schema TEXT(256), f_table_name TEXT(256), f_geometry_column TEXT(256), styleName TEXT(30), "
+            "styleQML TEXT, styleSLD TEXT, useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30), "
+            "update_time DATETIME)")
+        con.execute("INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, "
+                    "styleName, styleQML, styleSLD, useAsDefault, description, owner, ui, update_time) "
+                    "VALUES ('', '', ?, 'geometry', ?, ?, '', 1, ?, '', '', '2000-01-01T00:00:00Z')",
+                    (layer, name, qml, name))
+        con.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) "
+                    "VALUES ('layer_styles', 'attributes', 'layer_styles', '')")
+        con.commit()
+    finally:
+        con.close()
 
 
 def read_tables(path: str | Path) -> list[tuple[str, pd.DataFrame]]:
@@ -312,5 +394,5 @@ def read_tables(path: str | Path) -> list[tuple[str, pd.DataFrame]]:
     return out
 
 
-__all__ = ["areas_layer", "export_table", "notes_table", "period_text", "read_tables", "write_csv",
+__all__ = ["areas_layer", "export_table", "notes_table", "period_text", "qgis_style", "read_tables", "write_csv",
            "write_excel", "write_gpkg"]
