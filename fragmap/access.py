@@ -52,6 +52,12 @@ EXCLUDE_CANDIDATES = r"carcer|circondarial|penitenzi|detenut"
 OPENING_COLUMNS = ("opening_hours", "orari", "orario", "apertura", "orari_apertura", "aperture", "hours")
 #: Match levels that give a service a usable point.
 LOCATED_LEVELS = ("coordinate", "civico", "via")
+#: How far (m) a report's true place may be from its point, by geocoding match level: a
+#: house number is an address point; a report known only to its street is somewhere along it
+#: (about 250 m either way for a street of the two towns). Unknown levels count as a street.
+POSITION_UNCERTAINTY_M: dict[str, float] = {"coordinate": 0.0, "civico": 25.0, "via": 250.0}
+#: Above this share of reports placed only to their street, access figures carry a warning.
+UNRELIABLE_SHARE = 0.25
 #: Why a service could not be placed (codes of :func:`locate_services`).
 SERVICE_REASONS: dict[str, dict[str, str]] = {
     "senza_indirizzo": {"it": "né coordinate né indirizzo", "en": "neither coordinates nor an address"},
@@ -422,6 +428,70 @@ def access_times(
     return out
 
 
+def expected_distance(d: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Mean walking distance when the true place lies anywhere within ``r`` either way of the point.
+
+    With the place spread evenly over ``[-r, r]`` along the way to the service, the mean of
+    ``|d + u|`` is ``d`` when ``d >= r`` and ``(d² + r²) / 2r`` otherwise: never under
+    ``r / 2``, so a report known only to its street is not 0 minutes from a service that
+    stands on it.
+
+    Examples
+    --------
+    >>> expected_distance(np.array([0.0, 100.0, 400.0]), np.array([250.0, 250.0, 250.0])).tolist()
+    [125.0, 145.0, 400.0]
+    """
+    d = np.asarray(d, dtype=float)
+    r = np.asarray(r, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = (d**2 + r**2) / (2 * r)
+    return np.where((r > 0) & (d < r), spread, d)
+
+
+def with_uncertainty(times: pd.DataFrame, points: pd.DataFrame, *, speed_ms: float | np.ndarray) -> pd.DataFrame:
+    """``times`` (of :func:`access_times`) with each point's position uncertainty carried in.
+
+    Each ``min_*`` becomes the expected minutes over the place's spread
+    (:func:`expected_distance`, radius :data:`POSITION_UNCERTAINTY_M` by ``match_level``);
+    a ``uncertainty_m`` column is added. Points without ``match_level`` are taken as exact.
+    ``speed_ms`` is one speed, or one per row of ``times`` (as :func:`walking_speeds` gives).
+    """
+    out = times.copy()
+    speed_ms = np.asarray(speed_ms, dtype=float)
+    if "match_level" in points:
+        lv = points.loc[times.index, "match_level"].astype("string").fillna("")
+        r = lv.map(lambda x: POSITION_UNCERTAINTY_M.get(str(x), POSITION_UNCERTAINTY_M["via"])).to_numpy(dtype=float)
+    else:
+        r = np.zeros(len(times))
+    for c in [c for c in out.columns if c.startswith("min_")]:
+        metres = out[c].to_numpy(dtype=float) * speed_ms * 60
+        out[c] = expected_distance(metres, r) / speed_ms / 60
+    out["uncertainty_m"] = r
+    return out
+
+
+def placement_warning(points: pd.DataFrame, language: str = "it") -> str:
+    """A warning when too many reports are placed only to their street for access to be reliable.
+
+    Examples
+    --------
+    >>> placement_warning(pd.DataFrame({"match_level": ["via", "via", "civico"]}), "en")[:40]
+    'Walking times are estimates: 67% of the '
+    """
+    if "match_level" not in points or len(points) == 0:
+        return ""
+    share = float((points["match_level"].astype("string").fillna("") == "via").mean())
+    if share <= UNRELIABLE_SHARE:
+        return ""
+    pct = f"{share * 100:.0f}%"
+    r = f"{POSITION_UNCERTAINTY_M['via']:.0f}"
+    if language == "en":
+        return (f"Walking times are estimates: {pct} of the reports are placed only to their street "
+                f"(± about {r} m), so access figures are uncertain; they count the mean walk over that spread.")
+    return (f"I tempi a piedi sono stime: il {pct} delle segnalazioni è collocato solo alla via (± circa {r} m), "
+            f"quindi i dati di accessibilità sono incerti; contano il percorso medio su quello scarto.")
+
+
 def coverage(
     points: pd.DataFrame,
     times: pd.DataFrame,
@@ -507,12 +577,14 @@ def coverage_for_reports(points: gpd.GeoDataFrame, services: gpd.GeoDataFrame, *
     """Coverage per quarter x category for geocoded, assigned reports (the pipeline's entry point).
 
     Each report walks at its speed from :func:`walking_speeds` (``elderly_speed_ms`` for
-    the ``anziani`` category, ``walking_speed_kmh`` for the others), as in where-next.
+    the ``anziani`` category, ``walking_speed_kmh`` for the others), as in where-next. Each
+    point's position uncertainty (by ``match_level``) is carried in
+    (:func:`with_uncertainty`): a report known only to its street is never 0 minutes away.
 
     Parameters
     ----------
     points : GeoDataFrame
-        PRIVATE report points with ``quarter_id`` and ``category``.
+        PRIVATE report points with ``quarter_id`` and ``category`` (and ``match_level``).
     services : GeoDataFrame
         Public services.
     graph : networkx graph, optional
@@ -533,6 +605,7 @@ def coverage_for_reports(points: gpd.GeoDataFrame, services: gpd.GeoDataFrame, *
     speeds = walking_speeds(points["category"], speed_ms=a.walking_speed_kmh / 3.6, elderly_speed_ms=a.elderly_speed_ms)
     times = access_times(points, services, graph=graph, speed_ms=speeds, detour_factor=a.detour_factor,
                          language=settings.language)
+    times = with_uncertainty(times, points, speed_ms=speeds)
     return coverage(points, times, thresholds=a.thresholds_min)
 
 

@@ -71,6 +71,8 @@ LABELS: dict[str, dict[str, str]] = {
     "key_figures": {"it": "Dati principali", "en": "Key figures"},
     "reports_12m": {"it": "segnalazioni (12 mesi)", "en": "reports (12 months)"},
     "per1000": {"it": "per 1.000 residenti", "en": "per 1,000 residents"},
+    "per1000_pop_65": {"it": "per 1.000 residenti di 65 anni e più", "en": "per 1,000 residents aged 65+"},
+    "per1000_pop_65_short": {"it": "per 1.000 over 65", "en": "per 1,000 aged 65+"},
     "yoy": {"it": "rispetto a un anno prima", "en": "vs a year before"},
     "index": {"it": "Indice", "en": "Index"},
     "index_map": {"it": "Indice composito di fragilità per area", "en": "Composite fragility index by area"},
@@ -560,9 +562,11 @@ def build_pages(
         rows, bars = [], []
         for c in [TOTAL, *A.cats]:
             cl, tc = A.cell(aid, c), town_cells[(town, c)]
-            rows.append({"label": A.label(c), "count": A.count(cl["value"], cl["suppressed"], cl["reason"]),
+            # a rate per 1,000 residents aged 65+ says so where it is shown
+            lab = A.label(c) + (f" ({L['per1000_pop_65_short']})" if pub.denominator(c) == "pop_65" else "")
+            rows.append({"label": lab, "count": A.count(cl["value"], cl["suppressed"], cl["reason"]),
                          "rate": A.rate(cl["rate"]), "town_rate": A.rate(tc["rate"]), "yoy": A.yoy(cl["yoy"])})
-            bars.append((A.label(c), None if cl["suppressed"] or _nan(cl["rate"]) else float(cl["rate"]),
+            bars.append((lab, None if cl["suppressed"] or _nan(cl["rate"]) else float(cl["rate"]),
                          None if _nan(tc["rate"]) else float(tc["rate"])))
         trends = []
         for c in [TOTAL, *A.cats]:
@@ -651,7 +655,8 @@ def build_pages(
                          "rate": A.rate(cl["rate"]), "yoy": A.yoy(cl["yoy"])})
         category_pages[f"categorie/{c}.html"] = render("atlas/category.html.j2", "../", label=A.label(c),
                                                        towns=towns, legend=_legend(breaks, colours, lang),
-                                                       rows=rows)
+                                                       rows=rows, unit=L[f"per1000_{pub.denominator(c)}"]
+                                                       if pub.denominator(c) != "population" else "")
 
     # -- index ---------------------------------------------------------------------------------
     keys = []

@@ -42,6 +42,12 @@ MEASURES: dict[str, dict[str, str]] = {
     "share_within_10": {"it": "quota di segnalazioni entro 10 minuti a piedi", "en": "share of reports within a 10-minute walk"},
     "share_within_15": {"it": "quota di segnalazioni entro 15 minuti a piedi", "en": "share of reports within a 15-minute walk"},
 }
+#: Legend titles of a rate per 1,000 residents aged 65+ (every category mapped, or some of them).
+_RATE_65: dict[str, dict[str, str]] = {
+    "all": {"it": "segnalazioni per 1.000 residenti di 65 anni e più", "en": "reports per 1,000 residents aged 65+"},
+    "some": {"it": "segnalazioni per 1.000 residenti (di 65 anni e più per: {cats})",
+             "en": "reports per 1,000 residents (aged 65+ for: {cats})"},
+}
 _TABLE_MEASURES = ("rate_per_1000", "value", "share_of_town", "change_yoy")
 _COVERAGE_MEASURES = ("share_within_5", "share_within_10", "share_within_15")
 
@@ -97,6 +103,7 @@ _COMPARE_COLUMNS: dict[str, dict[str, str]] = {
     "difference": {"it": "differenza", "en": "difference"},
     "change": {"it": "variazione %", "en": "change %"},
     "rate": {"it": "per 1.000 residenti {m}", "en": "per 1,000 residents {m}"},
+    "rate_pop_65": {"it": "per 1.000 residenti over 65 {m}", "en": "per 1,000 residents aged 65+ {m}"},
 }
 _INDEX_COLUMNS: dict[str, dict[str, str]] = {
     "rank": {"it": "posizione", "en": "rank"},
@@ -106,6 +113,7 @@ _INDEX_COLUMNS: dict[str, dict[str, str]] = {
     "parts": {"it": "categorie usate", "en": "categories used"},
     "top_decile": {"it": "nel 10% più alto", "en": "in the top 10%"},
     "rate": {"it": "{label} per 1.000", "en": "{label} per 1,000"},
+    "rate_pop_65": {"it": "{label} per 1.000 over 65", "en": "{label} per 1,000 aged 65+"},
 }
 _COVERAGE_COLUMNS: dict[str, dict[str, str]] = {
     "category": {"it": "categoria", "en": "category"},
@@ -303,8 +311,9 @@ def compare_months(
     out[col("difference")] = va - vb
     with np.errstate(divide="ignore", invalid="ignore"):
         out[col("change")] = np.where(vb > 0, (va / vb - 1) * 100, np.nan).round(0)
-    out[col("rate", m=mb)] = a["rate_per_1000"].to_numpy(dtype=float).round(1)
-    out[col("rate", m=ma)] = b["rate_per_1000"].to_numpy(dtype=float).round(1)
+    rate = "rate" if category == TOTAL or pub.denominator(category) == "population" else f"rate_{pub.denominator(category)}"
+    out[col(rate, m=mb)] = a["rate_per_1000"].to_numpy(dtype=float).round(1)
+    out[col(rate, m=ma)] = b["rate_per_1000"].to_numpy(dtype=float).round(1)
     return out.reset_index(drop=True)
 
 
@@ -405,7 +414,8 @@ def fragility_index_table(
         col("top_decile"): out["top_decile"].fillna(False).astype(bool).to_numpy(),
     })
     for c in cats:
-        res[col("rate", label=_label(pub, c, lang))] = wide.reindex(out["area_id"])[c].to_numpy(dtype=float).round(1)
+        key = "rate" if pub.denominator(c) == "population" else f"rate_{pub.denominator(c)}"
+        res[col(key, label=_label(pub, c, lang))] = wide.reindex(out["area_id"])[c].to_numpy(dtype=float).round(1)
     return res.sort_values([col("index_value"), translate(_COMPARE_COLUMNS, "area_id", lang)],
                            ascending=[False, True], na_position="last").reset_index(drop=True)
 
@@ -567,9 +577,9 @@ def _footnote(pub: Publication, lang: str, extra: str = "") -> str:
     return " ".join(parts)
 
 
-def _mark(fig: Any) -> Any:
-    """Tag a figure as drawn from a Publication (what :func:`save_figure` accepts)."""
-    fig._fragmap_publication = True
+def _mark(fig: Any, pub: Publication | None = None) -> Any:
+    """Tag a figure as drawn from ``pub`` (what :func:`save_figure` accepts and re-checks)."""
+    fig._fragmap_publication = pub if pub is not None else True
     return fig
 
 
@@ -865,6 +875,10 @@ def plot_choropleth(
     if drew["top"]:
         handles.append(Line2D([], [], color="black", linewidth=1.6, label=_tr("top_decile", lang)))
     unit = translate(MEASURES, column, lang)
+    old_cats = [c for c in cats if c != TOTAL and pub.denominator(c) == "pop_65"]
+    if column == "rate_per_1000" and old_cats:
+        unit = translate(_RATE_65, "all" if len(old_cats) == len(cats) else "some", lang,
+                         cats=", ".join(_label(pub, c, lang) for c in old_cats))
     if column in ("rate_per_1000", "value", "share_of_town") or column in _COVERAGE_MEASURES:
         unit += ", " + _tr("window", lang)
     if len(cats) > 1:
@@ -898,7 +912,7 @@ def plot_choropleth(
                          frameon=False, alignment="left")
         fig.suptitle(title, fontsize=13)
         _note(fig, note)
-    return _mark(fig)
+    return _mark(fig, pub)
 
 
 def _wrap(text: str, width: int) -> str:
@@ -976,7 +990,7 @@ def plot_trend(
     ax.set_title(_tr("trend_title", lang, area=area))
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
     _note(fig, _footnote(pub, lang, _tr("trend_gap", lang)))
-    return _mark(fig)
+    return _mark(fig, pub)
 
 
 def plot_coverage(pub: Publication, *, minutes: Sequence[int] = (5, 10, 15), ax: Any = None) -> Any:
@@ -1041,7 +1055,7 @@ def plot_coverage(pub: Publication, *, minutes: Sequence[int] = (5, 10, 15), ax:
         share = f"{lo}%" if lo == hi else f"{lo}-{hi}%"
         note += " " + _tr("coverage_estimate", lang, share=share)
     _note(fig, _footnote(pub, lang, note))
-    return _mark(fig)
+    return _mark(fig, pub)
 
 
 # -- the published map in a notebook --------------------------------------------------------------
@@ -1111,7 +1125,8 @@ def save_figure(fig: Any, folder: str | Path, name: str, *, project: Any) -> lis
     TypeError
         If the figure was not drawn by a fragmap plot function.
     PrivacyError
-        If the audit finds anything that could point at a person.
+        If the publication it was drawn from no longer passes its checks (its table was
+        changed), or the audit finds anything that could point at a person.
 
     Examples
     --------
@@ -1124,6 +1139,9 @@ def save_figure(fig: Any, folder: str | Path, name: str, *, project: Any) -> lis
     if not getattr(fig, "_fragmap_publication", False):
         raise TypeError("save_figure publishes only figures drawn by fragmap's plot functions "
                         "(plot_choropleth, plot_trend, plot_coverage), which read a Publication")
+    drawn_from = fig._fragmap_publication
+    if isinstance(drawn_from, Publication):
+        drawn_from.verify()  # a table changed in place after drawing is refused, not saved
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     svg, png = out / f"{name}.svg", out / f"{name}.png"

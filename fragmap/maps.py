@@ -67,6 +67,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "measure": {"it": "Misura", "en": "Measure"},
     "overlays": {"it": "Mostra", "en": "Show"},
     "rate": {"it": "per 1.000 residenti", "en": "per 1,000 residents"},
+    "rate_pop_65": {"it": "per 1.000 residenti di 65 anni e più", "en": "per 1,000 residents aged 65+"},
     "count": {"it": "numero di segnalazioni", "en": "number of reports"},
     "services": {"it": "Servizi", "en": "Services"},
     "isochrones": {"it": "Distanza a piedi dagli sportelli", "en": "Walking distance from help desks"},
@@ -408,7 +409,8 @@ def _quarter_cells(pub: Publication) -> pd.DataFrame:
 
 
 def _cells_and_classes(pub: Publication, ids: list[str], pop: np.ndarray, layer_codes: list[str], *,
-                       scheme: str, k: int) -> tuple[dict[str, Any], dict[str, Any]]:
+                       scheme: str, k: int, pops: dict[str, np.ndarray] | None = None,
+                       ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Per month and layer: counts (``value``, None when not shown), hidden codes, sparse trends;
     per layer and measure: classes fixed across the 12 months so colours compare over time."""
     qt = _quarter_cells(pub)
@@ -418,6 +420,7 @@ def _cells_and_classes(pub: Publication, ids: list[str], pop: np.ndarray, layer_
     by_cat = {c: g for c, g in qt.groupby("category")}
     for c in layer_codes:
         g = by_cat.get(c, qt.iloc[:0])
+        pc = (pops or {}).get(c, pop)  # the residents this category's rate is per 1,000 of
         counts_all: list[float] = []
         rates_all: list[float] = []
         for m in pub.months:
@@ -435,7 +438,7 @@ def _cells_and_classes(pub: Publication, ids: list[str], pop: np.ndarray, layer_
                 elif not math.isnan(v):
                     value[i] = int(v)
                     counts_all.append(float(v))
-                    rt = _rate(float(v), pop[i])
+                    rt = _rate(float(v), pc[i])
                     if rt is not None:
                         rates_all.append(rt)
                     if not math.isnan(y):
@@ -585,6 +588,7 @@ def _script_text(pub: Publication) -> dict[str, str]:
     msg = lambda key, **kw: translate(_MESSAGES, key, pub.language, **kw)  # noqa: E731
     return {
         "window": msg("window"), "reports": msg("reports"), "per1000": msg("rate"), "na": msg("na"),
+        "per1000_pop_65": msg("rate_pop_65"),
         "nd": t("not_available", pub.language), "hiddenOther": msg("hidden_other"), "yoy": msg("yoy"),
         "estimated": msg("estimated"), "legend": msg("legend"),
         "legendPrimary": msg("legend_primary", threshold=pub.threshold), "legendOther": msg("legend_other"),
@@ -672,7 +676,9 @@ def render_map(
     names = areas["name"].astype(str).tolist()
     pop = areas["population"].to_numpy(dtype=float)
     layer_codes = [TOTAL, *[c for c in sorted(_quarter_cells(pub)["category"].unique()) if c != TOTAL]]
-    cells, classes = _cells_and_classes(pub, ids, pop, layer_codes, scheme=scheme, k=k)
+    denominators = {c: pub.denominator(c) for c in layer_codes if pub.denominator(c) != "population"}
+    pops = {c: areas[col].to_numpy(dtype=float) for c, col in denominators.items()}
+    cells, classes = _cells_and_classes(pub, ids, pop, layer_codes, scheme=scheme, k=k, pops=pops)
     labels = {c: _label(pub, c, category_labels) for c in layer_codes}
     month_labels = {m: format_month(m, lang) for m in pub.months}
 
@@ -690,7 +696,9 @@ def render_map(
         "cells": cells, "classes": classes, "noData": NO_DATA_COLOUR, "threshold": pub.threshold,
         "locale": "it-IT" if lang == "it" else "en-GB",
         "areas": {"name": names, "population": [round(float(x), 0) for x in pop],
+                  **{col: [round(float(x), 0) for x in areas[col]] for col in sorted(set(denominators.values()))},
                   "estimated": [bool(x) for x in areas["population_estimated"]]},
+        "denominator": denominators,
         "serviceTypes": {c: SERVICE_TYPES[lang].get(c, c) for c in svc_types},
         "serviceColours": {c: SERVICE_COLOURS.get(c, "#ffffff") for c in svc_types},
         "serviceRadius": {c: SERVICE_RADIUS.get(c, 5) for c in svc_types}, "serviceOrder": svc_types,

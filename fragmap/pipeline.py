@@ -116,6 +116,13 @@ class Project:
 
     # -- private side -------------------------------------------------------------------
     @cached_property
+    def private(self) -> Any:
+        """Every private table in one place (warns once, labels its results): see :mod:`fragmap.private`."""
+        from fragmap.private import PrivateData
+
+        return PrivateData(self)
+
+    @cached_property
     def store(self) -> Any:
         """The private SQLite store (reports, rejected rows, geocoded points)."""
         from fragmap.io.store import Store
@@ -716,7 +723,10 @@ def _with_access(project: Project, pub: Publication, month: str) -> Publication:
     cov = access.coverage_for_reports(gpts, services, graph=project.graph, settings=project.settings)
     published = privacy.publish_coverage(cov, pub, project.settings)
     project._step("access", {"method": str(cov["method"].iloc[0]) if len(cov) else ""})
-    return dataclasses.replace(pub, coverage=published)
+    # placement quality: reports known only to their street make walking times uncertain
+    warning = access.placement_warning(gpts, project.settings.language)
+    notes = (*pub.notes, warning) if warning else pub.notes
+    return dataclasses.replace(pub, coverage=published, notes=notes)
 
 
 def _quality(ingest_result: Any, geo: pd.DataFrame, month: str, unassigned: Any = None) -> dict[str, Any]:

@@ -52,7 +52,9 @@ import pandas as pd
 import shapely
 
 from fragmap._errors import PrivacyError
-from fragmap.publication import ALL_ACTIONS, ALL_PARTNERS, NETWORK, TOTAL, Publication, check_table
+from fragmap.publication import (
+    ALL_ACTIONS, ALL_PARTNERS, NETWORK, TOTAL, UNASSIGNED, Publication, check_table, unassigned_id,
+)
 from fragmap.settings import Settings
 
 UTM = 32632
@@ -130,9 +132,13 @@ def _cells(w: pd.DataFrame) -> pd.DataFrame:
     qc = w.groupby(["month", "area_id", "town", "category"], as_index=False)["count"].sum()
     qt = qc.groupby(["month", "area_id", "town"], as_index=False)["count"].sum().assign(category=TOTAL)
     for df in (qc, qt):
-        out.append(df.assign(level="quarter", partner=ALL_PARTNERS, action=ALL_ACTIONS))
+        # reports of a town in none of its areas: their own level (town = areas + these)
+        level = np.where(df["area_id"].str.startswith(UNASSIGNED + ":"), UNASSIGNED, "quarter")
+        out.append(df.assign(level=level, partner=ALL_PARTNERS, action=ALL_ACTIONS))
+    no_town = qt[(qt["area_id"] == unassigned_id(NETWORK)) & (qt["count"] == 0)]
     for level, key in (("town", "town"), ("network", None)):
-        base = w if key else w.assign(town=NETWORK)
+        # reports of no known town count in the network only
+        base = w[w["town"] != NETWORK] if key else w.assign(town=NETWORK)
         by_cat = base.groupby(["month", "town", "category"], as_index=False)["count"].sum()
         tot = base.groupby(["month", "town"], as_index=False)["count"].sum().assign(category=TOTAL)
         by_p = base.groupby(["month", "town", "partner"], as_index=False)["count"].sum().assign(category=TOTAL)
@@ -142,6 +148,10 @@ def _cells(w: pd.DataFrame) -> pd.DataFrame:
         out.append(by_p.assign(level=level, area_id=by_p["town"], action=ALL_ACTIONS))
         out.append(by_a.assign(level=level, area_id=by_a["town"], partner=ALL_PARTNERS))
     cells = pd.concat(out, ignore_index=True)
+    # the no-town remainder of a month exists only when that month's window has such reports
+    empty = set(zip(no_town["month"], no_town["area_id"]))
+    if empty:
+        cells = cells[[k not in empty for k in zip(cells["month"], cells["area_id"])]]
     cells.loc[cells["level"] == "network", "town"] = NETWORK
     cells["window"] = WINDOW
     cells = cells[["area_id", "level", "town", "month", "window", "category", "partner", "action", "count"]]
@@ -195,7 +205,7 @@ def _groups(cells: pd.DataFrame, categories: Sequence[str],
         total = pos.get((lvl, aid, TOTAL, ALL_PARTNERS, ALL_ACTIONS))
         parts = [pos[(lvl, aid, c, ALL_PARTNERS, ALL_ACTIONS)] for c in cats if (lvl, aid, c, ALL_PARTNERS, ALL_ACTIONS) in pos]
         groups.append((total, parts))
-        if lvl != "quarter":
+        if lvl in ("town", "network"):
             groups.append((total, [pos[(lvl, aid, TOTAL, p, ALL_ACTIONS)] for p in partners if (lvl, aid, TOTAL, p, ALL_ACTIONS) in pos]))
             groups.append((total, [pos[(lvl, aid, TOTAL, ALL_PARTNERS, a)] for a in actions if (lvl, aid, TOTAL, ALL_PARTNERS, a) in pos]))
             for comp_cats, comp_partners in components:
@@ -207,8 +217,10 @@ def _groups(cells: pd.DataFrame, categories: Sequence[str],
     for t in towns:
         qids = quarter_areas.loc[quarter_areas["town"] == t, "area_id"].tolist()
         for c in [*cats, TOTAL]:
+            # town = its areas + its reports in no area (the remainder is a cell like any other)
+            rest = [i for i in [pos.get((UNASSIGNED, unassigned_id(t), c, ALL_PARTNERS, ALL_ACTIONS))] if i is not None]
             groups.append((pos[("town", t, c, ALL_PARTNERS, ALL_ACTIONS)],
-                           [pos[("quarter", q, c, ALL_PARTNERS, ALL_ACTIONS)] for q in qids]))
+                           [pos[("quarter", q, c, ALL_PARTNERS, ALL_ACTIONS)] for q in qids] + rest))
     for c, p, a in (
         [(c, ALL_PARTNERS, ALL_ACTIONS) for c in [*cats, TOTAL]]
         + [(TOTAL, p, ALL_ACTIONS) for p in partners]
@@ -216,6 +228,8 @@ def _groups(cells: pd.DataFrame, categories: Sequence[str],
     ):
         tot = pos.get(("network", NETWORK, c, p, a))
         parts = [pos[("town", t, c, p, a)] for t in towns if ("town", t, c, p, a) in pos]
+        if (k := (UNASSIGNED, unassigned_id(NETWORK), c, p, a)) in pos:
+            parts.append(pos[k])  # reports of no known town
         if tot is not None and parts:
             groups.append((tot, parts))
     return [(t, p) for t, p in groups if t is not None and p]
@@ -392,6 +406,8 @@ def publish(
     areas, mapping = merge_small_areas(quarters, p.min_quarter_population)
     c = cube.copy()
     c["area_id"] = c["quarter_id"].map(mapping)
+    unplaced = c["quarter_id"] == UNASSIGNED
+    c.loc[unplaced, "area_id"] = [unassigned_id(t) for t in c.loc[unplaced, "town"]]
     c = c.groupby(["area_id", "town", "month", "category", "partner", "action"], as_index=False)["count"].sum()
     first, months, history = _history(c, settings, list(months), first_months)
     c = c[c["month"] >= first]  # before the data begin nothing is known (not zero)
@@ -413,12 +429,19 @@ def publish(
         cm["suppressed"], cm["reason"] = hidden, reason
         frames.append(cm)
     full = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    pop = dict(zip(areas["area_id"], areas["population"]))
-    town_pop = quarters.groupby("town")["population"].sum().to_dict()
-    pop.update(town_pop)
-    pop[NETWORK] = float(sum(town_pop.values()))
     full["value"] = full["count"].where(~full["suppressed"]).astype(float)
-    full["rate_per_1000"] = full["value"] / full["area_id"].map(pop).replace(0, np.nan) * 1000
+    # per 1,000 of the residents the category is about (aged 65+ for older people)
+    denominators = settings.denominators()
+    residents = pd.Series(np.nan, index=full.index)
+    for col in sorted(set(denominators.values()) | {"population"}):
+        pop = dict(zip(areas["area_id"], areas[col]))
+        town_pop = quarters.groupby("town")[col].sum().to_dict()
+        pop.update(town_pop)
+        pop[NETWORK] = float(sum(town_pop.values()))
+        these = full["category"].map(lambda c: denominators.get(c, "population")) == col
+        residents[these] = full.loc[these, "area_id"].map(pop).astype(float)
+    full["rate_per_1000"] = full["value"] / residents.replace(0, np.nan) * 1000
+    full.loc[full["level"] == UNASSIGNED, "rate_per_1000"] = np.nan  # no residents to divide by
     # year-on-year: both ends shown
     key = ["area_id", "level", "category", "partner", "action"]
     prev_month = full["month"].map(lambda m: str(pd.Period(m, freq="M") - 12))
@@ -437,7 +460,7 @@ def publish(
                    "reason", "rate_per_1000", "change_yoy", "share_of_town"]].reset_index(drop=True)
     table["reason"] = table["reason"].astype(str)
     town_areas = _town_areas(quarters)
-    pub_areas = pd.concat([areas.drop(columns=["pop_65", "merged"]), town_areas], ignore_index=True)
+    pub_areas = pd.concat([areas.drop(columns=["merged"]), town_areas], ignore_index=True)
     pub_areas = gpd.GeoDataFrame(pub_areas, geometry="geometry", crs=4326)
     all_notes = list(notes)
     n_merged = int(areas["merged"].sum())
@@ -448,6 +471,9 @@ def publish(
             f"{n_merged} areas with fewer than {p.min_quarter_population} residents merged with a neighbour "
             f"(named 'A + B')"
         )
+    u_note = unassigned_note(table, months[-1], settings.language)
+    if u_note:
+        all_notes.append(u_note)
     extras: dict[str, pd.DataFrame] = {
         "quarter_areas": pd.DataFrame({"quarter_id": list(mapping), "area_id": list(mapping.values())}),
     }
@@ -471,7 +497,44 @@ def publish(
         extras=extras,
         labels={**{c: settings.category_label(c) for c in settings.category_codes},
                 **{q: settings.partner_name(q) for q in settings.partner_codes}},
+        denominators=denominators,
     )
+
+
+def unassigned_note(table: pd.DataFrame, month: str, language: str = "it") -> str:
+    """The sentence telling how many reports of the window are in a town's total but in no area.
+
+    Reads only published cells (a hidden one prints "n.d."); "" when there is none.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"area_id": ["non_assegnate:Pavia"], "level": ["non_assegnate"], "month": ["2026-10"],
+    ...                   "category": ["totale"], "partner": ["tutti"], "action": ["tutte"],
+    ...                   "value": [1283.0], "suppressed": [False]})
+    >>> unassigned_note(t, "2026-10")
+    'Segnalazioni contate nel totale del comune ma in nessuna area (solo comune, quartiere sconosciuto, non trovate o fuori dai quartieri), 12 mesi: Pavia 1.283.'
+    """
+    from fragmap.i18n import format_number
+
+    u = table[(table["level"] == UNASSIGNED) & (table["month"] == month) & (table["category"] == TOTAL)
+              & (table["partner"] == ALL_PARTNERS) & (table["action"] == ALL_ACTIONS)]
+    if u.empty:
+        return ""
+    it = language != "en"
+    parts, no_town = [], ""
+    for aid, v, hidden in sorted(zip(u["area_id"], u["value"], u["suppressed"].astype(bool))):
+        text = format_number(None if hidden else float(v), "it" if it else "en")
+        town = aid.split(":", 1)[1]
+        if town == NETWORK:
+            no_town = (f"; senza comune noto (solo nel totale della rete): {text}" if it
+                       else f"; of no known town (in the network total only): {text}")
+        else:
+            parts.append(f"{town} {text}")
+    head = ("Segnalazioni contate nel totale del comune ma in nessuna area (solo comune, quartiere "
+            "sconosciuto, non trovate o fuori dai quartieri), 12 mesi: " if it else
+            "Reports counted in the town total but in no area (placed only to the town, unknown "
+            "quartiere, not found or outside the quarters), 12 months: ")
+    return head + ", ".join(parts) + no_town + "."
 
 
 def _town_areas(quarters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -480,6 +543,7 @@ def _town_areas(quarters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     for town, grp in q.groupby("town"):
         rows.append({"area_id": town, "name": town, "town": town, "level": "town",
                      "population": float(grp["population"].sum()),
+                     "pop_65": float(grp["pop_65"].sum()) if "pop_65" in grp else np.nan,
                      "population_estimated": bool(grp["population_estimated"].any()),
                      "geometry": shapely.union_all(grp.geometry.buffer(0.01).to_numpy()).buffer(-0.01)})
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=UTM).to_crs(4326)
@@ -751,6 +815,8 @@ class AuditResult:
 
 
 TEXT_SUFFIXES = {".html", ".htm", ".js", ".json", ".geojson", ".csv", ".svg", ".txt", ".md", ".css", ".xml"}
+#: Files read as tables (every sheet or layer) and audited like a CSV download.
+TABLE_SUFFIXES = {".xlsx", ".gpkg"}
 _NUM = re.compile(r"-?\d{1,3}[.,]\d{4,}")
 _COUNT_ATTR = re.compile(r'data-fm-count="([^"]*)"')
 #: Column or key names that hold counts in a download (folded: lower case, ASCII).
@@ -871,13 +937,31 @@ def _audit_json_values(name: str, data: Any, threshold: int, show_zero: bool) ->
     return [Finding(name, "count under threshold", f"{bad} value(s)", "key value")] if bad else []
 
 
+def _audit_table_file(path: Path, folder: Path, private: PrivateFingerprint, settings: Settings) -> list[Finding]:
+    """Every sheet (XLSX) or layer (GPKG) checked as a CSV download: coordinates (geometries
+    as text), addresses, ids and count-like columns. An unreadable file is a finding."""
+    from fragmap.io.exports import read_tables
+
+    rel = str(path.relative_to(folder))
+    try:
+        tables = read_tables(path)
+    except Exception as exc:  # a file we cannot read cannot be declared safe
+        return [Finding(rel, "unreadable file", "file", type(exc).__name__)]
+    findings: list[Finding] = []
+    for name, frame in tables:
+        findings += audit_text(f"{rel}[{name}].csv", frame.to_csv(index=False), private,
+                               threshold=settings.privacy.threshold, show_zero=settings.privacy.show_zero)
+    return findings
+
+
 def audit_folder(folder: str | Path, private: PrivateFingerprint, settings: Settings) -> AuditResult:
     """Scan every text file of a published folder for anything that could point at a person.
 
     Fails on: a report coordinate (4 decimals, ``.`` or ``,``, either order), a report
     address, a report id, a count printed (``data-fm-count``) or downloaded (a CSV column
     or JSON key named like a count: value, count, n_..., segnalazioni...) under the
-    threshold. Findings never print the private value in clear. Files that are not text
+    threshold. Excel workbooks and GeoPackages are read sheet by sheet and layer by layer
+    (geometries as text) and checked like a CSV. Findings never print the private value in clear. Files that are not text
     (images other than fragmap's own assets) cannot be checked: they are listed in
     ``unchecked`` for a person to look at, and the CLI says so.
 
@@ -908,6 +992,10 @@ def audit_folder(folder: str | Path, private: PrivateFingerprint, settings: Sett
     for path in sorted(folder.rglob("*")):
         if not path.is_file():
             continue
+        if path.suffix.lower() in TABLE_SUFFIXES:
+            result.files += 1
+            result.findings += _audit_table_file(path, folder, private, settings)
+            continue
         if path.suffix.lower() not in TEXT_SUFFIXES:
             if hashlib.sha256(path.read_bytes()).hexdigest() not in known:
                 result.unchecked.append(str(path.relative_to(folder)))
@@ -921,5 +1009,5 @@ def audit_folder(folder: str | Path, private: PrivateFingerprint, settings: Sett
 
 __all__ = [
     "AuditResult", "Finding", "PrivateFingerprint", "audit_folder", "audit_text", "check_table",
-    "fingerprint", "merge_small_areas", "publish", "publish_coverage", "suppress",
+    "fingerprint", "merge_small_areas", "publish", "publish_coverage", "suppress", "unassigned_note",
 ]

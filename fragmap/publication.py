@@ -10,8 +10,9 @@ Table layout (``Publication.table``), one row per published cell:
 =================  =============================================================
 column             meaning
 =================  =============================================================
-area_id            quarter id, town name, or ``"rete"`` for the whole network
-level              ``"quarter"``, ``"town"`` or ``"network"``
+area_id            quarter id, town name, ``"rete"`` for the whole network, or
+                   ``"non_assegnate:<town>"`` (see below)
+level              ``"quarter"``, ``"town"``, ``"network"`` or ``"non_assegnate"``
 month              reference month ``"YYYY-MM"`` (for windows: the last month)
 window             months summed: 1 (the month), 3 or 12 (rolling, ending at month)
 category           category code, or :data:`TOTAL` for all categories
@@ -23,13 +24,22 @@ reason             ``""``, ``"primary"`` (under threshold), ``"secondary"``
                    (would let a reader compute a primary one back), ``"area"``
                    (area too small to publish) or ``"history"`` (a partner's
                    12-month total that begins before its first report)
-rate_per_1000      count per 1,000 residents; NaN when suppressed or unknown
+rate_per_1000      count per 1,000 residents (of the category's denominator,
+                   :attr:`Publication.denominators`: e.g. residents aged 65+
+                   for ``anziani``); NaN when suppressed or unknown
 change_yoy         relative change against the same month a year before; NaN
                    when either side is suppressed or missing
 share_of_town      count / town count; NaN when suppressed
 =================  =============================================================
 
 A cell that is absent from the table is "not published" and renders as n.d.
+
+Town and network totals count every report of the town (network): a report placed only
+to the town, with an unknown quartiere, not found, or outside every quarter is in the
+town total but in no area. Those are the ``non_assegnate`` cells (``area_id``
+``"non_assegnate:<town>"``; ``"non_assegnate:rete"`` for reports of no known town), so
+that ``town = sum(areas) + non_assegnate`` and ``network = sum(towns) + non_assegnate:rete``
+hold in the table and are suppressed together.
 """
 
 from __future__ import annotations
@@ -46,7 +56,20 @@ TOTAL = "totale"
 ALL_PARTNERS = "tutti"
 ALL_ACTIONS = "tutte"
 NETWORK = "rete"
-LEVELS = ("quarter", "town", "network")
+#: Level (and cube ``quarter_id``) of the reports counted in a town but in none of its areas:
+#: placed only to the town, an unknown quartiere, not found, or a point outside every quarter.
+UNASSIGNED = "non_assegnate"
+LEVELS = ("quarter", "town", "network", UNASSIGNED)
+
+
+def unassigned_id(town: str) -> str:
+    """``area_id`` of the reports of ``town`` that are in none of its areas.
+
+    ``unassigned_id(NETWORK)`` holds the reports of no known town (they count in the
+    network total only). Distinct from every town name and quarter id.
+    """
+    return f"{UNASSIGNED}:{town}"
+
 SUPPRESSION_REASONS = ("", "primary", "secondary", "area", "history")
 
 TABLE_COLUMNS = (
@@ -101,6 +124,9 @@ class Publication:
         Other already-safe, public tables keyed by name (e.g. the fragility index).
     labels : dict
         Display names of category and partner codes in the publication language.
+    denominators : dict
+        ``category -> population column`` (``"population"`` or ``"pop_65"``, a column of
+        ``areas``) its rates are per 1,000 of; a category not named is per all residents.
 
     Raises
     ------
@@ -127,9 +153,16 @@ class Publication:
     coverage: pd.DataFrame | None = None
     extras: dict[str, pd.DataFrame] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
+    denominators: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_table(self.table, self.threshold, show_zero=self.show_zero)
+        # Read-only tables: a cell changed in place after the checks would be drawn unchecked.
+        object.__setattr__(self, "table", _read_only(self.table))
+        if self.coverage is not None:
+            object.__setattr__(self, "coverage", _read_only(self.coverage))
+        object.__setattr__(self, "extras", {k: _read_only(v) for k, v in self.extras.items()})
+        object.__setattr__(self, "_digest", _digest(self.table))
         missing = [c for c in AREA_COLUMNS if c not in self.areas.columns]
         if missing:
             raise PrivacyError(f"publication areas lack column(s): {', '.join(missing)}")
@@ -143,6 +176,52 @@ class Publication:
             raise PrivacyError("publication areas must be in EPSG:4326")
         if list(self.months) != sorted(self.months):
             raise PrivacyError("publication months must be ascending")
+
+    def verify(self) -> None:
+        """Raise :class:`PrivacyError` unless the table is still the one checked at construction.
+
+        Renderers and :func:`fragmap.explore.save_figure` call it before they write anything.
+        """
+        check_table(self.table, self.threshold, show_zero=self.show_zero)
+        if _digest(self.table) != getattr(self, "_digest", None):
+            raise PrivacyError(
+                "la tabella della pubblicazione è stata modificata dopo i controlli: ricostruirla con "
+                "Project.publication()" if self.language == "it" else
+                "the publication's table was changed after it was checked: build it again with "
+                "Project.publication()"
+            )
+
+    def denominator(self, category: str) -> str:
+        """The ``areas`` column the rates of ``category`` are per 1,000 of."""
+        col = self.denominators.get(category, "population")
+        return col if col in self.areas.columns else "population"
+
+    def to_csv(self, path: str, *, month: str | None = None, language: str | None = None) -> object:
+        """Write the published cells as CSV (hidden counts as "< 5" / "n.d.") and the notes beside it.
+
+        See :func:`fragmap.io.exports.write_csv`. Returns the path written.
+        """
+        from fragmap.io.exports import write_csv
+
+        return write_csv(self, path, month=month, language=language)
+
+    def to_excel(self, path: str, *, language: str | None = None) -> object:
+        """Write an Excel workbook: every month, the reference month, the notes and credits.
+
+        See :func:`fragmap.io.exports.write_excel`. Returns the path written.
+        """
+        from fragmap.io.exports import write_excel
+
+        return write_excel(self, path, language=language)
+
+    def to_gpkg(self, path: str, *, language: str | None = None) -> object:
+        """Write a GeoPackage for QGIS: area polygons with the figures, the long table, the notes.
+
+        See :func:`fragmap.io.exports.write_gpkg`. Returns the path written.
+        """
+        from fragmap.io.exports import write_gpkg
+
+        return write_gpkg(self, path, language=language)
 
     @property
     def month(self) -> str:
@@ -173,6 +252,25 @@ class Publication:
             if val is not None:
                 mask &= t[col] == val
         return t[mask]
+
+
+def _read_only(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose cells cannot be assigned in place (``ValueError`` if tried)."""
+    out = frame.copy()
+    for block in out._mgr.blocks:  # pandas keeps the values in blocks; lock each one
+        values = getattr(block.values, "flags", None)
+        if values is not None:
+            block.values.flags.writeable = False
+    return out
+
+
+def _digest(table: pd.DataFrame) -> str:
+    """A fingerprint of the published columns (what :meth:`Publication.verify` compares)."""
+    import hashlib
+
+    cols = [c for c in TABLE_COLUMNS if c in table.columns]
+    h = pd.util.hash_pandas_object(table[cols], index=True).to_numpy()
+    return hashlib.sha256(h.tobytes()).hexdigest()
 
 
 def check_table(table: pd.DataFrame, threshold: int, *, show_zero: bool = True) -> None:

@@ -59,6 +59,12 @@ class Category:
     label_it: str
     label_en: str
     partners: tuple[str, ...] = ()
+    #: The residents its rates are per 1,000 of: ``"population"`` (all) or ``"pop_65"`` (aged 65+).
+    denominator: str = "population"
+
+
+#: Rate denominators a category may name (columns the quarters carry).
+DENOMINATORS = ("population", "pop_65")
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,7 @@ DEFAULT_TOWNS = (
 )
 
 DEFAULT_CATEGORIES = (
-    Category("anziani", "Anziani", "Older people", ("auser_vigevano",)),
+    Category("anziani", "Anziani", "Older people", ("auser_vigevano",), denominator="pop_65"),
     Category("disabilita", "Disabilità", "Disability", ("genitori_dosso_verde", "anffas")),
     Category("fragilita_economica", "Fragilità economica", "Economic hardship", ("le_torri",)),
     Category(
@@ -221,6 +227,10 @@ class Settings:
     @property
     def partner_codes(self) -> tuple[str, ...]:
         return tuple(p.code for p in self.partners)
+
+    def denominators(self) -> dict[str, str]:
+        """``category -> population column`` its rates are per 1,000 of (see :data:`DENOMINATORS`)."""
+        return {c.code: c.denominator for c in self.categories}
 
     def category_label(self, code: str) -> str:
         """Label of a category in the project language (the code itself if unknown)."""
@@ -385,6 +395,9 @@ def validate(s: Settings) -> None:
         for p in c.partners:
             if p not in known_partners:
                 problems.append(f"category {c.code!r} names unknown partner {p!r}")
+        if c.denominator not in DENOMINATORS:
+            problems.append(f"category {c.code!r}: denominator = {c.denominator!r}: choose one of "
+                            f"{', '.join(DENOMINATORS)}")
     try:
         import datetime as _dt
 
@@ -538,7 +551,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
         )
     if "categories" in data:
         top["categories"] = tuple(
-            Category(c["code"], c["label_it"], c.get("label_en", c["label_it"]), tuple(c.get("partners", ())))
+            Category(c["code"], c["label_it"], c.get("label_en", c["label_it"]), tuple(c.get("partners", ())),
+                     c.get("denominator", next((d.denominator for d in DEFAULT_CATEGORIES if d.code == c["code"]),
+                                               "population")))
             for c in data.pop("categories")
         )
     if "partners" in data:

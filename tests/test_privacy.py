@@ -13,7 +13,7 @@ from shapely.geometry import box
 
 from fragmap import PrivacyError
 from fragmap.privacy import audit_folder, audit_text, fingerprint, merge_small_areas, publish, publish_coverage, suppress
-from fragmap.publication import ALL_ACTIONS, ALL_PARTNERS, TOTAL, Publication
+from fragmap.publication import ALL_ACTIONS, ALL_PARTNERS, NETWORK, TOTAL, UNASSIGNED, Publication, unassigned_id
 
 THRESHOLD = 5
 
@@ -26,17 +26,34 @@ def quarters_grid(n: int = 4, pops: list[float] | None = None) -> gpd.GeoDataFra
         geometry=[box(9.10 + 0.01 * i, 45.18, 9.11 + 0.01 * i, 45.19) for i in range(n)], crs=4326)
 
 
-def random_cube(settings, quarters, *, months: int = 24, seed: int = 0, lam: float = 0.06) -> pd.DataFrame:
+def random_cube(settings, quarters, *, months: int = 24, seed: int = 0, lam: float = 0.06,
+                unassigned: bool = True) -> pd.DataFrame:
+    """A cube as count_cube builds it: the quarters of Pavia, and (``unassigned``) the reports
+    of Pavia in no quarter and those of no known town (``"rete"``), as many as a quarter's."""
     rng = np.random.default_rng(seed)
     ms = [str(pd.Period("2026-10", freq="M") - i) for i in range(months - 1, -1, -1)]
+    places = [(q, "Pavia") for q in quarters["quarter_id"]]
+    if unassigned:
+        places += [(UNASSIGNED, "Pavia"), (UNASSIGNED, NETWORK)]
     rows = []
-    for q in quarters["quarter_id"]:
+    for q, town in places:
         for m in ms:
             for c in settings.categories:
                 for p in c.partners:
                     for a in settings.actions:
-                        rows.append((q, "Pavia", m, c.code, p, a, int(rng.poisson(lam))))
+                        rows.append((q, town, m, c.code, p, a, int(rng.poisson(lam))))
     return pd.DataFrame(rows, columns=["quarter_id", "town", "month", "category", "partner", "action", "count"])
+
+
+def place_mask(df: pd.DataFrame, level: str, area_id: str) -> np.ndarray:
+    """Rows of a cube (``quarter_id``, ``town``) that a published cell of ``level``/``area_id`` sums."""
+    if level == "quarter":
+        return (df["quarter_id"] == area_id).to_numpy()
+    if level == UNASSIGNED:
+        return ((df["quarter_id"] == UNASSIGNED) & (unassigned_id("") + df["town"] == area_id)).to_numpy()
+    if level == "town":
+        return (df["town"] == area_id).to_numpy()
+    return np.ones(len(df), dtype=bool)
 
 
 def do_publish(settings, cube, quarters, months=12, **kw) -> Publication:
@@ -96,7 +113,12 @@ def _groups_of(t: pd.DataFrame):
                 out.append((tot, parts))
     for (m, c), g in t[t["level"] == "quarter"].groupby(["month", "category"]):
         tot = key.get((m, "town", "Pavia", c, ALL_PARTNERS, ALL_ACTIONS))
-        out.append((tot, [key[(m, "quarter", a, c, ALL_PARTNERS, ALL_ACTIONS)] for a in g["area_id"]]))
+        rest = [key[k] for k in [(m, UNASSIGNED, unassigned_id("Pavia"), c, ALL_PARTNERS, ALL_ACTIONS)] if k in key]
+        out.append((tot, [key[(m, "quarter", a, c, ALL_PARTNERS, ALL_ACTIONS)] for a in g["area_id"]] + rest))
+    for (m, c, p, a), g in t[t["level"] == "town"].groupby(["month", "category", "partner", "action"]):
+        tot = key.get((m, "network", NETWORK, c, p, a))
+        rest = [key[k] for k in [(m, UNASSIGNED, unassigned_id(NETWORK), c, p, a)] if k in key]
+        out.append((tot, [key[(m, "town", x, c, p, a)] for x in g["area_id"]] + rest))
     return [(a, b) for a, b in out if a is not None and b]
 
 
@@ -120,13 +142,12 @@ def test_linear_programming_attacker_cannot_pin_a_small_count(published) -> None
     settings, q, cube, pub = published
     t = pub.table[pub.table["month"] == pub.month].reset_index(drop=True)
     # unknowns: the true cube cells of the last 12-month window (area x category x partner x action)
-    w = true_window(cube, pub.month).groupby(["quarter_id", "category", "partner", "action"], as_index=False)["count"].sum()
+    w = true_window(cube, pub.month).groupby(["quarter_id", "town", "category", "partner", "action"],
+                                             as_index=False)["count"].sum()
     x_true = w["count"].to_numpy(dtype=float)
     rows, rhs = [], []
     for r in t[~t["suppressed"]].itertuples():
-        mask = np.ones(len(w), dtype=bool)
-        if r.level == "quarter":
-            mask &= (w["quarter_id"] == r.area_id).to_numpy()
+        mask = place_mask(w, r.level, r.area_id)
         if r.category != TOTAL:
             mask &= (w["category"] == r.category).to_numpy()
         if r.partner != ALL_PARTNERS:
@@ -138,8 +159,9 @@ def test_linear_programming_attacker_cannot_pin_a_small_count(published) -> None
     A, b = np.array(rows), np.array(rhs)
     assert np.allclose(A @ x_true, b)
     checked = 0
-    for r in t[(t["suppressed"]) & (t["level"] == "quarter")].itertuples():
-        target = ((w["quarter_id"] == r.area_id) & ((w["category"] == r.category) | (r.category == TOTAL))).to_numpy(dtype=float)
+    for r in t[(t["suppressed"]) & t["level"].isin(["quarter", UNASSIGNED])].itertuples():
+        target = (place_mask(w, r.level, r.area_id)
+                  & ((w["category"] == r.category) | (r.category == TOTAL)).to_numpy()).astype(float)
         lo = linprog(target, A_eq=A, b_eq=b, bounds=(0, None), method="highs").fun
         hi = -linprog(-target, A_eq=A, b_eq=b, bounds=(0, None), method="highs").fun
         truth = float(target @ x_true)
@@ -212,7 +234,8 @@ def test_publication_refuses_unsafe_tables(published) -> None:
 
 def test_coverage_suppression(settings) -> None:
     q = quarters_grid(4)
-    cube = _started_cube(settings, q, start="2024-11", end="2026-10", lam=0.4, seed=3)
+    # without reports outside the quarters, the cell hidden to protect Q0 is another quarter's
+    cube = _started_cube(settings, q, start="2024-11", end="2026-10", lam=0.4, seed=3, unassigned=False)
     q0 = (cube["quarter_id"] == "Q0") & (cube["category"] == "anziani")
     cube.loc[q0, "count"] = 0
     cube.loc[q0 & cube["month"].isin(["2026-05", "2026-09"]) & (cube["action"] == "sportello"), "count"] = 1
@@ -325,15 +348,14 @@ def _monthly_attacker(pub: Publication, cube: pd.DataFrame, *, known_zero):
     partner x action. Returns a function giving the LP bounds (min, max, truth) of a target."""
     from scipy.optimize import linprog
 
-    c = cube[cube["quarter_id"].isin(pub.areas["area_id"])]
+    c = cube[cube["quarter_id"].isin(pub.areas["area_id"]) | (cube["quarter_id"] == UNASSIGNED)]
     x_true = c["count"].to_numpy(dtype=float)
     ms = sorted(c["month"].unique())
     rows, rhs = [], []
     for r in pub.table[~pub.table["suppressed"]].itertuples():
         i = ms.index(r.month)
         mask = c["month"].isin(ms[max(0, i - 11): i + 1]).to_numpy()
-        if r.level == "quarter":
-            mask &= (c["quarter_id"] == r.area_id).to_numpy()
+        mask &= place_mask(c, r.level, r.area_id)
         for col, every in (("category", TOTAL), ("partner", ALL_PARTNERS), ("action", ALL_ACTIONS)):
             if getattr(r, col) != every:
                 mask &= (c[col] == getattr(r, col)).to_numpy()
@@ -353,11 +375,11 @@ def _monthly_attacker(pub: Publication, cube: pd.DataFrame, *, known_zero):
 
 
 def _started_cube(settings, quarters, *, start: str, end: str, lam: float, late: dict[str, str] | None = None,
-                  seed: int = 7) -> pd.DataFrame:
+                  seed: int = 7, unassigned: bool = True) -> pd.DataFrame:
     """A cube over the 24 months ending at ``end`` with no report before ``start`` (as the pipeline
     builds it: zero rows for the months before the data begin), and partners in ``late`` that only
     begin reporting in the month given."""
-    cube = random_cube(settings, quarters, seed=seed, lam=lam)
+    cube = random_cube(settings, quarters, seed=seed, lam=lam, unassigned=unassigned)
     ms = [str(pd.Period(end, freq="M") - i) for i in range(23, -1, -1)]
     cube["month"] = cube["month"].map(dict(zip(sorted(cube["month"].unique()), ms)))
     cube.loc[cube["month"] < start, "count"] = 0

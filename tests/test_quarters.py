@@ -107,7 +107,7 @@ def tiny(settings):
         ("Q2", "2026-10", "disabilita", "anffas", "sportello"),
         ("Q2", "2026-10", "disabilita", "genitori_dosso_verde", "sportello"),
         ("Q3", "2026-10", "fragilita_economica", "le_torri", "sportello"),
-        (None, "2026-10", "anziani", "auser_vigevano", "sportello"),   # not placed: not counted
+        (None, "2026-10", "anziani", "auser_vigevano", "sportello"),   # in no quarter, no town: network only
         ("Q3", "2026-08", "anziani", "auser_vigevano", "sportello"),   # outside the months asked
     ]
     reports = pd.DataFrame(rows, columns=["quarter_id", "month", "category", "partner", "action"])
@@ -118,9 +118,11 @@ def test_count_cube_by_hand(tiny) -> None:
     reports, quarters, settings = tiny
     cube = count_cube(reports, quarters, settings, months=["2026-09", "2026-10"])
     n_pairs = sum(len(c.partners) for c in settings.categories)
-    assert len(cube) == 3 * 2 * n_pairs * 2  # quarters x months x (category, partner) x actions
-    assert cube["count"].sum() == 7
-    c = cube.set_index(["quarter_id", "month", "category", "partner", "action"])["count"]
+    # (quarters + reports in no quarter of Pavia, Vigevano and of no town) x months x (category, partner) x actions
+    assert len(cube) == (3 + 3) * 2 * n_pairs * 2
+    assert cube["count"].sum() == 8  # every report of the months, also the one in no quarter (#19.1)
+    assert cube.loc[(cube["quarter_id"] == "non_assegnate") & (cube["town"] == "rete"), "count"].sum() == 1
+    c = cube[cube["quarter_id"] != "non_assegnate"].set_index(["quarter_id", "month", "category", "partner", "action"])["count"]
     assert c[("Q1", "2026-09", "anziani", "auser_vigevano", "sportello")] == 3
     assert c[("Q2", "2026-10", "disabilita", "genitori_dosso_verde", "sportello")] == 1
     assert c[("Q3", "2026-09", "anziani", "auser_vigevano", "sportello")] == 0

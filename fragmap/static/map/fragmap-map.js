@@ -31,8 +31,16 @@ var FM = (function () {
     var y = c.yoy[String(i)];  // sparse
     return { value: c.value[i], suppressed: c.suppressed[i], yoy: y === undefined ? null : y };
   }
+  function denominator() {  // the residents the layer's rate is per 1,000 of (65+ for older people)
+    var col = (D.denominator || {})[state.cat];
+    return col && D.areas[col] ? col : "population";
+  }
+  function per1000() {
+    var col = denominator();
+    return col !== "population" && T["per1000_" + col] ? T["per1000_" + col] : T.per1000;
+  }
   function rate(i, v) {
-    var p = D.areas.population[i];
+    var p = D.areas[denominator()][i];
     if (!(p > 0)) return null;
     if (v === 0) return 0;
     return Math.max(Math.round(v / p * 10000) / 10, 0.1);
@@ -68,7 +76,7 @@ var FM = (function () {
     else {
       line(T.reports + ": " + fmt(c.value, 0));
       var r = rate(i, c.value);
-      if (r !== null) line(fmt(r, 1) + " " + T.per1000);
+      if (r !== null) line(fmt(r, 1) + " " + per1000());
       if (c.yoy !== null) line(T.yoy + ": " + (c.yoy > 0 ? "+" : "") + fmt(c.yoy, 0) + "%");
     }
     if (D.areas.estimated[i]) line(T.estimated);
@@ -135,7 +143,7 @@ var FM = (function () {
   }
   function buildLegend(body) {
     body.textContent = "";
-    body.appendChild(el("h2", null, D.labels[state.cat] + " · " + (state.measure === "rate" ? T.per1000 : T.reports)));
+    body.appendChild(el("h2", null, D.labels[state.cat] + " · " + (state.measure === "rate" ? per1000() : T.reports)));
     body.appendChild(el("div", null, D.monthLabels[state.month] + " (" + T.window + ")"));
     var k = D.classes[state.cat][state.measure];
     for (var j = 0; j < k.colours.length; j++) legendRow(body, "", k.colours[j], k.labels[j]);
