@@ -122,6 +122,7 @@ class Paths:
     gazetteer: Path = Path("data/private/gazetteer.gpkg")
     store: Path = Path("data/private/store.sqlite")
     cache_dir: Path = Path("data/private/cache")
+    geodata: Path = Path("data/geodati")  # OSM layers of the geodata set-up (background, network)
     output: Path = Path("maps")
 
 
