@@ -804,20 +804,28 @@ def svg_layers(
             continue
         (px, py), = to_px(np.array([[x, y]]))
         size = font_px + (1.0 if rank == 1 else 0.0)
-        w = 0.56 * size * len(name) + 4
-        box_ = (px - w / 2, py - size, px + w / 2, py + 3)
+        w = (0.6 if kind in ("station", "quarter") else 0.55) * size * len(name) + 3
+        base = py - 4 if kind == "station" else py + 0.35 * size  # the station's name sits above its mark
         vw, vh = to_px(np.array([[maxx, miny]]))[0]
-        if box_[0] < 0 or box_[2] > vw or box_[1] < 0 or box_[3] > vh:
+        spot = None
+        # on its point, else just above, below, right or left of it
+        for dx, dy in ((0, 0), (0, -(size + 2)), (0, size + 2), (w / 2 + 5, 0), (-(w / 2 + 5), 0)):
+            b = (px + dx - w / 2, base + dy - 0.8 * size, px + dx + w / 2, base + dy + 0.25 * size)
+            if b[0] < 0 or b[2] > vw or b[1] < 0 or b[3] > vh:
+                continue
+            if any(not (c[2] < b[0] or b[2] < c[0] or c[3] < b[1] or b[3] < c[1]) for c in placed):
+                continue
+            spot = (px + dx, base + dy, b)
+            break
+        if spot is None:
             continue
-        if any(not (b[2] < box_[0] or box_[2] < b[0] or b[3] < box_[1] or box_[3] < b[1]) for b in placed):
-            continue
-        placed.append(box_)
+        placed.append(spot[2])
         colour, weight, style = _SVG_TEXT.get(kind, ("#333333", "400", "normal"))
         mark = (f'<rect x="{px - 2.5:.1f}" y="{py - 2.5:.1f}" width="5" height="5" fill="#1a1a1a"/>'
                 if kind == "station" else "")
-        dy = -4 if kind == "station" else 3
-        texts.append(f'{mark}<text x="{px:.1f}" y="{py + dy:.1f}" fill="{colour}" font-weight="{weight}" '
-                     f'font-style="{style}">{escape(name)}</text>')
+        big = f' font-size="{size:g}"' if size != font_px else ""
+        texts.append(f'{mark}<text x="{spot[0]:.1f}" y="{spot[1]:.1f}" fill="{colour}" font-weight="{weight}" '
+                     f'font-style="{style}"{big}>{escape(name)}</text>')
     if not under and not texts:
         return "", ""
     under_svg = f'<g class="bg" aria-hidden="true">{"".join(under)}</g>' if under else ""
