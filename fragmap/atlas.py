@@ -519,7 +519,8 @@ def build_pages(
                           [HIGHLIGHT_FILL if j == i else CONTEXT_FILL for j in members],
                           width=260, height=220, highlight=members.index(i),
                           titles=[A.names[j] for j in members], label=f"{L['locator']}: {name}",
-                          background=_background_svg(bg_layers, focus=A.utm_simple[i], max_rank=1, max_labels=10))
+                          background=_background_svg(bg_layers, focus=A.utm_simple[i], max_rank=1, max_labels=10,
+                                                      road_rank=1))
         rows, bars = [], []
         for c in [TOTAL, *A.cats]:
             cl, tc = A.cell(aid, c), town_cells[(town, c)]
@@ -740,14 +741,15 @@ def _background_layers(background: Any) -> Any:
     return project_background(background)
 
 
-def _background_svg(layers: Any, *, focus: Any = None, max_rank: int = 2, max_labels: int = 14) -> Any:
+def _background_svg(layers: Any, *, focus: Any = None, max_rank: int = 2, max_labels: int = 14,
+                    road_rank: int = 2) -> Any:
     """``map_svg``'s ``background`` callable for one map (None without a background)."""
     if layers is None:
         return None
     from fragmap.background import svg_layers
 
     return lambda to_px, view: svg_layers(layers, to_px, view, focus=focus, max_rank=max_rank,
-                                          max_labels=max_labels)
+                                          max_labels=max_labels, road_rank=road_rank)
 
 
 def _sheet_id(rel: str) -> str:

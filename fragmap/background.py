@@ -36,7 +36,7 @@ import json
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 from typing import Any, Callable
@@ -392,7 +392,9 @@ def load_background(
         attribution.append(_geodata_attribution(folder))
 
     def clipped(g: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-        g = g[g.intersects(clip_4326)].copy()
+        g = g.copy()
+        g["geometry"] = g.geometry.make_valid()  # OSM multipolygons are not always valid
+        g = g[g.intersects(clip_4326)]
         g["geometry"] = g.geometry.intersection(clip_4326)
         return g[~g.geometry.is_empty].reset_index(drop=True)
 
@@ -676,6 +678,42 @@ _SVG_TEXT = {"station": ("#1a1a1a", "700", "normal"), "quarter": ("#3d3d3d", "70
              "landmark": ("#4d4d4d", "400", "normal")}
 
 
+def _svg_under(pb: ProjectedBackground, to_px: Callable[[np.ndarray], np.ndarray],
+               view: tuple[float, float, float, float], road_rank: int) -> str:
+    """Lines and fills of one frame (roads up to ``road_rank``), simplified to 0.7 pixel, 1 decimal."""
+    from shapely.geometry import box
+
+    minx, miny, maxx, maxy = view
+    frame = box(minx, miny, maxx, maxy)
+    (x0, _), (x1, _) = to_px(np.array([[0.0, 0.0], [1000.0, 0.0]]))
+    tol = 0.7 * 1000.0 / max(abs(x1 - x0), 1e-9)  # metres per 0.7 pixel
+    out = []
+    for k, geom in pb.layers:
+        if k.startswith("road") and int(k[4:]) > road_rank or not geom.intersects(frame):
+            continue
+        g = geom.intersection(frame).simplify(tol, preserve_topology=k in ("park", "water"))
+        d = []
+        for part in getattr(g, "geoms", [g]):
+            if part.is_empty:
+                continue
+            if part.geom_type == "Polygon":
+                if part.area < 25 * (2 * tol) ** 2:  # under 25 square pixels: a speck on paper
+                    continue
+                rings, close = [part.exterior, *part.interiors], "Z"
+            elif part.geom_type == "LineString":
+                rings, close = [part], ""
+            else:
+                continue
+            for ring in rings:
+                xy = [f"{a:.1f},{b:.1f}" for a, b in to_px(np.asarray(ring.coords)[:, :2])]
+                xy = [c for j, c in enumerate(xy) if j == 0 or c != xy[j - 1]]
+                if len(xy) >= 2:
+                    d.append(f"M{' '.join(xy)}{close}")
+        if d:
+            out.append(f'<path d="{"".join(d)}" {SVG_STYLE[k]} fill-rule="evenodd"/>')
+    return "".join(out)
+
+
 @dataclass(frozen=True)
 class ProjectedBackground:
     """The background in EPSG:32632, for drawing several SVG maps from one projection.
@@ -689,6 +727,8 @@ class ProjectedBackground:
 
     layers: tuple[tuple[str, Any], ...]   # (class, shapely geometry in metres)
     labels: tuple[tuple[str, str, int, float, float], ...]  # name, kind, rank, x, y (metres)
+    #: Lines and fills already drawn for a frame (every area page of a town shares one).
+    drawn: dict[Any, str] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 def project_background(bg: Background, *, tolerance_m: float = 12.0) -> ProjectedBackground:
@@ -736,6 +776,7 @@ def svg_layers(
     focus: Any = None,
     font_px: float = 8.5,
     max_labels: int = 14,
+    road_rank: int = 2,
 ) -> tuple[str, str]:
     """The background of one SVG map: (under the areas, over the areas) as SVG fragments.
 
@@ -753,6 +794,8 @@ def svg_layers(
         An area (metres) whose neighbourhood also gets its rank-3 labels.
     font_px, max_labels : float, int
         Label size, and at most this many labels (decluttered: no two overlap).
+    road_rank : int
+        Roads drawn up to this rank (1: the main ones only, for small maps).
 
     Returns
     -------
@@ -764,32 +807,12 @@ def svg_layers(
     >>> svg_layers(project_background(empty_background()), lambda a: a, (0, 0, 1, 1))
     ('', '')
     """
-    from shapely.geometry import box
-
     minx, miny, maxx, maxy = view
-    frame = box(minx, miny, maxx, maxy)
-    under = []
-    for k, geom in pb.layers:
-        if not geom.intersects(frame):
-            continue
-        g = geom.intersection(frame)
-        d = []
-        for part in getattr(g, "geoms", [g]):
-            if part.is_empty:
-                continue
-            if part.geom_type == "Polygon":
-                rings = [part.exterior, *part.interiors]
-                close = "Z"
-            elif part.geom_type == "LineString":
-                rings, close = [part], ""
-            else:
-                continue
-            for ring in rings:
-                xy = to_px(np.asarray(ring.coords)[:, :2])
-                pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in xy)
-                d.append(f"M{pts}{close}")
-        if d:
-            under.append(f'<path d="{"".join(d)}" {SVG_STYLE[k]} fill-rule="evenodd"/>')
+    key = (tuple(round(v, 1) for v in view), road_rank,
+           tuple(np.round(to_px(np.array([[minx, miny], [maxx, maxy]])), 2).ravel()))
+    if key not in pb.drawn:
+        pb.drawn[key] = _svg_under(pb, to_px, view, road_rank)
+    under = pb.drawn[key]
     near = focus.buffer(400) if focus is not None else None
     placed: list[tuple[float, float, float, float]] = []
     texts = []
@@ -828,7 +851,7 @@ def svg_layers(
                      f'font-style="{style}"{big}>{escape(name)}</text>')
     if not under and not texts:
         return "", ""
-    under_svg = f'<g class="bg" aria-hidden="true">{"".join(under)}</g>' if under else ""
+    under_svg = f'<g class="bg" aria-hidden="true">{under}</g>' if under else ""
     over_svg = (f'<g class="bg-labels" aria-hidden="true" font-size="{font_px}" text-anchor="middle" '
                 'stroke="#ffffff" stroke-width="2.6" stroke-linejoin="round" paint-order="stroke" '
                 f'font-family="system-ui, sans-serif">{"".join(texts)}</g>') if texts else ""
