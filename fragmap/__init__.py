@@ -53,6 +53,8 @@ _LAZY = {
     "render_atlas": "fragmap.atlas",
     "explore_map": "fragmap.maps",
     "coverage_gaps": "fragmap.access",
+    "Background": "fragmap.background",
+    "load_background": "fragmap.background",
     # notebooks (fragmap.explore): tables and figures over a Publication only
     "quarter_figures": "fragmap.explore",
     "compare_months": "fragmap.explore",

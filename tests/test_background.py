@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, box
@@ -251,3 +250,12 @@ def test_labels_declutter_by_zoom(browser, tmp_path: Path, shipped: Background) 
                 assert a[2] < b[0] or b[2] < a[0] or a[3] < b[1] or b[3] < a[1]
     assert errors == []
     page.close()
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    import fragmap.background
+
+    result = doctest.testmod(fragmap.background, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 5 and result.failed == 0
