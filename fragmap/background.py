@@ -305,7 +305,7 @@ def _street_labels(settings: Any, towns: set[str], anncsu: Path | None) -> gpd.G
     return gpd.GeoDataFrame(rows, columns=["name", "kind", "rank", "angle", "geometry"], geometry="geometry", crs=4326)
 
 
-def _read_layer(folder: Path, key: str) -> gpd.GeoDataFrame | None:
+def _read_layer(folder: Path, key: str, lang: str = "it") -> gpd.GeoDataFrame | None:
     path = folder / GEODATA_FILES[key]
     if not path.exists():
         return None
@@ -314,6 +314,9 @@ def _read_layer(folder: Path, key: str) -> gpd.GeoDataFrame | None:
     except Exception as exc:  # a half-written file must not stop the month's publication
         from fragmap._errors import InputFileError
 
+        if lang == "en":
+            raise InputFileError(f"{path}: geodata file cannot be read ({exc}); "
+                                 "run the geodata set-up again (fragmap geodati)") from exc
         raise InputFileError(f"{path}: file dei dati geografici illeggibile ({exc}); "
                              "ripetere la preparazione dei dati geografici (fragmap geodati)") from exc
     gdf = gdf.to_crs(4326) if gdf.crs is not None else gdf.set_crs(4326)
@@ -386,7 +389,8 @@ def load_background(
     attribution: list[str] = []
 
     folder = Path(getattr(settings.paths, "geodata", "") or "")
-    geo = {k: (_read_layer(folder, k) if str(folder) not in ("", ".") and folder.is_dir() else None)
+    lang = str(getattr(settings, "language", "it"))
+    geo = {k: (_read_layer(folder, k, lang) if str(folder) not in ("", ".") and folder.is_dir() else None)
            for k in GEODATA_FILES}
     if any(g is not None for g in geo.values()):
         attribution.append(_geodata_attribution(folder))

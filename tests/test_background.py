@@ -259,3 +259,13 @@ def test_docstring_examples_run() -> None:
 
     result = doctest.testmod(fragmap.background, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 5 and result.failed == 0
+
+
+def test_a_broken_geodata_file_is_named_in_a_clear_message(settings, boundaries, tmp_path: Path) -> None:
+    from fragmap import InputFileError
+
+    folder = _geodata(tmp_path / "geodati")
+    (folder / "acque.geojson").write_text("{non è json", encoding="utf-8")
+    s = dataclasses.replace(settings, paths=dataclasses.replace(settings.paths, geodata=folder))
+    with pytest.raises(InputFileError, match=r"acque\.geojson: file dei dati geografici illeggibile"):
+        load_background(s, boundaries)
