@@ -117,7 +117,7 @@ var FM = (function () {
   };
   // the zoom from which a label is drawn: by rank, street names a step later
   function minZoom(lab) {
-    var z = [0, 11, 13, 14.5][lab[2]] || 15;
+    var z = [0, 10, 13, 14.5][lab[2]] || 15;
     return lab[1] === "street" ? Math.max(z, 14) + (lab[2] - 2) : z;
   }
   function drawBackground(map) {
