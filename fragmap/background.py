@@ -221,20 +221,30 @@ def _read_reference_places(settings: Any) -> gpd.GeoDataFrame:
                             geometry=gpd.points_from_xy(df["x"], df["y"]), crs=4326)
 
 
+#: Any reader's ``kind`` -> (label kind, rank): GeoNames codes, the landmark table's kinds, OSM
+#: ``place`` values, and the Italian kinds of ``fragmap.io.places``. Kinds not listed (hotels,
+#: museums, churches, macro-quartieri whose point is a committee seat) get no label.
+KIND_RANK: dict[str, tuple[str, int]] = {
+    **GEONAMES_RANK, **PLACE_RANK,
+    "quartiere": ("quarter", 1), "rione": ("quarter", 2), "frazione": ("hamlet", 2), "località": ("hamlet", 3),
+    "stazione": ("station", 1), "castello": ("landmark", 2), "ponte": ("landmark", 2), "parco": ("park", 2),
+    "piazza": ("landmark", 3), "università": ("landmark", 3),
+}
+
+
 def _label_places(ref: gpd.GeoDataFrame, towns: set[str]) -> gpd.GeoDataFrame:
     """Reference points -> label points (``name, kind, rank``): the kinds worth a label, cleaned names."""
     out = []
-    for name, kind, town, source, geom in zip(ref["name"], ref["kind"], ref["town"], ref["source"], ref.geometry):
+    for name, kind, town, geom in zip(ref["name"], ref["kind"], ref["town"], ref.geometry):
+        if geom is None or geom.is_empty or geom.geom_type != "Point" or name is None:
+            continue
         name = re.sub(r"\s*\([^)]*\)\s*$", "", str(name)).strip()  # "Colombarone (Pavia)" -> "Colombarone"
-        if source == "geonames":
-            if kind not in GEONAMES_RANK or re.search(r"\d", name):
-                continue  # hotels, museums...; "Scarpone 50" is an address, not a place
-            k, rank = GEONAMES_RANK[kind]
-        else:
-            if town and fold(name).startswith(fold(town) + " "):
-                continue  # "Pavia Est": a macro-quartiere whose point is a seat, not its middle
-            k = "quarter" if kind in ("quartiere", "rione") else "hamlet"
-            rank = QUARTER_RANK.get(kind, 3)
+        town = "" if town is None else str(town)
+        if str(kind) not in KIND_RANK or re.search(r"\d", name):
+            continue  # not a place people name their part of town after; "Scarpone 50" is an address
+        if town and fold(name).startswith(fold(town) + " "):
+            continue  # "Pavia Est": a macro-quartiere whose point is a seat, not its middle
+        k, rank = KIND_RANK[str(kind)]
         out.append({"name": name, "kind": k, "rank": rank, "town": town, "geometry": geom})
     gdf = gpd.GeoDataFrame(out, columns=["name", "kind", "rank", "town", "geometry"], geometry="geometry", crs=4326)
     if towns:

@@ -99,10 +99,19 @@ def test_street_titles_read_like_street_signs() -> None:
 
 
 def test_places_reader_can_be_swapped(settings, boundaries) -> None:
-    places = gpd.GeoDataFrame({"name": ["Quartiere Prova"], "kind": ["quartiere"], "town": ["Pavia"],
-                               "source": ["test"]}, geometry=[Point(9.16, 45.19)], crs=4326)
+    """``fragmap.io.places`` speaks Italian kinds, marks macro-quartieri, and leaves rows without a point."""
+    from shapely.geometry import GeometryCollection
+
+    places = gpd.GeoDataFrame(
+        {"name": ["Quartiere Prova", "Stazione di Prova", "Pavia Ovest", "Senza punto", "Hotel Prova"],
+         "kind": ["quartiere", "stazione", "macroquartiere", "quartiere", "albergo"],
+         "town": ["Pavia"] * 5, "source": ["quartieri", "geonames", "quartieri", "quartieri", "geonames"]},
+        geometry=[Point(9.16, 45.19), Point(9.151, 45.188), Point(9.13, 45.20), GeometryCollection(),
+                  Point(9.15, 45.185)], crs=4326)
     bg = load_background(settings, boundaries, places=places)
-    assert "Quartiere Prova" in set(bg.places["name"]) and "Vallone" not in set(bg.places["name"])
+    kinds = dict(zip(bg.places["name"], bg.places["kind"]))
+    assert kinds["Quartiere Prova"] == "quarter" and kinds["Stazione di Prova"] == "station"
+    assert not {"Pavia Ovest", "Senza punto", "Hotel Prova", "Vallone"} & set(kinds)
 
 
 # -- after the geodata set-up -----------------------------------------------------------------------------
