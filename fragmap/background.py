@@ -633,7 +633,7 @@ def map_payload(bg: Background, *, with_outlines: bool = False) -> dict[str, Any
             sel = bg.roads[bg.roads["rank"] == r]
             add(f"road{r}", "MultiLineString", _lines_of(_simple(sel, TOLERANCE_M["roads"])))
     labels = []
-    kind_order = {"station": 0, "quarter": 1, "water": 2, "street": 3, "hamlet": 4, "park": 5, "landmark": 6}
+    kind_order = {"station": 0, "water": 1, "quarter": 2, "street": 3, "hamlet": 4, "park": 5, "landmark": 6}
     pl = bg.places
     for name, kind, rank, angle, geom in sorted(
             zip(pl["name"], pl["kind"], pl["rank"], pl["angle"], pl.geometry),
@@ -777,7 +777,9 @@ def project_background(bg: Background, *, tolerance_m: float = 12.0) -> Projecte
     pl = bg.places.to_crs(UTM) if len(bg.places) else bg.places
     labels = tuple((str(n), str(k), int(r), float(g.x), float(g.y))
                    for n, k, r, g in zip(pl["name"], pl["kind"], pl["rank"], pl.geometry)) if len(pl) else ()
-    labels = tuple(sorted(labels, key=lambda t: (t[2], {"station": 0, "quarter": 1, "water": 2}.get(t[1], 5), t[0])))
+    if not any(k.startswith("road") for k, _ in layers):  # on paper a street name needs its street drawn
+        labels = tuple(t for t in labels if t[1] != "street")
+    labels = tuple(sorted(labels, key=lambda t: (t[2], {"station": 0, "water": 1, "quarter": 2}.get(t[1], 5), t[0])))
     return ProjectedBackground(tuple(layers), labels)
 
 
