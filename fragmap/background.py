@@ -446,8 +446,11 @@ def load_background(
     ref = places if places is not None else _read_reference_places(settings)
     if len(ref):
         label_parts.append(_label_places(ref.to_crs(4326), towns))
-        if places is None:
+        sources = set(ref["source"].astype(str)) if "source" in ref.columns else set()
+        if places is None or "geonames" in sources:
             attribution.append(GEONAMES_ATTRIBUTION)
+        if "osm" in sources and not any("OpenStreetMap" in a for a in attribution):
+            attribution.append(OSM_ATTRIBUTION)
     label_parts.append(_water_labels(water))
     label_parts.append(_park_labels(parks))
     if not len(roads):

@@ -112,6 +112,7 @@ def test_places_reader_can_be_swapped(settings, boundaries) -> None:
     kinds = dict(zip(bg.places["name"], bg.places["kind"]))
     assert kinds["Quartiere Prova"] == "quarter" and kinds["Stazione di Prova"] == "station"
     assert not {"Pavia Ovest", "Senza punto", "Hotel Prova", "Vallone"} & set(kinds)
+    assert any("GeoNames" in a for a in bg.attribution)  # a GeoNames row drawn: its licence printed
 
 
 # -- after the geodata set-up -----------------------------------------------------------------------------
