@@ -56,6 +56,8 @@ _LAZY = {
     "coverage_gaps": "fragmap.access",
     "read_geodata": "fragmap.io.geodata",
     "PrivateDataWarning": "fragmap.private",
+    "Background": "fragmap.background",
+    "load_background": "fragmap.background",
     # notebooks (fragmap.explore): tables and figures over a Publication only
     "quarter_figures": "fragmap.explore",
     "compare_months": "fragmap.explore",

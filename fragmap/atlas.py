@@ -456,6 +456,7 @@ def render_atlas(
     services: gpd.GeoDataFrame | None = None,
     map_href: str | None = "../mappa.html",
     where_next: gpd.GeoDataFrame | None = None,
+    background: Any = None,
 ) -> list[Path]:
     """Write the atlas for the publication's reference month into ``out_dir``.
 
@@ -477,6 +478,10 @@ def render_atlas(
     where_next : GeoDataFrame, optional
         The PUBLISHED where-next layer (:func:`fragmap.privacy.publish_where_next`;
         checked again here): the greedy ranking and, when it reaches more, the optimal set.
+    background : Background, optional
+        Public reference layers (:func:`fragmap.background.load_background`) drawn under
+        the areas of the locator and index maps, with place names; their attribution is
+        added to the pages' sources.
 
     Returns
     -------
@@ -494,7 +499,8 @@ def render_atlas(
     """
     if not isinstance(publication, Publication):
         raise TypeError("render_atlas accepts only a Publication (suppressed, aggregated figures)")
-    pages = build_pages(publication, quality=quality, services=services, map_href=map_href, where_next=where_next)
+    pages = build_pages(publication, quality=quality, services=services, map_href=map_href,
+                        where_next=where_next, background=background)
     out = Path(out_dir)
     written: list[Path] = []
     for rel, text in pages.items():
@@ -512,6 +518,7 @@ def build_pages(
     services: gpd.GeoDataFrame | None = None,
     map_href: str | None = "../mappa.html",
     where_next: gpd.GeoDataFrame | None = None,
+    background: Any = None,
 ) -> dict[str, str]:
     """Every file of the atlas as text, keyed by relative path (pure: nothing is written).
 
@@ -532,6 +539,9 @@ def build_pages(
         "official": pub.quarter_source == "file", "attributions": list(pub.attributions),
         "map_href": map_href,
     }
+    bg_layers = _background_layers(background)
+    if bg_layers is not None:  # OSM / GeoNames licences on every page that draws them
+        common["attributions"] += [a for a in background.attribution if a not in common["attributions"]]
 
     def render(template: str, root: str, **ctx: Any) -> str:
         return env.get_template(template).render(**common, root=root, **ctx)
@@ -558,7 +568,9 @@ def build_pages(
         locator = map_svg([A.utm_simple[j] for j in members],
                           [HIGHLIGHT_FILL if j == i else CONTEXT_FILL for j in members],
                           width=260, height=220, highlight=members.index(i),
-                          titles=[A.names[j] for j in members], label=f"{L['locator']}: {name}")
+                          titles=[A.names[j] for j in members], label=f"{L['locator']}: {name}",
+                          background=_background_svg(bg_layers, focus=A.utm_simple[i], max_rank=1, max_labels=10,
+                                                      road_rank=1))
         rows, bars = [], []
         for c in [TOTAL, *A.cats]:
             cl, tc = A.cell(aid, c), town_cells[(town, c)]
@@ -695,7 +707,7 @@ def build_pages(
     index_maps = [
         {"town": town, "svg": map_svg([A.utm_simple[j] for j in members], [fills[j] for j in members], width=420,
                                       height=340, titles=[titles[j] for j in members], pattern_id=f"hi-{town}",
-                                      label=f"{index_title}: {town}")}
+                                      label=f"{index_title}: {town}", background=_background_svg(bg_layers))}
         for town, members in town_index.items()
     ]
     ranked = [a for a in ids if score[a] is not None]
@@ -771,6 +783,26 @@ _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 _LANG = re.compile(r'<html lang="([a-z]+)">')
 _LINK = re.compile(r'href="(?:\.\./)?(quartieri|categorie)/([^"/]+)\.html"')
 _INDEX_LINK = re.compile(r'href="(?:\.\./)?index\.html"')
+
+
+def _background_layers(background: Any) -> Any:
+    """The background projected once for every SVG map of the atlas, or None."""
+    if background is None or background.is_empty:
+        return None
+    from fragmap.background import project_background
+
+    return project_background(background)
+
+
+def _background_svg(layers: Any, *, focus: Any = None, max_rank: int = 2, max_labels: int = 14,
+                    road_rank: int = 2) -> Any:
+    """``map_svg``'s ``background`` callable for one map (None without a background)."""
+    if layers is None:
+        return None
+    from fragmap.background import svg_layers
+
+    return lambda to_px, view: svg_layers(layers, to_px, view, focus=focus, max_rank=max_rank,
+                                          max_labels=max_labels, road_rank=road_rank)
 
 
 def _sheet_id(rel: str) -> str:

@@ -78,6 +78,8 @@ def map_svg(
     highlight: int | None = None,
     label: str = "",
     pattern_id: str = "h",
+    background: Callable[[Callable[[np.ndarray], np.ndarray], tuple[float, float, float, float]], tuple[str, str]]
+    | None = None,
 ) -> str:
     """A choropleth of projected polygons (metres) as SVG; ``fills`` may be ``"hatch"``.
 
@@ -98,6 +100,11 @@ def map_svg(
         Accessible label of the whole figure.
     pattern_id : str
         Id of the hatch pattern; unique per page when a page holds several maps.
+    background : callable, optional
+        ``background(to_px, view) -> (under, over)``: SVG drawn under the areas (roads,
+        river...) and over them (place names), given the metres -> pixels transform and
+        the frame's extent in metres (see :func:`fragmap.background.svg_layers`). The
+        areas are then drawn a little transparent so the background shows through.
 
     Returns
     -------
@@ -122,13 +129,23 @@ def map_svg(
         return "".join(parts)
 
     pid = re.sub(r"[^A-Za-z0-9_-]", "_", pattern_id)
-    body = []
+    under = over = opacity = ""
+    if background is not None:
+        def to_px(a: np.ndarray) -> np.ndarray:
+            return np.column_stack([ox + (a[:, 0] - minx) * s, oy + (maxy - a[:, 1]) * s])
+
+        view = (minx - ox / s, maxy - (height - oy) / s, minx + (width - ox) / s, maxy + oy / s)
+        under, over = background(to_px, view)
+        opacity = ' fill-opacity="0.72"' if under or over else ""
+    body = [under] if under else []
     order = [i for i in range(len(geoms)) if i != highlight] + ([highlight] if highlight is not None else [])
     for i in order:
         fill = f"url(#{pid})" if fills[i] == "hatch" else escape(fills[i])
         stroke = ' stroke="#000" stroke-width="2.5"' if i == highlight else ' stroke="#fff" stroke-width="0.6"'
         title = f"<title>{escape(titles[i])}</title>" if titles else ""
-        body.append(f'<path d="{path(geoms[i])}" fill="{fill}"{stroke} fill-rule="evenodd">{title}</path>')
+        body.append(f'<path d="{path(geoms[i])}" fill="{fill}"{opacity}{stroke} fill-rule="evenodd">{title}</path>')
+    if over:
+        body.append(over)
     uses_hatch = any(f == "hatch" for f in fills)
     return f'{_svg_open(width, height, label, "map")}{_hatch(pid) if uses_hatch else ""}{"".join(body)}</svg>'
 

@@ -521,13 +521,16 @@ def _where_next_fc(where_next: gpd.GeoDataFrame) -> dict[str, Any]:
 
 
 def layer_points(
-    *, isochrones: gpd.GeoDataFrame | None = None, where_next: gpd.GeoDataFrame | None = None
+    *, isochrones: gpd.GeoDataFrame | None = None, where_next: gpd.GeoDataFrame | None = None,
+    background: Any = None,
 ) -> list[tuple[float, float]]:
     """``(lat, lon)`` of every vertex the optional layers print on the page, as printed.
 
     These points come from service locations and candidate sites, not from reports; pass
     them to :func:`fragmap.privacy.fingerprint` as ``public_points`` so the audit does not
     mistake an isochrone vertex that happens to lie near a report for a leaked location.
+    The background's roads, water, parks and labels (public reference data) are listed as
+    the page prints them (:func:`fragmap.background.background_points`).
     """
     import shapely
     from shapely.geometry import shape
@@ -541,6 +544,11 @@ def layer_points(
     for fc in collections:
         for f in fc["features"]:
             pts += [(float(y), float(x)) for x, y in shapely.get_coordinates(shape(f["geometry"]))]
+    payload = _background_payload(background)
+    if payload is not None:
+        from fragmap.background import background_points
+
+        pts += background_points(payload)
     return pts
 
 
@@ -614,6 +622,7 @@ def render_map(
     k: int = 5,
     category_labels: dict[str, str] | None = None,
     tolerance_m: float = 15.0,
+    background: Any = None,
 ) -> str:
     """Render the published map as one self-contained HTML page (folium, vendored Leaflet).
 
@@ -643,6 +652,10 @@ def render_map(
         Category code -> label in the publication language.
     tolerance_m : float
         Simplification tolerance of the area polygons, in metres.
+    background : Background, optional
+        Public reference layers (:func:`fragmap.background.load_background`): roads, river,
+        railway, parks and place names drawn in non-interactive panes under the areas, with
+        their attribution. Default None: the areas on the plain background.
 
     Returns
     -------
@@ -689,6 +702,7 @@ def render_map(
     iso_fc = _isochrones_fc(_check_isochrones(isochrones)) if has(isochrones) else None
     where_fc = _where_next_fc(_check_where_next(where_next, pub.threshold)) if has(where_next) else None
     tile_layer, tiles_text = _tile_layer(tiles, tiles_attribution) if tiles else (None, None)
+    bg_payload = _background_payload(background)
 
     # data for the page script (counts under the "value" key, where the privacy audit reads them)
     data = {
@@ -707,12 +721,15 @@ def render_map(
              "line": f["properties"]["line"], "weight": f["properties"]["style"]["weight"]}
             for f in reversed(iso_fc["features"])],
         "text": _script_text(pub),
+        "background": bg_payload,
     }
 
     # HTML around the map (autoescaped jinja2 macros)
     net = pub.cells(month=pub.month, window=12, level="network")
     total = net["value"].iloc[0] if len(net) and not net["suppressed"].iloc[0] else float("nan")
     banners, notes, sources = _banners_notes_sources(pub)
+    if bg_payload is not None:  # OSM / GeoNames licences, printed on every page that draws them
+        sources = [*sources, *[a for a in bg_payload["attribution"] if a not in sources]]
     overlays = [{"id": i, "label": msg(key)} for i, key, fc in (
         ("fm-services", "services", svc_fc), ("fm-iso", "isochrones", iso_fc),
         ("fm-where", "where_next", where_fc)) if fc is not None]
@@ -778,6 +795,15 @@ def render_map(
     if _RANDOM_ID.search(html):  # a folium element kept a random id: output would not be reproducible
         raise RuntimeError("the map page holds a random element id; fix it in fragmap.maps._fix_ids")
     return html
+
+
+def _background_payload(background: Any) -> dict[str, Any] | None:
+    """The background layers for the page script, or None (see :mod:`fragmap.background`)."""
+    if background is None or background.is_empty:
+        return None
+    from fragmap.background import map_payload
+
+    return map_payload(background)
 
 
 def _bounds(areas: gpd.GeoDataFrame) -> list[list[float]]:

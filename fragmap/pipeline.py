@@ -184,6 +184,15 @@ class Project:
         return self._cache["boundaries"]
 
     @property
+    def background(self) -> Any:
+        """The map and atlas background (:func:`fragmap.background.load_background`): public layers."""
+        if "background" not in self._cache:
+            from fragmap.background import load_background
+
+            self._cache["background"] = load_background(self.settings, self.boundaries)
+        return self._cache["background"]
+
+    @property
     def quarters(self) -> gpd.GeoDataFrame:
         """Quarter polygons with population (from the project file, else a hexagon grid)."""
         if "quarters" not in self._cache:
@@ -484,7 +493,8 @@ class Project:
         # the optional map layers are drawn from services and candidate sites, not reports
         from fragmap.maps import layer_points
 
-        public += layer_points(isochrones=self.isochrones(), where_next=self.where_next_layer(month))
+        public += layer_points(isochrones=self.isochrones(), where_next=self.where_next_layer(month),
+                               background=self.background)
         return privacy.fingerprint(
             both, public_addresses=svc["address"].dropna().astype(str).tolist(), public_points=public
         )
@@ -684,13 +694,15 @@ def run(
     with io_publish.staging_folder(output) as tmp:
         map_files = maps.write_map(pub, tmp, services=project.services, scheme=settings.classification.scheme,
                                    k=settings.classification.k, isochrones=project.isochrones(),
-                                   where_next=project.where_next_layer(month), tiles=tiles)
+                                   where_next=project.where_next_layer(month), tiles=tiles,
+                                   background=project.background)
         project._step("map", {"files": len(map_files)})
         unassigned = project.unassigned(month)
         _write_private_list(settings, f"non_assegnate-{month}.csv", unassigned.private)
         quality = _quality(ingest_result, geo, month, unassigned)
         atlas_files = atlas.render_atlas(pub, tmp / "atlas", quality=quality, services=project.services,
-                                         where_next=project.where_next_layer(month))
+                                         where_next=project.where_next_layer(month),
+                                         background=project.background)
         project._step("atlas", {"pages": len(atlas_files)})
         audit = privacy.audit_folder(tmp, project.fingerprint(month), settings)
         project._step("audit", {"findings": len(audit.findings)})

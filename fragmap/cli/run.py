@@ -144,6 +144,7 @@ def _map_options(settings: Any, project: Any, month: str, *, tiles: str | None =
         "tiles": tiles,
         "isochrones": project.isochrones(),
         "where_next": project.where_next_layer(month),
+        "background": project.background,
     }
 
 
@@ -237,7 +238,8 @@ def atlas(config: Path | None, month: str | None, out: Path | None, pdf: bool) -
     quality.update(_ingest_figures(project))
     with io_publish.staging_folder(out) as tmp:
         files = atlas_mod.render_atlas(pub, tmp, quality=quality, services=project.services,
-                                      where_next=project.where_next_layer(pub.month))
+                                       where_next=project.where_next_layer(pub.month),
+                                       background=project.background)
         _audit_or_fail(privacy, tmp, project, pub.month)
         if pdf:
             files.append(atlas_mod.write_pdf(tmp))

@@ -58,7 +58,7 @@ var FM = (function () {
   }
   function areaStyle(feature) {
     var i = feature.properties.i, c = cell(i), x = measure(i, c);
-    var s = { weight: 0.8, color: "#ffffff", opacity: 1, fillOpacity: 0.85 };
+    var s = { weight: 0.8, color: "#ffffff", opacity: 1, fillOpacity: D.background ? BG_FILL_OPACITY : 0.85 };
     if (c.suppressed === 1) { s.fillColor = "url(#fm-hatch)"; }
     else if (c.suppressed === 2) { s.fillColor = "url(#fm-hatch2)"; }
     else if (x === null) { s.fillColor = D.noData; }
@@ -132,10 +132,97 @@ var FM = (function () {
     layer.bindTooltip(box);
   }
 
+  /* ---- background: roads, river, railway, parks under the areas; place names above them ----
+     Two panes of their own: lines and fills under the areas' overlay pane (z 350 < 400), names
+     over it (z 450) but under tooltips; neither takes the pointer, the keyboard or a screen
+     reader's attention (aria-hidden: the data table is the accessible path). */
+  var BG_FILL_OPACITY = 0.62;
+  var BG_STYLE = {
+    outline: { color: "#6b6b6b", weight: 1.2, dashArray: "5 3", fill: false },
+    park: { stroke: false, fillColor: "#d7e8cb", fillOpacity: 1 },
+    water: { stroke: false, fillColor: "#b9d7ee", fillOpacity: 1 },
+    waterline: { color: "#8dbbe3", weight: 2.5, fill: false },
+    rail: { color: "#7d7d7d", weight: 1.3, dashArray: "6 3", fill: false },
+    road3: { color: "#c9c9c9", weight: 1.2, fill: false },
+    road2: { color: "#b3b3b3", weight: 1.8, fill: false },
+    road1: { color: "#9d9d9d", weight: 2.6, fill: false }
+  };
+  // the zoom from which a label is drawn: by rank, street names a step later
+  function minZoom(lab) {
+    var z = [0, 10, 13, 14.5][lab[2]] || 15;
+    return lab[1] === "street" ? Math.max(z, 14) + (lab[2] - 2) : z;
+  }
+  function drawBackground(map) {
+    var B = D.background;
+    ["fm-bg", "fm-bglabels"].forEach(function (name, k) {
+      var pane = map.createPane(name);
+      pane.style.zIndex = k ? 450 : 350;
+      pane.style.pointerEvents = "none";
+      pane.setAttribute("aria-hidden", "true");
+    });
+    var renderer = L.svg({ pane: "fm-bg" });
+    B.layers.forEach(function (layer) {
+      var st = BG_STYLE[layer.k] || {}, o = { pane: "fm-bg", renderer: renderer, interactive: false };
+      for (var key in st) o[key] = st[key];
+      L.geoJSON(layer.g, { style: function () { return o; }, interactive: false, pane: "fm-bg" }).addTo(map);
+    });
+    var marks = B.labels.map(function (lab) {
+      var span = el("span", "k-" + lab[1] + " r" + lab[2], lab[0]);
+      if (lab[5]) span.style.transform = "translate(-50%, -50%) rotate(" + lab[5] + "deg)";
+      var m = L.marker([lab[4], lab[3]], { pane: "fm-bglabels", interactive: false, keyboard: false,
+        icon: L.divIcon({ className: "fm-bgl", iconSize: null, html: span }) });
+      m.addTo(map);
+      return { lab: lab, m: m };
+    });
+    // most important first (the order of the data): a label is shown from its zoom on,
+    // unless it would overlap one already shown or a town's name
+    function declutter() {
+      var z = map.getZoom(), boxes = [];
+      map.getContainer().classList.toggle("fm-zlow", z < 13);  // smaller names when a whole town shows
+      Array.prototype.forEach.call(document.querySelectorAll(".fm-town span"), function (s) {
+        boxes.push(s.getBoundingClientRect());
+      });
+      function free(r) {
+        return !boxes.some(function (b) {
+          return !(r.right + 2 < b.left || b.right + 2 < r.left || r.bottom + 1 < b.top || b.bottom + 1 < r.top);
+        });
+      }
+      marks.forEach(function (p) {
+        var e = p.m.getElement();
+        if (!e) return;
+        var span = e.firstChild;
+        e.style.display = "";
+        span.style.marginTop = "0px";
+        span.style.marginLeft = "0px";
+        var show = false;
+        if (z >= minZoom(p.lab)) {
+          // on its point, else just above, below, right or left of it (street names stay on their street)
+          var shifts = p.lab[1] === "street" ? [[0, 0]] : [[0, 0], [0, -1], [0, 1], [1, 0], [-1, 0]];
+          var r0 = span.getBoundingClientRect();
+          for (var j = 0; j < shifts.length && !show; j++) {
+            var dx = shifts[j][0] * (r0.width / 2 + 6), dy = shifts[j][1] * (r0.height + 2);
+            var r = { left: r0.left + dx, right: r0.right + dx, top: r0.top + dy, bottom: r0.bottom + dy };
+            if (free(r)) {
+              show = true; boxes.push(r);
+              span.style.marginTop = dy + "px"; span.style.marginLeft = dx + "px";
+            }
+          }
+        }
+        if (!show) e.style.display = "none";
+      });
+    }
+    map.on("zoomend", declutter);
+    B.attribution.forEach(function (a) {
+      map.attributionControl.addAttribution(el("div", null, a).innerHTML);  // plain text: Leaflet reads HTML
+    });
+    return declutter;
+  }
+
   /* ---- legend ---- */
   function legendRow(parent, swatchClass, colour, text) {
     var row = el("div"), sw = el("span", "sw " + (swatchClass || ""));
     if (colour) sw.style.background = colour;
+    if (D.background && (swatchClass === "" || swatchClass === "hatch" || swatchClass === "hatch2")) sw.style.opacity = BG_FILL_OPACITY;
     sw.setAttribute("aria-hidden", "true");
     row.appendChild(sw); row.appendChild(document.createTextNode(text));
     parent.appendChild(row);
@@ -264,12 +351,14 @@ var FM = (function () {
           icon: L.divIcon({ className: "fm-town", iconSize: null, html: el("span", null, t.name) }) });
       })).addTo(map);
     }
+    var declutter = D.background ? drawBackground(map) : null;
     var legend = makeLegend(map);
     legend.addTo(map);
     legend.update();
     var bounds = o.areas.getBounds(), shapes = o.areas.getLayers();
     if (o.towns) { bounds.extend(o.towns.getBounds()); shapes = shapes.concat(o.towns.getLayers()); }
     fit(map, bounds, legend, shapes);
+    if (declutter) declutter();
 
     var mapDiv = document.getElementById("fm-map");
     function refresh() {
