@@ -562,6 +562,8 @@ def _footnote(pub: Publication, lang: str, extra: str = "") -> str:
         parts.append(t("hex_grid_note", lang))
     elif pub.quarter_source == "stradario":
         parts.append(t("streets_note", lang))
+    elif pub.quarter_source == "punti_riferimento":
+        parts.append(t("landmarks_note", lang))
     if extra:
         parts.append(extra)
     return " ".join(parts)

@@ -28,6 +28,7 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+from shapely.geometry import Point
 
 from fragmap import __version__
 from fragmap._errors import PrivacyError, ValidationError
@@ -190,8 +191,12 @@ class Project:
                 self._cache["quarter_check"] = check
                 for line in check.lines(s.language):
                     self._step("quarters", {"check": line})
+            elif s.quarters.landmarks:
+                quarters = self._landmark_quarters()
             else:
-                quarters = q.hex_grid(self.boundaries, size_m=s.quarters.hex_size_m)
+                from fragmap.naming import name_areas
+
+                quarters = name_areas(q.hex_grid(self.boundaries, size_m=s.quarters.hex_size_m), self.places)
             population = geo.read_population(s.paths.population)
             user_pop = (
                 geo.read_quarter_population(s.paths.quarter_population)
@@ -211,6 +216,51 @@ class Project:
                 {"quarters": len(quarters), "source": str(quarters["source"].iloc[0])},
             )
         return self._cache["quarters"]
+
+    @property
+    def places(self) -> gpd.GeoDataFrame:
+        """Named places of the towns (``fragmap.io.places``) that name the hexagons.
+
+        The shipped quarter landmarks, ISTAT localities and GeoNames points, plus the OSM
+        places of the geodata set-up when present; landmarks with only an address are placed
+        with the project's geocoder (street level only, else left without a point).
+        """
+        if "places" not in self._cache:
+            from fragmap.io.places import read_places
+
+            p = self.settings.paths
+            existing = lambda f: f if f is not None and Path(f).exists() else None  # noqa: E731
+            places = read_places(
+                landmarks=existing(p.quarter_landmarks), localities=existing(p.localities),
+                geonames=existing(p.places), osm=existing(_osm_places_path(self.settings)),
+                boundaries=self.boundaries, towns=self.settings.town_names,
+            )
+            todo = places.geometry.isna() & (places["address"].astype(str) != "") & (places["kind"] != "macroquartiere")
+            if todo.any():
+                from fragmap.geocode import make_geocoder
+
+                g = make_geocoder(self.settings, towns=self.boundaries)
+                for i in places.index[todo]:
+                    m = g.lookup(str(places.at[i, "address"]), str(places.at[i, "town"]))
+                    if m.level in ("civico", "via", "coordinate") and not pd.isna(m.lat):
+                        places.at[i, "geometry"] = Point(float(m.lon), float(m.lat))
+            self._cache["places"] = places
+        return self._cache["places"]
+
+    def _landmark_quarters(self) -> gpd.GeoDataFrame:
+        """Quarters drawn around the landmarks of ``[quarters] landmarks`` (approximate boundaries)."""
+        from fragmap.geocode import make_geocoder
+        from fragmap.io.places import read_landmark_table
+        from fragmap.landmarks import locate_landmarks, quarters_from_landmarks
+
+        s = self.settings
+        table = read_landmark_table(_landmark_table(s))
+        placed = locate_landmarks(table, make_geocoder(s, towns=self.boundaries), town_names=s.town_names)
+        quarters, check = quarters_from_landmarks(placed.points, self.boundaries, language=s.language)
+        self._cache["quarter_check"] = check
+        for line in [*placed.lines(s.language), *check.lines(s.language)]:
+            self._step("quarters", {"check": line})
+        return quarters
 
     @property
     def services(self) -> gpd.GeoDataFrame:
@@ -479,6 +529,8 @@ class Project:
             notes.append(t("hex_grid_note", lang))
         elif len(quarters) and str(quarters["source"].iloc[0]) == "stradario":
             notes.append(t("streets_note", lang))
+        elif len(quarters) and str(quarters["source"].iloc[0]) == "punti_riferimento":
+            notes.append(t("landmarks_note", lang))
         if len(quarters) and bool(quarters["population_estimated"].any()):
             notes.append(t("population_estimated", lang))
         return tuple(notes)
@@ -560,7 +612,22 @@ def _input_files(settings: Settings) -> list[Path]:
     p = settings.paths
     files = [*expand_inputs(p.reports), p.boundaries, p.population, p.streets, *p.services]
     files += [f for f in (p.quarters, p.quarter_population, p.street_network, p.candidate_sites) if f is not None]
+    files += [p.quarter_landmarks, p.localities, p.places, _osm_places_path(settings)]
+    if settings.quarters.landmarks:
+        files.append(_landmark_table(settings))
     return [Path(f) for f in files]
+
+
+def _osm_places_path(settings: Settings) -> Path:
+    """``luoghi.geojson`` of the geodata set-up (``[paths] geodata``, default ``data/geodati``)."""
+    geodata = getattr(settings.paths, "geodata", None) or settings.root / "data" / "geodati"
+    return Path(geodata) / "luoghi.geojson"
+
+
+def _landmark_table(settings: Settings) -> Path:
+    """``[quarters] landmarks``, relative to the project folder."""
+    path = Path(settings.quarters.landmarks).expanduser()
+    return path if path.is_absolute() else settings.root / path
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -752,7 +819,9 @@ def _manifest(
             "privacy_threshold": s.privacy.threshold,
             "show_zero": s.privacy.show_zero,
             "min_quarter_population": s.privacy.min_quarter_population,
-            "quarters": "file" if s.paths.quarters else f"hex grid {s.quarters.hex_size_m} m",
+            "quarters": "file" if s.paths.quarters else (
+                f"landmarks {_relative(_landmark_table(s), s.root)}" if s.quarters.landmarks
+                else f"hex grid {s.quarters.hex_size_m} m"),
             "classification": f"{s.classification.scheme} k={s.classification.k}",
             "street_network": bool(s.paths.street_network),
             "geocoding_online": s.geocoding.online,

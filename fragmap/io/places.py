@@ -300,3 +300,58 @@ def read_places(
     out = gpd.GeoDataFrame(places[list(PLACE_COLUMNS)].reset_index(drop=True), geometry="geometry", crs=4326)
     out.attrs["outside"] = sorted(set(outside))
     return out
+
+
+#: Accepted headers of a landmark table (folded), by column.
+_LANDMARK_HEADERS = {
+    "town": ("town", "comune", "citta"),
+    "quartiere": ("quartiere", "quarter", "rione", "zona"),
+    "landmark": ("landmark", "punto di riferimento", "punto", "riferimento", "indirizzo", "address",
+                 "landmark address or lat lon", "indirizzo o lat lon"),
+}
+
+
+def read_landmark_table(path: str | Path) -> pd.DataFrame:
+    """A landmark table ``town; quartiere; landmark`` (CSV, XLSX or ODS) with spreadsheet row numbers.
+
+    ``landmark`` is an address ("Via Solferino 38") or a point ("45.1922, 9.1816"); a quarter
+    may have several rows. Italian headers are accepted (``comune``, ``punto di riferimento``,
+    ``indirizzo``); other columns (notes, sources) are ignored.
+
+    Returns
+    -------
+    DataFrame
+        ``row, town, quartiere, landmark`` (text).
+
+    Raises
+    ------
+    InputFileError
+        Missing file or a missing column (the message lists the columns found).
+
+    Examples
+    --------
+    >>> t = read_landmark_table("data/reference/quartieri_macro_pavia_vigevano.csv")
+    >>> t.loc[t["quartiere"] == "Pavia Nord Est", "landmark"].iloc[0]
+    'Via Santo Spirito, Pavia'
+    """
+    from fragmap.io.tables import read_table
+
+    path = Path(path)
+    frame = read_table(path).frame
+    by_fold = {_fold(str(c)): c for c in frame.columns}
+    cols = {}
+    for want, names in _LANDMARK_HEADERS.items():
+        hit = next((by_fold[n] for n in names if n in by_fold), None)
+        if hit is None and want != "town":
+            raise InputFileError(
+                f"{path.name}: nessuna colonna {want!r} / no column {want!r}; "
+                f"colonne presenti / columns: {', '.join(map(str, frame.columns))}"
+            )
+        cols[want] = hit
+    out = pd.DataFrame({
+        "row": frame["row"] if "row" in frame.columns else frame.index,
+        "town": frame[cols["town"]] if cols["town"] is not None else "",
+        "quartiere": frame[cols["quartiere"]],
+        "landmark": frame[cols["landmark"]],
+    })
+    return out.fillna("").astype({"town": str, "quartiere": str, "landmark": str}).reset_index(drop=True)
