@@ -403,7 +403,13 @@ def _quality_block(A: _Atlas, quality: Mapping[str, Any]) -> dict[str, Any]:
     unassigned = quality.get("unassigned")
     if unassigned is not None:
         rows.append({"label": L["q_unassigned"], "value": format_number(unassigned, lang), "note": ""})
-    return {"rows": rows, "levels": level_rows, "placed": placed_line}
+    from fragmap.placement import placement_lines
+
+    figures = quality.get("placed_by_partner") or []
+    partners = placement_lines(figures, lang, names=A.pub.labels, min_reports=A.pub.threshold, with_counts=False)
+    low = any(bool(r["low"]) and int(r["reports"]) >= A.pub.threshold for r in figures)
+    fix = partners.pop() if partners and low else ""
+    return {"rows": rows, "levels": level_rows, "placed": placed_line, "partners": partners, "fix": fix}
 
 
 def render_atlas(

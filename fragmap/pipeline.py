@@ -553,6 +553,13 @@ def attributions(settings: Settings) -> tuple[str, ...]:
             "Stradario: ANNCSU, Agenzia delle Entrate / ISTAT (CC BY 4.0)",
             "Farmacie, scuole, ospedali: Regione Lombardia, open data",
         ]
+    if settings.paths.quarters is None:  # areas named after places (fragmap.naming) or drawn around landmarks
+        lines.append("Nomi dei luoghi: GeoNames (CC BY 4.0), località ISTAT 2011, punti di riferimento dei quartieri "
+                     "(data/reference)" if lang != "en" else
+                     "Place names: GeoNames (CC BY 4.0), ISTAT 2011 localities, neighbourhood landmarks (data/reference)")
+        if _osm_places_path(settings).exists():
+            lines.append("Luoghi: © OpenStreetMap contributors (ODbL)" if lang != "en"
+                         else "Places: © OpenStreetMap contributors (ODbL)")
     if settings.synthetic:
         lines.append(t("synthetic_banner", lang))
     return tuple(lines)
@@ -781,6 +788,14 @@ def _quality(ingest_result: Any, geo: pd.DataFrame, month: str, unassigned: Any 
     if unassigned is not None:
         out["unassigned_by_reason"] = {str(r): int(n) for r, n in zip(unassigned.counts["reason"],
                                                                        unassigned.counts["reports"])}
+    from fragmap.placement import FIX_COMMAND, placement_by_partner
+
+    by_partner = placement_by_partner(geo)
+    out["placed_by_partner"] = [
+        {"partner": str(r.partner), "reports": int(r.reports), "placed": int(r.placed),
+         "share": round(float(r.share), 4), "low": bool(r.low)} for r in by_partner.itertuples()
+    ]
+    out["placement_fix"] = FIX_COMMAND if bool(by_partner["low"].any()) else None
     return out
 
 
