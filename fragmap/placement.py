@@ -35,6 +35,8 @@ FIX_COMMAND = "fragmap geodati scarica"
 _TEXT: dict[str, dict[str, str]] = {
     "title": {"it": "Segnalazioni localizzate su una via (civico, via o coordinate), per associazione:",
               "en": "Reports placed on a street (house number, street or coordinates), per partner:"},
+    "short": {"it": "fragmap: segnalazioni localizzate su una via: {share}", "en": "fragmap: reports placed on a street: {share}"},
+    "short_low": {"it": " (poche: per correggere, {command})", "en": " (few: to fix it, {command})"},
     "row": {"it": "{partner}: {share} ({placed} su {reports})", "en": "{partner}: {share} ({placed} of {reports})"},
     "row_share": {"it": "{partner}: {share}", "en": "{partner}: {share}"},
     "low": {"it": "Poche segnalazioni localizzate su una via ({partners}: meno del {limit}): le altre restano "
@@ -121,3 +123,22 @@ def placement_lines(
         lines.append(_TEXT["low"][lang].format(partners=", ".join(low), limit=format_share(LOW_SHARE, lang, 0),
                                                command=FIX_COMMAND))
     return lines
+
+
+def placement_summary(figures: Sequence[Mapping[str, Any]], language: str = "it") -> str:
+    """One line for ``fragmap run --quiet``: the share placed on a street, and the fix when low.
+
+    Examples
+    --------
+    >>> rows = [{"partner": "a", "reports": 10, "placed": 2, "share": 0.2, "low": True}]
+    >>> placement_summary(rows, "en")
+    'fragmap: reports placed on a street: 20% (few: to fix it, fragmap geodati scarica)'
+    """
+    lang = "en" if language == "en" else "it"
+    reports = sum(int(r["reports"]) for r in figures)
+    placed = sum(int(r["placed"]) for r in figures)
+    share = placed / reports if reports else float("nan")
+    line = _TEXT["short"][lang].format(share=format_share(share, lang, 0))
+    if any(bool(r["low"]) for r in figures):
+        line += _TEXT["short_low"][lang].format(command=FIX_COMMAND)
+    return line
