@@ -259,7 +259,7 @@ def read_places(
     --------
     >>> p = read_places(landmarks="data/reference/quartieri_punti_riferimento_pavia_vigevano.csv",
     ...                 localities="data/reference/istat2011_localita_coordinate_geonames_pavia_vigevano.csv")
-    >>> (p["name"].str.lower() == "fossarmato").sum()     # one row although both files name it
+    >>> int((p["name"].str.lower() == "fossarmato").sum())     # one row although both files name it
     1
     """
     frames = []
@@ -332,7 +332,7 @@ def read_landmark_table(path: str | Path) -> pd.DataFrame:
     --------
     >>> t = read_landmark_table("data/reference/quartieri_macro_pavia_vigevano.csv")
     >>> t.loc[t["quartiere"] == "Pavia Nord Est", "landmark"].iloc[0]
-    'Via Santo Spirito, Pavia'
+    '45.192246, 9.181571'
     """
     from fragmap.io.tables import read_table
 
