@@ -223,7 +223,7 @@ class Project:
 
         The shipped quarter landmarks, ISTAT localities and GeoNames points, plus the OSM
         places of the geodata set-up when present; landmarks with only an address are placed
-        with the project's geocoder (street level only, else left without a point).
+        with the project's geocoder when it finds the house number, else left without a point.
         """
         if "places" not in self._cache:
             from fragmap.io.places import read_places
@@ -242,7 +242,8 @@ class Project:
                 g = make_geocoder(self.settings, towns=self.boundaries)
                 for i in places.index[todo]:
                     m = g.lookup(str(places.at[i, "address"]), str(places.at[i, "town"]))
-                    if m.level in ("civico", "via", "coordinate") and not pd.isna(m.lat):
+                    # a house number only: a street's known point may lie far from the landmark
+                    if m.level in ("civico", "coordinate") and not pd.isna(m.lat):
                         places.at[i, "geometry"] = Point(float(m.lon), float(m.lat))
             self._cache["places"] = places
         return self._cache["places"]
