@@ -42,6 +42,7 @@ _LATLON = re.compile(r"^\s*(-?\d{1,2}(?:[.]\d+)?)\s*[,;\s]\s*(-?\d{1,3}(?:[.]\d+
 LANDMARK_REASONS: dict[str, dict[str, str]] = {
     "quartiere_mancante": {"it": "quartiere mancante", "en": "no quarter name"},
     "punto_mancante": {"it": "punto di riferimento mancante", "en": "no landmark"},
+    "comune_mancante": {"it": "comune mancante", "en": "no town"},
     "comune_sconosciuto": {"it": "comune non configurato", "en": "town not configured"},
     "non_trovato": {"it": "indirizzo non trovato su una via (solo a livello comunale)",
                     "en": "address not found on a street (town level only)"},
@@ -138,6 +139,7 @@ def locate_landmarks(
         base = {"row": r.get("row"), "town": typed_town, "quartiere": quartiere, "landmark": landmark}
         town = by_fold.get(fold(typed_town)) if typed_town else (town_names[0] if len(town_names) == 1 else None)
         reason = ("quartiere_mancante" if not quartiere else "punto_mancante" if not landmark
+                  else "comune_mancante" if town is None and not typed_town
                   else "comune_sconosciuto" if town is None else "")
         if reason:
             unplaced.append({**base, "reason": reason})

@@ -168,9 +168,9 @@ def test_a_landmark_outside_the_comuni_is_refused_by_name(comuni) -> None:
 
 
 def test_landmark_rows_that_cannot_be_placed_are_listed_with_their_row() -> None:
-    table = pd.DataFrame({"row": [2, 3, 4, 5], "town": ["Pavia", "Pavia", "Milano", "Pavia"],
-                          "quartiere": ["Vallone", "Crosione", "Brera", ""],
-                          "landmark": ["45.1922, 9.1816", "Piazzale Crosione", "Via Brera 1", "Via Roma"]})
+    table = pd.DataFrame({"row": [2, 3, 4, 5, 6], "town": ["Pavia", "Pavia", "Milano", "Pavia", ""],
+                          "quartiere": ["Vallone", "Crosione", "Brera", "", "Centro"],
+                          "landmark": ["45.1922, 9.1816", "Piazzale Crosione", "Via Brera 1", "Via Roma", "Piazza"]})
 
     class TownOnly:
         lat = lon = float("nan")
@@ -182,6 +182,7 @@ def test_landmark_rows_that_cannot_be_placed_are_listed_with_their_row() -> None
         "riga 3: Crosione (Pavia): Piazzale Crosione: indirizzo non trovato su una via (solo a livello comunale)",
         "riga 4: Brera (Milano): Via Brera 1: comune non configurato",
         "riga 5: - (Pavia): Via Roma: quartiere mancante",
+        "riga 6: Centro (-): Piazza: comune mancante",
     ]
 
 
