@@ -70,7 +70,7 @@ def build_items(osm: Path | None) -> tuple[pd.DataFrame, pd.DataFrame, object]:
     """Test units with their messy address, true point and true street; and the street reference points."""
     from fragmap.geocode import Geocoder, build_gazetteer
     from fragmap.geocode.evaluate import messy_variant, service_records
-    from fragmap.io.places import read_reference_places
+    from fragmap.io.named_points import read_reference_places
 
     towns, services = load_inputs()
     named, places, _ = read_reference_places(REF)

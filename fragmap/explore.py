@@ -26,6 +26,7 @@ import pandas as pd
 import shapely
 
 from fragmap.i18n import format_month, format_number, t, translate
+from fragmap.naming import display_name
 from fragmap.publication import NETWORK, TOTAL, Publication
 
 UTM = 32632
@@ -304,7 +305,8 @@ def compare_months(
     def col(key: str, **values: object) -> str:
         return translate(_COMPARE_COLUMNS, key, lang, **values)
 
-    out = pd.DataFrame({col("area_id"): a["area_id"], col("name"): a["name"], col("town"): a["town"]})
+    out = pd.DataFrame({col("area_id"): a["area_id"], col("name"): [display_name(str(n), lang) for n in a["name"]],
+                        col("town"): a["town"]})
     vb, va = a["value"].to_numpy(dtype=float), b["value"].to_numpy(dtype=float)
     out[col("value", m=mb)] = vb
     out[col("value", m=ma)] = va
@@ -407,7 +409,7 @@ def fragility_index_table(
     res = pd.DataFrame({
         col("rank"): pd.array(out["rank"], dtype="Int64"),
         translate(_COMPARE_COLUMNS, "area_id", lang): out["area_id"].to_numpy(),
-        col("name"): out["name"].to_numpy(),
+        col("name"): [display_name(str(n), lang) for n in out["name"]],
         col("town"): out["town"].to_numpy(),
         col("index_value"): out["index_value"].to_numpy(dtype=float),
         col("parts"): pd.array(out["parts"], dtype="Int64") if "parts" in out else pd.NA,
@@ -555,7 +557,7 @@ def coverage_by_area(
     cov = cov.sort_values([col, "median_minutes", "area_id"], ascending=[True, False, True])
     return pd.DataFrame({
         translate(_COMPARE_COLUMNS, "area_id", lang): cov["area_id"].to_numpy(),
-        translate(_COMPARE_COLUMNS, "name", lang): cov["name"].to_numpy(),
+        translate(_COMPARE_COLUMNS, "name", lang): [display_name(str(n), lang) for n in cov["name"]],
         translate(_COMPARE_COLUMNS, "town", lang): cov["town"].to_numpy(),
         translate(_COVERAGE_COLUMNS, "category", lang): [_label(pub, c, lang) for c in cov["category"]],
         translate(_COVERAGE_COLUMNS, "within", lang, m=minutes): (cov[col].to_numpy(dtype=float) * 100).round(0),
@@ -572,6 +574,8 @@ def _footnote(pub: Publication, lang: str, extra: str = "") -> str:
         parts.append(t("hex_grid_note", lang))
     elif pub.quarter_source == "stradario":
         parts.append(t("streets_note", lang))
+    elif pub.quarter_source == "punti_riferimento":
+        parts.append(t("landmarks_note", lang))
     if extra:
         parts.append(extra)
     return " ".join(parts)
@@ -985,7 +989,7 @@ def plot_trend(
     ax.set_ylim(bottom=0)
     ax.grid(axis="y", color="#e0e0e0")
     ax.spines[["top", "right"]].set_visible(False)
-    names = dict(zip(pub.areas["area_id"], pub.areas["name"]))
+    names = {a: display_name(str(n), lang) for a, n in zip(pub.areas["area_id"], pub.areas["name"])}
     area = _tr("network", lang) if area_id == NETWORK else names.get(area_id, area_id)
     ax.set_title(_tr("trend_title", lang, area=area))
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)

@@ -47,6 +47,10 @@ COMMON: dict[str, dict[str, str]] = {
         "it": "Aree: griglia esagonale regolare, non quartieri ufficiali.",
         "en": "Areas: regular hexagon grid, not official quarters.",
     },
+    "landmarks_note": {
+        "it": "Quartieri con confini approssimativi, tracciati attorno a punti di riferimento: non ufficiali.",
+        "en": "Quarters with approximate boundaries, drawn around landmarks: not official.",
+    },
     "streets_note": {
         "it": "Aree ricostruite dallo stradario, confini indicativi e non ufficiali.",
         "en": "Areas rebuilt from a street list: indicative, not official boundaries.",

@@ -54,6 +54,7 @@ from fragmap._errors import PrivacyError
 from fragmap.classify import NO_DATA_COLOUR, zero_aware_classes
 from fragmap.i18n import format_month, format_number, t, translate
 from fragmap.privacy import WHERE_NEXT_COLUMNS, check_where_next
+from fragmap.naming import display_name
 from fragmap.publication import ALL_ACTIONS, ALL_PARTNERS, TOTAL, Publication
 
 UTM = 32632
@@ -586,6 +587,8 @@ def _banners_notes_sources(pub: Publication) -> tuple[list[str], list[str], list
         banners.append(t("hex_grid_note", lang))
     elif pub.quarter_source == "stradario":
         banners.append(t("streets_note", lang))
+    elif pub.quarter_source == "punti_riferimento":
+        banners.append(t("landmarks_note", lang))
     said = {b.strip().rstrip(".").lower() for b in banners}
     notes = [n for n in dict.fromkeys(pub.notes) if n.strip().rstrip(".").lower() not in said]
     sources = [a for a in dict.fromkeys(pub.attributions) if a.strip().rstrip(".").lower() not in said]
@@ -686,7 +689,7 @@ def render_map(
     areas = pub.areas[pub.areas["level"] == "quarter"].sort_values("area_id").reset_index(drop=True)
     towns = pub.areas[pub.areas["level"] == "town"].sort_values("area_id").reset_index(drop=True)
     ids = areas["area_id"].tolist()
-    names = areas["name"].astype(str).tolist()
+    names = [display_name(str(n), lang) for n in areas["name"]]
     pop = areas["population"].to_numpy(dtype=float)
     layer_codes = [TOTAL, *[c for c in sorted(_quarter_cells(pub)["category"].unique()) if c != TOTAL]]
     denominators = {c: pub.denominator(c) for c in layer_codes if pub.denominator(c) != "population"}

@@ -28,6 +28,7 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+from shapely.geometry import Point
 
 from fragmap import __version__
 from fragmap._errors import PrivacyError, ValidationError
@@ -206,8 +207,12 @@ class Project:
                 self._cache["quarter_check"] = check
                 for line in check.lines(s.language):
                     self._step("quarters", {"check": line})
+            elif s.quarters.landmarks:
+                quarters = self._landmark_quarters()
             else:
-                quarters = q.hex_grid(self.boundaries, size_m=s.quarters.hex_size_m)
+                from fragmap.naming import name_areas
+
+                quarters = name_areas(q.hex_grid(self.boundaries, size_m=s.quarters.hex_size_m), self.places)
             population = geo.read_population(s.paths.population)
             user_pop = (
                 geo.read_quarter_population(s.paths.quarter_population)
@@ -227,6 +232,52 @@ class Project:
                 {"quarters": len(quarters), "source": str(quarters["source"].iloc[0])},
             )
         return self._cache["quarters"]
+
+    @property
+    def places(self) -> gpd.GeoDataFrame:
+        """Named places of the towns (``fragmap.io.places``) that name the hexagons.
+
+        The shipped quarter landmarks, ISTAT localities and GeoNames points, plus the OSM
+        places of the geodata set-up when present; landmarks with only an address are placed
+        with the project's geocoder when it finds the house number, else left without a point.
+        """
+        if "places" not in self._cache:
+            from fragmap.io.places import read_places
+
+            p = self.settings.paths
+            existing = lambda f: f if f is not None and Path(f).exists() else None  # noqa: E731
+            places = read_places(
+                landmarks=existing(p.quarter_landmarks), localities=existing(p.localities),
+                geonames=existing(p.places), osm=existing(_osm_places_path(self.settings)),
+                boundaries=self.boundaries, towns=self.settings.town_names,
+            )
+            todo = places.geometry.isna() & (places["address"].astype(str) != "") & (places["kind"] != "macroquartiere")
+            if todo.any():
+                from fragmap.geocode import make_geocoder
+
+                g = make_geocoder(self.settings, towns=self.boundaries)
+                for i in places.index[todo]:
+                    m = g.lookup(str(places.at[i, "address"]), str(places.at[i, "town"]))
+                    # a house number only: a street's known point may lie far from the landmark
+                    if m.level in ("civico", "coordinate") and not pd.isna(m.lat):
+                        places.at[i, "geometry"] = Point(float(m.lon), float(m.lat))
+            self._cache["places"] = places
+        return self._cache["places"]
+
+    def _landmark_quarters(self) -> gpd.GeoDataFrame:
+        """Quarters drawn around the landmarks of ``[quarters] landmarks`` (approximate boundaries)."""
+        from fragmap.geocode import make_geocoder
+        from fragmap.io.places import read_landmark_table
+        from fragmap.landmarks import locate_landmarks, quarters_from_landmarks
+
+        s = self.settings
+        table = read_landmark_table(_landmark_table(s))
+        placed = locate_landmarks(table, make_geocoder(s, towns=self.boundaries), town_names=s.town_names)
+        quarters, check = quarters_from_landmarks(placed.points, self.boundaries, language=s.language)
+        self._cache["quarter_check"] = check
+        for line in [*placed.lines(s.language), *check.lines(s.language)]:
+            self._step("quarters", {"check": line})
+        return quarters
 
     @property
     def services(self) -> gpd.GeoDataFrame:
@@ -508,6 +559,8 @@ class Project:
             notes.append(t("hex_grid_note", lang))
         elif len(quarters) and str(quarters["source"].iloc[0]) == "stradario":
             notes.append(t("streets_note", lang))
+        elif len(quarters) and str(quarters["source"].iloc[0]) == "punti_riferimento":
+            notes.append(t("landmarks_note", lang))
         if len(quarters) and bool(quarters["population_estimated"].any()):
             notes.append(t("population_estimated", lang))
         return tuple(notes)
@@ -537,6 +590,9 @@ def attributions(settings: Settings) -> tuple[str, ...]:
     geodata = getattr(settings.paths, "geodata", None)
     if geodata is not None and (Path(geodata) / "geodati.json").exists():
         lines.append("© OpenStreetMap contributors (ODbL)")  # streets, network, background of fragmap geodati
+    if settings.paths.quarters is None:  # areas named after places (fragmap.naming) or drawn around landmarks
+        lines.append("Nomi dei luoghi: località ISTAT 2011, punti di riferimento dei quartieri (data/reference)"
+                     if lang != "en" else "Place names: ISTAT 2011 localities, neighbourhood landmarks (data/reference)")
     if settings.synthetic:
         lines.append(t("synthetic_banner", lang))
     return tuple(lines)
@@ -599,7 +655,21 @@ def _input_files(settings: Settings) -> list[Path]:
     from fragmap.io.geodata import geodata_files
 
     files += geodata_files(settings)  # the one-time OpenStreetMap set-up, when present
+    files += [p.quarter_landmarks, p.localities, p.places]
+    if settings.quarters.landmarks:
+        files.append(_landmark_table(settings))
     return [Path(f) for f in files]
+
+
+def _osm_places_path(settings: Settings) -> Path:
+    """``luoghi.geojson`` of the geodata set-up (``[paths] geodata``, default ``data/geodati``)."""
+    return Path(settings.paths.geodata) / "luoghi.geojson"
+
+
+def _landmark_table(settings: Settings) -> Path:
+    """``[quarters] landmarks``, relative to the project folder."""
+    path = Path(settings.quarters.landmarks).expanduser()
+    return path if path.is_absolute() else settings.root / path
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -758,6 +828,14 @@ def _quality(ingest_result: Any, geo: pd.DataFrame, month: str, unassigned: Any 
     if unassigned is not None:
         out["unassigned_by_reason"] = {str(r): int(n) for r, n in zip(unassigned.counts["reason"],
                                                                        unassigned.counts["reports"])}
+    from fragmap.placement import FIX_COMMAND, placement_by_partner
+
+    by_partner = placement_by_partner(geo)
+    out["placed_by_partner"] = [
+        {"partner": str(r.partner), "reports": int(r.reports), "placed": int(r.placed),
+         "share": round(float(r.share), 4), "low": bool(r.low)} for r in by_partner.itertuples()
+    ]
+    out["placement_fix"] = FIX_COMMAND if bool(by_partner["low"].any()) else None
     return out
 
 
@@ -796,7 +874,9 @@ def _manifest(
             "privacy_threshold": s.privacy.threshold,
             "show_zero": s.privacy.show_zero,
             "min_quarter_population": s.privacy.min_quarter_population,
-            "quarters": "file" if s.paths.quarters else f"hex grid {s.quarters.hex_size_m} m",
+            "quarters": "file" if s.paths.quarters else (
+                f"landmarks {_relative(_landmark_table(s), s.root)}" if s.quarters.landmarks
+                else f"hex grid {s.quarters.hex_size_m} m"),
             "classification": f"{s.classification.scheme} k={s.classification.k}",
             "street_network": bool(s.paths.street_network),
             "geocoding_online": s.geocoding.online,

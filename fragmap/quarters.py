@@ -144,7 +144,7 @@ def _merge_slivers(grid: gpd.GeoDataFrame, min_area: float) -> gpd.GeoDataFrame:
 
 
 #: Where quarter polygons come from (``source``); only ``file`` may be an official boundary.
-SOURCES = ("file", "stradario", "griglia")
+SOURCES = ("file", "stradario", "griglia", "punti_riferimento")
 
 #: Areas under this many square metres count as nothing (rounding of clipped polygons).
 _MIN_AREA_M2 = 100.0
@@ -413,18 +413,18 @@ def _dedupe(ids: pd.Series) -> pd.Series:
 
 @overload
 def quarters_from_points(
-    points: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, *, with_check: Literal[False] = ...
+    points: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, *, with_check: Literal[False] = ..., source: str = ...
 ) -> gpd.GeoDataFrame: ...
 
 
 @overload
 def quarters_from_points(
-    points: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, *, with_check: Literal[True]
+    points: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, *, with_check: Literal[True], source: str = ...
 ) -> tuple[gpd.GeoDataFrame, QuarterCheck]: ...
 
 
 def quarters_from_points(
-    points: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, *, with_check: bool = False
+    points: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, *, with_check: bool = False, source: str = "stradario"
 ) -> gpd.GeoDataFrame | tuple[gpd.GeoDataFrame, QuarterCheck]:
     """Quarters from located addresses that a street list assigns to quarters.
 
@@ -446,6 +446,9 @@ def quarters_from_points(
         Comune polygons (``name``).
     with_check : bool
         Also return the :class:`QuarterCheck` (shared points, gaps, towns without quarters).
+    source : str
+        ``source`` of the quarters: ``stradario`` (a street list, the default) or
+        ``punti_riferimento`` (landmarks, :func:`fragmap.landmarks.quarters_from_landmarks`).
 
     Returns
     -------
@@ -506,7 +509,7 @@ def quarters_from_points(
             "no quarter could be built: no located address of the street list lies in a configured town"
         )
     raw = gpd.GeoDataFrame(rows, geometry="geometry", crs=UTM)
-    quarters, check = prepare_quarters(raw, boundaries, source="stradario")
+    quarters, check = prepare_quarters(raw, boundaries, source=source)
     check.shared_points = shared
     built = {(r["town"], r["name"]) for r in rows}
     wanted = set(zip(frame["town"], frame["quartiere"]))

@@ -125,6 +125,10 @@ class Paths:
     services: tuple[Path, ...] = ()
     street_network: Path | None = None
     candidate_sites: Path | None = None
+    # named places for area names (fragmap.io.places); a missing file is skipped
+    quarter_landmarks: Path = Path("data/reference/quartieri_punti_riferimento_pavia_vigevano.csv")
+    localities: Path = Path("data/reference/istat2011_localita_coordinate_geonames_pavia_vigevano.csv")
+    places: Path = Path("data/reference/luoghi_geonames_pavia_vigevano.geojson")
     gazetteer: Path = Path("data/private/gazetteer.gpkg")
     store: Path = Path("data/private/store.sqlite")
     cache_dir: Path = Path("data/private/cache")
@@ -149,10 +153,15 @@ class Privacy:
 
 @dataclass(frozen=True)
 class Quarters:
-    """How quarters are obtained when the project supplies no boundary file."""
+    """How quarters are obtained when the project supplies no boundary file.
+
+    landmarks : a table "town; quartiere; landmark" (relative to the project file): the
+    quarters are drawn around its landmarks (approximate boundaries) instead of hexagons.
+    """
 
     name_column: str = "name"
     hex_size_m: float = 500.0
+    landmarks: str = ""
 
 
 @dataclass(frozen=True)

@@ -157,7 +157,7 @@ def demo_project_file(s, **replace: str):  # type: ignore[no-untyped-def]
     root = Path(__file__).resolve().parent.parent
     text = (root / "fragmap.toml").read_text(encoding="utf-8")
     text = text.replace('reports = ["data/synthetic/', f'reports = ["{root}/data/synthetic/')
-    for key in ("boundaries", "population", "streets"):
+    for key in ("boundaries", "population", "streets", "quarter_landmarks", "localities", "places"):
         text = text.replace(f'{key} = "data/', f'{key} = "{root}/data/')
     text = text.replace('    "data/', f'    "{root}/data/')
     text = text.replace('store = "data/private/store.sqlite"', f'store = "{s.paths.store}"')

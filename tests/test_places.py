@@ -17,7 +17,7 @@ from fragmap.geocode.gazetteer import metres_between, official_streets
 from fragmap.geocode.places import split_stop_name
 from fragmap.geocode.reconcile import link_summary
 from fragmap.io.geo import read_services
-from fragmap.io.places import ALIAS_FILE, LINK_REPORT, read_reference_places
+from fragmap.io.named_points import ALIAS_FILE, LINK_REPORT, read_reference_places
 
 ROOT = Path(__file__).resolve().parent.parent
 REF = ROOT / "data/reference"

@@ -118,6 +118,6 @@ def gazetteer_build(osm: Path | None, anncsu_numbers: Path | None, config: Path 
     for n in g.notes:
         click.echo(f"    note: {n}")
     if g.links is not None and len(g.links):
-        from fragmap.io.places import link_message
+        from fragmap.io.named_points import link_message
 
         click.echo("    " + link_message(g.links, settings.paths.gazetteer.parent, settings.language))

@@ -20,7 +20,18 @@ _TEXT: dict[str, dict[str, str]] = {
     "use": {"it": "per usarli: [paths] quarters = \"{out}\" in fragmap.toml",
             "en": "to use them: [paths] quarters = \"{out}\" in fragmap.toml"},
     "checked": {"it": "fragmap: {file}: {n} quartieri ({source})", "en": "fragmap: {file}: {n} quarters ({source})"},
+    "landmarks_unplaced": {"it": "{n} punti di riferimento non localizzati (da correggere nella tabella):",
+                           "en": "{n} landmarks could not be placed (fix them in the table):"},
+    "landmarks_placed": {"it": "{n} punti di riferimento localizzati", "en": "{n} landmarks placed"},
+    "landmarks_written": {"it": "fragmap: {n} quartieri (confini approssimativi, non ufficiali) scritti in {out}",
+                          "en": "fragmap: {n} quarters (approximate boundaries, not official) written to {out}"},
+    "landmarks_use": {"it": "per usarli: [paths] quarters = \"{out}\" in fragmap.toml "
+                            "(oppure direttamente [quarters] landmarks = \"{table}\")",
+                      "en": "to use them: [paths] quarters = \"{out}\" in fragmap.toml "
+                            "(or directly [quarters] landmarks = \"{table}\")"},
 }
+#: Written in the ``nota`` column of every quarter drawn around landmarks.
+APPROXIMATE = {"it": "confini approssimativi", "en": "approximate boundaries"}
 
 
 def _t(key: str, lang: str, **values: object) -> str:
@@ -96,6 +107,52 @@ def from_streets(table: Path, quarter_column: str, street_column: str, number_co
     click.echo(_t("use", lang, out=outfile))
 
 
+@quarters.command(name="from-landmarks")
+@click.argument("table", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "-o", "outfile", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="GeoPackage to write (.gpkg).")
+@config_option
+@handle_errors
+def from_landmarks(table: Path, outfile: Path, config: Path | None) -> None:
+    """Build approximate quarters from a table of landmarks (town; quartiere; landmark).
+
+    Each row gives a quarter and one of its landmarks: an address ("Via Solferino 38")
+    placed with the project's offline gazetteer, or a point ("45.1922, 9.1816"); a quarter
+    may have several rows. The quarters are Voronoi cells around the landmarks, merged by
+    quarter and clipped to the comune: approximate boundaries, not official (source =
+    "punti_riferimento", nota = "confini approssimativi"). A landmark outside its comune
+    stops the command with its row; rows that could not be placed are listed.
+    Also available in Italian as `fragmap quartieri da-punti-riferimento`.
+
+    \b
+    Example:
+        fragmap quarters from-landmarks data/reference/quartieri_macro_pavia_vigevano.csv \\
+            -o quartieri.gpkg
+    """
+    from fragmap.geocode import make_geocoder
+    from fragmap.io.geo import read_boundaries, write_quarters
+    from fragmap.io.places import read_landmark_table
+    from fragmap.landmarks import locate_landmarks, quarters_from_landmarks
+
+    settings = get_settings(config)
+    lang = settings.language
+    frame = read_landmark_table(table)
+    boundaries = read_boundaries(settings.paths.boundaries, towns=settings.town_names)
+    placed = locate_landmarks(frame, make_geocoder(settings, towns=boundaries), town_names=settings.town_names)
+    click.echo(_t("landmarks_placed", lang, n=len(placed.points)))
+    if len(placed.unplaced):
+        click.secho(_t("landmarks_unplaced", lang, n=len(placed.unplaced)), fg="yellow")
+        for line in placed.lines(lang):
+            click.echo(f"  {line}")
+    result, report = quarters_from_landmarks(placed.points, boundaries, language=lang)
+    click.echo(_t("check", lang))
+    for line in report.summary(lang).splitlines():
+        click.echo(f"  {line}")
+    write_quarters(result.assign(nota=APPROXIMATE["en" if lang == "en" else "it"]), outfile)
+    click.echo(_t("landmarks_written", lang, n=len(result), out=outfile))
+    click.echo(_t("landmarks_use", lang, out=outfile, table=table))
+
+
 @quarters.command(name="check")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--name-column", default=None, help="Column with the quarter names (default: [quarters] name_column).")
@@ -124,3 +181,8 @@ def check(file: Path, name_column: str | None, town_column: str | None, config: 
     click.echo(_t("checked", lang, file=file.name, n=len(result), source=sources))
     for line in report.summary(lang).splitlines():
         click.echo(f"  {line}")
+
+
+# Italian names of the same commands (the coordinators' language); one command, two names.
+quarters.add_command(from_landmarks, name="da-punti-riferimento")
+main.add_command(quarters, name="quartieri")

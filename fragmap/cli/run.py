@@ -133,6 +133,17 @@ def run(config: Path | None, month: str | None, quiet: bool, force: bool, tiles:
         f"{n['published_cells']} cells hidden, {n['unassigned']} reports of the last 12 months without an area)"
         + (" [synthetic demo data]" if settings.synthetic else "")
     )
+    from fragmap.placement import placement_lines, placement_summary
+
+    figures = c.get("placed_by_partner") or []
+    if quiet:  # one line: the share on a street and, when low, the fix
+        click.echo(placement_summary(figures, settings.language))
+        return
+    names = {p.code: p.name for p in settings.partners}
+    lines = placement_lines(figures, settings.language, names=names)
+    for i, line in enumerate(lines):
+        low = i == len(lines) - 1 and bool(c.get("placement_fix"))
+        click.secho(("  " if 0 < i and not low else "") + line, fg="yellow" if low else None)
 
 
 def _map_options(settings: Any, project: Any, month: str, *, tiles: str | None = None) -> dict[str, Any]:

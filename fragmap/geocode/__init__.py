@@ -42,7 +42,7 @@ def default_gazetteer(settings: Settings, *, rebuild: bool = False, osm: Path | 
 
     Built from the ANNCSU street list, the services in ``paths.services`` with coordinates,
     the named points shipped beside the street list (2013 OSM bus stops, GeoNames places,
-    quarter landmarks: see :mod:`fragmap.io.places`), and optionally an OpenStreetMap
+    quarter landmarks: see :mod:`fragmap.io.named_points`), and optionally an OpenStreetMap
     file (``.osm`` XML with addresses and streets, an osmnx ``.graphml`` graph whose
     named edges give street lines, an ``.osm.pbf``, or the ``geodati.json`` of the stored
     geodata set, used by default when present) and an ANNCSU house-number CSV; then saved
@@ -57,7 +57,7 @@ def default_gazetteer(settings: Settings, *, rebuild: bool = False, osm: Path | 
     import datetime as dt
 
     from fragmap.io import gazetteer as io_gaz
-    from fragmap.io import places as io_places
+    from fragmap.io import named_points as io_places
     from fragmap.io.geo import read_boundaries, read_services
 
     path = settings.paths.gazetteer

@@ -13,7 +13,7 @@ Three shipped sources give real points with names (see ``data/reference/README.s
 This module only turns records into two tables, pure: *named points* (a street as
 the source writes it, a number when known, a point) for
 :func:`fragmap.geocode.gazetteer.build_gazetteer` to link to the official names, and
-*places* (a name, a kind, a point). Reading the files is in :mod:`fragmap.io.places`.
+*places* (a name, a kind, a point). Reading the files is in :mod:`fragmap.io.named_points`.
 
 Examples
 --------

@@ -97,7 +97,7 @@ def read_quarters(path: str | Path, *, name_column: str = "name", town_column: s
 def write_quarters(quarters: gpd.GeoDataFrame, path: str | Path) -> Path:
     """Write quarters as a GeoPackage (layer ``quartieri``), keeping ``source``.
 
-    Only ``quarter_id, name, town, source`` and the polygons are written (EPSG:4326), so
+    Only ``quarter_id, name, town, source[, nota]`` and the polygons are written (EPSG:4326), so
     the file can be given back as ``[paths] quarters`` and stays labelled by its source.
 
     Examples
@@ -107,7 +107,7 @@ def write_quarters(quarters: gpd.GeoDataFrame, path: str | Path) -> Path:
     path = Path(path)
     if path.suffix.lower() != ".gpkg":
         raise InputFileError(f"{path}: write quarters to a GeoPackage (.gpkg)")
-    keep = [c for c in ("quarter_id", "name", "town", "source") if c in quarters.columns]
+    keep = [c for c in ("quarter_id", "name", "town", "source", "nota") if c in quarters.columns]
     out = gpd.GeoDataFrame(quarters[keep].copy(), geometry=quarters.geometry.to_numpy(), crs=quarters.crs).to_crs(4326)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
