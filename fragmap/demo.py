@@ -362,6 +362,36 @@ def population_surface(reference: Path = REFERENCE, *, step_m: float = SURFACE_S
     return pd.concat(frames, ignore_index=True)
 
 
+def streets_with_points(reference: Path = REFERENCE) -> set[tuple[str, str]]:
+    """``(town, ANNCSU street name)`` of every street the shipped offline gazetteer has a point on.
+
+    The demo types an address on such a street only when the home is near one of its known
+    points; elsewhere it picks a street the gazetteer cannot place, so the share that stays
+    at town level offline is what a real month on uncovered streets would show.
+
+    Examples
+    --------
+    >>> ("Pavia", "STRADA NUOVA") in streets_with_points()
+    True
+    """
+    from fragmap.geocode.gazetteer import build_gazetteer
+    from fragmap.io.geo import read_services
+    from fragmap.io.named_points import read_reference_places
+
+    comuni = gpd.read_file(reference / "comuni_pavia_vigevano_openpolis.geojson")[["name", "geometry"]]
+    services = [read_services(p) for p in sorted(reference.glob("servizi_*.geojson"))]
+    named, places, _ = read_reference_places(reference)
+    gaz = build_gazetteer(
+        streets=pd.read_csv(reference / "anncsu_stradario_pavia_vigevano_20250209.csv", dtype=str),
+        towns=comuni, services=pd.concat(services, ignore_index=True) if services else None,
+        named_points=named if len(named) else None, places=places if len(places) else None,
+    )
+    keys = set(zip(gaz.points["town"].astype(str), gaz.points["key"].astype(str)))
+    st = gaz.streets
+    return {(t, n) for t, k, n in zip(st["town"].astype(str), st["key"].astype(str), st["street_name"].astype(str))
+            if (t, k) in keys}
+
+
 def bus_stop_streets(reference: Path = REFERENCE) -> pd.DataFrame:
     """The 2013 OSM bus stops of Pavia on their ANNCSU street: ``town, street_type, street_name, x, y``.
 
@@ -372,7 +402,7 @@ def bus_stop_streets(reference: Path = REFERENCE) -> pd.DataFrame:
     Examples
     --------
     >>> stops = bus_stop_streets()
-    >>> bool((stops["street_name"] == "CREMONA").any())
+    >>> bool((stops["street_name"] == "STRADA NUOVA").any())
     True
     """
     path = reference / "fermate_bus_pavia_osm_2013.geojson"
@@ -451,7 +481,7 @@ def generate_reports(
     town_pop = surface.groupby("town")["residents"].sum()
     towns = sorted(town_pop.index)
     month_list = [str(pd.Period(end_month, freq="M") - i) for i in range(months - 1, -1, -1)]
-    known = {(a.town, a.street_name) for a in anchors}
+    known = {(a.town, a.street_name) for a in anchors} | streets_with_points(reference)
     loc_streets = _locality_streets(streets)
     quarters = _nearest_quarters(reference)
     stops = bus_stop_streets(reference)
