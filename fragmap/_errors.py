@@ -49,3 +49,14 @@ class PrivacyError(FragmapError, RuntimeError):
 
 class NetworkDisabledError(FragmapError, RuntimeError):
     """Code tried to use the network while the settings keep it off (the default)."""
+
+
+class StoreError(FragmapError, RuntimeError):
+    """The private store or folder cannot be used (damaged, read-only, disk full, locked).
+
+    The message says what happened to which file and what to do; the store is left as it was.
+    """
+
+
+class RunInProgressError(StoreError):
+    """Another fragmap run or ingest holds the project's lock; try again when it has finished."""

@@ -547,6 +547,9 @@ class PrivateFingerprint:
     coords: frozenset[tuple[int, int]]  # (lat, lon) in units of 1e-4 degree (about 10 m)
     addresses: frozenset[str]           # folded, non-trivial addresses
     ids: frozenset[str]                 # distinctive report ids
+    #: Names (stems, folded) and SHA-256 of the private input files: never published.
+    names: frozenset[str] = frozenset()
+    hashes: frozenset[str] = frozenset()
 
 
 def _fold(text: str) -> str:
@@ -555,7 +558,8 @@ def _fold(text: str) -> str:
 
 
 def fingerprint(
-    reports: pd.DataFrame, *, public_addresses: Sequence[str] = (), public_points: Sequence[tuple[float, float]] = ()
+    reports: pd.DataFrame, *, public_addresses: Sequence[str] = (), public_points: Sequence[tuple[float, float]] = (),
+    private_files: Sequence[str] = (), private_hashes: Sequence[str] = (),
 ) -> PrivateFingerprint:
     """Build the audit fingerprint from the private reports (given or geocoded points).
 
@@ -589,7 +593,9 @@ def fingerprint(
         for i in reports["report_id"].dropna().astype(str).unique():
             if len(i) >= 4 and not i.isdigit():
                 ids.add(i)
-    return PrivateFingerprint(coords, frozenset(addrs), frozenset(ids))
+    names = frozenset(f for f in (_fold(Path(n).stem) for n in private_files) if len(f) >= 6)
+    return PrivateFingerprint(coords, frozenset(addrs), frozenset(ids), names,
+                              frozenset(h.lower() for h in private_hashes))
 
 
 @dataclass
@@ -624,7 +630,10 @@ _NUM = re.compile(r"-?\d{1,3}[.,]\d{4,}")
 _COUNT_ATTR = re.compile(r'data-fm-count="([^"]*)"')
 #: Column or key names that hold counts in a download (folded: lower case, ASCII).
 _COUNT_NAME = re.compile(
-    r"^(value|valore|count|conteggio|numero|n|n[_ ].*|.*segnalazion.*|reports?|casi|totale|total|persone|people)$"
+    r"^(value|valore|count|conteggio|numero|n|n[_ ].*|.*segnalazion.*|reports?|casi|totale|total|persone|people"
+    # figures of a run about reports (the private manifest's): never published under the threshold
+    r"|read|accepted|rejected|duplicates|window[_ ]reports|unassigned.*|fuori.*|senza[_ ].*|geocoded.*"
+    r"|.*[_ ]by[_ ](?:level|reason))$"
 )
 
 
@@ -674,6 +683,8 @@ def audit_text(name: str, text: str, private: PrivateFingerprint, *, threshold: 
         hits = tokens & private.ids
         if hits:
             findings.append(Finding(name, "report id", "text", f"{len(hits)} id(s), e.g. #{_hash(sorted(hits)[0])}"))
+    # 2b. personal values (whatever their source) and the private input files
+    findings += _audit_personal(name, text, private)
     # 3. counts printed in HTML
     for m in _COUNT_ATTR.finditer(text):
         v = m.group(1)
@@ -721,6 +732,60 @@ def audit_text(name: str, text: str, private: PrivateFingerprint, *, threshold: 
     return findings
 
 
+#: Phone numbers as the audit looks for them in published text: a mobile number (3xx and
+#: 6-7 digits, separators allowed) or any number written with +39 / 0039. Landline-like digit
+#: runs are too common in drawings and scripts to be searched without false alarms.
+_AUDIT_PHONE = re.compile(
+    r"(?<![\w.,/#-])(?:(?:\+|00)39[\s.-]?\d[\d\s.-]{7,12}\d|3\d{2}[\s-]?\d{3}[\s-]?\d{3,4})(?![\w.,/-])"
+)
+
+
+def _audit_personal(name: str, text: str, private: PrivateFingerprint) -> list[Finding]:
+    """E-mails, tax codes, IBANs, phones, private file names and hashes in a published text."""
+    from fragmap import personal
+
+    findings = []
+    kinds = sorted({kind for kind, _ in personal.find_personal(text) if kind != "phone"})
+    if _AUDIT_PHONE.search(text):
+        kinds.append("phone")
+    for kind in kinds:
+        findings.append(Finding(name, "personal data", "text", personal.label(kind, "en")))
+    if private.names:
+        folded = f" {_fold(text)} "
+        hits = [n for n in private.names if f" {n} " in folded]
+        if hits:
+            findings.append(Finding(name, "private file name", "text", f"{len(hits)} name(s), e.g. #{_hash(hits[0])}"))
+    if private.hashes:
+        hits = set(re.findall(r"[0-9a-fA-F]{64}", text)) & private.hashes
+        if hits:
+            findings.append(Finding(name, "private file hash", "text", f"{len(hits)} hash(es)"))
+    return findings
+
+
+def public_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The part of a run manifest that may be published (the rest stays private).
+
+    Kept: build time, month, synthetic flag, settings, versions and the counts of cells
+    and areas (how many cells are shown and hidden, never how many reports). Left out:
+    the input files (their names may carry personal data, their hashes identify private
+    files) and every count of reports (read, accepted, rejected, by geocoding level,
+    outside the quarters...), which may be under the threshold.
+
+    Examples
+    --------
+    >>> m = {"month": "2026-10", "inputs": [{"file": "x.csv"}], "counts": {"read": 2, "quarters": 40}}
+    >>> public_manifest(m)
+    {'month': '2026-10', 'counts': {'quarters': 40}}
+    """
+    keep = ("built_at", "month", "synthetic", "settings", "versions")
+    out = {k: manifest[k] for k in keep if k in manifest}
+    counts = manifest.get("counts") or {}
+    public_counts = ("quarters", "published_cells", "suppressed_cells", "suppressed_primary",
+                     "suppressed_secondary")
+    out["counts"] = {k: counts[k] for k in public_counts if k in counts}
+    return out
+
+
 def _audit_json_values(name: str, data: Any, threshold: int, show_zero: bool) -> list[Finding]:
     bad = 0
     stack = [data]
@@ -729,6 +794,8 @@ def _audit_json_values(name: str, data: Any, threshold: int, show_zero: bool) ->
         if isinstance(x, dict):
             for k, v in x.items():
                 if _is_count_name(k):
+                    if isinstance(v, dict):  # e.g. {"geocoded_by_level": {"civico": 3}}
+                        v = [n for n in v.values() if not isinstance(n, (dict, list))]
                     for n in v if isinstance(v, list) else [v]:
                         if isinstance(n, (int, float)) and not isinstance(n, bool):
                             if (0 < n < threshold) or (n == 0 and not show_zero):
@@ -790,5 +857,5 @@ def audit_folder(folder: str | Path, private: PrivateFingerprint, settings: Sett
 
 __all__ = [
     "AuditResult", "Finding", "PrivateFingerprint", "audit_folder", "audit_text", "check_table",
-    "fingerprint", "merge_small_areas", "publish", "publish_coverage", "suppress",
+    "fingerprint", "merge_small_areas", "public_manifest", "publish", "publish_coverage", "suppress",
 ]

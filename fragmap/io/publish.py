@@ -109,3 +109,21 @@ def write_csv_atomic(path: Path, table: Any) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def clean_stale_builds(output: Path) -> list[Path]:
+    """Delete the staging folders (``.<output>.build-*``) that a killed run left beside ``output``.
+
+    Call it only while holding the project's run lock (:func:`fragmap.io.guard.run_lock`):
+    then no other run is building, and every staging folder is a leftover. Returns the
+    folders removed.
+    """
+    output = Path(output)
+    removed = []
+    if not output.parent.exists():
+        return removed
+    for p in sorted(output.parent.glob(f".{output.name}.build-*")):
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
