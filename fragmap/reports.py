@@ -77,7 +77,7 @@ REQUIRED_FIELDS = ("date", "partner", "action")
 REASONS = (
     "missing", "bad_date", "future_date", "early_date", "unknown_category", "unknown_partner",
     "unknown_action", "outside_towns", "bad_coordinates", "coordinates_outside", "no_location",
-    "duplicate_id", "personal_name", "personal_data", "file_error",
+    "duplicate_id", "personal_name", "personal_value", "personal_data", "file_error",
 )
 
 #: Accepted header spellings per field, as words after :func:`header_words`. Order matters only
@@ -161,6 +161,7 @@ _PHONE = re.compile(
 _ID_WITH_YEAR = re.compile(
     r"^[A-Za-z]{0,6}[-_/.]?(?:\d{1,6}[-_/.])?(?:19|20)\d{2}[-_/.]\d{1,6}(?:[-_/.]\d{1,6})?$"
 )
+_FULL_DATE = re.compile(r"(?<!\d)\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)\d{2}(?!\d)")
 _DATE_LIKE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?:\s.*)?$|^\d{4}-\d{1,2}-\d{1,2}")
 
 # -- person names ------------------------------------------------------------------------------
@@ -541,6 +542,13 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "reason_no_location": {"it": "nessuna posizione", "en": "no location"},
     "reason_duplicate_id": {"it": "ID ripetuto", "en": "repeated ID"},
     "reason_personal_name": {"it": "nome di persona", "en": "person's name"},
+    "reason_personal_value": {"it": "dato personale", "en": "personal data"},
+    "personal_value": {
+        "it": "contiene una data completa, forse una data di nascita (valore non riportato): "
+              "toglierla e reinviare la riga",
+        "en": "holds a full date, perhaps a birth date (value not shown): remove it and send "
+              "the row again",
+    },
     "reason_personal_data": {"it": "file rifiutato: dati personali",
                              "en": "file refused: personal data"},
     "reason_file_error": {"it": "file non leggibile o incompleto",
@@ -811,6 +819,9 @@ def find_personal_data(
     shown: dict[str, str] = {}
     for i, col in enumerate(frame.columns, start=1):
         value_kind = _personal.personal_kind(str(col))
+        if value_kind is None and _DATE_LIKE.match(str(col)):
+            year = _years(pd.Series([str(col)]), today).iloc[0]
+            value_kind = "birth_date" if year < cutoff else None
         shown[col] = col if value_kind is None else translate(_MESSAGES, "column_n", lang, n=i)
         if value_kind is not None:
             flagged.add(col)
@@ -1200,6 +1211,9 @@ def validate(
     for fld in ("address", "quartiere"):
         if fld in columns:
             flag(person_mask(col(fld)), fld, "personal_name", personal_msg)
+            # a full date has no place in an address: a birth date typed in the wrong cell
+            flag(col(fld).str.contains(_FULL_DATE, regex=True), fld, "personal_value",
+                 translate(_MESSAGES, "personal_value", lang))
     no_loc = out["address"].isna() & out["lat"].isna() & out["quartiere"].isna()
     flag(no_loc & ~pd.Series([r in problems for r in idx], index=idx), "address", "no_location",
          translate(_MESSAGES, "no_location", lang))
