@@ -37,9 +37,12 @@ PHONE = re.compile(
     r"(?<![\d,.])(?:\+|00)?(?:39[\s.-]?)?(?:3\d{2}|0\d{1,3})[\s./-]?\d{3,4}[\s./-]?\d{3,4}(?![\d,.])"
 )
 #: The narrower phone pattern used where digits are expected (report ids): a mobile number
-#: (3xx and 6-7 more digits) or any number written with the +39 / 0039 prefix.
+#: (3xx and 6-7 more digits), any number written with the +39 / 0039 prefix, or a landline
+#: written with a separator after its area code and 9-11 digits in all ("0382 526677";
+#: "00012345" and "0382-2026-0001" stay ids).
 PHONE_STRICT = re.compile(
-    r"^\s*(?:(?:\+|00)39[\s./-]?\d[\d\s./-]{7,12}|(?:39[\s./-]?)?3\d{2}[\s./-]?\d{3}[\s./-]?\d{3,4})\s*$"
+    r"^\s*(?:(?:\+|00)39[\s./-]?\d[\d\s./-]{7,12}|(?:39[\s./-]?)?3\d{2}[\s./-]?\d{3}[\s./-]?\d{3,4}"
+    r"|0(?:\d{3}[\s./-]\d{5,7}|\d{2}[\s./-]\d{6,8}|\d[\s./-]\d{7,8}))\s*$"
 )
 _LABELS = {
     "email": {"it": "e-mail", "en": "e-mail"},

@@ -574,6 +574,15 @@ def _relative(path: Path, root: Path) -> str:
         return path.name
 
 
+def _masked(relative: str, language: str) -> str:
+    """A file's path with a personal value in its name masked (the file itself was refused)."""
+    from fragmap.ingest import safe_file_name
+
+    folder, _, name = relative.rpartition("/")
+    masked, _kind = safe_file_name(name, language)
+    return f"{folder}/{masked}" if folder else masked
+
+
 def _write_private_list(settings: Settings, name: str, table: pd.DataFrame) -> Path:
     """A PRIVATE list for the coordinator, next to the store (``data/private/``), never published."""
     from fragmap.io.publish import write_csv_atomic
@@ -789,7 +798,8 @@ def _manifest(
     inputs = []
     for p in _input_files(s):
         if p.exists():
-            inputs.append({"file": _relative(p, s.root), "sha256": file_sha256(p), "bytes": p.stat().st_size})
+            inputs.append({"file": _masked(_relative(p, s.root), s.language), "sha256": file_sha256(p),
+                           "bytes": p.stat().st_size})
     import importlib.metadata as md
 
     versions = {"fragmap": __version__, "python": platform.python_version()}

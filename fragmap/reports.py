@@ -162,6 +162,8 @@ _ID_WITH_YEAR = re.compile(
     r"^[A-Za-z]{0,6}[-_/.]?(?:\d{1,6}[-_/.])?(?:19|20)\d{2}[-_/.]\d{1,6}(?:[-_/.]\d{1,6})?$"
 )
 _FULL_DATE = re.compile(r"(?<!\d)\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)\d{2}(?!\d)")
+#: A full date before 2000 (dd/mm/yyyy): in an id it is a birth date, not a protocol number.
+_OLD_FULL_DATE = re.compile(r"(?<!\d)\d{1,2}[/.-]\d{1,2}[/.-]19\d{2}(?!\d)")
 _DATE_LIKE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?:\s.*)?$|^\d{4}-\d{1,2}-\d{1,2}")
 
 # -- person names ------------------------------------------------------------------------------
@@ -1115,9 +1117,15 @@ def validate(
     has_ids = "report_id" in columns
     rid = col("report_id")
     id_is_name = person_mask(rid) if has_ids else pd.Series(False, index=idx)
+    # a birth date typed as the id ("12/03/1941"): neither kept nor echoed
+    id_is_date = (rid.str.contains(_OLD_FULL_DATE, regex=True) if has_ids
+                  else pd.Series(False, index=idx))
     if has_ids:
         flag(rid == "", "report_id", "missing", translate(_MESSAGES, "missing", lang))
         flag(id_is_name, "report_id", "personal_name", personal_msg)
+        flag(id_is_date & ~id_is_name, "report_id", "personal_value",
+             translate(_MESSAGES, "personal_value", lang))
+        id_is_name = id_is_name | id_is_date
     out["report_id"] = rid
 
     # date
@@ -1159,7 +1167,7 @@ def validate(
         if fld not in columns:
             continue
         typed_col = col(fld)
-        names = person_mask(typed_col)
+        names = person_mask(typed_col) | typed_col.str.contains(_FULL_DATE, regex=True)
         for typed, code in sorted(fuzzy_of.get(fld, {}).items()):
             rows = typed_col == typed
             if names[rows].any():

@@ -109,6 +109,8 @@ def test_twenty_thousand_extra_columns_are_not_listed_one_by_one(settings, towns
     ("ID segnalazione", MOBILE, "telefono"),
     ("ID segnalazione", "+39 333 123 4567", "telefono"),
     ("ID segnalazione", "0039 0382 123456", "telefono"),
+    ("ID segnalazione", "0382 526677", "telefono"),
+    ("ID segnalazione", "02/12345678", "telefono"),
 ])
 def test_iban_and_phone_numbers_in_values_refuse_the_file(
     settings, towns, tmp_path: Path, column: str, value: str, kind: str
@@ -123,7 +125,8 @@ def test_iban_and_phone_numbers_in_values_refuse_the_file(
 
 
 def test_ordinary_ids_are_not_taken_for_phones_or_ibans(settings, towns) -> None:
-    ids = ["00012345", "2026000123", "0382-2026-0001", "AB12CDEF34567890", "123456", "PV-2026-10-7"]
+    ids = ["00012345", "2026000123", "0382-2026-0001", "AB12CDEF34567890", "123456", "PV-2026-10-7",
+           "01-12345", "0001/2026"]
     frame = pd.DataFrame([ROWS[0].split(";")] * len(ids), columns=HEADER.split(";"),
                          index=range(2, 2 + len(ids)))
     frame["ID segnalazione"] = ids
