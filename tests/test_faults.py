@@ -210,6 +210,24 @@ def test_a_second_run_is_told_a_run_is_in_progress(settings, tmp_path: Path) -> 
     assert ingest(settings, [report_file(tmp_path / "a.csv", 3)]).files[0].accepted == 3
 
 
+def test_the_cli_says_a_run_is_in_progress(tmp_path: Path) -> None:
+    from factories import demo_project_file, demo_project_settings
+
+    from fragmap.cli import main
+
+    s = demo_project_settings(tmp_path)
+    cfg = demo_project_file(s)
+    holder = _child(HOLD_LOCK, str(s.paths.store.parent), "60")
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        res = CliRunner().invoke(main, ["run", "--config", str(cfg), "--quiet"])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert res.exit_code == 1 and "esecuzione di fragmap è in corso" in res.output
+    assert "Traceback" not in res.output and not s.paths.output.exists()
+
+
 def test_the_lock_is_reentrant_within_a_process(tmp_path: Path) -> None:
     with guard.run_lock(tmp_path), guard.run_lock(tmp_path):
         pass

@@ -86,7 +86,7 @@ def test_the_old_full_manifest_would_fail_the_audit(tmp_path: Path) -> None:
     assert privacy.audit_folder(folder, fp, default_settings(ROOT)).ok
 
 
-def test_every_published_file_is_audited_the_manifest_and_readme_included(tmp_path: Path, monkeypatch) -> None:
+def test_every_published_file_is_audited_and_a_failed_build_leaves_maps_untouched(tmp_path: Path, monkeypatch) -> None:
     """The pipeline writes the manifest and README before the audit, so the audit sees them."""
     from fragmap import pipeline
 
@@ -110,6 +110,22 @@ def test_every_published_file_is_audited_the_manifest_and_readme_included(tmp_pa
     stale.mkdir()
     again = pipeline.run(s)
     assert again.up_to_date and not stale.exists()
+    # a full disk while building: a plain message, maps/ as it was, no staging left behind
+    import errno
+
+    from fragmap import atlas
+    from fragmap._errors import StoreError
+
+    before = {p: p.read_bytes() for p in s.paths.output.rglob("*") if p.is_file()}
+
+    def full_disk(*a, **k):  # type: ignore[no-untyped-def]
+        raise OSError(errno.ENOSPC, "No space left on device", "maps/atlas/index.html")
+
+    monkeypatch.setattr(atlas, "render_atlas", full_disk)
+    with pytest.raises(StoreError, match="disco è pieno"):
+        pipeline.run(s, force=True)
+    assert {p: p.read_bytes() for p in s.paths.output.rglob("*") if p.is_file()} == before
+    assert not list(s.paths.output.parent.glob(".maps.build-*"))
 
 
 @pytest.mark.slow
