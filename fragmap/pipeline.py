@@ -289,7 +289,7 @@ class Project:
             )
         return self._cache[key]
 
-    def cube(self, month: str, *, months: int = 24) -> pd.DataFrame:
+    def cube(self, month: str, *, months: int = 36) -> pd.DataFrame:
         """PRIVATE counts cube for the ``months`` months ending at ``month``."""
         key = f"cube:{month}:{months}"
         if key not in self._cache:

@@ -27,7 +27,9 @@ Rules:
 4. Before the first report nothing is known, not zero: no 12-month total reaching back
    before the data begin is published (the first publishable month is the 12th), and a
    partner that joins later is hidden (reason ``"history"``) until its first full year;
-   otherwise two consecutive totals would differ by one month's count.
+   otherwise two consecutive totals would differ by one month's count. Likewise after a
+   12-month total of 0 (all its months known empty): the cell's non-zero totals of the
+   next 11 months are hidden (reason ``"history"``).
 5. Quarters with fewer than ``min_quarter_population`` residents are merged with the
    neighbour sharing the longest border before counting, and the note says so.
 
@@ -331,6 +333,36 @@ def _history(
     return first, ok, late
 
 
+_CELL_KEY = ["area_id", "level", "category", "partner", "action"]
+
+
+def _after_zero(cells: pd.DataFrame) -> Any:
+    """A function marking the non-zero cells of a month whose 12-month total was 0 in one of
+    the 11 months before (see :func:`publish`, Notes).
+
+    A 0 total says that each of its 12 months was 0; for the next 11 months the 12-month
+    totals of the cell therefore reach back into months known to be empty, and two of them
+    side by side differ by one month's count: the same case as the data's beginning.
+    The zeros are the true ones (shown or not): an attacker may know them from a shown 0 of
+    a larger total that contains the cell.
+    """
+    if cells.empty:
+        return lambda cm: np.zeros(len(cm), dtype=bool)
+    zeros = cells.loc[cells["count"] == 0, [*_CELL_KEY, "month"]].copy()
+    zeros["p"] = zeros["month"].map(lambda m: pd.Period(m, freq="M").ordinal)
+
+    def mark(cm: pd.DataFrame) -> np.ndarray:
+        if cm.empty or zeros.empty:
+            return np.zeros(len(cm), dtype=bool)
+        p = pd.Period(cm["month"].iloc[0], freq="M").ordinal
+        recent = zeros[(zeros["p"] >= p - (WINDOW - 1)) & (zeros["p"] <= p - 1)]
+        keys = recent[_CELL_KEY].drop_duplicates().assign(_zero=True)
+        hit = cm[_CELL_KEY].merge(keys, on=_CELL_KEY, how="left")["_zero"].eq(True).to_numpy()
+        return hit & (cm["count"].to_numpy() > 0)
+
+    return mark
+
+
 # -- publication ------------------------------------------------------------------------------
 def publish(
     cube: pd.DataFrame,
@@ -383,6 +415,13 @@ def publish(
     joined later, stay hidden (reason ``"history"``, with complementary suppression
     around them) until the partner has a full year of reports.
 
+    The same holds after a 12-month total of 0: it says each of those months was empty, so
+    for the next 11 months a cell's non-zero totals are hidden too (reason ``"history"``),
+    or an attacker who keeps consecutive publications would difference one month's count
+    out of two of them. To apply this to every published month the same way in every
+    publication, pass a cube of 36 months (the pipeline does); with a shorter one the rule
+    sees only the zeros inside it.
+
     Examples
     --------
     >>> pub = publish(cube, quarters, settings, months=month_range("2026-10", 12),
@@ -401,6 +440,7 @@ def publish(
     wanted = sorted(set(earlier[-12:]) | set(months))
     w = _windowed(c, wanted)
     cells = _cells(w) if len(w) else pd.DataFrame()
+    after_zero = _after_zero(cells)
     frames = []
     settings_pairs = {(c.code, p) for c in settings.categories for p in c.partners}
     for m, cm in cells.groupby("month", sort=True):
@@ -409,7 +449,7 @@ def publish(
         pairs = settings_pairs | set(zip(wm["category"], wm["partner"]))
         groups = _groups(cm, settings.category_codes, pairs)
         hidden, reason = suppress(cm["count"].to_numpy(), groups, threshold=p.threshold, show_zero=p.show_zero,
-                                  forced=history(cm), forced_reason="history")
+                                  forced=history(cm) | after_zero(cm), forced_reason="history")
         cm["suppressed"], cm["reason"] = hidden, reason
         frames.append(cm)
     full = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
