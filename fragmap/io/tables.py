@@ -73,16 +73,26 @@ def detect_encoding(data: bytes) -> str:
         return "utf-16-le"
     if len(head) >= 4 and head[0::2].count(0) > len(head) // 4:
         return "utf-16-be"
-    try:
-        data.decode("utf-8")
+    if _decodes(data, "utf-8"):
         return "utf-8-sig"
-    except UnicodeDecodeError:
-        pass
-    try:
-        data.decode("cp1252")
+    if _decodes(data, "cp1252"):
         return "cp1252"
+    return "latin-1"
+
+
+def _decodes(data: bytes, encoding: str, chunk: int = 1 << 20) -> bool:
+    """Whether ``data`` decodes, checked 1 MB at a time (no copy of a large file as text)."""
+    import codecs
+
+    dec = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(data)
+    try:
+        for i in range(0, len(data), chunk):
+            dec.decode(view[i:i + chunk], final=False)
+        dec.decode(b"", final=True)
     except UnicodeDecodeError:
-        return "latin-1"
+        return False
+    return True
 
 
 def sniff_separator(header_line: str) -> str:
@@ -141,16 +151,12 @@ def _read_csv(path: Path) -> RawTable:
     if not data.strip():
         raise InputFileError(f"{path}: the file is empty / il file è vuoto")
     encoding = detect_encoding(data)
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as exc:
+    if not _decodes(data, encoding):
         raise InputFileError(
             f"{path}: the text encoding cannot be read ({encoding}); save it again as "
             f"'CSV UTF-8' / codifica del testo illeggibile: salvarlo di nuovo come «CSV UTF-8»"
-        ) from exc
-    del data
-    text = text.lstrip("\ufeff")
-    first = text.split("\n", 1)[0]
+        )
+    first = data[:65536].decode(encoding, errors="ignore").lstrip("\ufeff").split("\n", 1)[0]
     sep = sniff_separator(first)
     import warnings
 
@@ -158,18 +164,9 @@ def _read_csv(path: Path) -> RawTable:
         with warnings.catch_warnings():
             # pandas warns (and drops the values) when a row has more values than the header
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(
-                io.StringIO(text),
-                sep=sep,
-                dtype=str,
-                keep_default_na=False,
-                skip_blank_lines=False,
-                engine="c",
-                quotechar='"',
-                # rows ending with an extra separator ("1;2;3;") must not shift every column
-                index_col=False,
-            )
+            frame = _read_csv_chunks(data, encoding, sep)
     except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
+        text = data.decode(encoding).lstrip("\ufeff")
         rows = _rows_longer_than_header(text, sep)
         where = f" (rows / righe {', '.join(map(str, rows[:5]))}{' …' if len(rows) > 5 else ''})" if rows else ""
         raise InputFileError(
@@ -178,9 +175,56 @@ def _read_csv(path: Path) -> RawTable:
             f"colonne dell'intestazione{where.replace('rows / righe', 'righe')}: controllare i separatori "
             f"e aggiungere i nomi di colonna mancanti"
         ) from exc
-    del text
-    frame = _find_header(frame)
-    return RawTable(path, _finish(frame), encoding=encoding.replace("-sig", ""), separator=sep)
+    del data
+    titled = _find_header(frame)
+    return RawTable(path, _finish(titled, stripped=titled is frame), encoding=encoding.replace("-sig", ""),
+                    separator=sep)
+
+
+#: Rows parsed at a time: each chunk's cells are stripped and shared (one ``str`` per distinct
+#: value of a column) before the next is parsed, which keeps the memory near twice the file.
+CSV_CHUNK_ROWS = 100_000
+
+
+def _read_csv_chunks(data: bytes, encoding: str, sep: str) -> pd.DataFrame:
+    reader = pd.read_csv(
+        io.BytesIO(data),
+        encoding=encoding,
+        sep=sep,
+        dtype=str,
+        keep_default_na=False,
+        skip_blank_lines=False,
+        engine="c",
+        quotechar='"',
+        # rows ending with an extra separator ("1;2;3;") must not shift every column
+        index_col=False,
+        chunksize=CSV_CHUNK_ROWS,
+    )
+    shared: dict[str, dict[str, str] | None] = {}
+    parts = []
+    with reader:
+        for chunk in reader:
+            for c in chunk.columns:
+                chunk[c] = _shared_strip(chunk[c], shared, c)
+            parts.append(chunk)
+    frame = pd.concat(parts, ignore_index=True, copy=False) if len(parts) > 1 else parts[0]
+    frame.columns = [c.lstrip("\ufeff") if isinstance(c, str) else c for c in frame.columns]
+    return frame
+
+
+def _shared_strip(col: pd.Series, shared: dict[str, dict[str, str] | None], name: str) -> pd.Series:
+    """Strip a column's cells, one shared ``str`` per distinct value (columns repeat a few
+    values: a date, a category, an association). A column of mostly distinct values (ids)
+    is only stripped (``shared[name]`` becomes None)."""
+    seen = shared.setdefault(name, {})
+    if seen is None:
+        return col.str.strip()
+    uniq = pd.unique(col.to_numpy())
+    if (len(uniq) * 2 > len(col) and len(col) > 1000) or len(seen) > 200_000:
+        shared[name] = None
+        return col.str.strip()
+    table = {u: seen.setdefault(u, u.strip()) if isinstance(u, str) else u for u in uniq}
+    return col.map(table)
 
 
 def _rows_longer_than_header(text: str, sep: str) -> list[int]:
@@ -350,11 +394,12 @@ def _strip(col: pd.Series) -> pd.Series:
     return col.map({u: u.strip() for u in uniq})
 
 
-def _finish(frame: pd.DataFrame) -> pd.DataFrame:
+def _finish(frame: pd.DataFrame, *, stripped: bool = False) -> pd.DataFrame:
     header_row = int(frame.attrs.get("header_row", 1))
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.fillna("").astype(str)
-    frame = frame.apply(_strip)
+    if not stripped:  # CSV chunks arrive as stripped text already (see _read_csv_chunks)
+        frame = frame.fillna("").astype(str)
+        frame = frame.apply(_strip)
     frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))  # spreadsheet row numbers
     blank = (frame == "").all(axis=1)
     frame = frame[~blank]
