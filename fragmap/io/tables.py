@@ -63,7 +63,7 @@ def detect_encoding(data: bytes) -> str:
 
     Examples
     --------
-    >>> detect_encoding("Data\tIndirizzo".encode("utf-16")), detect_encoding(b"Citt\xe0")
+    >>> detect_encoding("Data;Indirizzo".encode("utf-16")), detect_encoding("Città".encode("cp1252"))
     ('utf-16', 'cp1252')
     """
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
