@@ -776,8 +776,11 @@ def audit_text(name: str, text: str, private: PrivateFingerprint, *, threshold: 
 #: 6-7 digits, separators allowed) or any number written with +39 / 0039. Landline-like digit
 #: runs are too common in drawings and scripts to be searched without false alarms.
 _AUDIT_PHONE = re.compile(
-    r"(?<![\w.,/#-])(?:(?:\+|00)39[\s.-]?\d[\d\s.-]{7,12}\d|3\d{2}[\s-]?\d{3}[\s-]?\d{3,4})(?![\w.,/-])"
+    r"(?<![\w.,/#-])(?<!\d )(?:(?:\+|00)39[ .-]?\d[\d .-]{7,12}\d|3\d{2}[ -]?\d{3}[ -]?\d{3,4})(?![\w,/-]|\.\d)(?! -?\d)"
 )
+#: Attributes of drawings that hold only numbers (SVG paths, points, transforms): left out of
+#: the search for phone numbers, whose digit runs they imitate.
+_DRAWING_ATTRS = re.compile(r'\s(?:d|points|transform|viewBox|style|x|y|width|height)="[^"]*"')
 
 
 def _audit_personal(name: str, text: str, private: PrivateFingerprint) -> list[Finding]:
@@ -786,7 +789,7 @@ def _audit_personal(name: str, text: str, private: PrivateFingerprint) -> list[F
 
     findings = []
     kinds = sorted({kind for kind, _ in personal.find_personal(text) if kind != "phone"})
-    if _AUDIT_PHONE.search(text):
+    if _AUDIT_PHONE.search(_DRAWING_ATTRS.sub(" ", text)):
         kinds.append("phone")
     for kind in kinds:
         findings.append(Finding(name, "personal data", "text", personal.label(kind, "en")))

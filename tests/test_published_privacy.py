@@ -164,3 +164,24 @@ def test_planted_personal_values_are_found_nowhere_fragmap_writes(tmp_path: Path
 
     stored = Store(s.paths.store).reports()
     assert stored["source_file"].str.startswith("P08_").any()  # "Mario Rossi": only its rows rejected
+
+
+@pytest.mark.parametrize("planted,kind", [
+    ("scrivere a mario.rossi@example.it", "e-mail"), ("cf RSSMRA80A01G388X", "tax code"),
+    ("IBAN IT60X0542811101000000123456", "IBAN"), ("tel. 333 123 4567.", "phone"),
+    ("+39 0382 526677", "phone"),
+])
+def test_the_audit_finds_personal_values_in_any_published_text(planted: str, kind: str) -> None:
+    fp = privacy.fingerprint(pd.DataFrame({"lat": [], "lon": []}))
+    found = privacy.audit_text("pagina.html", f"<p>{planted}</p>", fp, threshold=5)
+    assert [(f.kind, f.what) for f in found] == [("personal data", kind)]
+    assert all(planted not in str(f) for f in found)
+
+
+def test_drawings_and_coordinates_are_not_taken_for_phone_numbers() -> None:
+    fp = privacy.fingerprint(pd.DataFrame({"lat": [], "lon": []}))
+    svg = ('<svg viewBox="0 0 3331 2345"><path d="M 353 922 353 1747 Q 333 1234 5678 -91"/>'
+           '<text x="333" y="123">2026</text></svg>')
+    js = '{"coordinates": [[9.1533312345, 45.3331234567]], "id": "q-3331234567x"}'
+    assert privacy.audit_text("f.svg", svg, fp, threshold=5) == []
+    assert privacy.audit_text("f.json", js, fp, threshold=5) == []

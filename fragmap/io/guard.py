@@ -211,14 +211,14 @@ def describe(exc: BaseException, language: str = "it", *, path: str | Path | Non
         return translate(_MESSAGES, "memory", language)
     if isinstance(exc, sqlite3.Error):
         text = str(exc).lower()
-        if "disk is full" in text or "disk i/o" in text:
+        if "disk is full" in text:
             return translate(_MESSAGES, "disk_full", language, path=where)
+        if "disk i/o" in text:
+            return translate(_MESSAGES, "os_error", language, path=where, what=str(exc))
         if "locked" in text or "busy" in text:
             return translate(_MESSAGES, "locked", language, path=where)
         if "readonly" in text or "read-only" in text or "unable to open" in text:
             return translate(_MESSAGES, "read_only", language, path=where)
-        if "not a database" in text or "malformed" in text or "corrupt" in text:
-            return translate(_MESSAGES, "corrupt", language, path=where, what=str(exc))
         return translate(_MESSAGES, "corrupt", language, path=where, what=str(exc))
     if isinstance(exc, OSError):
         if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
