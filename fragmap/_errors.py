@@ -57,3 +57,14 @@ class OutputFolderError(FragmapError, RuntimeError):
 
 class DownloadError(FragmapError, ConnectionError):
     """A download the user asked for failed (offline, server busy); what arrived is kept for a retry."""
+
+
+class StoreError(FragmapError, RuntimeError):
+    """The private store or folder cannot be used (damaged, read-only, disk full, locked).
+
+    The message says what happened to which file and what to do; the store is left as it was.
+    """
+
+
+class RunInProgressError(StoreError):
+    """Another fragmap run or ingest holds the project's lock; try again when it has finished."""

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from fragmap._errors import FragmapError, PersonalDataError
+from fragmap._errors import FragmapError, InputFileError, PersonalDataError
 from fragmap.i18n import translate
 from fragmap.io.publish import file_sha256
 from fragmap.io.store import Store, UpsertResult
@@ -121,6 +121,67 @@ def ingest_files(
     >>> res = ingest_files([Path("export.csv")], settings, store=Store("s.sqlite"))  # doctest: +SKIP
     >>> res.summary()["accepted"]                                                   # doctest: +SKIP
     """
+    from fragmap.io.guard import plain_failures, run_lock
+
+    with run_lock(store.path.parent, language=settings.language), \
+            plain_failures(settings.language, path=store.path):
+        return _ingest_files(paths, settings, store=store, today=today, town_polygons=town_polygons,
+                             write_ledger=write_ledger)
+
+
+_FILE_MESSAGES: dict[str, dict[str, str]] = {
+    "personal_file_name": {
+        "it": "{file}: file RIFIUTATO, il nome del file sembra contenere un dato personale ({kind}). "
+              "Nulla è stato importato: rinominare il file (es. «segnalazioni_ottobre.csv») e reinviarlo",
+        "en": "{file}: file REFUSED, the file name looks like it holds personal data ({kind}). "
+              "Nothing was imported: rename the file (e.g. 'reports_october.csv') and send it again",
+    },
+    "out_of_memory": {
+        "it": "{file}: il file è troppo grande per la memoria di questo computer: dividerlo (un mese "
+              "per file) e reinviarlo",
+        "en": "{file}: the file is too large for this computer's memory: split it (one month per "
+              "file) and send it again",
+    },
+}
+
+
+def safe_file_name(name: str, language: str = "it") -> tuple[str, str | None]:
+    """The name to show and store for an input file, and the kind of personal value in it.
+
+    A file name that carries an e-mail, a tax code, an IBAN or a phone number is shown with
+    the value masked (``segnalazioni_[codice fiscale].csv``) and the file is refused.
+
+    Examples
+    --------
+    >>> safe_file_name("segnalazioni_RSSMRA80A01G388X.csv")
+    ('segnalazioni_[codice fiscale].csv', 'tax_code')
+    >>> safe_file_name("auser_ottobre_2026.csv")
+    ('auser_ottobre_2026.csv', None)
+    """
+    from fragmap import personal
+
+    stem = Path(name).stem
+    kind = personal.personal_kind(stem.replace("_", " "), names=True)
+    if kind is None:
+        kind = personal.personal_kind(stem, names=False)
+    if kind is None:
+        return name, None
+    masked = personal.mask_personal(name, language)
+    if masked == name:  # a person's name: hide the whole stem
+        masked = f"[{personal.label(kind, language)}]{Path(name).suffix}"
+    return masked, kind
+
+
+def _ingest_files(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    store: Store,
+    today: _dt.date | None,
+    town_polygons: Any,
+    write_ledger: bool,
+) -> IngestResult:
+    lang = settings.language
     today = today or _dt.date.today()
     if town_polygons is None and settings.paths.boundaries.exists():
         from fragmap.io.geo import read_boundaries
@@ -130,25 +191,34 @@ def ingest_files(
     outcomes: list[FileOutcome] = []
     for path in paths:
         path = Path(path)
-        out = FileOutcome(path)
+        name, name_kind = safe_file_name(path.name, lang)
+        out = FileOutcome(path if name_kind is None else path.with_name(name))
         outcomes.append(out)
         try:
-            table = read_table(path)
-            res = validate(table.frame, settings, source_file=path.name, today=today,
-                           town_polygons=town_polygons)
+            if name_kind is not None:
+                from fragmap.personal import label
+
+                raise PersonalDataError(translate(_FILE_MESSAGES, "personal_file_name", lang,
+                                                  file=name, kind=label(name_kind, lang)))
+            try:
+                table = read_table(path)
+                res = validate(table.frame, settings, source_file=name, today=today,
+                               town_polygons=town_polygons)
+            except MemoryError as exc:
+                raise InputFileError(translate(_FILE_MESSAGES, "out_of_memory", lang, file=name)) from exc
         except FragmapError as exc:
             # The message names columns and rows, never a value: safe for the ledger.
             out.refused = str(exc)
             reason = "personal_data" if isinstance(exc, PersonalDataError) else "file_error"
             with store.transaction() as con:
-                store.record_refusal(path.name, reason, " ".join(str(exc).split()), batch=batch,
+                store.record_refusal(name, reason, " ".join(str(exc).split()), batch=batch,
                                      con=con)
                 if path.exists():
-                    store.record_file(path.name, file_sha256(path), rows=0, accepted=0, rejected=0,
+                    store.record_file(name, file_sha256(path), rows=0, accepted=0, rejected=0,
                                       refused=True, con=con)
             continue
         out.read, out.accepted, out.rejected = res.read, len(res.accepted), len(res.rejected)
-        out.notes, out.has_ids, out.duplicates = res.notes, res.has_ids, res.duplicates
+        out.notes, out.has_ids, out.duplicates = [*table.notes, *res.notes], res.has_ids, res.duplicates
         out.reasons = dict(res.reasons)
         with store.transaction() as con:
             out.upsert = store.upsert_reports(res.accepted, con=con, ids_given=res.has_ids)

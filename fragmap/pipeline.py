@@ -128,8 +128,7 @@ class Project:
         """The private SQLite store (reports, rejected rows, geocoded points)."""
         from fragmap.io.store import Store
 
-        self.settings.paths.store.parent.mkdir(parents=True, exist_ok=True)
-        return Store(self.settings.paths.store)
+        return Store(self.settings.paths.store, language=self.settings.language)
 
     def _step(self, name: str, figures: dict[str, Any]) -> None:
         if self.on_step is not None:
@@ -358,7 +357,7 @@ class Project:
             )
         return self._cache[key]
 
-    def cube(self, month: str, *, months: int = 24) -> pd.DataFrame:
+    def cube(self, month: str, *, months: int = 36) -> pd.DataFrame:
         """PRIVATE counts cube for the ``months`` months ending at ``month``."""
         key = f"cube:{month}:{months}"
         if key not in self._cache:
@@ -546,8 +545,12 @@ class Project:
 
         public += layer_points(isochrones=self.isochrones(), where_next=self.where_next_layer(month),
                                background=self.background)
+        from fragmap.io.publish import file_sha256
+
+        inputs = [f for f in expand_inputs(self.settings.paths.reports) if f.is_file()]
         return privacy.fingerprint(
-            both, public_addresses=svc["address"].dropna().astype(str).tolist(), public_points=public
+            both, public_addresses=svc["address"].dropna().astype(str).tolist(), public_points=public,
+            private_files=[f.name for f in inputs], private_hashes=[file_sha256(f) for f in inputs],
         )
 
     def _notes(self, quarters: gpd.GeoDataFrame) -> tuple[str, ...]:
@@ -680,6 +683,15 @@ def _relative(path: Path, root: Path) -> str:
         return path.name
 
 
+def _masked(relative: str, language: str) -> str:
+    """A file's path with a personal value in its name masked (the file itself was refused)."""
+    from fragmap.ingest import safe_file_name
+
+    folder, _, name = relative.rpartition("/")
+    masked, _kind = safe_file_name(name, language)
+    return f"{folder}/{masked}" if folder else masked
+
+
 def _write_private_list(settings: Settings, name: str, table: pd.DataFrame) -> Path:
     """A PRIVATE list for the coordinator, next to the store (``data/private/``), never published."""
     from fragmap.io.tables import write_csv
@@ -697,6 +709,31 @@ def _previous_manifest(output: Path) -> dict[str, Any] | None:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def _private_manifest_path(settings: Settings, month: str) -> Path:
+    """The full manifest of a run, PRIVATE (input names, hashes, every count)."""
+    return settings.paths.store.parent / f"manifest-{month}.json"
+
+
+def _private_manifest(settings: Settings, public: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The private manifest of the run that published ``public`` (same month and build time).
+
+    None when there is no published folder or its private twin is missing or belongs to
+    another build (a run killed between the two writes): the next run then rebuilds.
+    """
+    import json
+
+    if not public or not public.get("month"):
+        return None
+    path = _private_manifest_path(settings, str(public["month"]))
+    try:
+        private = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if private.get("built_at") != public.get("built_at"):
+        return None
+    return private
 
 
 def run(
@@ -739,7 +776,31 @@ def run(
     --------
     >>> result = run(load_settings("fragmap.toml"), month="2026-10")   # doctest: +SKIP
     >>> result.output, result.manifest["counts"]["suppressed_cells"]   # doctest: +SKIP
+
+    Notes
+    -----
+    One run at a time per project: a second one waits a few seconds, then stops with
+    :class:`~fragmap._errors.RunInProgressError`. ``RunResult.manifest`` is the full PRIVATE
+    manifest (also written to ``<private folder>/manifest-YYYY-MM.json``); the published
+    ``manifest.json`` holds only what passes the audit (:func:`fragmap.privacy.public_manifest`).
     """
+    from fragmap.io.guard import plain_failures, run_lock
+
+    with run_lock(settings.paths.store.parent, language=settings.language), \
+            plain_failures(settings.language):
+        return _run_locked(settings, month=month, on_step=on_step, ingest=ingest, force=force,
+                           tiles=tiles)
+
+
+def _run_locked(
+    settings: Settings,
+    *,
+    month: str | None,
+    on_step: StepCallback | None,
+    ingest: bool,
+    force: bool,
+    tiles: str | None,
+) -> RunResult:
     from fragmap import atlas, maps, privacy
     from fragmap.io import publish as io_publish
 
@@ -748,12 +809,14 @@ def run(
     output = settings.paths.output
     io_publish.recover(output)
     io_publish.check_replaceable(output, settings.language)  # before any work
+    io_publish.clean_stale_builds(output)
     key = run_key(settings, month) + (f":{tiles}" if tiles else "")
     previous = _previous_manifest(output)
-    if not force and previous is not None and previous.get("run_key") == key:
+    private_previous = _private_manifest(settings, previous)
+    if not force and private_previous is not None and private_previous.get("run_key") == key:
         project._step("publish", {"up_to_date": True})
         return RunResult(
-            previous.get("month", month or ""), output, previous, None,
+            private_previous.get("month", month or ""), output, private_previous, None,
             time.perf_counter() - started, up_to_date=True,
         )
     ingest_result = project.ingest() if ingest else None
@@ -774,6 +837,12 @@ def run(
                                          where_next=project.where_next_layer(month),
                                          background=project.background)
         project._step("atlas", {"pages": len(atlas_files)})
+        # the full manifest stays private; the audit sees every published file, the public
+        # manifest and the README included
+        manifest = _manifest(project, month, pub, geo, ingest_result, quality)
+        manifest["run_key"] = key
+        io_publish.write_json(tmp / "manifest.json", privacy.public_manifest(manifest))
+        (tmp / "README.md").write_text(io_publish.OUTPUT_README, encoding="utf-8")
         audit = privacy.audit_folder(tmp, project.fingerprint(month), settings)
         project._step("audit", {"findings": len(audit.findings)})
         if not audit.ok:
@@ -781,9 +850,7 @@ def run(
                 "the privacy audit refused to publish; last month's folder is untouched:\n"
                 + "\n".join(f"  - {f}" for f in audit.findings[:20])
             )
-        manifest = _manifest(project, month, pub, geo, ingest_result, quality)
-        manifest["run_key"] = key
-        io_publish.write_json(tmp / "manifest.json", manifest)
+        io_publish.write_json(_private_manifest_path(settings, month), manifest)
         io_publish.swap_in(tmp, output, language=settings.language)
     project._step("publish", {"output": str(output)})
     return RunResult(month, output, manifest, pub, time.perf_counter() - started)
@@ -853,7 +920,8 @@ def _manifest(
     inputs = []
     for p in _input_files(s):
         if p.exists():
-            inputs.append({"file": _relative(p, s.root), "sha256": file_sha256(p), "bytes": p.stat().st_size})
+            inputs.append({"file": _masked(_relative(p, s.root), s.language), "sha256": file_sha256(p),
+                           "bytes": p.stat().st_size})
     import importlib.metadata as md
 
     versions = {"fragmap": __version__, "python": platform.python_version()}

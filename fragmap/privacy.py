@@ -27,7 +27,9 @@ Rules:
 4. Before the first report nothing is known, not zero: no 12-month total reaching back
    before the data begin is published (the first publishable month is the 12th), and a
    partner that joins later is hidden (reason ``"history"``) until its first full year;
-   otherwise two consecutive totals would differ by one month's count.
+   otherwise two consecutive totals would differ by one month's count. Likewise after a
+   12-month total of 0 (all its months known empty): the cell's non-zero totals of the
+   next 11 months are hidden (reason ``"history"``).
 5. Quarters with fewer than ``min_quarter_population`` residents are merged with the
    neighbour sharing the longest border before counting, and the note says so.
 
@@ -345,6 +347,36 @@ def _history(
     return first, ok, late
 
 
+_CELL_KEY = ["area_id", "level", "category", "partner", "action"]
+
+
+def _after_zero(cells: pd.DataFrame) -> Any:
+    """A function marking the non-zero cells of a month whose 12-month total was 0 in one of
+    the 11 months before (see :func:`publish`, Notes).
+
+    A 0 total says that each of its 12 months was 0; for the next 11 months the 12-month
+    totals of the cell therefore reach back into months known to be empty, and two of them
+    side by side differ by one month's count: the same case as the data's beginning.
+    The zeros are the true ones (shown or not): an attacker may know them from a shown 0 of
+    a larger total that contains the cell.
+    """
+    if cells.empty:
+        return lambda cm: np.zeros(len(cm), dtype=bool)
+    zeros = cells.loc[cells["count"] == 0, [*_CELL_KEY, "month"]].copy()
+    zeros["p"] = zeros["month"].map(lambda m: pd.Period(m, freq="M").ordinal)
+
+    def mark(cm: pd.DataFrame) -> np.ndarray:
+        if cm.empty or zeros.empty:
+            return np.zeros(len(cm), dtype=bool)
+        p = pd.Period(cm["month"].iloc[0], freq="M").ordinal
+        recent = zeros[(zeros["p"] >= p - (WINDOW - 1)) & (zeros["p"] <= p - 1)]
+        keys = recent[_CELL_KEY].drop_duplicates().assign(_zero=True)
+        hit = cm[_CELL_KEY].merge(keys, on=_CELL_KEY, how="left")["_zero"].eq(True).to_numpy()
+        return hit & (cm["count"].to_numpy() > 0)
+
+    return mark
+
+
 # -- publication ------------------------------------------------------------------------------
 def publish(
     cube: pd.DataFrame,
@@ -397,6 +429,13 @@ def publish(
     joined later, stay hidden (reason ``"history"``, with complementary suppression
     around them) until the partner has a full year of reports.
 
+    The same holds after a 12-month total of 0: it says each of those months was empty, so
+    for the next 11 months a cell's non-zero totals are hidden too (reason ``"history"``),
+    or an attacker who keeps consecutive publications would difference one month's count
+    out of two of them. To apply this to every published month the same way in every
+    publication, pass a cube of 36 months (the pipeline does); with a shorter one the rule
+    sees only the zeros inside it.
+
     Examples
     --------
     >>> pub = publish(cube, quarters, settings, months=month_range("2026-10", 12),
@@ -417,6 +456,7 @@ def publish(
     wanted = sorted(set(earlier[-12:]) | set(months))
     w = _windowed(c, wanted)
     cells = _cells(w) if len(w) else pd.DataFrame()
+    after_zero = _after_zero(cells)
     frames = []
     settings_pairs = {(c.code, p) for c in settings.categories for p in c.partners}
     for m, cm in cells.groupby("month", sort=True):
@@ -425,7 +465,7 @@ def publish(
         pairs = settings_pairs | set(zip(wm["category"], wm["partner"]))
         groups = _groups(cm, settings.category_codes, pairs)
         hidden, reason = suppress(cm["count"].to_numpy(), groups, threshold=p.threshold, show_zero=p.show_zero,
-                                  forced=history(cm), forced_reason="history")
+                                  forced=history(cm) | after_zero(cm), forced_reason="history")
         cm["suppressed"], cm["reason"] = hidden, reason
         frames.append(cm)
     full = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -742,6 +782,9 @@ class PrivateFingerprint:
     coords: frozenset[tuple[int, int]]  # (lat, lon) in units of 1e-4 degree (about 10 m)
     addresses: frozenset[str]           # folded, non-trivial addresses
     ids: frozenset[str]                 # distinctive report ids
+    #: Names (stems, folded) and SHA-256 of the private input files: never published.
+    names: frozenset[str] = frozenset()
+    hashes: frozenset[str] = frozenset()
 
 
 def _fold(text: str) -> str:
@@ -750,7 +793,8 @@ def _fold(text: str) -> str:
 
 
 def fingerprint(
-    reports: pd.DataFrame, *, public_addresses: Sequence[str] = (), public_points: Sequence[tuple[float, float]] = ()
+    reports: pd.DataFrame, *, public_addresses: Sequence[str] = (), public_points: Sequence[tuple[float, float]] = (),
+    private_files: Sequence[str] = (), private_hashes: Sequence[str] = (),
 ) -> PrivateFingerprint:
     """Build the audit fingerprint from the private reports (given or geocoded points).
 
@@ -784,7 +828,9 @@ def fingerprint(
         for i in reports["report_id"].dropna().astype(str).unique():
             if len(i) >= 4 and not i.isdigit():
                 ids.add(i)
-    return PrivateFingerprint(coords, frozenset(addrs), frozenset(ids))
+    names = frozenset(f for f in (_fold(Path(n).stem) for n in private_files) if len(f) >= 6)
+    return PrivateFingerprint(coords, frozenset(addrs), frozenset(ids), names,
+                              frozenset(h.lower() for h in private_hashes))
 
 
 @dataclass
@@ -821,7 +867,10 @@ _NUM = re.compile(r"-?\d{1,3}[.,]\d{4,}")
 _COUNT_ATTR = re.compile(r'data-fm-count="([^"]*)"')
 #: Column or key names that hold counts in a download (folded: lower case, ASCII).
 _COUNT_NAME = re.compile(
-    r"^(value|valore|count|conteggio|numero|n|n[_ ].*|.*segnalazion.*|reports?|casi|totale|total|persone|people)$"
+    r"^(value|valore|count|conteggio|numero|n|n[_ ].*|.*segnalazion.*|reports?|casi|totale|total|persone|people"
+    # figures of a run about reports (the private manifest's): never published under the threshold
+    r"|read|accepted|rejected|duplicates|window[_ ]reports|unassigned.*|fuori.*|senza[_ ].*|geocoded.*"
+    r"|.*[_ ]by[_ ](?:level|reason))$"
 )
 
 
@@ -871,6 +920,8 @@ def audit_text(name: str, text: str, private: PrivateFingerprint, *, threshold: 
         hits = tokens & private.ids
         if hits:
             findings.append(Finding(name, "report id", "text", f"{len(hits)} id(s), e.g. #{_hash(sorted(hits)[0])}"))
+    # 2b. personal values (whatever their source) and the private input files
+    findings += _audit_personal(name, text, private)
     # 3. counts printed in HTML
     for m in _COUNT_ATTR.finditer(text):
         v = m.group(1)
@@ -918,6 +969,63 @@ def audit_text(name: str, text: str, private: PrivateFingerprint, *, threshold: 
     return findings
 
 
+#: Phone numbers as the audit looks for them in published text: a mobile number (3xx and
+#: 6-7 digits, separators allowed) or any number written with +39 / 0039. Landline-like digit
+#: runs are too common in drawings and scripts to be searched without false alarms.
+_AUDIT_PHONE = re.compile(
+    r"(?<![\w.,/#-])(?<!\d )(?:(?:\+|00)39[ .-]?\d[\d .-]{7,12}\d|3\d{2}[ -]?\d{3}[ -]?\d{3,4})(?![\w,/-]|\.\d)(?! -?\d)"
+)
+#: Attributes of drawings that hold only numbers (SVG paths, points, transforms): left out of
+#: the search for phone numbers, whose digit runs they imitate.
+_DRAWING_ATTRS = re.compile(r'\s(?:d|points|transform|viewBox|style|x|y|width|height)="[^"]*"')
+
+
+def _audit_personal(name: str, text: str, private: PrivateFingerprint) -> list[Finding]:
+    """E-mails, tax codes, IBANs, phones, private file names and hashes in a published text."""
+    from fragmap import personal
+
+    findings = []
+    kinds = sorted({kind for kind, _ in personal.find_personal(text) if kind != "phone"})
+    if _AUDIT_PHONE.search(_DRAWING_ATTRS.sub(" ", text)):
+        kinds.append("phone")
+    for kind in kinds:
+        findings.append(Finding(name, "personal data", "text", personal.label(kind, "en")))
+    if private.names:
+        folded = f" {_fold(text)} "
+        hits = [n for n in private.names if f" {n} " in folded]
+        if hits:
+            findings.append(Finding(name, "private file name", "text", f"{len(hits)} name(s), e.g. #{_hash(hits[0])}"))
+    if private.hashes:
+        hits = set(re.findall(r"[0-9a-fA-F]{64}", text)) & private.hashes
+        if hits:
+            findings.append(Finding(name, "private file hash", "text", f"{len(hits)} hash(es)"))
+    return findings
+
+
+def public_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The part of a run manifest that may be published (the rest stays private).
+
+    Kept: build time, month, synthetic flag, settings, versions and the counts of cells
+    and areas (how many cells are shown and hidden, never how many reports). Left out:
+    the input files (their names may carry personal data, their hashes identify private
+    files) and every count of reports (read, accepted, rejected, by geocoding level,
+    outside the quarters...), which may be under the threshold.
+
+    Examples
+    --------
+    >>> m = {"month": "2026-10", "inputs": [{"file": "x.csv"}], "counts": {"read": 2, "quarters": 40}}
+    >>> public_manifest(m)
+    {'month': '2026-10', 'counts': {'quarters': 40}}
+    """
+    keep = ("built_at", "month", "synthetic", "settings", "versions")
+    out = {k: manifest[k] for k in keep if k in manifest}
+    counts = manifest.get("counts") or {}
+    public_counts = ("quarters", "published_cells", "suppressed_cells", "suppressed_primary",
+                     "suppressed_secondary")
+    out["counts"] = {k: counts[k] for k in public_counts if k in counts}
+    return out
+
+
 def _audit_json_values(name: str, data: Any, threshold: int, show_zero: bool) -> list[Finding]:
     bad = 0
     stack = [data]
@@ -926,6 +1034,8 @@ def _audit_json_values(name: str, data: Any, threshold: int, show_zero: bool) ->
         if isinstance(x, dict):
             for k, v in x.items():
                 if _is_count_name(k):
+                    if isinstance(v, dict):  # e.g. {"geocoded_by_level": {"civico": 3}}
+                        v = [n for n in v.values() if not isinstance(n, (dict, list))]
                     for n in v if isinstance(v, list) else [v]:
                         if isinstance(n, (int, float)) and not isinstance(n, bool):
                             if (0 < n < threshold) or (n == 0 and not show_zero):
@@ -1009,5 +1119,6 @@ def audit_folder(folder: str | Path, private: PrivateFingerprint, settings: Sett
 
 __all__ = [
     "AuditResult", "Finding", "PrivateFingerprint", "audit_folder", "audit_text", "check_table",
-    "fingerprint", "merge_small_areas", "publish", "publish_coverage", "suppress", "unassigned_note",
+    "fingerprint", "merge_small_areas", "public_manifest", "publish", "publish_coverage", "suppress",
+    "unassigned_note",
 ]

@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from fragmap import personal as _personal
 from fragmap._errors import PersonalDataError, ValidationError
 from fragmap.i18n import translate
 from fragmap.settings import Settings
@@ -68,13 +69,15 @@ REPORT_COLUMNS = (
 REJECTED_COLUMNS = (
     "source_file", "source_row", "column", "reason", "message", "report_id", "partner", "month",
 )
+#: At most this many ignored columns are named in the notes (a sheet may have thousands).
+MAX_LISTED = 10
 #: Fields without which a file cannot be used (a missing column refuses the file).
 REQUIRED_FIELDS = ("date", "partner", "action")
 #: Every reason a row (or a whole file, in the store's ledger) can be rejected for.
 REASONS = (
     "missing", "bad_date", "future_date", "early_date", "unknown_category", "unknown_partner",
     "unknown_action", "outside_towns", "bad_coordinates", "coordinates_outside", "no_location",
-    "duplicate_id", "personal_name", "personal_data", "file_error",
+    "duplicate_id", "personal_name", "personal_value", "personal_data", "file_error",
 )
 
 #: Accepted header spellings per field, as words after :func:`header_words`. Order matters only
@@ -158,6 +161,9 @@ _PHONE = re.compile(
 _ID_WITH_YEAR = re.compile(
     r"^[A-Za-z]{0,6}[-_/.]?(?:\d{1,6}[-_/.])?(?:19|20)\d{2}[-_/.]\d{1,6}(?:[-_/.]\d{1,6})?$"
 )
+_FULL_DATE = re.compile(r"(?<!\d)\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)\d{2}(?!\d)")
+#: A full date before 2000 (dd/mm/yyyy): in an id it is a birth date, not a protocol number.
+_OLD_FULL_DATE = re.compile(r"(?<!\d)\d{1,2}[/.-]\d{1,2}[/.-]19\d{2}(?!\d)")
 _DATE_LIKE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?:\s.*)?$|^\d{4}-\d{1,2}-\d{1,2}")
 
 # -- person names ------------------------------------------------------------------------------
@@ -460,6 +466,18 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "kind_name": {"it": "nomi di persona", "en": "personal names"},
     "kind_person": {"it": "persone assistite o di riferimento", "en": "people helped or contacts"},
     "kind_tax_code": {"it": "codici fiscali", "en": "tax codes"},
+    "kind_iban": {"it": "codici IBAN", "en": "IBANs"},
+    "column_n": {"it": "n. {n} (intestazione non riportata)", "en": "no. {n} (header not shown)"},
+    "personal_header_value": {
+        "it": "l'intestazione della colonna {column} sembra un dato personale ({kind}): la prima "
+              "riga del foglio deve contenere solo i nomi delle colonne (es. «Data», «Indirizzo»); "
+              "eliminare il dato e reinviare il file",
+        "en": "the header of column {column} looks like personal data ({kind}): the first row of "
+              "the sheet must hold only column names (e.g. 'Date', 'Address'); delete the value "
+              "and send the file again",
+    },
+    "more_ignored": {"it": "altre {n} colonne ignorate (non elencate)",
+                     "en": "{n} more columns ignored (not listed)"},
     "kind_phone": {"it": "numeri di telefono", "en": "phone numbers"},
     "kind_email": {"it": "indirizzi e-mail", "en": "e-mail addresses"},
     "kind_birth_date": {"it": "date di nascita", "en": "birth dates"},
@@ -526,6 +544,13 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "reason_no_location": {"it": "nessuna posizione", "en": "no location"},
     "reason_duplicate_id": {"it": "ID ripetuto", "en": "repeated ID"},
     "reason_personal_name": {"it": "nome di persona", "en": "person's name"},
+    "reason_personal_value": {"it": "dato personale", "en": "personal data"},
+    "personal_value": {
+        "it": "contiene una data completa, forse una data di nascita (valore non riportato): "
+              "toglierla e reinviare la riga",
+        "en": "holds a full date, perhaps a birth date (value not shown): remove it and send "
+              "the row again",
+    },
     "reason_personal_data": {"it": "file rifiutato: dati personali",
                              "en": "file refused: personal data"},
     "reason_file_error": {"it": "file non leggibile o incompleto",
@@ -791,8 +816,21 @@ def find_personal_data(
     problems: list[str] = []
     used = set(columns.values())
     flagged: set[str] = set()
+    # A header cell that IS a personal value (the first row was data, or a name typed as a
+    # header) is named by its position only, never echoed.
+    shown: dict[str, str] = {}
+    for i, col in enumerate(frame.columns, start=1):
+        value_kind = _personal.personal_kind(str(col))
+        if value_kind is None and _DATE_LIKE.match(str(col)):
+            year = _years(pd.Series([str(col)]), today).iloc[0]
+            value_kind = "birth_date" if year < cutoff else None
+        shown[col] = col if value_kind is None else translate(_MESSAGES, "column_n", lang, n=i)
+        if value_kind is not None:
+            flagged.add(col)
+            problems.append(translate(_MESSAGES, "personal_header_value", lang, column=shown[col],
+                                      kind=translate(_MESSAGES, f"kind_{value_kind}", lang)))
     for col in frame.columns:
-        kind = personal_header_kind(col) if col not in used else None
+        kind = personal_header_kind(col) if col not in used and col not in flagged else None
         if kind is not None:
             flagged.add(col)
             problems.append(translate(_MESSAGES, "personal_header", lang, column=col,
@@ -807,19 +845,24 @@ def find_personal_data(
         if values.empty:
             continue
         uniq = pd.Series(values.unique())
-        for kind, pattern in (("tax_code", _CF), ("email", _EMAIL), ("phone", _PHONE)):
+        for kind, pattern in (("tax_code", _CF), ("email", _EMAIL), ("iban", _personal.IBAN),
+                              ("phone", _PHONE)):
             cand = uniq
-            if kind == "phone":
-                if col == id_col:
-                    continue  # ids are typed by the partner, often all digits and dashes
+            if kind == "phone" and col == id_col:
+                # ids are typed by the partner, often all digits and dashes: only a mobile
+                # number or a number with the +39 prefix is a phone there
+                pattern = _personal.PHONE_STRICT
+            elif kind == "phone":
                 cand = uniq[~uniq.str.match(_ID_WITH_YEAR)]
             hit = cand[cand.str.contains(pattern, regex=True)]
+            if kind == "iban":
+                hit = hit[hit.map(lambda v: bool(_personal._ibans(v)))]
             if len(hit):
-                problems.append(_values_problem(col, kind, values.index[values.isin(hit)], lang))
+                problems.append(_values_problem(shown[col], kind, values.index[values.isin(hit)], lang))
         if col in unmatched:
             names = person_mask(values)
             if names.any():
-                problems.append(_values_problem(col, "name", values.index[names.to_numpy()], lang))
+                problems.append(_values_problem(shown[col], "name", values.index[names.to_numpy()], lang))
     # Full dates in the age column are birth dates; in an extra column, dates long before any
     # report are too (a closing date or an intervention date of 2026 is not).
     age_col = columns.get("age_band")
@@ -833,13 +876,13 @@ def find_personal_data(
         if is_date.mean() <= 0.5:
             continue
         if col == age_col:
-            problems.append(translate(_MESSAGES, "birth_dates", lang, column=col,
+            problems.append(translate(_MESSAGES, "birth_dates", lang, column=shown[col],
                                       rows=_rows(values.index[is_date.to_numpy()])))
             continue
         years = _years(values[is_date], today)
         old = years < cutoff
         if old.any():
-            problems.append(translate(_MESSAGES, "old_dates", lang, column=col, cutoff=cutoff,
+            problems.append(translate(_MESSAGES, "old_dates", lang, column=shown[col], cutoff=cutoff,
                                       rows=_rows(years.index[old.to_numpy()])))
     # Unknown columns of long free text (notes).
     for col in unmatched:
@@ -848,7 +891,7 @@ def find_personal_data(
         values = frame[col][frame[col] != ""]
         if len(values) and values.str.len().mean() > 25 and values.str.count(" ").mean() >= 3:
             if not any(f"«{col}»" in p or f"'{col}'" in p for p in problems):
-                problems.append(translate(_MESSAGES, "personal_header", lang, column=col,
+                problems.append(translate(_MESSAGES, "personal_header", lang, column=shown[col],
                                           kind=translate(_MESSAGES, "kind_free_text", lang)))
     return problems
 
@@ -1052,7 +1095,9 @@ def validate(
 
     pairs = ", ".join(f"{_quote(h, lang)} → {field_label(f, lang)}" for f, h in columns.items())
     notes = [translate(_MESSAGES, "columns_read", lang, pairs=pairs)]
-    notes += [translate(_MESSAGES, "ignored_column", lang, column=c) for c in unmatched]
+    notes += [translate(_MESSAGES, "ignored_column", lang, column=c) for c in unmatched[:MAX_LISTED]]
+    if len(unmatched) > MAX_LISTED:
+        notes.append(translate(_MESSAGES, "more_ignored", lang, n=len(unmatched) - MAX_LISTED))
     n = len(frame)
     idx = frame.index
 
@@ -1072,9 +1117,15 @@ def validate(
     has_ids = "report_id" in columns
     rid = col("report_id")
     id_is_name = person_mask(rid) if has_ids else pd.Series(False, index=idx)
+    # a birth date typed as the id ("12/03/1941"): neither kept nor echoed
+    id_is_date = (rid.str.contains(_OLD_FULL_DATE, regex=True) if has_ids
+                  else pd.Series(False, index=idx))
     if has_ids:
         flag(rid == "", "report_id", "missing", translate(_MESSAGES, "missing", lang))
         flag(id_is_name, "report_id", "personal_name", personal_msg)
+        flag(id_is_date & ~id_is_name, "report_id", "personal_value",
+             translate(_MESSAGES, "personal_value", lang))
+        id_is_name = id_is_name | id_is_date
     out["report_id"] = rid
 
     # date
@@ -1116,7 +1167,7 @@ def validate(
         if fld not in columns:
             continue
         typed_col = col(fld)
-        names = person_mask(typed_col)
+        names = person_mask(typed_col) | typed_col.str.contains(_FULL_DATE, regex=True)
         for typed, code in sorted(fuzzy_of.get(fld, {}).items()):
             rows = typed_col == typed
             if names[rows].any():
@@ -1168,6 +1219,9 @@ def validate(
     for fld in ("address", "quartiere"):
         if fld in columns:
             flag(person_mask(col(fld)), fld, "personal_name", personal_msg)
+            # a full date has no place in an address: a birth date typed in the wrong cell
+            flag(col(fld).str.contains(_FULL_DATE, regex=True), fld, "personal_value",
+                 translate(_MESSAGES, "personal_value", lang))
     no_loc = out["address"].isna() & out["lat"].isna() & out["quartiere"].isna()
     flag(no_loc & ~pd.Series([r in problems for r in idx], index=idx), "address", "no_location",
          translate(_MESSAGES, "no_location", lang))

@@ -34,7 +34,14 @@ def test_one_run_publishes_map_atlas_and_manifest(demo) -> None:
         assert (out / f).exists(), f
     quarter_pages = list((out / "atlas" / "quartieri").glob("*.html"))
     assert len(quarter_pages) == r.manifest["counts"]["quarters"] > 50
-    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    public = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    # the published manifest: no input files, no report counts (they may be small)
+    assert "inputs" not in public and "run_key" not in public
+    assert set(public["counts"]) <= {"quarters", "published_cells", "suppressed_cells",
+                                     "suppressed_primary", "suppressed_secondary"}
+    # the full one is private, beside the store
+    m = json.loads((s.paths.store.parent / "manifest-2026-10.json").read_text(encoding="utf-8"))
+    assert m["built_at"] == public["built_at"] and m == r.manifest
     c = m["counts"]
     assert c["read"] == 5000 and c["accepted"] + c["rejected"] == c["read"]
     assert sum(c["geocoded_by_level"].values()) == c["accepted"]

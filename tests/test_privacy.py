@@ -435,3 +435,88 @@ def test_a_partner_that_joins_later_is_not_given_away_by_differencing(settings) 
         target = ((c["partner"] == "le_torri") & (c["month"] == m)).to_numpy(dtype=float)
         lo, hi, truth = bounds_of(target)
         assert truth > 0 and hi - lo >= 1, f"Le Torri's count for {m} ({truth}) is pinned"
+
+
+# -- suppression over time: an attacker who keeps every monthly publication ----------------------------
+def _equations(pubs: list[Publication], c: pd.DataFrame):  # type: ignore[no-untyped-def]
+    """Every shown 12-month total of every publication, as rows over the monthly cube ``c``."""
+    from scipy import sparse
+
+    ms = sorted(c["month"].unique())
+    month_pos = c["month"].map({m: i for i, m in enumerate(ms)}).to_numpy()
+    rows, rhs, seen = [], [], set()
+    for pub in pubs:
+        for r in pub.table[~pub.table["suppressed"]].itertuples():
+            key = (r.area_id, r.level, r.month, r.category, r.partner, r.action)
+            if key in seen:
+                continue
+            seen.add(key)
+            i = ms.index(r.month)
+            mask = (month_pos > i - 12) & (month_pos <= i)
+            if r.level == "quarter":
+                mask &= (c["quarter_id"] == r.area_id).to_numpy()
+            for col, every in (("category", TOTAL), ("partner", ALL_PARTNERS), ("action", ALL_ACTIONS)):
+                if getattr(r, col) != every:
+                    mask &= (c[col] == getattr(r, col)).to_numpy()
+            rows.append(sparse.csr_matrix(mask.astype(float)))
+            rhs.append(r.value)
+    return sparse.vstack(rows).tocsr(), np.array(rhs, dtype=float)
+
+
+def test_an_attacker_keeping_consecutive_publications_cannot_pin_a_monthly_count(settings) -> None:
+    """Issue #14 item 11: two shown 12-month totals a month apart differ by one month in and one
+    out; next to a shown 0 (a year with no report) that would give a month's count away. An
+    attacker who keeps six consecutive monthly publications and solves all their equations at
+    once (linear programming, counts >= 0, zero before the project's start) cannot pin any
+    monthly count between 1 and 4 of a quarter, by category or in total."""
+    from scipy.optimize import linprog
+
+    q = quarters_grid(4)
+    cube = _started_cube(settings, q, start="2024-11", end="2026-10", lam=0.35, seed=11)
+    # the crafted case: a quarter and category silent for a year (a shown 0), then 3 and 4
+    crafted = (cube["quarter_id"] == "Q0") & (cube["category"] == "anziani")
+    cube.loc[crafted, "count"] = 0
+    first = crafted & (cube["partner"] == "auser_vigevano") & (cube["action"] == "sportello")
+    cube.loc[first & (cube["month"] == "2025-11"), "count"] = 3
+    cube.loc[first & (cube["month"] == "2025-12"), "count"] = 4
+    cube.loc[first & (cube["month"] >= "2026-02"), "count"] = 2
+    ends = [str(pd.Period("2026-10", freq="M") - i) for i in range(5, -1, -1)]
+    pubs = []
+    for end in ends:
+        window = [str(pd.Period(end, freq="M") - i) for i in range(23, -1, -1)]
+        part = cube[cube["month"].isin(window)]
+        pubs.append(publish(part, q, settings, months=window[-12:], synthetic=True, quarter_source="griglia"))
+    # the crafted case: a 12-month total of 0 (shown), then totals of 5 or more that the
+    # threshold alone would show, whose differences are the months' counts 2
+    monthly = cube[crafted].groupby("month")["count"].sum()
+    totals = monthly.rolling(12).sum().dropna()
+    assert totals["2025-10"] == 0 and (totals["2026-02":"2026-09"] >= THRESHOLD).all()
+    t0 = pubs[-1].table
+    q0 = t0[(t0["level"] == "quarter") & (t0["area_id"] == "Q0") & (t0["category"] == "anziani")
+            & (t0["partner"] == ALL_PARTNERS) & (t0["action"] == ALL_ACTIONS)].set_index("month")
+    assert q0.loc["2025-11":"2026-09", "suppressed"].all() and (q0.loc["2026-02":"2026-09", "reason"] == "history").all()
+    assert not q0.loc["2026-10", "suppressed"]  # a full year after the zero: shown again
+    c = cube.reset_index(drop=True)
+    A, b = _equations(pubs, c)
+    x_true = c["count"].to_numpy(dtype=float)
+    assert np.allclose(A @ x_true, b)
+    ub = np.where((c["month"] < "2024-11").to_numpy(), 0.0, np.inf)
+    bounds = list(zip(np.zeros(len(ub)), ub))
+    checked, crafted_checked = 0, 0
+    groups = [("quarter_id", "category", "month"), ("quarter_id", "month")]
+    for keys in groups:
+        for vals, g in c.groupby(list(keys)):
+            truth = g["count"].sum()
+            if not 0 < truth < THRESHOLD or vals[-1] < "2025-01":
+                continue
+            target = np.zeros(len(c))
+            target[g.index.to_numpy()] = 1.0
+            lo = linprog(target, A_eq=A, b_eq=b, bounds=bounds, method="highs").fun
+            hi = -linprog(-target, A_eq=A, b_eq=b, bounds=bounds, method="highs").fun
+            assert lo <= truth + 1e-6 and truth <= hi + 1e-6
+            assert hi - lo >= 1, f"{keys}={vals}: a monthly count of {truth} is pinned by the publications"
+            checked += 1
+            crafted_checked += keys[1] == "category" and vals[:2] == ("Q0", "anziani")
+            if checked >= 120:
+                break
+    assert checked >= 60 and crafted_checked >= 2

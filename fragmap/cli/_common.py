@@ -85,9 +85,27 @@ def handle_errors(f: F) -> F:
 
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import sqlite3
+
         try:
             return f(*args, **kwargs)
         except FragmapError as exc:
             raise click.ClickException(str(exc)) from exc
+        except (OSError, sqlite3.Error, MemoryError) as exc:
+            # a failure of the machine outside the pipeline's own guard: still no traceback
+            from fragmap.io.guard import describe
+
+            message = describe(exc, _language(kwargs.get("config")))
+            if message is None:  # pragma: no cover
+                raise
+            raise click.ClickException(message) from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+def _language(config: Path | None) -> str:
+    """The project language for a last-resort message (Italian when it cannot be read)."""
+    try:
+        return load_settings(config).language
+    except Exception:  # noqa: BLE001 - only chooses the language of an error message
+        return "it"

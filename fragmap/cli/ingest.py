@@ -60,7 +60,7 @@ def ingest(files: tuple[Path, ...], config: Path | None, quiet: bool) -> None:
 
     settings = get_settings(config)
     lang = settings.language
-    store = Store(settings.paths.store)
+    store = Store(settings.paths.store, language=lang)
     result = ingest_files(list(files), settings, store=store)
     for f in result.files:
         if f.refused:

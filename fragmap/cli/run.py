@@ -260,7 +260,7 @@ def atlas(config: Path | None, month: str | None, out: Path | None, pdf: bool) -
 
 
 def _ingest_figures(project: Any) -> dict[str, Any]:
-    """Rows read and rejected at the last ingest: the store's file record, else the last manifest."""
+    """Rows read and rejected at the last ingest: the store's file record, else the last (private) manifest."""
     from fragmap.pipeline import _previous_manifest, expand_inputs
 
     files = project.store.files()
@@ -268,7 +268,10 @@ def _ingest_figures(project: Any) -> dict[str, Any]:
         names = {p.name for p in expand_inputs(project.settings.paths.reports)}
         current = files[files["name"].isin(names)] if names & set(files["name"]) else files
         return {"read": int(current["rows"].sum()), "rejected": int(current["rejected"].sum())}
-    counts = (_previous_manifest(project.settings.paths.output) or {}).get("counts") or {}
+    from fragmap.pipeline import _private_manifest
+
+    public = _previous_manifest(project.settings.paths.output)
+    counts = (_private_manifest(project.settings, public) or {}).get("counts") or {}
     return {"read": counts.get("read"), "rejected": counts.get("rejected")}
 
 

@@ -149,3 +149,21 @@ def write_json(path: Path, data: Any) -> None:
         json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n",
         encoding="utf-8",
     )
+
+
+def clean_stale_builds(output: Path) -> list[Path]:
+    """Delete the staging folders (``.<output>.build-*``) that a killed run left beside ``output``.
+
+    Call it only while holding the project's run lock (:func:`fragmap.io.guard.run_lock`):
+    then no other run is building, and every staging folder is a leftover. Returns the
+    folders removed.
+    """
+    output = Path(output)
+    removed = []
+    if not output.parent.exists():
+        return removed
+    for p in sorted(output.parent.glob(f".{output.name}.build-*")):
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed

@@ -128,42 +128,44 @@ class Store:
     >>> store.reports(until_month="2026-10").shape        # doctest: +SKIP
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, language: str = "it") -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = self._connect()
-        try:
-            version = con.execute("PRAGMA user_version").fetchone()[0]
-        finally:
-            con.close()
+        self.language = language
+        version = _open_checked(self.path, language)
         if version >= SCHEMA_VERSION:
             return
         with self.transaction() as con:  # create or migrate: all of it, or nothing
             if con.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
                 _migrate(con)
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        con.execute(statement)
-                con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                _create_schema(con)
 
     def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, isolation_level=None)
+        # wait for another connection's write rather than failing at once with "locked"
+        con = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_S)
         con.execute("PRAGMA journal_mode=DELETE")  # one file, rollback journal: atomic commits
         return con
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic transaction: all of it is written, or none of it."""
-        con = self._connect()
-        try:
-            con.execute("BEGIN IMMEDIATE")
-            yield con
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
+        """One atomic transaction: all of it is written, or none of it.
+
+        A failure of SQLite itself (disk full, damaged file, locked) becomes a
+        :class:`~fragmap._errors.StoreError` with a plain message; the ROLLBACK that SQLite
+        may already have done itself never hides the real cause.
+        """
+        from fragmap.io.guard import plain_failures
+
+        with plain_failures(self.language, path=self.path):
+            con = self._connect()
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                _rollback(con)
+                raise
+            finally:
+                con.close()
 
     # -- reports -------------------------------------------------------------------------
     def upsert_reports(
@@ -365,6 +367,79 @@ class Store:
             if not exists:
                 return None
             return pd.read_sql_query(f'SELECT * FROM "t_{name}"', con)
+
+
+#: Seconds a connection waits for another one's write before "database is locked".
+BUSY_TIMEOUT_S = 30.0
+
+
+def _rollback(con: sqlite3.Connection) -> None:
+    """Roll back if a transaction is still open (SQLite ends it itself on a full disk)."""
+    try:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass  # the original error is the one worth reporting
+
+
+def _create_schema(con: sqlite3.Connection) -> None:
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            con.execute(statement)
+    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _open_checked(path: Path, language: str) -> int:
+    """Open an existing store (checked) or create a new one whole; its schema version.
+
+    * a missing store is created in a temporary file and renamed into place, so a run
+      killed while creating it never leaves a 0-byte file behind;
+    * a 0-byte store is refused (a damaged store must not silently start empty);
+    * a file that is not SQLite, or whose pages are damaged (``PRAGMA quick_check``),
+      is refused with what to do;
+    * a read-only folder, a full disk or a locked file give a plain message.
+    """
+    import os
+    import tempfile
+
+    from fragmap._errors import StoreError
+    from fragmap.io.guard import plain_failures, store_message
+
+    with plain_failures(language, path=path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+            os.close(fd)
+            try:
+                con = sqlite3.connect(tmp, isolation_level=None)
+                try:
+                    con.execute("PRAGMA journal_mode=DELETE")
+                    con.execute("BEGIN IMMEDIATE")
+                    _create_schema(con)
+                    con.execute("COMMIT")
+                finally:
+                    con.close()
+                os.replace(tmp, path)
+            finally:
+                Path(tmp).unlink(missing_ok=True)
+            return SCHEMA_VERSION
+        if path.stat().st_size == 0:
+            raise StoreError(store_message("empty_store", language, path=path))
+        try:
+            con = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_S)
+            try:
+                check = con.execute("PRAGMA quick_check").fetchone()[0]
+                version = int(con.execute("PRAGMA user_version").fetchone()[0])
+            finally:
+                con.close()
+        except sqlite3.DatabaseError as exc:
+            text = str(exc).lower()
+            if "not a database" in text or "malformed" in text or "corrupt" in text:
+                raise StoreError(store_message("corrupt", language, path=path, what=str(exc))) from exc
+            raise
+        if check != "ok":
+            raise StoreError(store_message("corrupt", language, path=path, what=str(check)[:200]))
+        return version
 
 
 def _moved(incoming: pd.DataFrame, new: np.ndarray, con: sqlite3.Connection) -> pd.DataFrame:

@@ -45,26 +45,54 @@ class RawTable:
         row number (header = 1). Fully blank rows are dropped (their numbers are skipped).
     encoding, separator : str or None
         What was detected for CSV files (None for spreadsheets).
+    notes : tuple of str
+        Hints for the coordinator about how the file was read (merged cells...).
     """
 
     path: Path
     frame: pd.DataFrame
     encoding: str | None = None
     separator: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 def detect_encoding(data: bytes) -> str:
-    """``utf-8-sig`` if the bytes are valid UTF-8, else ``cp1252``, else ``latin-1``."""
-    try:
-        data.decode("utf-8")
+    """``utf-16`` for Excel's "Testo Unicode" (a UTF-16 byte-order mark, or NUL bytes
+    every other byte), ``utf-8-sig`` if the bytes are valid UTF-8, else ``cp1252``, else
+    ``latin-1``.
+
+    Examples
+    --------
+    >>> detect_encoding("Data;Indirizzo".encode("utf-16")), detect_encoding("Città".encode("cp1252"))
+    ('utf-16', 'cp1252')
+    """
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    head = data[:4096]
+    if len(head) >= 4 and head[1::2].count(0) > len(head) // 4:
+        return "utf-16-le"
+    if len(head) >= 4 and head[0::2].count(0) > len(head) // 4:
+        return "utf-16-be"
+    if _decodes(data, "utf-8"):
         return "utf-8-sig"
-    except UnicodeDecodeError:
-        pass
-    try:
-        data.decode("cp1252")
+    if _decodes(data, "cp1252"):
         return "cp1252"
+    return "latin-1"
+
+
+def _decodes(data: bytes, encoding: str, chunk: int = 1 << 20) -> bool:
+    """Whether ``data`` decodes, checked 1 MB at a time (no copy of a large file as text)."""
+    import codecs
+
+    dec = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(data)
+    try:
+        for i in range(0, len(data), chunk):
+            dec.decode(view[i:i + chunk], final=False)
+        dec.decode(b"", final=True)
     except UnicodeDecodeError:
-        return "latin-1"
+        return False
+    return True
 
 
 def sniff_separator(header_line: str) -> str:
@@ -123,34 +151,226 @@ def _read_csv(path: Path) -> RawTable:
     if not data.strip():
         raise InputFileError(f"{path}: the file is empty / il file è vuoto")
     encoding = detect_encoding(data)
-    text = data.decode(encoding)
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
-    sep = sniff_separator(first)
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text.lstrip("\ufeff")),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            engine="c",
-            quotechar='"',
-        )
-    except pd.errors.ParserError as exc:
+    if not _decodes(data, encoding):
         raise InputFileError(
-            f"{path}: cannot read the CSV ({exc}); check that every row has the same number of "
-            f"columns / impossibile leggere il CSV: controllare che ogni riga abbia le stesse colonne"
+            f"{path}: the text encoding cannot be read ({encoding}); save it again as "
+            f"'CSV UTF-8' / codifica del testo illeggibile: salvarlo di nuovo come «CSV UTF-8»"
+        )
+    first = data[:65536].decode(encoding, errors="ignore").lstrip("\ufeff").split("\n", 1)[0]
+    sep = sniff_separator(first)
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            # pandas warns (and drops the values) when a row has more values than the header
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = _read_csv_chunks(data, encoding, sep)
+    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
+        text = data.decode(encoding).lstrip("\ufeff")
+        rows = _rows_longer_than_header(text, sep)
+        where = f" (rows / righe {', '.join(map(str, rows[:5]))}{' …' if len(rows) > 5 else ''})" if rows else ""
+        raise InputFileError(
+            f"{path}: some rows have more values than the header has columns{where}; check the "
+            f"separators and add the missing column names / alcune righe hanno più valori delle "
+            f"colonne dell'intestazione{where.replace('rows / righe', 'righe')}: controllare i separatori "
+            f"e aggiungere i nomi di colonna mancanti"
         ) from exc
-    return RawTable(path, _finish(frame), encoding=encoding.replace("-sig", ""), separator=sep)
+    del data
+    titled = _find_header(frame)
+    return RawTable(path, _finish(titled, stripped=titled is frame), encoding=encoding.replace("-sig", ""),
+                    separator=sep)
+
+
+#: Rows parsed at a time: each chunk's cells are stripped and shared (one ``str`` per distinct
+#: value of a column) before the next is parsed, which keeps the memory near twice the file.
+CSV_CHUNK_ROWS = 100_000
+
+
+def _read_csv_chunks(data: bytes, encoding: str, sep: str) -> pd.DataFrame:
+    reader = pd.read_csv(
+        io.BytesIO(data),
+        encoding=encoding,
+        sep=sep,
+        dtype=str,
+        keep_default_na=False,
+        skip_blank_lines=False,
+        engine="c",
+        quotechar='"',
+        # rows ending with an extra separator ("1;2;3;") must not shift every column
+        index_col=False,
+        chunksize=CSV_CHUNK_ROWS,
+    )
+    shared: dict[str, dict[str, str] | None] = {}
+    parts = []
+    with reader:
+        for chunk in reader:
+            for c in chunk.columns:
+                chunk[c] = _shared_strip(chunk[c], shared, c)
+            parts.append(chunk)
+    frame = pd.concat(parts, ignore_index=True, copy=False) if len(parts) > 1 else parts[0]
+    frame.columns = [c.lstrip("\ufeff") if isinstance(c, str) else c for c in frame.columns]
+    return frame
+
+
+def _shared_strip(col: pd.Series, shared: dict[str, dict[str, str] | None], name: str) -> pd.Series:
+    """Strip a column's cells, one shared ``str`` per distinct value (columns repeat a few
+    values: a date, a category, an association). A column of mostly distinct values (ids)
+    is only stripped (``shared[name]`` becomes None)."""
+    seen = shared.setdefault(name, {})
+    if seen is None:
+        return col.str.strip()
+    uniq = pd.unique(col.to_numpy())
+    if (len(uniq) * 2 > len(col) and len(col) > 1000) or len(seen) > 200_000:
+        shared[name] = None
+        return col.str.strip()
+    table = {u: seen.setdefault(u, u.strip()) if isinstance(u, str) else u for u in uniq}
+    return col.map(table)
+
+
+def _rows_longer_than_header(text: str, sep: str) -> list[int]:
+    """Spreadsheet rows (header = 1) holding values beyond the header's columns."""
+    import csv
+
+    reader = csv.reader(io.StringIO(text), delimiter=sep, quotechar='"')
+    width = len(next(reader, []))
+    out = []
+    for n, row in enumerate(reader, start=2):
+        if len(row) > width and any(c.strip() for c in row[width:]):
+            out.append(n)
+    return out
+
+
+def _find_header(frame: pd.DataFrame) -> pd.DataFrame:
+    """Skip title rows typed above the header ("Segnalazioni ottobre", blank lines...).
+
+    When most header cells are empty, the first of the next :data:`HEADER_SEARCH_ROWS` rows
+    that fills most columns is the header; the frame is re-labelled with it, and the index
+    keeps the spreadsheet's row numbers (after :func:`_finish`).
+    """
+    cols = [str(c) for c in frame.columns]
+    unnamed = sum(c.startswith("Unnamed:") or not c.strip() for c in cols)
+    if len(cols) < 3 or unnamed * 2 < len(cols):
+        return frame
+    head = frame.head(HEADER_SEARCH_ROWS).fillna("").astype(str)
+    filled = (head.apply(lambda c: c.str.strip()) != "").sum(axis=1)
+    named = len(cols) - unnamed
+    for pos, n in enumerate(filled.to_numpy()):
+        if n > named and n * 5 >= len(cols) * 3:
+            labels = [v.strip() or f"Unnamed: {i}" for i, v in enumerate(head.iloc[pos])]
+            seen: dict[str, int] = {}
+            for i, lab in enumerate(labels):
+                if lab in seen:
+                    seen[lab] += 1
+                    labels[i] = f"{lab}.{seen[lab]}"
+                else:
+                    seen[lab] = 0
+            body = frame.iloc[pos + 1:].copy()
+            body.columns = labels
+            body.attrs["header_row"] = pos + 2  # the spreadsheet row of the real header
+            return body
+    return frame
 
 
 def _read_spreadsheet(path: Path, sheet: str | int, engine: str) -> RawTable:
+    notes = check_spreadsheet_size(path)
     try:
         frame = pd.read_excel(path, sheet_name=sheet, dtype=object, engine=engine, header=0)
+    except MemoryError as exc:
+        raise InputFileError(
+            f"{path}: the spreadsheet is too large for this computer's memory; split it by month "
+            f"/ il foglio è troppo grande per la memoria di questo computer: dividerlo per mese"
+        ) from exc
     except Exception as exc:  # openpyxl/odf raise many kinds
         raise InputFileError(f"{path}: cannot read the spreadsheet ({exc})") from exc
+    if frame.dropna(how="all").empty and sheet == 0:
+        others = _other_sheets_with_data(path, engine)
+        if others:
+            names = ", ".join(f"«{n}»" for n in others[:5])
+            raise InputFileError(
+                f"{path}: the first sheet is empty; the data are on sheet {names}: move them to "
+                f"the first sheet / il primo foglio è vuoto, i dati sono nel foglio {names}: "
+                f"spostarli nel primo foglio"
+            )
     frame = frame.map(_cell_text)
-    return RawTable(path, _finish(frame))
+    frame = _find_header(frame)
+    return RawTable(path, _finish(frame), notes=tuple(notes))
+
+
+#: Limits checked before a spreadsheet is parsed (XLSX and ODS are zip files of XML: a
+#: few MB can expand to GBs and exhaust the memory). A real export of a partner is far below.
+MAX_UNCOMPRESSED_BYTES = 200 * 1024**2
+MAX_COMPRESSION_RATIO = 150
+MAX_ROWS = 500_000
+#: How many rows under a mostly empty first row are searched for the real header.
+HEADER_SEARCH_ROWS = 10
+
+
+def check_spreadsheet_size(path: str | Path) -> list[str]:
+    """Refuse an XLSX/ODS whose content expands beyond the limits, before parsing it.
+
+    Checks the uncompressed size of every part of the zip (:data:`MAX_UNCOMPRESSED_BYTES`,
+    :data:`MAX_COMPRESSION_RATIO`) and, for XLSX, the rows each sheet declares
+    (:data:`MAX_ROWS`). Returns notes for the coordinator (merged cells found).
+
+    Raises
+    ------
+    InputFileError
+        The file is not a valid spreadsheet or is too large; the message says what to do.
+    """
+    import re
+    import zipfile
+
+    path = Path(path)
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputFileError(
+            f"{path}: not a valid XLSX/ODS file (damaged, or another format renamed); open it and "
+            f"save it again / file XLSX/ODS non valido (danneggiato o rinominato): aprirlo e salvarlo di nuovo"
+        ) from exc
+    notes: list[str] = []
+    with zf:
+        infos = zf.infolist()
+        total = sum(i.file_size for i in infos)
+        packed = max(1, sum(i.compress_size for i in infos))
+        if total > MAX_UNCOMPRESSED_BYTES or (total > 10 * 1024**2 and total / packed > MAX_COMPRESSION_RATIO):
+            raise InputFileError(
+                f"{path}: the spreadsheet expands to {total / 1024**2:.0f} MB (limit "
+                f"{MAX_UNCOMPRESSED_BYTES // 1024**2} MB): it is too large or damaged; export only "
+                f"the report columns, one month per file / il foglio si espande a "
+                f"{total / 1024**2:.0f} MB (limite {MAX_UNCOMPRESSED_BYTES // 1024**2} MB): troppo "
+                f"grande o danneggiato; esportare solo le colonne delle segnalazioni, un mese per file"
+            )
+        for info in infos:
+            if not re.fullmatch(r"xl/worksheets/sheet\d+\.xml", info.filename):
+                continue
+            with zf.open(info) as fh:
+                head = fh.read(4096).decode("utf-8", "replace")
+            m = re.search(r'<(?:\w+:)?dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)
+            if m and int(m.group(1)) > MAX_ROWS:
+                raise InputFileError(
+                    f"{path}: a sheet declares {int(m.group(1)):,} rows (limit {MAX_ROWS:,}); "
+                    f"split the file / un foglio dichiara {int(m.group(1)):,} righe (limite "
+                    f"{MAX_ROWS:,}): dividere il file"
+                )
+            if info.filename == "xl/worksheets/sheet1.xml" and info.file_size < 50 * 1024**2:
+                with zf.open(info) as fh:
+                    if b"<mergeCell " in fh.read():
+                        notes.append(
+                            "the first sheet has merged cells: only the first cell of each merged "
+                            "group holds the value, the others are read as empty / il primo foglio "
+                            "ha celle unite: solo la prima cella di ogni gruppo ha il valore, le "
+                            "altre risultano vuote (separare le celle e ripetere il valore)"
+                        )
+    return notes
+
+
+def _other_sheets_with_data(path: Path, engine: str) -> list[str]:
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine=engine, header=None)
+    except Exception:  # noqa: BLE001 - only a hint
+        return []
+    return [str(n) for n, f in list(sheets.items())[1:] if not f.dropna(how="all").empty]
 
 
 def _cell_text(v: object) -> str:
@@ -174,11 +394,13 @@ def _strip(col: pd.Series) -> pd.Series:
     return col.map({u: u.strip() for u in uniq})
 
 
-def _finish(frame: pd.DataFrame) -> pd.DataFrame:
+def _finish(frame: pd.DataFrame, *, stripped: bool = False) -> pd.DataFrame:
+    header_row = int(frame.attrs.get("header_row", 1))
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.fillna("").astype(str)
-    frame = frame.apply(_strip)
-    frame.index = pd.RangeIndex(2, 2 + len(frame))  # spreadsheet row numbers
+    if not stripped:  # CSV chunks arrive as stripped text already (see _read_csv_chunks)
+        frame = frame.fillna("").astype(str)
+        frame = frame.apply(_strip)
+    frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))  # spreadsheet row numbers
     blank = (frame == "").all(axis=1)
     frame = frame[~blank]
     # Columns pandas invented for empty header cells ("Unnamed: 3") that hold nothing.
