@@ -29,7 +29,7 @@ Rules:
    partner that joins later is hidden (reason ``"history"``) until its first full year;
    otherwise two consecutive totals would differ by one month's count. Likewise after a
    12-month total of 0 (all its months known empty): the cell's non-zero totals of the
-   next 11 months are hidden (reason ``"history"``).
+   next 12 months are hidden (reason ``"history"``).
 5. Quarters with fewer than ``min_quarter_population`` residents are merged with the
    neighbour sharing the longest border before counting, and the note says so.
 
@@ -352,12 +352,13 @@ _CELL_KEY = ["area_id", "level", "category", "partner", "action"]
 
 def _after_zero(cells: pd.DataFrame) -> Any:
     """A function marking the non-zero cells of a month whose 12-month total was 0 in one of
-    the 11 months before (see :func:`publish`, Notes).
+    the 12 months before (see :func:`publish`, Notes).
 
     A 0 total says that each of its 12 months was 0; for the next 11 months the 12-month
     totals of the cell therefore reach back into months known to be empty, and two of them
-    side by side differ by one month's count: the same case as the data's beginning.
-    The zeros are the true ones (shown or not): an attacker may know them from a shown 0 of
+    side by side differ by one month's count: the same case as the data's beginning. The
+    twelfth month is hidden too: its total differs from the (hidden) eleventh by exactly
+    its own month, the month leaving the window being a known 0. The zeros are the true ones (shown or not): an attacker may know them from a shown 0 of
     a larger total that contains the cell.
     """
     if cells.empty:
@@ -369,7 +370,7 @@ def _after_zero(cells: pd.DataFrame) -> Any:
         if cm.empty or zeros.empty:
             return np.zeros(len(cm), dtype=bool)
         p = pd.Period(cm["month"].iloc[0], freq="M").ordinal
-        recent = zeros[(zeros["p"] >= p - (WINDOW - 1)) & (zeros["p"] <= p - 1)]
+        recent = zeros[(zeros["p"] >= p - WINDOW) & (zeros["p"] <= p - 1)]
         keys = recent[_CELL_KEY].drop_duplicates().assign(_zero=True)
         hit = cm[_CELL_KEY].merge(keys, on=_CELL_KEY, how="left")["_zero"].eq(True).to_numpy()
         return hit & (cm["count"].to_numpy() > 0)
@@ -430,7 +431,7 @@ def publish(
     around them) until the partner has a full year of reports.
 
     The same holds after a 12-month total of 0: it says each of those months was empty, so
-    for the next 11 months a cell's non-zero totals are hidden too (reason ``"history"``),
+    for the next 12 months a cell's non-zero totals are hidden too (reason ``"history"``),
     or an attacker who keeps consecutive publications would difference one month's count
     out of two of them. To apply this to every published month the same way in every
     publication, pass a cube of 36 months (the pipeline does); with a shorter one the rule
