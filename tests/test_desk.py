@@ -253,6 +253,10 @@ def test_local_mode_needs_no_login_and_network_mode_refuses_without_accounts(dem
     c = _client(app)
     assert c.get("/", follow_redirects=False).status_code == 200
     assert c.get("/utenti").status_code == 200  # the single local user is the coordinator
+    # a proxied request (a reverse proxy on the same machine) never gets the no-login user
+    assert c.get("/", headers={"X-Forwarded-For": "203.0.113.9"}, follow_redirects=False).status_code == 303
+    # another host name (DNS rebinding from a web page) is refused
+    assert c.get("/", headers={"Host": "attacker.example"}).status_code == 400
     app2 = create_app(demo_settings, local=False)
     assert _client(app2).get("/", follow_redirects=False).status_code == 303
     from fragmap.cli import main

@@ -83,7 +83,7 @@ def sportello(ctx: click.Context, config: Path | None, host: str, port: int, no_
         from fragmap.desk.db import DeskDB
     except ImportError as exc:
         raise click.ClickException(translate(_MESSAGES, "missing_extra", lang, error=exc)) from exc
-    local = is_loopback(host)
+    local = is_loopback(host) and not https_cookies  # behind a proxy: never the no-login mode
     db_path = settings.paths.store.parent / "sportello.sqlite"
     if not local and not (db_path.exists() and DeskDB(db_path).has_accounts()):
         raise click.ClickException(translate(_MESSAGES, "refuse_host", lang, host=host))

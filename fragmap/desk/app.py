@@ -82,15 +82,17 @@ class DeskApp:
         sess = db.session(sid) if sid else None
         if sess is None:
             sid, csrf = db.new_session(None)
-            return Ctx(sid, csrf, self._local_account(), True)
+            return Ctx(sid, csrf, self._local_account(request), True)
         account = None
         if sess["username"]:
             found = db.account(sess["username"])
             account = found[0] if found else None
-        return Ctx(sid, sess["csrf"], account or self._local_account(), False)
+        return Ctx(sid, sess["csrf"], account or self._local_account(request), False)
 
-    def _local_account(self) -> Account | None:
-        if self.local and not self.desk.db.has_accounts():
+    def _local_account(self, request: Request) -> Account | None:
+        """The single local user, when bound to the loopback, without accounts, not proxied."""
+        proxied = any(h in request.headers for h in ("forwarded", "x-forwarded-for", "x-real-ip"))
+        if self.local and not proxied and not self.desk.db.has_accounts():
             return LOCAL_ACCOUNT
         return None
 
@@ -537,7 +539,13 @@ def create_app(settings: Settings, *, local: bool = True, secure_cookies: bool =
 
         return HTMLResponse(f"<!doctype html><p>{escape(text)}</p>", status_code=500)
 
-    app = Starlette(routes=routes, exception_handlers={HTTPException: not_found, Exception: server_error})
+    from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+    # On the loopback, only the loopback's names: a web page cannot reach the desk by DNS rebinding.
+    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=["127.0.0.1", "localhost", "[::1]", "::1"])] if local else []
+    app = Starlette(routes=routes, middleware=middleware,
+                    exception_handlers={HTTPException: not_found, Exception: server_error})
     app.state.desk = desk
     app.state.desk_app = d
     return app
