@@ -317,3 +317,110 @@ def test_publish_refuses_a_second_one_and_rolls_back(desk_app) -> None:
     actions = [line["action"] for line in desk.db.audit()]
     assert actions.count("pubblicazione") == 2 and "ripristino" in actions
     assert "ripristina" in history
+
+
+def test_board_shows_who_sent_and_the_first_publishable_month(desk_app) -> None:
+    a = _login(_client(desk_app), "anffas1")
+    _wait(desk_app, a, _upload(a, [("anffas.csv", (SYNTH / "segnalazioni_sintetiche_anffas.csv").read_bytes())]))
+    coord = _login(_client(desk_app), "coord")
+    desk = desk_app.state.desk
+    month = desk.months()[0]
+    page = coord.get(f"/?mese={month}").text
+    board = desk.board(month)
+    sent = {r["code"]: r["sent"] for r in board["rows"]}
+    assert sent["anffas"] and not sent["le_torri"]
+    assert "Le Torri" in page.split("Mancano ancora")[1]
+    first = desk.store.reports()["month"].min()
+    import pandas as pd
+
+    assert board["first_publishable"] == str(pd.Period(first, freq="M") + 11)
+    assert board["first_publishable"] in page
+
+
+def test_review_stores_a_correction_apart_and_only_for_the_coordinator(desk_app) -> None:
+    a = _login(_client(desk_app), "anffas1")
+    original = (SYNTH / "segnalazioni_sintetiche_anffas.csv").read_bytes()
+    _wait(desk_app, a, _upload(a, [("anffas.csv", original)]))
+    desk = desk_app.state.desk
+    coord = _login(_client(desk_app), "coord")
+    token = _csrf(coord.get("/revisione").text)
+    page = _wait(desk_app, coord, coord.post("/revisione/aggiorna", data={"csrf": token}, follow_redirects=False),
+                 timeout=300)
+    assert "Fatto" in page.text
+    rows = desk.review_rows
+    assert len(rows) and set(rows["match_level"]) <= {"comune", "non_trovato"}
+    html = coord.get("/revisione").text
+    with_cand = rows[rows["candidates"].map(len) > 0].iloc[0]
+    town, street, _ = with_cand["candidates"][0]
+    assert street in html
+    form = {"csrf": token, "partner": with_cand["partner"], "report_id": str(with_cand["report_id"]),
+            "month": with_cand["month"], "source_file": with_cand["source_file"], "scelta": f"{town}|{street}"}
+    # a partner cannot post a correction, nor without the token
+    assert a.post("/revisione/correggi", data={**form, "csrf": _csrf(a.get("/").text)}).status_code == 403
+    assert coord.post("/revisione/correggi", data={**form, "csrf": "no"}).status_code == 403
+    assert desk.db.corrections().empty
+    r = coord.post("/revisione/correggi", data=form, follow_redirects=False)
+    assert r.status_code == 303
+    fixes = desk.db.corrections()
+    assert len(fixes) == 1 and fixes["address"].iloc[0] == street and fixes["town"].iloc[0] == town
+    assert fixes["original"].iloc[0] == with_cand["address"]
+    assert "correzione" in [line["action"] for line in desk.db.audit()]
+    # the partner's file and the store are unchanged
+    stored = next(desk.uploads_dir.rglob("anffas__anffas.csv"))
+    assert stored.read_bytes() == original
+    key = (desk.store.reports()["report_id"].astype(str) == str(with_cand["report_id"]))
+    assert with_cand["address"] in set(desk.store.reports()[key]["address"].astype(str))
+    # the next geocoding places the report at the corrected street
+    page = _wait(desk_app, coord, coord.post("/revisione/aggiorna", data={"csrf": token}, follow_redirects=False),
+                 timeout=300)
+    after = desk.review_rows
+    still = after[(after["partner"] == with_cand["partner"]) & (after["report_id"] == with_cand["report_id"])
+                  & (after["source_file"] == with_cand["source_file"]) & (after["month"] == with_cand["month"])]
+    assert still.empty
+
+
+def test_invite_link_creates_one_account_once(desk_app) -> None:
+    coord = _login(_client(desk_app), "coord")
+    token = _csrf(coord.get("/utenti").text)
+    page = coord.post("/utenti", data={"csrf": token, "ruolo": "partner", "associazione": "la_barriera",
+                                       "azione": "invito"}).text
+    link = re.search(r'<code id="invite">([^<]+)</code>', page).group(1)
+    path = "/" + link.split("/", 3)[3]
+    guest = _client(desk_app)
+    form = guest.get(path)
+    assert form.status_code == 200 and "La Barriera" in form.text
+    r = guest.post(path, data={"csrf": _csrf(form.text), "username": "barriera1", "password": "corta"})
+    assert "almeno 10" in r.text
+    r = guest.post(path, data={"csrf": _csrf(form.text), "username": "barriera1", "password": PASSWORD},
+                   follow_redirects=False)
+    assert r.status_code == 303
+    acc, _ = desk_app.state.desk.db.account("barriera1")
+    assert acc.role == "partner" and acc.partner == "la_barriera"
+    assert _client(desk_app).get(path).status_code == 404  # used: no second account
+    _login(_client(desk_app), "barriera1")
+
+
+def test_logout_ends_the_session(desk_app) -> None:
+    c = _login(_client(desk_app), "anffas1")
+    sid = c.cookies.get(COOKIE)
+    r = c.post("/esci", data={"csrf": _csrf(c.get("/").text)}, follow_redirects=False)
+    assert r.status_code == 303
+    other = _client(desk_app)
+    other.cookies.set(COOKIE, sid)
+    assert other.get("/", follow_redirects=False).status_code == 303
+
+
+def test_english_interface(demo_settings) -> None:
+    import dataclasses
+
+    app = create_app(dataclasses.replace(demo_settings, language="en"), local=True)
+    c = _client(app)
+    page = c.get("/invio").text
+    assert "Choose or drop one or more files" in page and 'lang="en"' in page
+    token = _csrf(page)
+    r = c.post("/invio", data={"csrf": token, "associazione": "anffas"},
+               files=[("file", ("a.exe", b"MZ", "application/octet-stream"))], follow_redirects=False)
+    page = _wait(app, c, r).text
+    assert "file type not accepted" in page
+    assert c.post("/pubblica", data={}).text.count("The form has expired") == 1
+    app.state.desk.jobs.shutdown()

@@ -304,8 +304,12 @@ class DeskApp:
             return r
         rows = self.desk.review_rows
         corrections = self.desk.db.corrections()
-        return self.render(ctx, "review.html.j2", rows=None if rows is None else rows.to_dict("records"),
-                           corrections=corrections.to_dict("records"))
+        done = {tuple(str(v) for v in k) for k in
+                corrections[["partner", "report_id", "month", "source_file"]].itertuples(index=False)}
+        records = None if rows is None else [
+            {**r, "corrected": (str(r["partner"]), str(r["report_id"]), str(r["month"]), str(r["source_file"])) in done}
+            for r in rows.to_dict("records")]
+        return self.render(ctx, "review.html.j2", rows=records, corrections=corrections.to_dict("records"))
 
     async def review_refresh(self, request: Request) -> Response:
         ctx = self.context(request)

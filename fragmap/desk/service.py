@@ -223,9 +223,9 @@ class Desk:
                          "rejected": rej, "files": len(files), "sent": acc > 0 or rej > 0})
         first = None
         if partner is None and len(reports):
-            firsts = Project(self.settings).first_months()
-            if set(self.partners) <= set(firsts):
-                first = max(firsts[c] for c in self.partners)
+            from fragmap.privacy import first_publishable_month
+
+            first = first_publishable_month(self.settings, Project(self.settings).first_months())[1]
         return {"month": month, "rows": rows, "missing": [r["name"] for r in rows if not r["sent"]],
                 "first_publishable": first}
 

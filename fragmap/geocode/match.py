@@ -354,6 +354,8 @@ class Geocoder:
                           floor: float = 50.0) -> list[tuple[str, str, float]]:
         """The closest official streets for a typed address, best first (for a person to choose).
 
+        Only streets the gazetteer can place (with points or a line) are proposed.
+
         Parameters
         ----------
         address : str
@@ -381,6 +383,8 @@ class Geocoder:
         out: list[tuple[str, str, float]] = []
         for t in towns:
             for c in self._resolve(t, p, floor).candidates:
+                if (t, c.key) not in self._points and (t, c.key) not in self._lines:
+                    continue  # a street the gazetteer cannot place would not help
                 out.append((t, self._street_label(t, c.key), round(float(c.score - c.penalty), 1)))
         out.sort(key=lambda c: (-c[2], c[0], c[1]))
         return out[:k]
