@@ -1,5 +1,9 @@
 """The desk's web application (Starlette): pages, sessions, CSRF, roles.
 
+Pages that only read are plain functions (Starlette runs them in its thread pool, so a slow
+query never stalls the others); forms are ``async`` for the form parser, and hand long work
+to :mod:`fragmap.desk.jobs`.
+
 Sessions are server-side (a random id in an HttpOnly cookie, its hash in the desk's SQLite
 table); every POST form carries the session's CSRF token, compared in constant time;
 the session id changes at login. A partner's pages and downloads are filtered by the
@@ -176,7 +180,7 @@ class DeskApp:
         return resp
 
     # -- board ----------------------------------------------------------------------------
-    async def board(self, request: Request) -> Response:
+    def board(self, request: Request) -> Response:
         ctx = self.context(request)
         if (r := self.need(request, ctx)) is not None:
             return r
@@ -240,7 +244,7 @@ class DeskApp:
             return None
         return job
 
-    async def job_page(self, request: Request) -> Response:
+    def job_page(self, request: Request) -> Response:
         ctx = self.context(request)
         if (r := self.need(request, ctx)) is not None:
             return r
@@ -249,7 +253,7 @@ class DeskApp:
             return self.message(ctx, ui("not_found", self.lang), 404)
         return self.render(ctx, "job.html.j2", job=job)
 
-    async def job_json(self, request: Request) -> Response:
+    def job_json(self, request: Request) -> Response:
         ctx = self.context(request)
         job = self._job(ctx, request.path_params["job_id"])
         if job is None:
@@ -265,7 +269,7 @@ class DeskApp:
             return p if p in self.desk.partners else None
         return acc.partner
 
-    async def files(self, request: Request) -> Response:
+    def files(self, request: Request) -> Response:
         ctx = self.context(request)
         if (r := self.need(request, ctx)) is not None:
             return r
@@ -278,7 +282,7 @@ class DeskApp:
         return self.render(ctx, "files.html.j2", uploads=uploads, partner=partner,
                            rejected=rejected.to_dict("records"))
 
-    async def rejected_download(self, request: Request) -> Response:
+    def rejected_download(self, request: Request) -> Response:
         ctx = self.context(request)
         if (r := self.need(request, ctx)) is not None:
             return r
@@ -298,7 +302,7 @@ class DeskApp:
                                          headers={"Content-Disposition": f'attachment; filename="{name}"'}))
 
     # -- review ---------------------------------------------------------------------------
-    async def review(self, request: Request) -> Response:
+    def review(self, request: Request) -> Response:
         ctx = self.context(request)
         if (r := self.need(request, ctx, coordinator=True)) is not None:
             return r
@@ -369,7 +373,7 @@ class DeskApp:
             return form
         return self._start_build(ctx, "anteprima", self.desk.preview)
 
-    async def preview_file(self, request: Request) -> Response:
+    def preview_file(self, request: Request) -> Response:
         ctx = self.context(request)
         if (r := self.need(request, ctx, coordinator=True)) is not None:
             return r
@@ -382,7 +386,7 @@ class DeskApp:
         resp.headers["X-Content-Type-Options"] = "nosniff"
         return resp
 
-    async def publications(self, request: Request) -> Response:
+    def publications(self, request: Request) -> Response:
         ctx = self.context(request)
         if (r := self.need(request, ctx, coordinator=True)) is not None:
             return r
@@ -468,7 +472,7 @@ class DeskApp:
             values["error"] = err
         return self.render(ctx, "invite.html.j2", **values)
 
-    async def audit(self, request: Request) -> Response:
+    def audit(self, request: Request) -> Response:
         ctx = self.context(request)
         if (r := self.need(request, ctx, coordinator=True)) is not None:
             return r

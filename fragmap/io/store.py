@@ -133,6 +133,10 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = self._connect()
         try:
+            # once per open, not per connection: changing the journal mode needs a lock that
+            # a reader must not wait for while another thread writes (the desk reads pages
+            # while uploads are stored)
+            con.execute("PRAGMA journal_mode=DELETE")  # one file, rollback journal: atomic commits
             version = con.execute("PRAGMA user_version").fetchone()[0]
         finally:
             con.close()
@@ -147,9 +151,8 @@ class Store:
                 con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, isolation_level=None)
-        con.execute("PRAGMA journal_mode=DELETE")  # one file, rollback journal: atomic commits
-        return con
+        # wait for a writer's commit rather than fail (several threads may share the store)
+        return sqlite3.connect(self.path, isolation_level=None, timeout=60)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
