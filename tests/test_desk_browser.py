@@ -177,10 +177,34 @@ def test_a_month_end_to_end_in_the_browser(browser, desk_server, tmp_path: Path,
     wait_job(page)
     page.goto(f"{base}/pubblicazioni")
     assert page.locator("#history tbody tr").count() == 1
+    output = desk.settings.paths.output
+    first_manifest = (output / "manifest.json").read_text(encoding="utf-8")
+
+    # the coordinator sends a file for another partner, publishes again, then restores the first
+    page.goto(f"{base}/invio")
+    page.select_option("select[name=associazione]", "le_torri")
+    page.set_input_files("input[type=file]", str(SYNTH / "segnalazioni_sintetiche_le_torri.csv"))
+    page.click("button[type=submit]")
+    wait_job(page)
+    page.goto(f"{base}/pubblicazioni")
+    page.click("#publish")
+    wait_job(page)
+    page.goto(f"{base}/pubblicazioni")
+    assert page.locator("#history tbody tr").count() == 2
+    assert (output / "manifest.json").read_text(encoding="utf-8") != first_manifest
+    page.locator("#history button.rollback").click()
+    wait_job(page)
+    page.goto(f"{base}/pubblicazioni")
+    first_row = page.locator("#history tbody tr").nth(1)
+    assert "online" in first_row.inner_text()
+    assert (output / "manifest.json").read_text(encoding="utf-8") == first_manifest
     page.screenshot(path=str(artifacts_dir / "desk_history.png"), full_page=True)
+    page.goto(f"{base}/registro")
+    log = page.locator("#audit").inner_text()
+    for action in ("caricamento", "correzione", "anteprima", "pubblicazione", "ripristino"):
+        assert action in log
     ctx.close()
 
-    output = desk.settings.paths.output
     assert (output / "manifest.json").exists()
     from fragmap.cli import main
 
