@@ -424,3 +424,32 @@ def test_english_interface(demo_settings) -> None:
     assert "file type not accepted" in page
     assert c.post("/pubblica", data={}).text.count("The form has expired") == 1
     app.state.desk.jobs.shutdown()
+
+
+@pytest.mark.slow
+def test_a_failed_audit_publishes_nothing(desk_app, monkeypatch) -> None:
+    from fragmap import privacy
+
+    desk = desk_app.state.desk
+    a = _login(_client(desk_app), "anffas1")
+    _wait(desk_app, a, _upload(a, [("anffas.csv", (SYNTH / "segnalazioni_sintetiche_anffas.csv").read_bytes())]))
+
+    def failing(folder, private, settings):
+        return privacy.AuditResult([privacy.Finding("mappa.html", "coordinate", "riga 1", "una posizione")], 1)
+
+    monkeypatch.setattr(privacy, "audit_folder", failing)
+    coord = _login(_client(desk_app), "coord")
+    token = _csrf(coord.get("/pubblicazioni").text)
+    page = _wait(desk_app, coord, coord.post("/pubblica", data={"csrf": token}, follow_redirects=False),
+                 timeout=600).text
+    assert 'id="job-error"' in page
+    assert "la verifica di riservatezza ha rifiutato la pubblicazione" in page
+    assert "mappa.html" in page
+    assert "Traceback" not in page
+    assert not desk.settings.paths.output.exists()
+    assert desk.db.publications() == []
+    assert not any(desk.archive_dir.glob("*")) if desk.archive_dir.exists() else True
+    assert "pubblicazione_rifiutata" in [line["action"] for line in desk.db.audit()]
+    # and the lock is free again: the next publication may start
+    assert desk.jobs.build_lock.acquire(blocking=False)
+    desk.jobs.build_lock.release()

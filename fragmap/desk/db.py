@@ -165,7 +165,9 @@ class DeskDB:
     def new_session(self, username: str | None) -> tuple[str, str]:
         """A fresh session: ``(session id for the cookie, CSRF token)``."""
         sid, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        stale = (_dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(days=2)).isoformat(timespec="seconds")
         with self.connect() as con:
+            con.execute("DELETE FROM sessions WHERE seen_at < ?", (stale,))  # visitors who left
             con.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?)",
                         (token_hash(sid), username, csrf, now_iso(), now_iso()))
         return sid, csrf

@@ -39,6 +39,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "unexpected error ({kind}); the work stopped and nothing changed. Try again; if it "
               "happens again, tell whoever runs fragmap",
     },
+    "audit_refused": {
+        "it": "la verifica di riservatezza ha rifiutato la pubblicazione: nulla è stato pubblicato e "
+              "la pubblicazione precedente resta online. Dettagli: {detail}",
+        "en": "the privacy audit refused to publish: nothing was published and the previous "
+              "publication stays online. Details: {detail}",
+    },
     "no_reports": {
         "it": "nessuna segnalazione nell'archivio: caricare prima i file delle associazioni",
         "en": "no reports in the store yet: upload the partners' files first",
@@ -51,6 +57,11 @@ REVIEW_LEVELS = ("comune", "non_trovato")
 
 def error_text(exc: BaseException, language: str) -> str:
     """A user message for an exception: the library's own message, else a generic one."""
+    from fragmap._errors import PrivacyError
+
+    if isinstance(exc, PrivacyError):
+        detail = " ".join(str(exc).split(":", 1)[-1].split())
+        return translate(MESSAGES, "audit_refused", language, detail=detail)
     if isinstance(exc, FragmapError):
         return str(exc)
     return translate(MESSAGES, "unexpected", language, kind=type(exc).__name__)
