@@ -185,11 +185,11 @@ class DeskApp:
         if (r := self.need(request, ctx)) is not None:
             return r
         assert ctx.account is not None
-        months = self.desk.months()
+        partner = None if ctx.account.is_coordinator else ctx.account.partner
+        months = self.desk.months(partner)
         month = request.query_params.get("mese", "")
         if month not in months:
             month = months[0] if months else ""
-        partner = None if ctx.account.is_coordinator else ctx.account.partner
         board = self.desk.board(month, partner) if month else None
         return self.render(ctx, "board.html.j2", months=months, month=month, board=board)
 

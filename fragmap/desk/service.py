@@ -213,8 +213,11 @@ class Desk:
             return write_csv(table, Path(tmp) / "scarti.csv").read_bytes()
 
     # -- month board ----------------------------------------------------------------------
-    def months(self) -> list[str]:
+    def months(self, partner: str | None = None) -> list[str]:
+        """Months with reports, newest first (of one partner only, for a partner's board)."""
         reports = self.store.reports()
+        if partner is not None:
+            reports = reports[reports["partner"] == partner]
         return sorted(reports["month"].dropna().astype(str).unique(), reverse=True)
 
     def board(self, month: str, partner: str | None = None) -> dict[str, Any]:
