@@ -74,6 +74,7 @@ class DeskApp:
         self.secure_cookies = secure_cookies
         self.max_files = max_files
         self.lang = desk.language
+        self._dummy_hash = hash_password("sportello-nessun-utente")
         self.env = Environment(loader=PackageLoader("fragmap.desk", "templates"),
                                autoescape=select_autoescape(["html", "j2"]))
         self.env.globals.update(ui=lambda k, **v: ui(k, self.lang, **v), hint=lambda r: hint(r, self.lang),
@@ -158,7 +159,9 @@ class DeskApp:
             return self.render(ctx, "login.html.j2", status=429,
                                error=ui("throttled", self.lang, minutes=FAILURE_WINDOW_S // 60))
         found = db.account(username)
-        if found is None or not verify_password(found[1], password):
+        # an unknown name costs the same hash as a known one: timing tells nothing
+        stored = found[1] if found is not None else self._dummy_hash
+        if not verify_password(stored, password) or found is None:
             for k in keys:
                 db.add_failure(k, now)
             db.log(username or None, "accesso_fallito", client)
