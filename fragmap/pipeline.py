@@ -660,6 +660,10 @@ def run(
     io_publish.recover(output)
     io_publish.check_replaceable(output, settings.language)  # before any work
     key = run_key(settings, month) + (f":{tiles}" if tiles else "")
+    if address_corrections is not None and len(address_corrections):  # a new correction: rebuild
+        import hashlib
+
+        key += ":" + hashlib.sha256(address_corrections.to_csv(index=False).encode()).hexdigest()[:16]
     previous = _previous_manifest(output)
     if not force and previous is not None and previous.get("run_key") == key:
         project._step("publish", {"up_to_date": True})

@@ -57,3 +57,21 @@ def test_street_candidates_propose_the_official_street(demo_settings) -> None:
     assert g.street_candidates("", "Pavia") == []
     # without a town, every configured town is searched
     assert ("Vigevano", "CORSO GIUSEPPE GARIBALDI") in [c[:2] for c in g.street_candidates("corso garbaldi 25")]
+
+
+def test_fragmap_run_reads_the_desks_corrections(tmp_path) -> None:
+    from fragmap.desk.db import DeskDB, stored_corrections
+
+    store = tmp_path / "private" / "store.sqlite"
+    assert stored_corrections(store) is None
+    assert not (tmp_path / "private" / "sportello.sqlite").exists()  # never created by reading
+    db = DeskDB(tmp_path / "private" / "sportello.sqlite")
+    assert stored_corrections(store).empty
+    db.set_correction(("anffas", "7", "2026-10", "anffas__a.csv"), "Corso Strada Nuova 3", "Pavia",
+                      "c.so str nuova 3", "coord")
+    fixes = stored_corrections(store)
+    assert fixes[["partner", "report_id", "address"]].values.tolist() == [["anffas", "7", "Corso Strada Nuova 3"]]
+    out = apply_address_corrections(pd.DataFrame({
+        "partner": ["anffas"], "report_id": ["7"], "month": ["2026-10"], "source_file": ["anffas__a.csv"],
+        "address": ["c.so str nuova 3"], "town": ["Pavia"]}), fixes)
+    assert out["address"].iloc[0] == "Corso Strada Nuova 3"

@@ -55,6 +55,25 @@ CREATE TABLE IF NOT EXISTS publications (
 """
 
 ROLES = ("partner", "coordinatore")
+#: The desk's file, beside the store.
+DB_NAME = "sportello.sqlite"
+
+
+def stored_corrections(store_path: str | Path) -> pd.DataFrame | None:
+    """The desk's address corrections for the store at ``store_path``, or None without a desk.
+
+    For ``fragmap run``: corrections made in the desk apply to every run, from the CLI too.
+    Opens the desk's file read-only; never creates it.
+    """
+    path = Path(store_path).parent / DB_NAME
+    if not path.exists():
+        return None
+    con = sqlite3.connect(f"file:{path.as_posix()}?mode=ro", uri=True, timeout=30)
+    try:
+        exists = con.execute("SELECT 1 FROM sqlite_master WHERE name = 'corrections'").fetchone()
+        return pd.read_sql_query("SELECT * FROM corrections ORDER BY at", con) if exists else None
+    finally:
+        con.close()
 
 
 def now_iso() -> str:

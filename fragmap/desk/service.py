@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from fragmap._errors import FragmapError
-from fragmap.desk.db import Account, DeskDB
+from fragmap.desk.db import DB_NAME, Account, DeskDB
 from fragmap.desk.jobs import Job, Jobs
 from fragmap.desk.security import safe_file_name
 from fragmap.i18n import translate
@@ -104,7 +104,7 @@ class Desk:
         self.archive_dir = self.folder / "pubblicazioni"
         self.preview_dir = self.folder / "anteprima"
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.db = DeskDB(private / "sportello.sqlite")
+        self.db = DeskDB(private / DB_NAME)
         self.store = Store(settings.paths.store)
         self.jobs = Jobs(workers)
         self.max_upload_bytes = int(max_upload_mb * 2**20)
