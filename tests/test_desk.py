@@ -453,3 +453,17 @@ def test_a_failed_audit_publishes_nothing(desk_app, monkeypatch) -> None:
     # and the lock is free again: the next publication may start
     assert desk.jobs.build_lock.acquire(blocking=False)
     desk.jobs.build_lock.release()
+
+
+def test_preview_files_stay_inside_the_preview_folder(desk_app) -> None:
+    desk = desk_app.state.desk
+    desk.preview_dir.mkdir(parents=True, exist_ok=True)
+    (desk.preview_dir / "mappa.html").write_text("<p>anteprima</p>", encoding="utf-8")
+    coord = _login(_client(desk_app), "coord")
+    assert coord.get("/anteprima/vedi/mappa.html").text == "<p>anteprima</p>"
+    assert (desk.folder.parent / "sportello.sqlite").exists()
+    for url in ("/anteprima/vedi/..%2F..%2Fsportello.sqlite", "/anteprima/vedi/%2E%2E/%2E%2E/sportello.sqlite",
+                "/anteprima/vedi/..%5C..%5Csportello.sqlite", "/anteprima/vedi/%2Fetc%2Fpasswd"):
+        r = coord.get(url)
+        assert r.status_code == 404, url
+        assert "SQLite" not in r.text and "root:" not in r.text
