@@ -178,7 +178,11 @@ class Desk:
             res.notes = list(f.notes)
             if f.upsert is not None:
                 res.inserted, res.updated, res.unchanged = f.upsert.inserted, f.upsert.updated, f.upsert.unchanged
-            outcome = "rifiutato" if f.refused else f"accettate {f.accepted}, scartate {f.rejected}"
+            from fragmap.desk.messages import ui
+
+            lang = self.language
+            outcome = (ui("refused", lang) if f.refused else
+                       f"{ui('accepted', lang)} {f.accepted}, {ui('rejected', lang).lower()} {f.rejected}")
             res.upload_id = self.db.record_upload(partner, path.name, original, account.username,
                                                   path.stat().st_size, sha, outcome)
             self.db.log(account.username, "caricamento", f"{partner}: {original} ({outcome})")
