@@ -266,6 +266,31 @@ def test_local_mode_needs_no_login_and_network_mode_refuses_without_accounts(dem
     assert r.exit_code == 1 and "solo se esistono utenti" in r.output
 
 
+def test_desk_tables_are_beside_the_store_in_wal_mode(desk_app) -> None:
+    import sqlite3
+
+    desk = desk_app.state.desk
+    path = desk.settings.paths.store.parent / "sportello.sqlite"
+    assert desk.db.path == path
+    con = sqlite3.connect(path)
+    try:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    finally:
+        con.close()
+    assert {"accounts", "sessions", "audit", "corrections", "uploads", "publications"} <= tables
+    # passwords are argon2 hashes, session ids are stored hashed
+    c = _login(_client(desk_app), "coord")
+    sid = c.cookies.get(COOKIE)
+    con = sqlite3.connect(path)
+    try:
+        assert con.execute("SELECT COUNT(*) FROM sessions WHERE id_hash = ?", (sid,)).fetchone()[0] == 0
+        hashes = [r[0] for r in con.execute("SELECT password_hash FROM accounts")]
+    finally:
+        con.close()
+    assert hashes and all(h.startswith("$argon2id$") for h in hashes)
+
+
 def test_cli_creates_accounts(demo_settings, tmp_path: Path, monkeypatch) -> None:
     from fragmap.cli import main
     from fragmap.desk.db import DeskDB
