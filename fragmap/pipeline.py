@@ -108,6 +108,8 @@ class Project:
 
     settings: Settings
     on_step: StepCallback | None = None
+    #: Address corrections applied before geocoding (see :mod:`fragmap.geocode.corrections`).
+    address_corrections: pd.DataFrame | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -161,7 +163,9 @@ class Project:
         if key not in self._cache:
             from fragmap.geocode import geocode_reports
 
-            reports = self.reports(until_month)
+            from fragmap.geocode.corrections import apply_address_corrections
+
+            reports = apply_address_corrections(self.reports(until_month), self.address_corrections)
             geo = geocode_reports(reports, self.settings)
             self.store.write_table(
                 "geocoded",
@@ -530,7 +534,8 @@ class Project:
 
         geo = self.geocoded(month)
         given = self.reports(month)
-        both = pd.concat([geo, given[["lat", "lon"]]], ignore_index=True)
+        # the typed addresses too: a corrected report's original address stays private
+        both = pd.concat([geo, given[["lat", "lon", "address"]]], ignore_index=True)
         svc = self.services
         public = [(y, x) for x, y in zip(svc.geometry.x, svc.geometry.y)]
         public += [(round(y, 5), round(x, 5)) for y, x in public]  # as printed on the map
@@ -744,6 +749,7 @@ def run(
     ingest: bool = True,
     force: bool = False,
     tiles: str | None = None,
+    address_corrections: pd.DataFrame | None = None,
 ) -> RunResult:
     """Run the monthly pipeline and publish the map and atlas atomically.
 
@@ -762,6 +768,9 @@ def run(
     tiles : str, optional
         A base-map tile URL or provider for the interactive map (online only; the map
         draws without it). Default: none.
+    address_corrections : DataFrame, optional
+        Coordinator's address corrections keyed by (partner, report_id, month, source_file),
+        applied before geocoding (:func:`fragmap.geocode.corrections.apply_address_corrections`).
 
     Returns
     -------
@@ -805,12 +814,16 @@ def _run_locked(
     from fragmap.io import publish as io_publish
 
     started = time.perf_counter()
-    project = Project(settings, on_step=on_step)
+    project = Project(settings, on_step=on_step, address_corrections=address_corrections)
     output = settings.paths.output
     io_publish.recover(output)
     io_publish.check_replaceable(output, settings.language)  # before any work
     io_publish.clean_stale_builds(output)
     key = run_key(settings, month) + (f":{tiles}" if tiles else "")
+    if address_corrections is not None and len(address_corrections):  # a new correction: rebuild
+        import hashlib
+
+        key += ":" + hashlib.sha256(address_corrections.to_csv(index=False).encode()).hexdigest()[:16]
     previous = _previous_manifest(output)
     private_previous = _private_manifest(settings, previous)
     if not force and private_previous is not None and private_previous.get("run_key") == key:

@@ -310,6 +310,33 @@ def suppress(values: np.ndarray, groups: Sequence[Relation], *, threshold: int, 
     return hidden, reason
 
 
+def first_publishable_month(settings: Settings, first_months: dict[str, str] | None) -> tuple[str, str]:
+    """When the data begin and the first month a 12-month total can be published for.
+
+    Parameters
+    ----------
+    settings : Settings
+        ``start_date`` of the project.
+    first_months : dict
+        ``partner -> YYYY-MM`` of each partner's first report
+        (:meth:`fragmap.pipeline.Project.first_months`).
+
+    Returns
+    -------
+    (str, str)
+        The first month of data and the first publishable month.
+
+    Examples
+    --------
+    >>> from fragmap.settings import default_settings
+    >>> first_publishable_month(default_settings(), {"anffas": "2024-11", "le_torri": "2025-02"})
+    ('2024-11', '2025-10')
+    """
+    start = str(pd.Period(settings.start_date, freq="M"))
+    first = max([start, min(first_months.values())] if first_months else [start])
+    return first, str(pd.Period(first, freq="M") + (WINDOW - 1))
+
+
 def _history(
     cube: pd.DataFrame, settings: Settings, months: list[str], first_months: dict[str, str] | None
 ) -> tuple[str, list[str], Any]:
@@ -322,9 +349,7 @@ def _history(
     seen = cube[cube["count"] > 0]
     if first_months is None:
         first_months = seen.groupby("partner")["month"].min().to_dict()
-    start = str(pd.Period(settings.start_date, freq="M"))
-    first = max([start, min(first_months.values())] if first_months else [start])
-    first_full = str(pd.Period(first, freq="M") + (WINDOW - 1))
+    first, first_full = first_publishable_month(settings, first_months)
     ok = [m for m in months if m >= first_full]
     if not ok:
         raise ValidationError(

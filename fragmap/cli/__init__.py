@@ -13,6 +13,7 @@ from fragmap.cli._common import main
 # Command modules register themselves on ``main`` when imported; one line per module.
 from fragmap.cli import (  # noqa: F401,E402
     demo,
+    desk,
     export,
     geocode,
     geodata,

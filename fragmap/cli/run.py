@@ -105,11 +105,14 @@ def run(config: Path | None, month: str | None, quiet: bool, force: bool, tiles:
         fragmap run --month 2026-10
         fragmap run -c /percorso/progetto/fragmap.toml --quiet
     """
+    from fragmap.desk.db import stored_corrections
     from fragmap.pipeline import run as run_pipeline
 
     settings = get_settings(config)
+    fixes = stored_corrections(settings.paths.store)  # address corrections made in the desk
     with _Steps(quiet, settings.language) as steps:
-        result = run_pipeline(settings, month=month, on_step=steps, force=force, tiles=tiles)
+        result = run_pipeline(settings, month=month, on_step=steps, force=force, tiles=tiles,
+                              address_corrections=fixes)
     it = settings.language == "it"
     if result.up_to_date:
         click.echo(

@@ -360,6 +360,45 @@ class Geocoder:
                         return m2
         return m
 
+    def street_candidates(self, address: str | None, town: str | None = None, *, k: int = 5,
+                          floor: float = 50.0) -> list[tuple[str, str, float]]:
+        """The closest official streets for a typed address, best first (for a person to choose).
+
+        Only streets the gazetteer can place (with points or a line) are proposed.
+
+        Parameters
+        ----------
+        address : str
+            The typed address.
+        town : str, optional
+            The report's town column; without it (and without a town in the address) every
+            configured town is searched.
+        k : int
+            At most this many candidates.
+        floor : float
+            Lowest name score (0-100) proposed.
+
+        Returns
+        -------
+        list of (town, street, score)
+            ``street`` is the official name as printed (e.g. ``VIA ROMA``).
+        """
+        if address is None or not str(address).strip():
+            return []
+        p = self.parse(str(address))
+        if p.name_key is None:
+            return []
+        given = town_of(town, self._town_map) if town else None
+        towns = [p.town or given] if (p.town or given) in self.town_names else list(self.town_names)
+        out: list[tuple[str, str, float]] = []
+        for t in towns:
+            for c in self._resolve(t, p, floor).candidates:
+                if (t, c.key) not in self._points and (t, c.key) not in self._lines:
+                    continue  # a street the gazetteer cannot place would not help
+                out.append((t, self._street_label(t, c.key), round(float(c.score - c.penalty), 1)))
+        out.sort(key=lambda c: (-c[2], c[0], c[1]))
+        return out[:k]
+
     def _resolve(self, town: str, p: ParsedAddress, floor: float = SUGGEST_FLOOR, *, fuzzy: bool = True) -> _Resolved:
         """Candidates for the typed street in one town (memoised per run: many reports share a street)."""
         alias = p.type_alias

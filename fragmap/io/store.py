@@ -140,10 +140,10 @@ class Store:
                 _create_schema(con)
 
     def _connect(self) -> sqlite3.Connection:
-        # wait for another connection's write rather than failing at once with "locked"
-        con = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_S)
-        con.execute("PRAGMA journal_mode=DELETE")  # one file, rollback journal: atomic commits
-        return con
+        # wait for another connection's write rather than failing at once with "locked"; the
+        # journal mode (DELETE, one file) is set once when the store is created, not here: changing
+        # it needs a lock a reader must not wait for while another thread writes (the desk)
+        return sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_S)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -370,7 +370,7 @@ class Store:
 
 
 #: Seconds a connection waits for another one's write before "database is locked".
-BUSY_TIMEOUT_S = 30.0
+BUSY_TIMEOUT_S = 60.0
 
 
 def _rollback(con: sqlite3.Connection) -> None:
