@@ -54,7 +54,7 @@ UTM = 32632
 #: Every label of the atlas, in both languages (one table: no mixed languages on a page).
 LABELS: dict[str, dict[str, str]] = {
     "atlas": {"it": "Atlante della fragilità", "en": "Fragility atlas"},
-    "atlas_title": {"it": "Atlante mensile della Rete Fragilità Pavia-Vigevano", "en": "Monthly atlas of the Fragility Network Pavia-Vigevano"},
+    "atlas_title": {"it": "Atlante mensile – {name}", "en": "Monthly atlas – {name}"},
     "lead": {"it": "Segnalazioni delle associazioni della rete negli ultimi 12 mesi, per area, categoria e comune.",
              "en": "Reports of the network's associations in the last 12 months, by area, category and town."},
     "nav": {"it": "Navigazione", "en": "Navigation"},
@@ -172,7 +172,7 @@ LABELS: dict[str, dict[str, str]] = {
     "q_share": {"it": "Quota", "en": "Share"},
     "q_unassigned": {"it": "Segnalazioni senza area (non localizzate con precisione)", "en": "Reports without an area (not located precisely)"},
     "total": {"it": "Totale", "en": "Total"},
-    "rete": {"it": "Rete (Pavia e Vigevano)", "en": "Network (Pavia and Vigevano)"},
+    "rete": {"it": "Rete", "en": "Network"},
     "metres": {"it": "{n} m in linea d'aria", "en": "{n} m as the crow flies"},
     "level_coordinate": {"it": "coordinate fornite", "en": "given coordinates"},
     "level_civico": {"it": "numero civico", "en": "house number"},
@@ -194,7 +194,7 @@ PLACED_LEVELS = ("coordinate", "civico", "via")
 PROTECTIVE_REASONS = ("secondary", "area", "history")
 #: Fixed classes of the composite index (0-100): comparable from month to month, robust to ties.
 INDEX_BREAKS = (20.0, 40.0, 60.0, 80.0, 100.0)
-# Hex-grid names are generated in Italian by fragmap.quarters ("Pavia · cella 02-04").
+# Hex-grid names are generated in Italian by fragmap.quarters ("<comune> · cella 02-04").
 _GRID_NAME = re.compile(r"(?<=· )cella (?=\d{2}-\d{2}\b)")
 _GRID_WORD = {"en": "cell "}
 
@@ -212,8 +212,8 @@ def display_name(name: str, language: str) -> str:
 
     Examples
     --------
-    >>> display_name("Pavia · cella 02-04 + Pavia · cella 02-05", "en")
-    'Pavia · cell 02-04 + Pavia · cell 02-05'
+    >>> display_name("Voghera · cella 02-04 + Voghera · cella 02-05", "en")
+    'Voghera · cell 02-04 + Voghera · cell 02-05'
     >>> display_name("Borgo Ticino", "en")
     'Borgo Ticino'
     """
@@ -221,10 +221,16 @@ def display_name(name: str, language: str) -> str:
     return _GRID_NAME.sub(word, name) if word else name
 
 
-def labels_for(language: str, threshold: int) -> dict[str, str]:
-    """The atlas labels in ``language`` (Italian when missing), with the threshold filled in."""
+def labels_for(language: str, threshold: int, *, name: str = "", whole: str = "") -> dict[str, str]:
+    """The atlas labels in ``language`` (Italian when missing), with the threshold filled in.
+
+    ``name`` is the title's network (or network and town, :mod:`fragmap.levels`) and
+    ``whole`` the label of the whole network's row; both come from the project file.
+    """
     nd = t("not_available", language)
     out = {k: v.get(language) or v["it"] for k, v in LABELS.items()}
+    out["rete"] = whole or out["rete"]
+    out["atlas_title"] = out["atlas_title"].format(name=name or out["rete"])
     out["nd"] = nd
     out["lt"] = t("suppressed", language, threshold=threshold)
     for k in ("privacy_note", "hidden", "access_row_hidden", "access_note"):
@@ -282,7 +288,7 @@ class _Atlas:
     def __init__(self, pub: Publication, services: gpd.GeoDataFrame | None) -> None:
         self.pub = pub
         self.lang = pub.language
-        self.L = labels_for(self.lang, pub.threshold)
+        self.L = labels_for(self.lang, pub.threshold, name=pub.title, whole=pub.whole)
         if pub.quarter_source == "stradario":
             self.L["areas_note"] = self.L["areas_note_streets"]
         t_ = pub.table

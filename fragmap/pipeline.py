@@ -16,6 +16,7 @@ Example
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import glob
 import platform
@@ -32,8 +33,9 @@ import pandas as pd
 from fragmap import __version__
 from fragmap._errors import PrivacyError, ValidationError
 from fragmap.i18n import t
+from fragmap.levels import level_titles, publications
 from fragmap.publication import Publication
-from fragmap.settings import Settings, load_settings
+from fragmap.settings import Settings, load_settings, require_towns
 
 #: Called after each stage with its name and a small dict of figures.
 StepCallback = Callable[[str, dict[str, Any]], None]
@@ -172,7 +174,7 @@ class Project:
             from fragmap.io.geo import read_boundaries
 
             self._cache["boundaries"] = read_boundaries(
-                self.settings.paths.boundaries, towns=self.settings.town_names
+                self.settings.paths.boundaries, towns=self.settings.town_names, codes=self.settings.town_codes
             )
         return self._cache["boundaries"]
 
@@ -333,6 +335,8 @@ class Project:
                 notes=self._notes(quarters),
                 first_months=self.first_months(),
             )
+            title, whole = level_titles(s, None)  # names from the project file, none in the code
+            pub = dataclasses.replace(pub, title=title, whole=whole)
             self._cache[key] = pub
             sup = int(pub.table["suppressed"].sum())
             self._step("privacy", {"cells": len(pub.table), "suppressed": sup})
@@ -653,6 +657,7 @@ def run(
     from fragmap.io import publish as io_publish
 
     started = time.perf_counter()
+    require_towns(settings)  # a clear message, not a failure deep in the run
     project = Project(settings, on_step=on_step)
     output = settings.paths.output
     io_publish.recover(output)
@@ -671,17 +676,21 @@ def run(
     geo = project.assigned(month)
 
     with io_publish.staging_folder(output) as tmp:
-        map_files = maps.write_map(pub, tmp, services=project.services, scheme=settings.classification.scheme,
-                                   k=settings.classification.k, isochrones=project.isochrones(),
-                                   where_next=project.where_next_layer(month), tiles=tiles)
-        project._step("map", {"files": len(map_files)})
         unassigned = project.unassigned(month)
         _write_private_list(settings, f"non_assegnate-{month}.csv", unassigned.private)
         quality = _quality(ingest_result, geo, month, unassigned)
-        atlas_files = atlas.render_atlas(pub, tmp / "atlas", quality=quality, services=project.services,
-                                         where_next=project.where_next_layer(month))
-        project._step("atlas", {"pages": len(atlas_files)})
-        audit = privacy.audit_folder(tmp, project.fingerprint(month), settings)
+        # one map and atlas per level ([project] levels): the network here, each town in comuni/<slug>
+        for sub, level_pub in publications(pub, settings):
+            dest = tmp / sub if sub else tmp
+            map_files = maps.write_map(level_pub, dest, services=project.services,
+                                       scheme=settings.classification.scheme, k=settings.classification.k,
+                                       isochrones=project.isochrones(), where_next=project.where_next_layer(month),
+                                       tiles=tiles)
+            project._step("map", {"files": len(map_files), **({"level": sub} if sub else {})})
+            atlas_files = atlas.render_atlas(level_pub, dest / "atlas", quality=quality, services=project.services,
+                                             where_next=project.where_next_layer(month))
+            project._step("atlas", {"pages": len(atlas_files), **({"level": sub} if sub else {})})
+        audit = privacy.audit_folder(tmp, project.fingerprint(month), settings)  # every level's folder
         project._step("audit", {"findings": len(audit.findings)})
         if not audit.ok:
             raise PrivacyError(

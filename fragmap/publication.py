@@ -101,6 +101,12 @@ class Publication:
         Other already-safe, public tables keyed by name (e.g. the fragility index).
     labels : dict
         Display names of category and partner codes in the publication language.
+    title : str
+        The title of the pages: the network's name, or the network and the town published
+        alone (see :mod:`fragmap.levels`). Empty: a generic title.
+    whole : str
+        The label of the whole (the ``rete`` rows): "Rete (Voghera e Mortara)", or the town
+        published alone. Empty: a generic label.
 
     Raises
     ------
@@ -127,6 +133,8 @@ class Publication:
     coverage: pd.DataFrame | None = None
     extras: dict[str, pd.DataFrame] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
+    title: str = ""
+    whole: str = ""
 
     def __post_init__(self) -> None:
         check_table(self.table, self.threshold, show_zero=self.show_zero)

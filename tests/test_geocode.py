@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from factories import demo_network_toml
 from fragmap import NetworkDisabledError
 from fragmap.geocode import GeocodeCache, Geocoder, build_gazetteer, geocode_reports, normalise_address
 from fragmap.geocode.gazetteer import interpolate_number
@@ -560,7 +561,7 @@ def test_cli_review_file_has_empty_cells_for_missing_towns(settings, tmp_path: P
     cfg.write_text(
         f'[paths]\nboundaries = "{root}/data/reference/comuni_pavia_vigevano_openpolis.geojson"\n'
         f'streets = "{root}/data/reference/anncsu_stradario_pavia_vigevano_20250209.csv"\n'
-        f'gazetteer = "{tmp_path}/gaz.gpkg"\ncache_dir = "{tmp_path}/cache"\n', encoding="utf-8")
+        f'gazetteer = "{tmp_path}/gaz.gpkg"\ncache_dir = "{tmp_path}/cache"\n' + demo_network_toml(), encoding="utf-8")
     addr = tmp_path / "indirizzi.csv"
     addr.write_text("indirizzo;comune\nVia Roma 5;\nVia Inesistente Zzyzx 4;Pavia\n", encoding="utf-8")
     out = tmp_path / "out.csv"

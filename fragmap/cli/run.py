@@ -32,7 +32,7 @@ _STEP_WORDS_IT = {
     "pages": "pagine", "findings": "problemi", "output": "cartella", "check": "controllo",
     "network": "rete stradale", "up_to_date": "invariato",
     "where_next_greedy": "nuovo sportello: raggiunte dalla classifica", "where_next_optimal": "dall'insieme ottimo",
-    "notes": "note",
+    "notes": "note", "level": "livello",
     "level_coordinate": "coordinate", "level_civico": "civico", "level_via": "via",
     "level_quartiere": "quartiere", "level_comune": "solo comune", "level_non_trovato": "non trovate",
 }
