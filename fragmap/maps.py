@@ -743,7 +743,9 @@ def render_map(
     ):
         page.header.add_child(_Raw(html), name=name)
     (south, west), (north, east) = _bounds(areas)
-    fmap = _FragmapMap(location=[(south + north) / 2, (west + east) / 2], zoom_start=12, tiles=None,
+    # the centre only places the view: 3 decimals (~100 m), never a point's precision (a town's
+    # centre is where its reports crowd, and the audit refuses any 4-decimal report coordinate)
+    fmap = _FragmapMap(location=[round((south + north) / 2, 3), round((west + east) / 2, 3)], zoom_start=12, tiles=None,
                        zoom_control=True, zoomSnap=0.25)
     fmap.aria_label = msg("map_label")
     page.add_child(fmap)
