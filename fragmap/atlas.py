@@ -661,7 +661,9 @@ def build_pages(
 
     # -- index ---------------------------------------------------------------------------------
     keys = []
-    for aid, kname in [*[(tw, tw) for tw in town_index], (NETWORK, L["rete"])]:
+    # a town published alone (fragmap.levels) is its own whole: its figures once, not twice
+    wholes = [] if L["rete"] in town_index else [(NETWORK, L["rete"])]
+    for aid, kname in [*[(tw, tw) for tw in town_index], *wholes]:
         cl = A.cell(aid, TOTAL)
         keys.append({"name": kname, "count": A.count(cl["value"], cl["suppressed"], cl["reason"]),
                      "rate": A.rate(cl["rate"]), "yoy": A.yoy(cl["yoy"])})

@@ -27,7 +27,9 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
+import geopandas as gpd
 import pandas as pd
+import shapely
 
 from fragmap.publication import NETWORK, Publication
 from fragmap.settings import Settings
@@ -126,6 +128,21 @@ def town_publication(pub: Publication, town: str, *, title: str, whole: str) -> 
         title=title,
         whole=whole,
     )
+
+
+def within_level(layer: gpd.GeoDataFrame | None, pub: Publication) -> gpd.GeoDataFrame | None:
+    """The rows of a public map layer (e.g. the where-next sites) that lie in ``pub``'s towns.
+
+    A town published alone lists only its own candidate sites, not its neighbours'.
+    """
+    if layer is None or len(layer) == 0:
+        return layer
+    towns = pub.areas[pub.areas["level"] == "town"]
+    if towns.empty:
+        return layer
+    shape = shapely.union_all(towns.to_crs(4326).geometry.to_numpy())
+    inside = layer.to_crs(4326).geometry.representative_point().within(shape).to_numpy()
+    return layer[inside].reset_index(drop=True)
 
 
 def publications(pub: Publication, settings: Settings) -> Iterator[tuple[str, Publication]]:

@@ -33,7 +33,7 @@ import pandas as pd
 from fragmap import __version__
 from fragmap._errors import PrivacyError, ValidationError
 from fragmap.i18n import t
-from fragmap.levels import level_titles, publications
+from fragmap.levels import level_titles, publications, within_level
 from fragmap.publication import Publication
 from fragmap.settings import Settings, load_settings, require_towns
 
@@ -682,13 +682,14 @@ def run(
         # one map and atlas per level ([project] levels): the network here, each town in comuni/<slug>
         for sub, level_pub in publications(pub, settings):
             dest = tmp / sub if sub else tmp
+            where_next = project.where_next_layer(month)
+            where_next = within_level(where_next, level_pub) if sub else where_next
             map_files = maps.write_map(level_pub, dest, services=project.services,
                                        scheme=settings.classification.scheme, k=settings.classification.k,
-                                       isochrones=project.isochrones(), where_next=project.where_next_layer(month),
-                                       tiles=tiles)
+                                       isochrones=project.isochrones(), where_next=where_next, tiles=tiles)
             project._step("map", {"files": len(map_files), **({"level": sub} if sub else {})})
             atlas_files = atlas.render_atlas(level_pub, dest / "atlas", quality=quality, services=project.services,
-                                             where_next=project.where_next_layer(month))
+                                             where_next=where_next)
             project._step("atlas", {"pages": len(atlas_files), **({"level": sub} if sub else {})})
         audit = privacy.audit_folder(tmp, project.fingerprint(month), settings)  # every level's folder
         project._step("audit", {"findings": len(audit.findings)})

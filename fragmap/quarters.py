@@ -580,7 +580,7 @@ def locate_street_table(
     gazetteer: Any,
     *,
     geocoder: Any = None,
-    town_names: Sequence[str] = ("Pavia", "Vigevano"),
+    town_names: Sequence[str] | None = None,
     line_step_m: float = 50.0,
 ) -> StreetPlacement:
     """Place the rows of a street list (town, street[, number], quarter) on the map.
@@ -601,8 +601,9 @@ def locate_street_table(
     geocoder : Geocoder or callable, optional
         Something with ``lookup(address, town) -> Match`` or such a callable; default a
         :class:`fragmap.geocode.Geocoder` over ``gazetteer``.
-    town_names : sequence of str
-        The configured towns; a row without a town is looked up in each.
+    town_names : sequence of str, optional
+        The configured towns (``settings.town_names``); a row without a town is looked up
+        in each. Default: the towns of the gazetteer.
     line_step_m : float
         Spacing of the points taken along a street line, in metres.
 
@@ -612,14 +613,16 @@ def locate_street_table(
 
     Examples
     --------
-    >>> t = pd.DataFrame({"town": ["Pavia"], "street": ["Corso Cavour"], "quartiere": ["Centro"]})
+    >>> t = pd.DataFrame({"town": ["Voghera"], "street": ["Via Emilia"], "quartiere": ["Centro"]})
     >>> placed = locate_street_table(t, gaz)          # doctest: +SKIP
     >>> placed.points.groupby("quartiere").size()     # doctest: +SKIP
     """
     from fragmap.geocode.gazetteer import match_street
-    from fragmap.geocode.normalise import fold, normalise_address
+    from fragmap.geocode.normalise import fold, normaliser
 
-    towns = tuple(town_names)
+    towns = tuple(town_names) if town_names is not None else tuple(
+        sorted({str(t) for t in gazetteer.streets["town"]}))
+    normalise_address = normaliser({fold(t): t for t in towns}, {})
     if geocoder is None:
         from fragmap.geocode import Geocoder
 
@@ -660,7 +663,7 @@ def locate_street_table(
 
     def resolve(t: str | None, text: str) -> tuple[str, list[tuple[float, float, str]], str]:
         """(reason or "", [(lon, lat, label)...], level) for one street text in one town."""
-        p = normalise_address(text)
+        p = normalise_address(text)  # with the project's towns, as the geocoder reads it
         if p.house_number is not None:
             m = lookup(text, t)
             if m.level in ("civico", "via", "coordinate") and not pd.isna(m.lat):

@@ -196,6 +196,7 @@ class Settings:
     >>> s = default_settings(".")
     >>> s.privacy.threshold, s.language
     (5, 'it')
+    >>> s = s.replace(categories=(Category("anziani", "Anziani", "Older people"),))
     >>> s.replace(language="en").category_label("anziani")
     'Older people'
     """
