@@ -788,6 +788,7 @@ def _manifest(
             "elderly_speed_ms": s.access.elderly_speed_ms,
             "detour_factor": s.access.detour_factor,
             "start_date": s.start_date,
+            "levels": list(s.levels),
         },
         "versions": versions,
         "counts": {
