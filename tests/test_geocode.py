@@ -33,6 +33,11 @@ def test_the_library_knows_no_town_by_default() -> None:
     p = _normalise_address("Corso Genova 204 - VIGEVANO")
     assert p.town is None and p.other_town == "VIGEVANO" and p.number == "204"
     assert _normalise_address("Corso Genova 204 - VIGEVANO", towns={"VIGEVANO": "Vigevano"}).town == "Vigevano"
+    # any province's sigla, not only the demo's: a network in Milano reads "(MI)"
+    milano = {"MILANO": "Milano"}
+    for text in ("Via Roma 1, Milano (MI)", "Via Roma 1 (MI)", "via Roma 1 - 20121 MILANO (MI)"):
+        p = _normalise_address(text, towns=milano)
+        assert (p.street_name, p.number, p.other_town) == ("ROMA", "1", None), text
 REF = ROOT / "data/reference"
 
 

@@ -149,7 +149,9 @@ _WORD_SPLIT = re.compile(r"[\s,]+")
 _HOUSE_NUMBER = re.compile(r"\b\d{1,4}\b")
 _AFTER_COMMA = re.compile(r"^(.*?\d{1,4}(?:\s*/\s*[A-Z0-9]{1,3}|[A-Z])?)\s*,\s*([A-Z' ]{3,})$")
 _AFTER_NUMBER = re.compile(r"^(.*?)\s(\d{1,4}[A-Z]?)\s+([A-Z' ]{4,})$")
-_PROVINCE = re.compile(r"\(\s*PV\s*\)|\bPV\b(?=\s*(?:,|$))|\bPROV(?:INCIA)?\.?\s+(?:DI\s+)?[A-Z']+\s*$")
+#: A province after the address: any sigla in brackets ("(MI)"), a bare "PV" at the end, or
+#: "provincia di <name>" at the end.
+_PROVINCE = re.compile(r"\(\s*[A-Z]{2}\s*\)|\bPV\b(?=\s*(?:,|$))|\bPROV(?:INCIA)?\.?\s+(?:DI\s+)?[A-Z']+\s*$")
 
 
 class ParsedAddress(NamedTuple):
@@ -481,7 +483,7 @@ def _fast_regex(folded_towns: tuple[str, ...]) -> re.Pattern[str]:
         "(?P<alias>" + "|".join(re.escape(a) for a, _ in _ABBREV) + r")(?:\s+|(?<=\.))"
         r"(?P<name>[A-Z][A-Z'. ]*?)(?:\s*,\s*|\s+)(?:N\.?\s*|NR\.?\s*|NUM\.?\s*|CIV\.?\s*|CIVICO\s*)?"
         r"(?P<num>\d{1,4})(?:\s*(?:/|-)\s*(?P<suf>[A-Z0-9]{1,3})|(?P<let>[A-Z]))?"
-        r"(?:(?P<sep2>\s*,\s*|\s+-\s*|\s+)(?:(?P<cap2>\d{5})\s+)?(?P<town2>" + alt + r")(?:\s*\(\s*PV\s*\))?)?$"
+        r"(?:(?P<sep2>\s*,\s*|\s+-\s*|\s+)(?:(?P<cap2>\d{5})\s+)?(?P<town2>" + alt + r")(?:\s*\(\s*[A-Z]{2}\s*\))?)?$"
     )
 
 
@@ -547,7 +549,7 @@ def _normalise(text: str | None, towns: dict[str, str], caps: dict[str, str]) ->
             elif cap is None:
                 cap = code
             s = s[:a] + " , " + s[b:]
-    if "PV" in s or "PROV" in s:
+    if "(" in s or "PV" in s or "PROV" in s:
         s = _PROVINCE.sub(" ", s)
     if _HAS_SEPARATOR.search(s):
         segments = [seg.strip() for seg in _SEPARATORS.split(s) if seg and seg.strip(" .")]
