@@ -55,6 +55,7 @@ _LAZY = {
     "explore_map": "fragmap.maps",
     "coverage_gaps": "fragmap.access",
     "read_geodata": "fragmap.io.geodata",
+    "create_project": "fragmap.newproject",
     # notebooks (fragmap.explore): tables and figures over a Publication only
     "quarter_figures": "fragmap.explore",
     "compare_months": "fragmap.explore",

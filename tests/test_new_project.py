@@ -225,3 +225,32 @@ def test_the_grep_check_can_fail(tmp_path: Path) -> None:
                    encoding="utf-8")
     text = _code_text(bad)
     assert "Pavia" in text and "Vigevano" not in text and "Docstring" not in text
+
+
+def test_a_town_alone_publishes_only_cells_of_the_network(tmp_path: Path) -> None:
+    """A town's publication is a subset of the network's: nothing new, nothing under the threshold."""
+    import dataclasses
+
+    from factories import make_publication
+    from fragmap.levels import publications
+    from fragmap.publication import NETWORK
+    from fragmap.settings import Town, default_settings
+
+    pub = make_publication(seed=4)
+    s = default_settings(tmp_path).replace(name="Rete Ticino", towns=(Town("Pavia", "018110"),))
+    assert [sub for sub, _ in publications(pub, s)] == [""]  # default: the network only
+    levels = dict(publications(pub, s.replace(levels=("comuni",))))
+    assert list(levels) == ["comuni/pavia"]
+    town = levels["comuni/pavia"]
+    assert (town.title, town.whole) == ("Rete Ticino – Pavia", "Pavia")
+    cols = ["area_id", "month", "window", "category", "partner", "action"]
+    net = pub.table.set_index(cols)
+    mine = town.table[town.table["area_id"] != NETWORK].set_index(cols)
+    assert mine.index.isin(net.index).all()
+    assert mine["value"].equals(net.loc[mine.index, "value"])
+    whole = town.table[town.table["area_id"] == NETWORK].assign(area_id="Pavia").set_index(cols)
+    assert whole["value"].equals(net.loc[whole.index, "value"])  # the town's own totals, repeated
+    with pytest.raises(Exception, match="threshold"):  # the type re-checks a town's table too
+        bad = town.table.copy()
+        bad.loc[bad.index[0], ["value", "suppressed"]] = [1.0, False]
+        dataclasses.replace(town, table=bad)
