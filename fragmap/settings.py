@@ -45,8 +45,35 @@ _NO_TOWNS = {
 }
 
 
+_NO_NETWORK = {
+    "it": "{where}il progetto non elenca {what}: ogni rete ha i suoi, nel file di progetto, per esempio:\n\n"
+          "{example}\n(`fragmap nuovo` scrive un file di progetto completo)",
+    "en": "{where}the project lists no {what}: every network has its own, in the project file, e.g.:\n\n"
+          "{example}\n(`fragmap nuovo` writes a complete project file)",
+}
+_NETWORK_PARTS = {
+    "partners": ({"it": "associazioni ([[partners]])", "en": "partners ([[partners]])"},
+                 '  [[partners]]\n  code = "auser"\n  name = "Auser"\n'),
+    "categories": ({"it": "categorie ([[categories]])", "en": "categories ([[categories]])"},
+                   '  [[categories]]\n  code = "anziani"\n  label_it = "Anziani"\n  label_en = "Older people"\n'),
+}
+
+
+def _table_list(data: dict[str, Any], key: str, needed: tuple[str, ...], path: Path) -> list[dict[str, Any]]:
+    """The ``[[key]]`` blocks of a project file, each with its ``needed`` keys, or a clear error."""
+    items = data.pop(key)
+    if not isinstance(items, list):
+        raise SettingsError(f"{path}: {key} deve essere una lista di blocchi [[{key}]]")
+    for i, item in enumerate(items, start=1):
+        missing = [k for k in needed if not isinstance(item, dict) or k not in item]
+        if missing:
+            raise SettingsError(f"{path} [[{key}]] n. {i}: manca {', '.join(missing)}")
+    return items
+
+
 def require_towns(s: Settings, where: str | Path | None = None) -> None:
-    """Raise :class:`SettingsError` saying how to add towns when the project lists none.
+    """Raise :class:`SettingsError` saying how to add them when the project lists no towns,
+    partners or categories (the library has none of its own).
 
     Examples
     --------
@@ -55,9 +82,14 @@ def require_towns(s: Settings, where: str | Path | None = None) -> None:
     ...
     fragmap._errors.SettingsError: il progetto non elenca nessun comune...
     """
+    lang = s.language if s.language in LANGUAGES else "it"
+    prefix = f"{where}: " if where else ""
     if not s.towns:
-        lang = s.language if s.language in LANGUAGES else "it"
-        raise SettingsError(_NO_TOWNS[lang].format(where=f"{where}: " if where else ""))
+        raise SettingsError(_NO_TOWNS[lang].format(where=prefix))
+    for part in ("partners", "categories"):
+        if not getattr(s, part):
+            what, example = _NETWORK_PARTS[part]
+            raise SettingsError(_NO_NETWORK[lang].format(where=prefix, what=what[lang], example=example))
 
 
 @dataclass(frozen=True)
@@ -584,11 +616,12 @@ def load_settings(path: str | Path | None = None) -> Settings:
     if "categories" in data:
         top["categories"] = tuple(
             Category(c["code"], c["label_it"], c.get("label_en", c["label_it"]), tuple(c.get("partners", ())))
-            for c in data.pop("categories")
+            for c in _table_list(data, "categories", ("code", "label_it"), path)
         )
     if "partners" in data:
         top["partners"] = tuple(
-            Partner(p["code"], p["name"], tuple(p.get("aliases", ()))) for p in data.pop("partners")
+            Partner(p["code"], p["name"], tuple(p.get("aliases", ())))
+            for p in _table_list(data, "partners", ("code", "name"), path)
         )
     for key in ("actions", "age_bands"):
         if key in data:

@@ -9,12 +9,14 @@ from fragmap.settings import default_settings
 
 
 TOWN = '[[towns]]\nname = "Voghera"\nistat = "018182"\n\n'
+NETWORK = '[[partners]]\ncode = "auser"\nname = "Auser"\n\n[[categories]]\ncode = "anziani"\nlabel_it = "Anziani"\n\n'
 
 
 def write(tmp_path: Path, text: str) -> Path:
     """A project file with ``text`` and, unless it lists its own, one town (a file needs one)."""
     p = tmp_path / "fragmap.toml"
-    p.write_text(text if "[[towns]]" in text else TOWN + text, encoding="utf-8")
+    text = text if "[[towns]]" in text else TOWN + text
+    p.write_text(text if "[[partners]]" in text else NETWORK + text, encoding="utf-8")
     return p
 
 
@@ -38,6 +40,12 @@ def test_a_project_without_towns_says_how_to_add_them(tmp_path: Path) -> None:
         load_settings(p)
     p.write_text('[[towns]]\nname = "Voghera"\n', encoding="utf-8")
     with pytest.raises(SettingsError, match="istat"):
+        load_settings(p)
+    p.write_text(TOWN, encoding="utf-8")  # towns but no partners: said, with an example
+    with pytest.raises(SettingsError, match=r"associazioni \(\[\[partners\]\]\)"):
+        load_settings(p)
+    p.write_text(TOWN + '[[partners]]\nname = "Auser"\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="manca code"):
         load_settings(p)
 
 
