@@ -254,3 +254,15 @@ def test_a_town_alone_publishes_only_cells_of_the_network(tmp_path: Path) -> Non
         bad = town.table.copy()
         bad.loc[bad.index[0], ["value", "suppressed"]] = [1.0, False]
         dataclasses.replace(town, table=bad)
+
+
+def test_titles_follow_the_project_language(tmp_path: Path) -> None:
+    from fragmap.levels import level_titles
+    from fragmap.settings import Town, default_settings
+
+    towns = (Town("Voghera", "018182"), Town("Mortara", "018102"), Town("Casteggio", "018037"))
+    s = default_settings(tmp_path).replace(name="Rete Oltrepò", name_en="Oltrepò Network", towns=towns)
+    assert level_titles(s, None) == ("Rete Oltrepò", "Rete (Voghera, Mortara e Casteggio)")
+    en = s.replace(language="en")
+    assert level_titles(en, None) == ("Oltrepò Network", "Network (Voghera, Mortara and Casteggio)")
+    assert level_titles(en, "Mortara") == ("Oltrepò Network – Mortara", "Mortara")
