@@ -266,3 +266,19 @@ def test_titles_follow_the_project_language(tmp_path: Path) -> None:
     en = s.replace(language="en")
     assert level_titles(en, None) == ("Oltrepò Network", "Network (Voghera, Mortara and Casteggio)")
     assert level_titles(en, "Mortara") == ("Oltrepò Network – Mortara", "Mortara")
+
+
+def test_nuovo_asks_for_partners_and_categories_at_a_terminal(tmp_path: Path, monkeypatch) -> None:
+    from fragmap.cli import new
+    from fragmap.settings import load_settings
+
+    monkeypatch.setattr(new, "_interactive", lambda: True)
+    res = CliRunner().invoke(main, ["nuovo", str(tmp_path / "p"), "--rete", "Rete Lomellina", "--comune", "Mortara"],
+                             input="Auser Lomellina, Caritas\nAnziani, Fragilità economica\n")
+    assert res.exit_code == 0, res.output
+    assert "es. Auser" in res.output and "Minori e migranti" in res.output  # the network's own as the example
+    s = load_settings(tmp_path / "p" / "fragmap.toml")
+    assert [p.code for p in s.partners] == ["auser_lomellina", "caritas"]
+    assert [(c.code, c.label_en) for c in s.categories] == [("anziani", "Older people"),
+                                                            ("fragilita_economica", "Economic hardship")]
+    assert s.levels == ("rete",)  # one comune: the network is the town

@@ -16,11 +16,16 @@ _PROMPTS = {
 }
 
 
+def _interactive() -> bool:
+    """Whether someone can answer a question (not a script, not a scheduled run)."""
+    return sys.stdin.isatty()
+
+
 def _ask(values: tuple[str, ...], key: str) -> list[str]:
     """The option's values, or (at a terminal) a prompt with the network's own as the example."""
     if values:
         return list(values)
-    if not sys.stdin.isatty():
+    if not _interactive():
         return []
     answer = click.prompt(_PROMPTS[key], default="", show_default=False)
     return [v.strip() for v in answer.split(",") if v.strip()]
