@@ -69,6 +69,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> dict:
     per_town = _write_export(project)
     run = CliRunner().invoke(main, ["run", "--config", str(project / "fragmap.toml"), "--quiet"])
     assert run.exit_code == 0, run.output
+    assert "ogni comune da solo in" in run.output and "mortara, voghera" in run.output
     return {"project": project, "out": project / "maps", "per_town": per_town, "nuovo": made.output}
 
 

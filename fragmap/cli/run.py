@@ -133,6 +133,10 @@ def run(config: Path | None, month: str | None, quiet: bool, force: bool, tiles:
         f"{n['published_cells']} cells hidden, {n['unassigned']} reports of the last 12 months without an area)"
         + (" [synthetic demo data]" if settings.synthetic else "")
     )
+    towns = result.output / "comuni"
+    if "comuni" in settings.levels and towns.is_dir():  # [project] levels: each town alone too
+        names = ", ".join(sorted(p.name for p in towns.iterdir() if p.is_dir()))
+        click.echo(f"  ogni comune da solo in {towns}: {names}" if it else f"  each town alone in {towns}: {names}")
 
 
 def _map_options(settings: Any, project: Any, month: str, *, tiles: str | None = None) -> dict[str, Any]:
