@@ -15,11 +15,12 @@ from _common import ROOT, timed  # noqa: E402
 
 from fragmap.pipeline import month_range  # noqa: E402
 from fragmap.privacy import publish  # noqa: E402
-from fragmap.settings import default_settings  # noqa: E402
+from fragmap.settings import default_settings, load_settings  # noqa: E402
 
 
 def main() -> None:
-    s = default_settings(ROOT)
+    demo = load_settings(ROOT / "fragmap.toml")  # the demo network: the library names no town
+    s = default_settings(ROOT).replace(towns=demo.towns, partners=demo.partners, categories=demo.categories)
     rng = np.random.default_rng(2)
     n = 100
     q = gpd.GeoDataFrame({"quarter_id": [f"Q{i:03d}" for i in range(n)], "name": [f"Q{i}" for i in range(n)],

@@ -61,6 +61,7 @@ _LAZY = {
     "PrivateDataWarning": "fragmap.private",
     "Background": "fragmap.background",
     "load_background": "fragmap.background",
+    "create_project": "fragmap.newproject",
     # notebooks (fragmap.explore): tables and figures over a Publication only
     "quarter_figures": "fragmap.explore",
     "compare_months": "fragmap.explore",

@@ -54,7 +54,7 @@ UTM = 32632
 #: Every label of the atlas, in both languages (one table: no mixed languages on a page).
 LABELS: dict[str, dict[str, str]] = {
     "atlas": {"it": "Atlante della fragilità", "en": "Fragility atlas"},
-    "atlas_title": {"it": "Atlante mensile della Rete Fragilità Pavia-Vigevano", "en": "Monthly atlas of the Fragility Network Pavia-Vigevano"},
+    "atlas_title": {"it": "Atlante mensile – {name}", "en": "Monthly atlas – {name}"},
     "lead": {"it": "Segnalazioni delle associazioni della rete negli ultimi 12 mesi, per area, categoria e comune.",
              "en": "Reports of the network's associations in the last 12 months, by area, category and town."},
     "nav": {"it": "Navigazione", "en": "Navigation"},
@@ -176,7 +176,7 @@ LABELS: dict[str, dict[str, str]] = {
     "q_share": {"it": "Quota", "en": "Share"},
     "q_unassigned": {"it": "Segnalazioni senza area (non localizzate con precisione)", "en": "Reports without an area (not located precisely)"},
     "total": {"it": "Totale", "en": "Total"},
-    "rete": {"it": "Rete (Pavia e Vigevano)", "en": "Network (Pavia and Vigevano)"},
+    "rete": {"it": "Rete", "en": "Network"},
     "metres": {"it": "{n} m in linea d'aria", "en": "{n} m as the crow flies"},
     "level_coordinate": {"it": "coordinate fornite", "en": "given coordinates"},
     "level_civico": {"it": "numero civico", "en": "house number"},
@@ -223,10 +223,16 @@ def display_name(name: str, language: str) -> str:
     return _display(name, language)
 
 
-def labels_for(language: str, threshold: int) -> dict[str, str]:
-    """The atlas labels in ``language`` (Italian when missing), with the threshold filled in."""
+def labels_for(language: str, threshold: int, *, name: str = "", whole: str = "") -> dict[str, str]:
+    """The atlas labels in ``language`` (Italian when missing), with the threshold filled in.
+
+    ``name`` is the title's network (or network and town, :mod:`fragmap.levels`) and
+    ``whole`` the label of the whole network's row; both come from the project file.
+    """
     nd = t("not_available", language)
     out = {k: v.get(language) or v["it"] for k, v in LABELS.items()}
+    out["rete"] = whole or out["rete"]
+    out["atlas_title"] = out["atlas_title"].format(name=name or out["rete"])
     out["nd"] = nd
     out["lt"] = t("suppressed", language, threshold=threshold)
     for k in ("privacy_note", "hidden", "access_row_hidden", "access_note"):
@@ -284,7 +290,7 @@ class _Atlas:
     def __init__(self, pub: Publication, services: gpd.GeoDataFrame | None) -> None:
         self.pub = pub
         self.lang = pub.language
-        self.L = labels_for(self.lang, pub.threshold)
+        self.L = labels_for(self.lang, pub.threshold, name=pub.title, whole=pub.whole)
         if pub.quarter_source == "stradario":
             self.L["areas_note"] = self.L["areas_note_streets"]
         elif pub.quarter_source == "punti_riferimento":
@@ -680,7 +686,9 @@ def build_pages(
 
     # -- index ---------------------------------------------------------------------------------
     keys = []
-    for aid, kname in [*[(tw, tw) for tw in town_index], (NETWORK, L["rete"])]:
+    # a town published alone (fragmap.levels) is its own whole: its figures once, not twice
+    wholes = [] if L["rete"] in town_index else [(NETWORK, L["rete"])]
+    for aid, kname in [*[(tw, tw) for tw in town_index], *wholes]:
         cl = A.cell(aid, TOTAL)
         keys.append({"name": kname, "count": A.count(cl["value"], cl["suppressed"], cl["reason"]),
                      "rate": A.rate(cl["rate"]), "yoy": A.yoy(cl["yoy"])})

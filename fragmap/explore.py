@@ -82,7 +82,7 @@ _TEXT: dict[str, dict[str, str]] = {
     "trend_x": {"it": "mese (fine dei 12 mesi)", "en": "month (end of the 12 months)"},
     "trend_title": {"it": "{area}: andamento per categoria", "en": "{area}: trend by category"},
     "trend_gap": {"it": "Un punto mancante è un valore nascosto.", "en": "A missing point is a hidden figure."},
-    "network": {"it": "Rete (Pavia e Vigevano)", "en": "Network (Pavia and Vigevano)"},
+    "network": {"it": "Rete", "en": "Network"},
     "coverage_title": {"it": "Segnalazioni entro pochi minuti a piedi da un servizio adatto alla categoria",
                        "en": "Reports within a few minutes' walk of a service suited to the category"},
     "coverage_x": {"it": "quota delle segnalazioni (%)", "en": "share of reports (%)"},
@@ -990,7 +990,7 @@ def plot_trend(
     ax.grid(axis="y", color="#e0e0e0")
     ax.spines[["top", "right"]].set_visible(False)
     names = {a: display_name(str(n), lang) for a, n in zip(pub.areas["area_id"], pub.areas["name"])}
-    area = _tr("network", lang) if area_id == NETWORK else names.get(area_id, area_id)
+    area = (pub.whole or _tr("network", lang)) if area_id == NETWORK else names.get(area_id, area_id)
     ax.set_title(_tr("trend_title", lang, area=area))
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
     _note(fig, _footnote(pub, lang, _tr("trend_gap", lang)))

@@ -62,7 +62,8 @@ MAP_FILE = "mappa.html"
 EMBED_FILE = "embed.html"
 
 _MESSAGES: dict[str, dict[str, str]] = {
-    "title": {"it": "Rete Fragilità Pavia-Vigevano: segnalazioni per area", "en": "Fragility Network Pavia-Vigevano: reports by area"},
+    "title": {"it": "{name}: segnalazioni per area", "en": "{name}: reports by area"},
+    "network_generic": {"it": "Rete", "en": "Network"},
     "month": {"it": "Mese", "en": "Month"},
     "layer": {"it": "Livello", "en": "Layer"},
     "measure": {"it": "Misura", "en": "Measure"},
@@ -120,7 +121,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "embed_help": {"it": "Copiare il codice qui sotto nella pagina del sito (blocco HTML). Il file {file} va caricato nella stessa cartella del sito, insieme a questa pagina; la mappa si adatta alla larghezza della pagina.",
                    "en": "Copy the code below into the website page (an HTML block). Upload {file} to the same folder of the website; the map adapts to the page width."},
     "embed_preview": {"it": "Anteprima", "en": "Preview"},
-    "iframe_title": {"it": "Mappa della Rete Fragilità Pavia-Vigevano", "en": "Map of the Fragility Network Pavia-Vigevano"},
+    "iframe_title": {"it": "Mappa: {name}", "en": "Map: {name}"},
 }
 
 #: Service type code -> label, per language (legend and tooltips).
@@ -736,10 +737,12 @@ def render_map(
     overlays = [{"id": i, "label": msg(key)} for i, key, fc in (
         ("fm-services", "services", svc_fc), ("fm-iso", "isochrones", iso_fc),
         ("fm-where", "where_next", where_fc)) if fc is not None]
+    name = pub_title(pub)
     ttext = {key: msg(key) for key in (
-        "title", "month", "layer", "measure", "overlays", "rate", "count", "controls", "skip_to_table",
+        "month", "layer", "measure", "overlays", "rate", "count", "controls", "skip_to_table",
         "keyboard_note", "table_title", "area", "rate_total", "sources", "base_map", "made_with",
         "embed_link")}
+    ttext["title"] = msg("title", name=name)
     ttext["privacy_note"] = msg("privacy_note", threshold=pub.threshold)
     ttext["table_caption"] = msg("table_caption", month=month_labels[pub.month])
     ttext["table_legend"] = msg("table_legend", threshold=pub.threshold)
@@ -760,7 +763,7 @@ def render_map(
     for name, html in (
         ("meta_charset", '<meta charset="utf-8">'),
         ("viewport", '<meta name="viewport" content="width=device-width, initial-scale=1">'),
-        ("title", f"<title>{escape(msg('title'))} · {escape(month_labels[pub.month])}</title>"),
+        ("title", f"<title>{escape(msg('title', name=name))} · {escape(month_labels[pub.month])}</title>"),
         ("leaflet_css", f"<style>{_static('leaflet', 'leaflet.css')}</style>"),
         ("fragmap_css", f"<style>{_lean(_static('map', 'fragmap-map.css'))}</style>"),
         ("leaflet", f"<script>{_static('leaflet', 'leaflet.js')}</script>"),
@@ -768,7 +771,9 @@ def render_map(
     ):
         page.header.add_child(_Raw(html), name=name)
     (south, west), (north, east) = _bounds(areas)
-    fmap = _FragmapMap(location=[(south + north) / 2, (west + east) / 2], zoom_start=12, tiles=None,
+    # the centre only places the view: 3 decimals (~100 m), never a point's precision (a town's
+    # centre is where its reports crowd, and the audit refuses any 4-decimal report coordinate)
+    fmap = _FragmapMap(location=[round((south + north) / 2, 3), round((west + east) / 2, 3)], zoom_start=12, tiles=None,
                        zoom_control=True, zoomSnap=0.25)
     fmap.aria_label = msg("map_label")
     page.add_child(fmap)
@@ -832,13 +837,23 @@ def _tile_layer(tiles: str, attribution: str | None) -> tuple[Any, str]:
     return folium.TileLayer(tiles, attr=escape(text), name="tiles", max_zoom=19), text
 
 
-def embed_snippet(map_file: str = MAP_FILE, *, title: str | None = None, language: str = "it") -> str:
+def pub_title(pub: Publication) -> str:
+    """The name the pages of ``pub`` carry: its title (the network, or a town of it), else "Rete"."""
+    return pub.title or translate(_MESSAGES, "network_generic", pub.language)
+
+
+def embed_snippet(map_file: str = MAP_FILE, *, title: str | None = None, language: str = "it",
+                  name: str = "") -> str:
     """A responsive iframe to paste into the website.
+
+    ``title`` is the iframe's accessible title; default "Mappa: <name>" (``name``: the
+    network's or the town's, as on the map).
 
     The wrapper keeps a 4:3 shape (``aspect-ratio``); ``min-height`` and ``max-height`` only
     clamp it, they do not add to it (768 px wide gives 768 x 576).
     """
-    title = title or translate(_MESSAGES, "iframe_title", language)
+    title = title or translate(_MESSAGES, "iframe_title", language,
+                               name=name or translate(_MESSAGES, "network_generic", language))
     return (
         '<div style="width:100%;aspect-ratio:4/3;min-height:420px;max-height:90vh">\n'
         f'  <iframe src="{escape(map_file)}" title="{escape(title)}" loading="lazy"\n'
@@ -877,7 +892,7 @@ def write_map(publication: Publication, out_dir: str | Path, **kwargs: Any) -> l
     p_map.write_text(page, encoding="utf-8")
     lang = publication.language
     msg = lambda key, **kw: escape(translate(_MESSAGES, key, lang, **kw))  # noqa: E731
-    snippet = embed_snippet(language=lang)
+    snippet = embed_snippet(language=lang, name=pub_title(publication))
     embed = (
         f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1"><title>'

@@ -16,6 +16,7 @@ Example
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import glob
 import platform
@@ -33,8 +34,9 @@ from shapely.geometry import Point
 from fragmap import __version__
 from fragmap._errors import PrivacyError, ValidationError
 from fragmap.i18n import t
+from fragmap.levels import level_titles, publications, within_level
 from fragmap.publication import Publication
-from fragmap.settings import Settings, load_settings
+from fragmap.settings import Settings, load_settings, require_towns
 
 #: Called after each stage with its name and a small dict of figures.
 StepCallback = Callable[[str, dict[str, Any]], None]
@@ -183,7 +185,7 @@ class Project:
             from fragmap.io.geo import read_boundaries
 
             self._cache["boundaries"] = read_boundaries(
-                self.settings.paths.boundaries, towns=self.settings.town_names
+                self.settings.paths.boundaries, towns=self.settings.town_names, codes=self.settings.town_codes
             )
         return self._cache["boundaries"]
 
@@ -403,6 +405,8 @@ class Project:
                 notes=self._notes(quarters),
                 first_months=self.first_months(),
             )
+            title, whole = level_titles(s, None)  # names from the project file, none in the code
+            pub = dataclasses.replace(pub, title=title, whole=whole)
             self._cache[key] = pub
             sup = int(pub.table["suppressed"].sum())
             self._step("privacy", {"cells": len(pub.table), "suppressed": sup})
@@ -814,6 +818,7 @@ def _run_locked(
     from fragmap.io import publish as io_publish
 
     started = time.perf_counter()
+    require_towns(settings)  # a clear message, not a failure deep in the run
     project = Project(settings, on_step=on_step, address_corrections=address_corrections)
     output = settings.paths.output
     io_publish.recover(output)
@@ -838,25 +843,29 @@ def _run_locked(
     geo = project.assigned(month)
 
     with io_publish.staging_folder(output) as tmp:
-        map_files = maps.write_map(pub, tmp, services=project.services, scheme=settings.classification.scheme,
-                                   k=settings.classification.k, isochrones=project.isochrones(),
-                                   where_next=project.where_next_layer(month), tiles=tiles,
-                                   background=project.background)
-        project._step("map", {"files": len(map_files)})
         unassigned = project.unassigned(month)
         _write_private_list(settings, f"non_assegnate-{month}.csv", unassigned.private)
         quality = _quality(ingest_result, geo, month, unassigned)
-        atlas_files = atlas.render_atlas(pub, tmp / "atlas", quality=quality, services=project.services,
-                                         where_next=project.where_next_layer(month),
-                                         background=project.background)
-        project._step("atlas", {"pages": len(atlas_files)})
+        # one map and atlas per level ([project] levels): the network here, each town in comuni/<slug>
+        for sub, level_pub in publications(pub, settings):
+            dest = tmp / sub if sub else tmp
+            where_next = project.where_next_layer(month)
+            where_next = within_level(where_next, level_pub) if sub else where_next
+            map_files = maps.write_map(level_pub, dest, services=project.services,
+                                       scheme=settings.classification.scheme, k=settings.classification.k,
+                                       isochrones=project.isochrones(), where_next=where_next, tiles=tiles,
+                                       background=project.background)
+            project._step("map", {"files": len(map_files), **({"level": sub} if sub else {})})
+            atlas_files = atlas.render_atlas(level_pub, dest / "atlas", quality=quality, services=project.services,
+                                             where_next=where_next, background=project.background)
+            project._step("atlas", {"pages": len(atlas_files), **({"level": sub} if sub else {})})
         # the full manifest stays private; the audit sees every published file, the public
         # manifest and the README included
         manifest = _manifest(project, month, pub, geo, ingest_result, quality)
         manifest["run_key"] = key
         io_publish.write_json(tmp / "manifest.json", privacy.public_manifest(manifest))
         (tmp / "README.md").write_text(io_publish.OUTPUT_README, encoding="utf-8")
-        audit = privacy.audit_folder(tmp, project.fingerprint(month), settings)
+        audit = privacy.audit_folder(tmp, project.fingerprint(month), settings)  # every level's folder
         project._step("audit", {"findings": len(audit.findings)})
         if not audit.ok:
             raise PrivacyError(
@@ -965,6 +974,7 @@ def _manifest(
             "elderly_speed_ms": s.access.elderly_speed_ms,
             "detour_factor": s.access.detour_factor,
             "start_date": s.start_date,
+            "levels": list(s.levels),
         },
         "versions": versions,
         "counts": {

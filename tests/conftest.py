@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from fragmap.settings import Settings, default_settings
+from factories import demo_defaults
+from fragmap.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -36,10 +37,11 @@ def _no_network(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest)
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Default settings rooted at the repository (reference data) with private paths in tmp."""
+    """Default settings and the demo network, rooted at the repository (reference data),
+    with private paths in tmp."""
     import dataclasses
 
-    s = default_settings(ROOT)
+    s = demo_defaults(ROOT)
     paths = dataclasses.replace(
         s.paths,
         store=tmp_path / "store.sqlite",

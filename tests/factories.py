@@ -132,6 +132,32 @@ def open_offline(browser, url: str, *, width: int = 1100, height: int = 900):  #
     return page, errors, external
 
 
+def demo_network_toml() -> str:
+    """The ``[[towns]]``, ``[[partners]]`` and ``[[categories]]`` of the demo project file, to
+    append to a test's own project file (the library names no town)."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "fragmap.toml").read_text(encoding="utf-8")
+    start = text.index("[[towns]]")
+    return "\n" + text[start:text.index("\n[paths]", start)] + "\n"
+
+
+def demo_defaults(root="."):  # type: ignore[no-untyped-def]
+    """Library defaults plus the demo network of ``fragmap.toml`` (its towns, partners,
+    categories, names and reference files): the library itself names no town."""
+    import dataclasses
+    from pathlib import Path
+
+    from fragmap.settings import default_settings, load_settings
+
+    demo = load_settings(Path(__file__).resolve().parent.parent / "fragmap.toml")
+    s = default_settings(root)
+    paths = dataclasses.replace(s.paths, boundaries=demo.paths.boundaries, population=demo.paths.population,
+                                streets=demo.paths.streets)
+    return s.replace(name=demo.name, name_en=demo.name_en, towns=demo.towns, partners=demo.partners,
+                     categories=demo.categories, paths=paths)
+
+
 def demo_project_settings(tmp):  # type: ignore[no-untyped-def]
     """The shipped demo project (fragmap.toml) with its private folder and output under ``tmp``."""
     import dataclasses

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from click.testing import CliRunner
 
+from factories import demo_network_toml
 from fragmap.cli import main
 
 
@@ -56,7 +57,7 @@ def test_bad_month_is_explained() -> None:
 
 def test_unsafe_settings_file_is_a_clean_error(tmp_path: Path) -> None:
     cfg = tmp_path / "fragmap.toml"
-    cfg.write_text("[privacy]\nthreshold = 2\n", encoding="utf-8")
+    cfg.write_text("[privacy]\nthreshold = 2\n" + demo_network_toml(), encoding="utf-8")
     result = CliRunner().invoke(main, ["run", "--config", str(cfg), "--quiet"])
     assert result.exit_code == 1
     assert "threshold" in result.output

@@ -302,13 +302,13 @@ def test_save_figure_goes_through_the_privacy_audit(tmp_path) -> None:
     import matplotlib.pyplot as plt
 
     from fragmap import privacy
-    from fragmap.settings import default_settings
+    from factories import demo_defaults
 
     pub = make_publication(seed=2)
     project = SimpleNamespace(
         fingerprint=lambda month=None: privacy.fingerprint(pd.DataFrame({"lat": [45.18123], "lon": [9.15456]})),
         latest_month=lambda: pub.month,
-        settings=default_settings(),
+        settings=demo_defaults(),
     )
     files = save_figure(plot_choropleth(pub), tmp_path / "figure", "totale", project=project)
     assert [p.suffix for p in files] == [".svg", ".png"] and all(p.exists() for p in files)

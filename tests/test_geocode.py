@@ -11,12 +11,33 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from factories import demo_network_toml
 from fragmap import NetworkDisabledError
-from fragmap.geocode import GeocodeCache, Geocoder, build_gazetteer, geocode_reports, normalise_address
+from fragmap.geocode import GeocodeCache, Geocoder, build_gazetteer, geocode_reports
+from fragmap.geocode import normalise_address as _normalise_address
 from fragmap.geocode.gazetteer import interpolate_number
 from fragmap.io.geo import read_services
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The demo project's towns and postal codes (fragmap.toml): the library names none.
+DEMO_TOWNS = {"PAVIA": "Pavia", "VIGEVANO": "Vigevano"}
+DEMO_CAPS = {"27100": "Pavia", "27029": "Vigevano"}
+
+
+def normalise_address(text: str | None, **kw: dict) -> object:
+    """The normaliser with the demo project's towns, as its geocoder calls it."""
+    return _normalise_address(text, towns=kw.get("towns", DEMO_TOWNS), caps=kw.get("caps", DEMO_CAPS))
+
+
+def test_the_library_knows_no_town_by_default() -> None:
+    p = _normalise_address("Corso Genova 204 - VIGEVANO")
+    assert p.town is None and p.other_town == "VIGEVANO" and p.number == "204"
+    assert _normalise_address("Corso Genova 204 - VIGEVANO", towns={"VIGEVANO": "Vigevano"}).town == "Vigevano"
+    # any province's sigla, not only the demo's: a network in Milano reads "(MI)"
+    milano = {"MILANO": "Milano"}
+    for text in ("Via Roma 1, Milano (MI)", "Via Roma 1 (MI)", "via Roma 1 - 20121 MILANO (MI)"):
+        p = _normalise_address(text, towns=milano)
+        assert (p.street_name, p.number, p.other_town) == ("ROMA", "1", None), text
 REF = ROOT / "data/reference"
 
 
@@ -568,7 +589,7 @@ def test_cli_review_file_has_empty_cells_for_missing_towns(settings, tmp_path: P
     cfg.write_text(
         f'[paths]\nboundaries = "{root}/data/reference/comuni_pavia_vigevano_openpolis.geojson"\n'
         f'streets = "{root}/data/reference/anncsu_stradario_pavia_vigevano_20250209.csv"\n'
-        f'gazetteer = "{tmp_path}/gaz.gpkg"\ncache_dir = "{tmp_path}/cache"\n', encoding="utf-8")
+        f'gazetteer = "{tmp_path}/gaz.gpkg"\ncache_dir = "{tmp_path}/cache"\n' + demo_network_toml(), encoding="utf-8")
     addr = tmp_path / "indirizzi.csv"
     addr.write_text("indirizzo;comune\nVia Roma 5;\nVia Inesistente Zzyzx 4;Pavia\n", encoding="utf-8")
     out = tmp_path / "out.csv"
@@ -597,7 +618,8 @@ def test_labelled_real_addresses_land_where_they_are(gazetteer) -> None:
 
 def test_fast_path_gives_the_same_parse_as_the_general_one() -> None:
     from fragmap.demo import messy_address
-    from fragmap.geocode.normalise import CAPS, TOWNS
+
+    TOWNS, CAPS = DEMO_TOWNS, DEMO_CAPS  # noqa: N806 - the demo project's
 
     rng = np.random.default_rng(11)
     streets = pd.read_csv(ANNCSU, dtype=str)
@@ -611,7 +633,7 @@ def test_fast_path_gives_the_same_parse_as_the_general_one() -> None:
                   f"{dug} {duf} {n} 27100 VIGEVANO", f"27100 Pavia - {dug} {duf} {n}", f"Pavia-{dug} {duf} {n}"]
     fast = 0
     for text in texts:
-        quick = _normalise_fast(text, fold(text), TOWNS)
+        quick = _normalise_fast(text, fold(text), TOWNS, CAPS)
         if quick is not None:
             fast += 1
             assert quick == _normalise(text, TOWNS, CAPS), text

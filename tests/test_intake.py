@@ -10,6 +10,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
+from factories import demo_network_toml
 from fragmap import InputFileError, PersonalDataError, ValidationError
 from fragmap.ingest import ingest_files
 from fragmap.io.store import Store
@@ -473,7 +474,7 @@ def _project(tmp_path: Path, language: str) -> Path:
     cfg = tmp_path / "fragmap.toml"
     cfg.write_text(
         f'[project]\nlanguage = "{language}"\nstart_date = "2024-01-01"\n[paths]\nstore = "private/store.sqlite"\n'
-        f'boundaries = "{ROOT / "data/reference/comuni_pavia_vigevano_openpolis.geojson"}"\n',
+        f'boundaries = "{ROOT / "data/reference/comuni_pavia_vigevano_openpolis.geojson"}"\n' + demo_network_toml(),
         encoding="utf-8",
     )
     return cfg
@@ -565,7 +566,7 @@ def test_the_cli_warns_loudly_when_an_id_is_reused_by_another_file(tmp_path: Pat
 
     project = tmp_path / "fragmap.toml"
     project.write_text('[paths]\nstore = "private/store.sqlite"\ncache_dir = "private/cache"\n'
-                       'gazetteer = "private/gaz.gpkg"\n', encoding="utf-8")
+                       'gazetteer = "private/gaz.gpkg"\n' + demo_network_toml(), encoding="utf-8")
     a = write(tmp_path / "dic_sportello.csv", [HEADER, "1;03/10/2026;Via Roma 1;Pavia;;;;Anziani;Auser Vigevano;sportello;"])
     b = write(tmp_path / "dic_laboratorio.csv", [HEADER, "1;04/10/2026;Via Roma 2;Pavia;;;;Anziani;Auser Vigevano;laboratorio;"])
     runner = CliRunner()

@@ -219,10 +219,11 @@ def test_synthetic_and_not_official_notes_appear_once(demo) -> None:
 
 
 def test_embed_page_speaks_the_publication_language(tmp_path: Path) -> None:
-    write_map(make_publication(language="en"), tmp_path)
+    pub = dataclasses.replace(make_publication(language="en"), title="Fragility Network Oltrepò")
+    write_map(pub, tmp_path)
     embed = (tmp_path / "embed.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in embed and "Preview" in embed and "Anteprima" not in embed
-    assert 'title="Map of the Fragility Network Pavia-Vigevano"' in embed
+    assert 'title="Map: Fragility Network Oltrepò"' in embed  # the project's name, not one in the code
     page = (tmp_path / "mappa.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in page and "Embed in a website" in page and 'href="embed.html"' in page
 

@@ -63,9 +63,9 @@ def do_publish(settings, cube, quarters, months=12, **kw) -> Publication:
 
 @pytest.fixture(scope="module")
 def published(request):
-    from fragmap.settings import default_settings
+    from factories import demo_defaults
 
-    settings = default_settings(Path(__file__).resolve().parent.parent)
+    settings = demo_defaults(Path(__file__).resolve().parent.parent)
     q = quarters_grid(4)
     cube = random_cube(settings, q)
     return settings, q, cube, do_publish(settings, cube, q)

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from factories import demo_network_toml
 from fragmap import OutputFolderError, SettingsError
 from fragmap.io.publish import MARKER, recover, replace_folder, staging_folder, swap_in, write_json
 from fragmap.settings import load_settings
@@ -60,13 +61,14 @@ def test_the_swap_never_deletes_a_folder_fragmap_did_not_publish(tmp_path: Path)
     ],
 )
 def test_an_output_folder_that_would_delete_data_is_refused_at_load(tmp_path: Path, paths: str, why: str) -> None:
-    (tmp_path / "fragmap.toml").write_text(f"[paths]\n{paths}\n", encoding="utf-8")
+    (tmp_path / "fragmap.toml").write_text(f"[paths]\n{paths}\n" + demo_network_toml(), encoding="utf-8")
     with pytest.raises(SettingsError, match=why):
         load_settings(tmp_path / "fragmap.toml")
 
 
 def test_a_safe_output_folder_loads(tmp_path: Path) -> None:
-    (tmp_path / "fragmap.toml").write_text('[paths]\noutput = "pubblicazione/maps"\n', encoding="utf-8")
+    (tmp_path / "fragmap.toml").write_text('[paths]\noutput = "pubblicazione/maps"\n' + demo_network_toml(),
+                                           encoding="utf-8")
     assert load_settings(tmp_path / "fragmap.toml").paths.output == tmp_path / "pubblicazione" / "maps"
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Polygon, box
 
+from factories import demo_network_toml
 from fragmap import QuartersError
 from fragmap.aggregate import count_cube, fragility_index, indicators
 from fragmap.io.geo import read_boundaries, read_population, read_quarters
@@ -21,7 +22,17 @@ REF = ROOT / "data/reference"
 
 @pytest.fixture(scope="module")
 def comuni() -> gpd.GeoDataFrame:
-    return read_boundaries(REF / "comuni_pavia_vigevano_openpolis.geojson", towns=("Pavia", "Vigevano"))
+    return read_boundaries(REF / "comuni_pavia_vigevano_openpolis.geojson", towns=("Pavia", "Vigevano"),
+                           codes={"Pavia": "PV", "Vigevano": "VG"})  # the demo project's [[towns]] codes
+
+
+def test_area_ids_take_the_project_code_else_the_istat_code() -> None:
+    path = REF / "comuni_pavia_vigevano_openpolis.geojson"
+    plain = hex_grid(read_boundaries(path, towns=("Vigevano",)), size_m=3000)
+    assert plain["quarter_id"].str.startswith("018177-H").all()  # no code given: the ISTAT code
+    coded = hex_grid(read_boundaries(path, towns=("Vigevano",), codes={"Vigevano": "VIG"}), size_m=3000)
+    assert coded["quarter_id"].str.startswith("VIG-H").all()
+    assert coded["quarter_id"].str[4:].tolist() == plain["quarter_id"].str[7:].tolist()  # same cells
 
 
 def test_hex_grid_tiles_each_comune_exactly(comuni) -> None:
@@ -299,7 +310,7 @@ def _project_config(tmp_path: Path, language: str = "it") -> Path:
         f"services = [\n{services}\n]\n"
         f'gazetteer = "{(tmp_path / "private" / "gazetteer.gpkg").as_posix()}"\n'
         f'cache_dir = "{(tmp_path / "private" / "cache").as_posix()}"\n'
-        f'store = "{(tmp_path / "private" / "store.sqlite").as_posix()}"\n',
+        f'store = "{(tmp_path / "private" / "store.sqlite").as_posix()}"\n' + demo_network_toml(),
         encoding="utf-8",
     )
     return cfg

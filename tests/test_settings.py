@@ -8,9 +8,15 @@ from fragmap import SettingsError, load_settings
 from fragmap.settings import default_settings
 
 
+TOWN = '[[towns]]\nname = "Voghera"\nistat = "018182"\n\n'
+NETWORK = '[[partners]]\ncode = "auser"\nname = "Auser"\n\n[[categories]]\ncode = "anziani"\nlabel_it = "Anziani"\n\n'
+
+
 def write(tmp_path: Path, text: str) -> Path:
+    """A project file with ``text`` and, unless it lists its own, one town (a file needs one)."""
     p = tmp_path / "fragmap.toml"
-    p.write_text(text, encoding="utf-8")
+    text = text if "[[towns]]" in text else TOWN + text
+    p.write_text(text if "[[partners]]" in text else NETWORK + text, encoding="utf-8")
     return p
 
 
@@ -18,7 +24,42 @@ def test_defaults_are_safe() -> None:
     s = default_settings(".")
     assert s.privacy.threshold == 5
     assert s.language == "it"
-    assert s.town_names == ("Pavia", "Vigevano")
+    # the library names no town, partner or category: every network brings its own
+    assert s.town_names == () and s.partners == () and s.categories == ()
+
+
+def test_a_project_without_towns_says_how_to_add_them(tmp_path: Path) -> None:
+    p = tmp_path / "fragmap.toml"
+    p.write_text('[project]\nname = "Rete Voghera"\n', encoding="utf-8")
+    with pytest.raises(SettingsError) as err:
+        load_settings(p)
+    msg = str(err.value)
+    assert "nessun comune" in msg and "[[towns]]" in msg and "fragmap nuovo" in msg
+    p.write_text('[project]\nlanguage = "en"\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="lists no comune"):
+        load_settings(p)
+    p.write_text('[[towns]]\nname = "Voghera"\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="istat"):
+        load_settings(p)
+    p.write_text(TOWN, encoding="utf-8")  # towns but no partners: said, with an example
+    with pytest.raises(SettingsError, match=r"associazioni \(\[\[partners\]\]\)"):
+        load_settings(p)
+    p.write_text(TOWN + '[[partners]]\nname = "Auser"\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="manca code"):
+        load_settings(p)
+
+
+def test_towns_codes_and_levels_come_from_the_project_file(tmp_path: Path) -> None:
+    s = load_settings(write(tmp_path, '[project]\nname = "Rete Oltrepò"\nlevels = ["rete", "comuni"]\n\n'
+                                      '[[towns]]\nname = "Voghera"\nistat = 18182\ncode = "VOG"\n\n'
+                                      '[[towns]]\nname = "Mortara"\nistat = "018102"\n'))
+    assert s.town_codes == {"Voghera": "VOG", "Mortara": "018102"}  # ISTAT code when no code is given
+    assert s.levels == ("rete", "comuni") and s.display_name == "Rete Oltrepò"
+    with pytest.raises(SettingsError, match="levels"):
+        load_settings(write(tmp_path, '[project]\nlevels = ["quartieri"]\n'))
+    with pytest.raises(SettingsError, match="same code"):
+        load_settings(write(tmp_path, '[[towns]]\nname = "A"\nistat = "1"\ncode = "X"\n'
+                                      '[[towns]]\nname = "B"\nistat = "2"\ncode = "X"\n'))
 
 
 @pytest.mark.parametrize("value", [0, 1, 2])

@@ -132,9 +132,9 @@ def test_older_people_walk_at_0_8_m_s_in_where_next_as_in_coverage() -> None:
                            speed_ms=4.5 / 3.6, elderly_speed_ms=None)
     assert one_speed["new_reports_covered"].tolist() == [2] and one_speed["speed"].iloc[0] == "4,5 km/h"
     # coverage says the same of the same two reports, with a service where the site is
-    from fragmap.settings import default_settings
+    from factories import demo_defaults
 
-    s = default_settings()
+    s = demo_defaults()
     s = s.replace(access=type(s.access)(walking_speed_kmh=4.5, elderly_speed_ms=0.8, detour_factor=1.0))
     cov = coverage_for_reports(pts.assign(quarter_id="Q1"), site.assign(type="sportello"), settings=s)
     within = dict(zip(cov["category"], cov["n_within_15"]))

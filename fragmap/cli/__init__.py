@@ -18,6 +18,7 @@ from fragmap.cli import (  # noqa: F401,E402
     geocode,
     geodata,
     ingest,
+    new,
     privacy,
     quarters,
     run,

@@ -19,7 +19,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="fragmap")
 def main() -> None:
-    """fragmap: maps of the Fragility Network of Pavia and Vigevano.
+    """fragmap: maps of a fragility network's anonymised reports.
+
+    A new project, for any comuni: fragmap nuovo CARTELLA --rete "Nome" --comune 018182
 
     Monthly use, in the project folder (the one with fragmap.toml):
 

@@ -89,7 +89,7 @@ def from_streets(table: Path, quarter_column: str, street_column: str, number_co
         "number": frame[number_column] if number_column else "",
         "town": frame[town_column] if town_column else "",
     }, index=frame.index)
-    boundaries = read_boundaries(settings.paths.boundaries, towns=settings.town_names)
+    boundaries = read_boundaries(settings.paths.boundaries, towns=settings.town_names, codes=settings.town_codes)
     gazetteer = default_gazetteer(settings)
     geocoder = Geocoder(gazetteer, towns=boundaries, town_names=settings.town_names)
     placed = locate_street_table(streets, gazetteer, geocoder=geocoder, town_names=settings.town_names)
@@ -175,7 +175,7 @@ def check(file: Path, name_column: str | None, town_column: str | None, config: 
     settings = get_settings(config)
     lang = settings.language
     raw = read_quarters(file, name_column=name_column or settings.quarters.name_column, town_column=town_column)
-    boundaries = read_boundaries(settings.paths.boundaries, towns=settings.town_names)
+    boundaries = read_boundaries(settings.paths.boundaries, towns=settings.town_names, codes=settings.town_codes)
     result, report = prepare_quarters(raw, boundaries)
     sources = ", ".join(sorted(set(result["source"].astype(str))))
     click.echo(_t("checked", lang, file=file.name, n=len(result), source=sources))

@@ -32,7 +32,7 @@ _STEP_WORDS_IT = {
     "pages": "pagine", "findings": "problemi", "output": "cartella", "check": "controllo",
     "network": "rete stradale", "up_to_date": "invariato",
     "where_next_greedy": "nuovo sportello: raggiunte dalla classifica", "where_next_optimal": "dall'insieme ottimo",
-    "notes": "note",
+    "notes": "note", "level": "livello",
     "level_coordinate": "coordinate", "level_civico": "civico", "level_via": "via",
     "level_quartiere": "quartiere", "level_comune": "solo comune", "level_non_trovato": "non trovate",
 }
@@ -136,6 +136,10 @@ def run(config: Path | None, month: str | None, quiet: bool, force: bool, tiles:
         f"{n['published_cells']} cells hidden, {n['unassigned']} reports of the last 12 months without an area)"
         + (" [synthetic demo data]" if settings.synthetic else "")
     )
+    towns = result.output / "comuni"
+    if "comuni" in settings.levels and towns.is_dir():  # [project] levels: each town alone too
+        names = ", ".join(sorted(p.name for p in towns.iterdir() if p.is_dir()))
+        click.echo(f"  ogni comune da solo in {towns}: {names}" if it else f"  each town alone in {towns}: {names}")
     from fragmap.placement import placement_lines, placement_summary
 
     figures = c.get("placed_by_partner") or []

@@ -44,6 +44,7 @@ from fragmap.geocode.normalise import (
     fold,
     name_key,
     normalise_address,
+    normaliser,
 )
 
 #: Version of the street keys stored in a gazetteer file; older files are re-keyed on reading.
@@ -413,13 +414,14 @@ def service_points(services: pd.DataFrame, towns: gpd.GeoDataFrame) -> tuple[pd.
     )
     joined = gpd.sjoin(pts, towns[["name", "geometry"]], predicate="within", how="inner")
     declared = _declared_town(s).reindex(s.index).to_numpy()
+    parse = normaliser({fold(n): str(n) for n in towns["name"]}, {})  # the towns' names are not streets
     notes = []
     rows = []
     for i, (address, geom, town) in enumerate(zip(joined["address"], joined.geometry, joined["name"])):
         d = declared[joined.index[i]]
         if d and fold(d) != fold(town):
             notes.append(f"'{address}' declared in {d.title()} but its coordinates lie in {town}: kept in {town}")
-        p = normalise_address(address)
+        p = parse(address)
         if p.street_name is None or p.name_key is None:
             continue
         # number 0 = a known point of the street without a civic number

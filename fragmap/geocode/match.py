@@ -55,11 +55,10 @@ from fragmap.geocode.gazetteer import (
 from fragmap.geocode.normalise import (
     AMBIGUOUS_ALIASES,
     CAPS,
-    TOWNS,
     ParsedAddress,
     fold,
     name_key,
-    normalise_address,
+    normaliser,
     town_of,
 )
 from fragmap.i18n import translate
@@ -228,10 +227,11 @@ class Geocoder:
         Something with ``lookup(address, town) -> Match | None`` (see
         :class:`fragmap.geocode.online.OnlineBackend`), asked only for addresses the
         gazetteer cannot place, after the cache. Off unless the settings turn it on.
-    town_names : tuple of str
-        The project's towns (canonical names).
+    town_names : tuple of str, optional
+        The project's towns (canonical names); default the ``name`` of ``towns``, else the
+        towns of the gazetteer.
     caps : dict, optional
-        Postal code -> town (default: Pavia 27100, Vigevano 27029).
+        Postal code -> town (the project's ``[[towns]] cap``; default none).
     min_score : float
         Street matches below it never place a point (``[geocoding] min_score``).
     language : str
@@ -242,7 +242,7 @@ class Geocoder:
     Examples
     --------
     >>> g = Geocoder(gazetteer, towns=polygons)                 # doctest: +SKIP
-    >>> g.lookup("v.le Matteotti 12", "Pavia")                  # doctest: +SKIP
+    >>> g.lookup("v.le Matteotti 12", "Voghera")                # doctest: +SKIP
     Match(lat=45.19, lon=9.16, level='via', score=90.0, ...)
     """
 
@@ -253,7 +253,7 @@ class Geocoder:
         towns: Any = None,
         cache: GeocodeCache | None = None,
         online: Any = None,
-        town_names: tuple[str, ...] = ("Pavia", "Vigevano"),
+        town_names: tuple[str, ...] | None = None,
         caps: dict[str, str] | None = None,
         min_score: float = STREET_CUTOFF,
         language: str = "it",
@@ -264,13 +264,17 @@ class Geocoder:
         self.towns = towns
         self.cache = cache
         self.online = online
+        if town_names is None:  # the towns of the polygons given, else of the gazetteer
+            named = towns["name"] if towns is not None and "name" in getattr(towns, "columns", ()) \
+                else gazetteer.streets["town"]
+            town_names = tuple(sorted({str(t) for t in named}))
         self.town_names = tuple(town_names)
         self.min_score = float(min_score)
         self.language = language
         self.messages: list[str] = []
         self._town_map = {fold(t): t for t in self.town_names}
         self._caps = dict(CAPS) if caps is None else dict(caps)
-        self._default_towns = self._town_map == TOWNS and self._caps == CAPS
+        self._parse = normaliser(self._town_map, self._caps)
         streets = gazetteer.streets
         # other sources' spellings of official streets ("CORSO FRATELLI CAIROLI"), linked once at build
         self._alias: dict[tuple[str, str], str] = {}
@@ -322,9 +326,7 @@ class Geocoder:
     # -- one address -----------------------------------------------------------------------
     def parse(self, address: str) -> ParsedAddress:
         """Normalise an address with the project's towns and postal codes."""
-        if self._default_towns:
-            return normalise_address(address)
-        return normalise_address(address, towns=self._town_map, caps=self._caps)
+        return self._parse(address)
 
     def lookup(self, address: str | None, town: str | None = None) -> Match:
         """Geocode one address (``town`` is the report's town column, if any)."""

@@ -24,7 +24,7 @@ Examples
 '3/B'
 >>> normalise_address("p.zza vittoria snc").number is None
 True
->>> normalise_address("27029 Vigevano, corso genova 204").town
+>>> normalise_address("27029 Vigevano, corso genova 204", towns={"VIGEVANO": "Vigevano"}).town
 'Vigevano'
 >>> normalise_address("Via Roma 5 - 2° piano").number
 '5'
@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -101,8 +102,12 @@ _QUALIFIER = re.compile(r"\s(?:LOCALITA|LOC\.|FRAZIONE|FRAZ\.|QUARTIERE|Q\.RE|CO
 MONTHS = frozenset(
     "GENNAIO FEBBRAIO MARZO APRILE MAGGIO GIUGNO LUGLIO AGOSTO SETTEMBRE OTTOBRE NOVEMBRE DICEMBRE".split()
 )
-TOWNS = {"PAVIA": "Pavia", "VIGEVANO": "Vigevano"}
-CAPS = {"27100": "Pavia", "27029": "Vigevano"}
+#: Towns (folded name -> canonical name) and postal codes (CAP -> town) when none are given:
+#: none. The project's come from its settings (:func:`fragmap.geocode.make_geocoder`, or
+#: ``normalise_address(text, towns=..., caps=...)``); a town that is not one of them is
+#: reported as ``other_town``.
+TOWNS: dict[str, str] = {}
+CAPS: dict[str, str] = {}
 
 _UNITS = {"UNO": 1, "UN": 1, "DUE": 2, "TRE": 3, "QUATTRO": 4, "CINQUE": 5, "SEI": 6, "SETTE": 7,
           "OTTO": 8, "NOVE": 9}
@@ -144,7 +149,9 @@ _WORD_SPLIT = re.compile(r"[\s,]+")
 _HOUSE_NUMBER = re.compile(r"\b\d{1,4}\b")
 _AFTER_COMMA = re.compile(r"^(.*?\d{1,4}(?:\s*/\s*[A-Z0-9]{1,3}|[A-Z])?)\s*,\s*([A-Z' ]{3,})$")
 _AFTER_NUMBER = re.compile(r"^(.*?)\s(\d{1,4}[A-Z]?)\s+([A-Z' ]{4,})$")
-_PROVINCE = re.compile(r"\(\s*PV\s*\)|\bPV\b(?=\s*(?:,|$))|\bPROV(?:INCIA)?\.?\s+(?:DI\s+)?PAVIA\b\s*$")
+#: A province after the address: any sigla in brackets ("(MI)"), a bare "PV" at the end, or
+#: "provincia di <name>" at the end.
+_PROVINCE = re.compile(r"\(\s*[A-Z]{2}\s*\)|\bPV\b(?=\s*(?:,|$))|\bPROV(?:INCIA)?\.?\s+(?:DI\s+)?[A-Z']+\s*$")
 
 
 class ParsedAddress(NamedTuple):
@@ -417,18 +424,19 @@ def _strip_details(s: str) -> str:
     return " ".join(s.split()).strip(" ,-")
 
 
-def normalise_address(text: str | None, *, towns: dict[str, str] = TOWNS, caps: dict[str, str] = CAPS) -> ParsedAddress:
+def normalise_address(text: str | None, *, towns: dict[str, str] | None = None,
+                      caps: dict[str, str] | None = None) -> ParsedAddress:
     """Split an address as typed into street type, name, civic number, town and CAP.
 
     Parameters
     ----------
     text : str
         The address as typed ("v.le Matteotti 12", "C.SO CAVOUR,3/B", "p.zza vittoria snc").
-    towns : dict
+    towns : dict, optional
         Folded town name -> canonical name, recognised at the start, at the end or
-        between commas.
-    caps : dict
-        Postal code -> canonical town name, recognised anywhere.
+        between commas (the project's towns; default none).
+    caps : dict, optional
+        Postal code -> canonical town name, recognised anywhere (default none).
 
     Returns
     -------
@@ -436,41 +444,61 @@ def normalise_address(text: str | None, *, towns: dict[str, str] = TOWNS, caps: 
 
     Examples
     --------
-    >>> p = normalise_address("27029 Vigevano, corso genova 204")
+    >>> towns, caps = {"VOGHERA": "Voghera"}, {"27058": "Voghera"}
+    >>> p = normalise_address("27058 Voghera, corso genova 204", towns=towns, caps=caps)
     >>> p.street_type, p.street_name, p.number, p.town
-    ('CORSO', 'GENOVA', '204', 'Vigevano')
+    ('CORSO', 'GENOVA', '204', 'Voghera')
+    >>> normalise_address("via Emilia 3, Voghera").other_town   # not one of the project's towns
+    'VOGHERA'
     """
-    if towns is TOWNS and caps is CAPS:
-        return _normalise_default(text if text is None else str(text))
-    return _normalise(text, towns, caps)
+    return normaliser(TOWNS if towns is None else towns, CAPS if caps is None else caps)(text)
 
 
-@lru_cache(maxsize=131072)
-def _normalise_default(text: str | None) -> ParsedAddress:
-    raw = "" if text is None else str(text)
-    return _normalise_fast(raw, fold(raw), TOWNS) or _normalise(text, TOWNS, CAPS)
+def normaliser(towns: dict[str, str], caps: dict[str, str]) -> Callable[[str | None], ParsedAddress]:
+    """:func:`normalise_address` for one project's towns and CAPs, with its own cache (fast:
+    the geocoder keeps one and calls it for every address)."""
+    return _normaliser(tuple(sorted(towns.items())), tuple(sorted(caps.items())))
 
 
-# The common case in one regex: "[town,] <type> <name>[,] [n.] <number>[/x] [, [CAP] town [(PV)]]".
-_TOWN_ALT = "|".join(re.escape(f) for f in sorted(TOWNS, key=len, reverse=True))
-_FAST = re.compile(
-    r"^(?:(?:(?P<cap1>\d{5})\s+)?(?P<town1>" + _TOWN_ALT + r")(?:\s*,\s*|\s+-\s*|\s*-\s+|\s+))?"
-    "(?P<alias>" + "|".join(re.escape(a) for a, _ in _ABBREV) + r")(?:\s+|(?<=\.))"
-    r"(?P<name>[A-Z][A-Z'. ]*?)(?:\s*,\s*|\s+)(?:N\.?\s*|NR\.?\s*|NUM\.?\s*|CIV\.?\s*|CIVICO\s*)?"
-    r"(?P<num>\d{1,4})(?:\s*(?:/|-)\s*(?P<suf>[A-Z0-9]{1,3})|(?P<let>[A-Z]))?"
-    r"(?:(?P<sep2>\s*,\s*|\s+-\s*|\s+)(?:(?P<cap2>\d{5})\s+)?(?P<town2>" + _TOWN_ALT + r")(?:\s*\(\s*PV\s*\))?)?$"
-)
+@lru_cache(maxsize=16)
+def _normaliser(town_items: tuple[tuple[str, str], ...],
+                cap_items: tuple[tuple[str, str], ...]) -> Callable[[str | None], ParsedAddress]:
+    towns, caps = dict(town_items), dict(cap_items)
+    fast = _fast_regex(tuple(sorted(towns, key=len, reverse=True)))
+
+    @lru_cache(maxsize=131072)
+    def run(text: str | None) -> ParsedAddress:
+        raw = "" if text is None else text
+        return _normalise_fast(raw, fold(raw), towns, caps, fast) or _normalise(text, towns, caps)
+
+    return lambda text: run(text if text is None else str(text))
 
 
-def _normalise_fast(raw: str, s: str, towns: dict[str, str]) -> ParsedAddress | None:
+@lru_cache(maxsize=16)
+def _fast_regex(folded_towns: tuple[str, ...]) -> re.Pattern[str]:
+    """The common case in one regex: "[town,] <type> <name>[,] [n.] <number>[/x] [, [CAP] town [(PV)]]"."""
+    alt = "|".join(re.escape(f) for f in folded_towns) or "(?!)"  # no town: the town parts never match
+    return re.compile(
+        r"^(?:(?:(?P<cap1>\d{5})\s+)?(?P<town1>" + alt + r")(?:\s*,\s*|\s+-\s*|\s*-\s+|\s+))?"
+        "(?P<alias>" + "|".join(re.escape(a) for a, _ in _ABBREV) + r")(?:\s+|(?<=\.))"
+        r"(?P<name>[A-Z][A-Z'. ]*?)(?:\s*,\s*|\s+)(?:N\.?\s*|NR\.?\s*|NUM\.?\s*|CIV\.?\s*|CIVICO\s*)?"
+        r"(?P<num>\d{1,4})(?:\s*(?:/|-)\s*(?P<suf>[A-Z0-9]{1,3})|(?P<let>[A-Z]))?"
+        r"(?:(?P<sep2>\s*,\s*|\s+-\s*|\s+)(?:(?P<cap2>\d{5})\s+)?(?P<town2>" + alt + r")(?:\s*\(\s*[A-Z]{2}\s*\))?)?$"
+    )
+
+
+def _normalise_fast(raw: str, s: str, towns: dict[str, str], caps: dict[str, str] | None = None,
+                    fast: re.Pattern[str] | None = None) -> ParsedAddress | None:
     """The plain "type name number" address, with a town or CAP before or after it, done in one regex.
 
     Gives exactly what :func:`_normalise` gives (a test checks it on thousands of
     addresses); anything unusual (details, qualifiers, other separators, a number or a
     town inside the name, two towns) returns None and takes the general path.
-    Only for the default towns (:data:`TOWNS`, :data:`CAPS`).
+    ``caps`` and ``fast`` (:func:`_fast_regex` of ``towns``) default to ``towns``'s own.
     """
-    m = _FAST.match(s)
+    caps = CAPS if caps is None else caps
+    fast = fast or _fast_regex(tuple(sorted(towns, key=len, reverse=True)))
+    m = fast.match(s)
     if m is None:
         return None
     name = m.group("name")
@@ -482,7 +510,7 @@ def _normalise_fast(raw: str, s: str, towns: dict[str, str]) -> ParsedAddress | 
         return None
     folded_town = town1 or town2
     town = towns[folded_town] if folded_town else None
-    if cap is not None and CAPS.get(cap) != town:
+    if cap is not None and caps.get(cap) != town:
         return None
     if town2 and not cap and m.group("suf") and not m.group("sep2").strip():
         return None  # "VIA ROMA 5/B PAVIA": the general path keeps the town in the name
@@ -521,7 +549,7 @@ def _normalise(text: str | None, towns: dict[str, str], caps: dict[str, str]) ->
             elif cap is None:
                 cap = code
             s = s[:a] + " , " + s[b:]
-    if "PV" in s or "PROV" in s:
+    if "(" in s or "PV" in s or "PROV" in s:
         s = _PROVINCE.sub(" ", s)
     if _HAS_SEPARATOR.search(s):
         segments = [seg.strip() for seg in _SEPARATORS.split(s) if seg and seg.strip(" .")]
@@ -581,8 +609,8 @@ def _normalise(text: str | None, towns: dict[str, str], caps: dict[str, str]) ->
     return ParsedAddress(raw, street_type, name, number, town, cap, other_town, alias, name_key(name) or None)
 
 
-def town_of(text: str | None, towns: dict[str, str] = TOWNS) -> str | None:
-    """Canonical town of a town cell ("PAVIA (PV)", "27029 Vigevano"), or None when blank.
+def town_of(text: str | None, towns: dict[str, str] | None = None) -> str | None:
+    """Canonical town of a town cell ("VOGHERA (PV)", "27058 Voghera"), or None when blank.
 
     An unknown non-blank town comes back folded ("MILANO") so callers can tell it apart.
     """
@@ -594,4 +622,4 @@ def town_of(text: str | None, towns: dict[str, str] = TOWNS) -> str | None:
         return None
     if s.startswith("COMUNE DI "):
         s = s[10:]
-    return towns.get(s, s)
+    return (TOWNS if towns is None else towns).get(s, s)

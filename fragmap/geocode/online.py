@@ -49,7 +49,9 @@ class OnlineBackend:
         self.min_delay = max(g.min_delay_s, 1.0 if not g.url else 0.0)
         self._last = 0.0
         if geocoder is None:
-            geocoder = _build(g.backend, g.url, g.user_agent)
+            # identify the project (the services' usage policy): its own name when none is set
+            agent = g.user_agent if g.user_agent not in ("", "fragmap") else f"fragmap ({settings.name})"
+            geocoder = _build(g.backend, g.url, agent)
         self.geocoder = geocoder
 
     def lookup(self, address: str, town: str | None) -> Match | None:

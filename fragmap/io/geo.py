@@ -27,8 +27,12 @@ def _read_vector(path: Path) -> gpd.GeoDataFrame:
     return gdf
 
 
-def read_boundaries(path: str | Path, *, towns: tuple[str, ...] | None = None) -> gpd.GeoDataFrame:
+def read_boundaries(path: str | Path, *, towns: tuple[str, ...] | None = None,
+                    codes: dict[str, str] | None = None) -> gpd.GeoDataFrame:
     """Comune polygons with a ``name`` column, EPSG:4326, filtered to ``towns`` when given.
+
+    ``codes`` (town name -> short code, :attr:`fragmap.settings.Settings.town_codes`) adds a
+    ``code`` column, the prefix of the town's area ids.
 
     Raises
     ------
@@ -44,7 +48,9 @@ def read_boundaries(path: str | Path, *, towns: tuple[str, ...] | None = None) -
         if missing:
             raise InputFileError(f"{path}: no boundary for {', '.join(missing)}")
         gdf = gdf[gdf["name"].isin(towns)]
-    keep = [c for c in ("name", "com_istat_code", "geometry") if c in gdf.columns]
+    if codes is not None:
+        gdf = gdf.assign(code=gdf["name"].map(codes))
+    keep = [c for c in ("name", "com_istat_code", "code", "geometry") if c in gdf.columns]
     return gdf[keep].sort_values("name").reset_index(drop=True)
 
 

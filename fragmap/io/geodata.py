@@ -143,7 +143,7 @@ def http_transport(url: str, query: str, *, timeout: float) -> tuple[int, bytes]
 
     from fragmap import __version__
 
-    headers = {"User-Agent": f"fragmap/{__version__} (Rete Fragilita Pavia-Vigevano; one-time set-up)"}
+    headers = {"User-Agent": f"fragmap/{__version__} (one-time geodata set-up)"}
     try:
         r = requests.post(url, data={"data": query}, timeout=timeout, headers=headers)
     except requests.Timeout as exc:
