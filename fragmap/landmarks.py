@@ -99,7 +99,7 @@ def parse_latlon(text: str) -> tuple[float, float] | None:
 
 
 def locate_landmarks(
-    table: pd.DataFrame, geocoder: Any, *, town_names: Sequence[str] = ("Pavia", "Vigevano")
+    table: pd.DataFrame, geocoder: Any, *, town_names: Sequence[str]
 ) -> LandmarkPlacement:
     """Place each landmark: ``lat, lon`` as typed, an address with the project's geocoder.
 
@@ -122,7 +122,7 @@ def locate_landmarks(
     --------
     >>> t = pd.DataFrame({"row": [2], "town": ["Pavia"], "quartiere": ["Vallone"],
     ...                   "landmark": ["45.1922464, 9.1815713"]})
-    >>> locate_landmarks(t, None).points[["quartiere", "level"]].values.tolist()
+    >>> locate_landmarks(t, None, town_names=["Pavia", "Vigevano"]).points[["quartiere", "level"]].values.tolist()
     [['Vallone', 'coordinate']]
     """
     from fragmap.geocode.normalise import fold

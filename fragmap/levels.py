@@ -31,7 +31,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from fragmap.publication import NETWORK, Publication
+from fragmap.publication import NETWORK, Publication, unassigned_id
 from fragmap.settings import Settings
 
 #: The folder, inside the published one, that holds one folder per town.
@@ -110,7 +110,7 @@ def town_publication(pub: Publication, town: str, *, title: str, whole: str) -> 
     quarters = set(areas.loc[(areas["level"] == "quarter") & (areas["town"] == town), "area_id"])
     keep = quarters | {town}
     table = pub.table
-    mine = table[table["area_id"].isin(keep)]
+    mine = table[table["area_id"].isin(keep | {unassigned_id(town)})]
     whole_rows = table[(table["level"] == "town") & (table["area_id"] == town)].assign(
         area_id=NETWORK, level="network")
     extras = {}
@@ -119,9 +119,17 @@ def town_publication(pub: Publication, town: str, *, title: str, whole: str) -> 
             extras[key] = frame[frame["area_id"].isin(quarters)].reset_index(drop=True)
         else:
             extras[key] = _keep_areas(frame, keep, town)
+    from fragmap.privacy import unassigned_note
+
+    new_table = pd.concat([mine, whole_rows], ignore_index=True)
+    # the note on reports in no area speaks of this town only
+    network_note = unassigned_note(table, pub.month, pub.language)
+    town_note = unassigned_note(new_table, pub.month, pub.language)
+    notes = tuple(town_note if n == network_note else n for n in pub.notes if n != network_note or town_note)
     return dataclasses.replace(
         pub,
-        table=pd.concat([mine, whole_rows], ignore_index=True),
+        table=new_table,
+        notes=notes,
         areas=areas[areas["area_id"].isin(keep)].reset_index(drop=True),
         coverage=_keep_areas(pub.coverage, keep, town),
         extras=extras,

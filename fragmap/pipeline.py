@@ -802,7 +802,7 @@ def run(
     with run_lock(settings.paths.store.parent, language=settings.language), \
             plain_failures(settings.language):
         return _run_locked(settings, month=month, on_step=on_step, ingest=ingest, force=force,
-                           tiles=tiles)
+                           tiles=tiles, address_corrections=address_corrections)
 
 
 def _run_locked(
@@ -813,6 +813,7 @@ def _run_locked(
     ingest: bool,
     force: bool,
     tiles: str | None,
+    address_corrections: pd.DataFrame | None = None,
 ) -> RunResult:
     from fragmap import atlas, maps, privacy
     from fragmap.io import publish as io_publish

@@ -132,14 +132,15 @@ def open_offline(browser, url: str, *, width: int = 1100, height: int = 900):  #
     return page, errors, external
 
 
-def demo_network_toml() -> str:
+def demo_network_toml(*, categories: bool = True) -> str:
     """The ``[[towns]]``, ``[[partners]]`` and ``[[categories]]`` of the demo project file, to
     append to a test's own project file (the library names no town)."""
     from pathlib import Path
 
     text = (Path(__file__).resolve().parent.parent / "fragmap.toml").read_text(encoding="utf-8")
     start = text.index("[[towns]]")
-    return "\n" + text[start:text.index("\n[paths]", start)] + "\n"
+    end = text.index("\n[[categories]]", start) if not categories else text.index("\n[paths]", start)
+    return "\n" + text[start:end] + "\n"
 
 
 def demo_defaults(root="."):  # type: ignore[no-untyped-def]

@@ -22,7 +22,7 @@ from fragmap.background import (
 from fragmap.io.geo import read_boundaries
 from fragmap.maps import layer_points, render_map, write_map
 from fragmap.privacy import audit_text, fingerprint
-from fragmap.settings import default_settings
+from factories import demo_defaults
 
 ROOT = Path(__file__).resolve().parent.parent
 EVIL = "<img src=x onerror=alert(1)>"
@@ -30,7 +30,7 @@ EVIL = "<img src=x onerror=alert(1)>"
 
 @pytest.fixture(scope="module")
 def settings():
-    return default_settings(ROOT)
+    return demo_defaults(ROOT)
 
 
 @pytest.fixture(scope="module")

@@ -115,7 +115,7 @@ def test_six_partners_upload_while_the_coordinator_publishes(tmp_path: Path) -> 
 
     assert not errors, errors
     assert len(results) == 7
-    assert all(s["state"] == "fatto" for s in results.values()), results  # type: ignore[index]
+    assert all(s["state"] == "fatto" for s in results.values()), str(results.get("publish"))  # type: ignore[index]
     assert (settings.paths.output / "manifest.json").exists()
     # every upload recorded, once, under its partner
     uploads = desk.db.uploads()

@@ -16,9 +16,9 @@ from test_privacy import THRESHOLD, quarters_grid, random_cube
 
 @pytest.fixture(scope="module")
 def pub():
-    from fragmap.settings import default_settings
+    from factories import demo_defaults
 
-    settings = default_settings(Path(__file__).resolve().parent.parent)
+    settings = demo_defaults(Path(__file__).resolve().parent.parent)
     q = quarters_grid(4)
     q.loc[0, "name"] = '=HYPERLINK("http://x","clic")'  # a quarter file can carry anything
     cube = random_cube(settings, q, lam=0.08)

@@ -340,3 +340,33 @@ def test_scarti_ledger_written_to_a_full_disk_gives_a_plain_message(settings, tm
     assert count_reports(settings.paths.store) == 3  # the reports were stored before the ledger
 
 
+
+
+def test_threads_of_one_process_take_the_run_lock_in_turn(tmp_path: Path) -> None:
+    """The desk's workers are threads: a second one waits for the first, it does not slip in."""
+    import threading
+    import time
+
+    from fragmap.io.guard import run_lock
+
+    order: list[str] = []
+    first_in = threading.Event()
+
+    def first() -> None:
+        with run_lock(tmp_path):
+            with run_lock(tmp_path):  # re-entrant in its own thread
+                first_in.set()
+                time.sleep(0.5)
+                order.append("first done")
+
+    def second() -> None:
+        first_in.wait(5)
+        with run_lock(tmp_path):
+            order.append("second in")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert order == ["first done", "second in"]

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from fragmap import privacy
 from fragmap.cli import main
-from fragmap.settings import default_settings
+from factories import demo_defaults
 
 from factories import demo_project_file, demo_project_settings
 
@@ -77,13 +77,13 @@ def test_the_old_full_manifest_would_fail_the_audit(tmp_path: Path) -> None:
     (folder / "manifest.json").write_text(json.dumps(old), encoding="utf-8")
     fp = privacy.fingerprint(pd.DataFrame({"lat": [], "lon": []}), private_files=[private_file.name],
                              private_hashes=[digest])
-    res = privacy.audit_folder(folder, fp, default_settings(ROOT))
+    res = privacy.audit_folder(folder, fp, demo_defaults(ROOT))
     kinds = {f.kind for f in res.findings}
     assert {"personal data", "private file name", "private file hash", "count under threshold"} <= kinds
     assert all("RSSMRA" not in str(f) and digest not in str(f) for f in res.findings)
     # what is published instead passes
     (folder / "manifest.json").write_text(json.dumps(privacy.public_manifest(old)), encoding="utf-8")
-    assert privacy.audit_folder(folder, fp, default_settings(ROOT)).ok
+    assert privacy.audit_folder(folder, fp, demo_defaults(ROOT)).ok
 
 
 def test_every_published_file_is_audited_and_a_failed_build_leaves_maps_untouched(tmp_path: Path, monkeypatch) -> None:

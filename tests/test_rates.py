@@ -115,9 +115,12 @@ def test_denominator_setting(tmp_path: Path) -> None:
         p.write_text(text, encoding="utf-8")
         return p
 
-    cats = ('[[categories]]\ncode = "anziani"\nlabel_it = "Anziani"\npartners = ["auser_vigevano"]\n'
+    from factories import demo_network_toml
+
+    cats = (demo_network_toml(categories=False) +
+            '[[categories]]\ncode = "anziani"\nlabel_it = "Anziani"\npartners = ["auser_vigevano"]\ndenominator = "pop_65"\n'
             '[[categories]]\ncode = "minori"\nlabel_it = "Minori"\npartners = ["articolo3"]\ndenominator = "{d}"\n')
     s = load_settings(write(cats.format(d="pop_65")))
-    assert s.denominators() == {"anziani": "pop_65", "minori": "pop_65"}  # anziani: 65+ unless told
+    assert s.denominators() == {"anziani": "pop_65", "minori": "pop_65"}
     with pytest.raises(SettingsError, match="denominator"):
         load_settings(write(cats.format(d="pop_18")))

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import secrets
 import threading
+import logging
 import traceback
+
+from fragmap._errors import FragmapError
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -73,6 +76,8 @@ class Jobs:
             except BaseException as exc:  # the page shows a message, never a traceback
                 job.message = error_message(exc)
                 job.log.append(traceback.format_exc())
+                if not isinstance(exc, FragmapError):  # an unexpected failure: for whoever runs the desk
+                    logging.getLogger("fragmap.desk").error("job %s (%s) failed:\n%s", job.id, job.kind, job.log[-1])
                 job.state = "errore"
             finally:
                 if release is not None:

@@ -56,7 +56,7 @@ _TEXT: dict[str, dict[str, str]] = {
     "all_partners": {"it": "tutte", "en": "all"},
     "all_actions": {"it": "tutte", "en": "all"},
     "total": {"it": "Totale", "en": "Total"},
-    "network_name": {"it": "Rete (Pavia e Vigevano)", "en": "Network (Pavia and Vigevano)"},
+    "network_name": {"it": "Rete", "en": "Network"},
     "no_town": {"it": "senza comune noto", "en": "no known town"},
     "per_all": {"it": "per 1.000 residenti", "en": "per 1,000 residents"},
     "per_pop_65": {"it": "per 1.000 residenti di 65 anni e più", "en": "per 1,000 residents aged 65+"},
@@ -128,7 +128,7 @@ def export_table(pub: Publication, *, month: str | None = None, language: str | 
 
     def area_name(aid: str, level: str) -> str:
         if level == "network":
-            return _tr("network_name", lang)
+            return pub.whole or _tr("network_name", lang)
         if level == UNASSIGNED:
             town = aid.split(":", 1)[1]
             return f"{_tr('no_town', lang) if town == NETWORK else town}: {_tr(UNASSIGNED, lang)}"

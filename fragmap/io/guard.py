@@ -85,8 +85,13 @@ _MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
-_held: dict[Path, tuple[IO[str], int]] = {}
-_held_guard = threading.Lock()
+#: Locks this process holds: path -> (file, depth, owning thread). Re-entrant in the owning
+#: thread (``run`` holds it and calls ``ingest``); another thread of this process (the desk's
+#: workers) waits for it to be released, as another process would.
+_held: dict[Path, tuple[IO[str], int, int]] = {}
+_held_guard = threading.Condition()
+#: How long a thread waits for another thread of the same process (its own queue of work).
+SAME_PROCESS_WAIT_S = 1800.0
 
 
 def _try_lock(fh: IO[str]) -> bool:
@@ -145,28 +150,38 @@ def run_lock(folder: str | Path, *, language: str = "it", wait_s: float = 5.0) -
     """
     folder = Path(folder)
     path = (folder / LOCK_NAME).resolve() if folder.exists() else folder / LOCK_NAME
+    me = threading.get_ident()
     with _held_guard:
-        if path in _held:
-            fh, depth = _held[path]
-            _held[path] = (fh, depth + 1)
+        if path in _held and _held[path][2] == me:
+            fh, depth, _ = _held[path]
+            _held[path] = (fh, depth + 1, me)
             reentered = True
         else:
             reentered = False
+            # another thread of this process holds it: wait our turn (bounded)
+            if not _held_guard.wait_for(lambda: path not in _held, timeout=SAME_PROCESS_WAIT_S):
+                raise RunInProgressError(translate(_MESSAGES, "busy", language, path=path))
+            _held[path] = (None, 0, me)  # type: ignore[assignment]  # reserved while we open the file
     if reentered:
         try:
             yield path
         finally:
             with _held_guard:
-                fh, depth = _held[path]
-                _held[path] = (fh, depth - 1)
+                fh, depth, owner = _held[path]
+                _held[path] = (fh, depth - 1, owner)
         return
-    with plain_failures(language, path=path):
-        folder.mkdir(parents=True, exist_ok=True)
-        fh = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole block
+    try:
+        with plain_failures(language, path=path):
+            folder.mkdir(parents=True, exist_ok=True)
+            fh = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole block
+    except BaseException:
+        _release(path)
+        raise
     deadline = time.monotonic() + wait_s
     while not _try_lock(fh):
         if time.monotonic() >= deadline:
             fh.close()
+            _release(path)
             raise RunInProgressError(translate(_MESSAGES, "busy", language, path=path))
         time.sleep(0.2)
     try:
@@ -177,16 +192,22 @@ def run_lock(folder: str | Path, *, language: str = "it", wait_s: float = 5.0) -
     except OSError:
         pass
     with _held_guard:
-        _held[path] = (fh, 1)
+        _held[path] = (fh, 1, me)
     try:
         yield path
     finally:
-        with _held_guard:
-            del _held[path]
         try:
             _unlock(fh)
         finally:
             fh.close()
+            _release(path)
+
+
+def _release(path: Path) -> None:
+    """Forget this process's hold on ``path`` and wake a thread waiting for it."""
+    with _held_guard:
+        _held.pop(path, None)
+        _held_guard.notify_all()
 
 
 def describe(exc: BaseException, language: str = "it", *, path: str | Path | None = None) -> str | None:
