@@ -48,8 +48,6 @@ import pandas as pd
 UTM = 32632
 #: Where the repository ships its reference data (used when the project has no copy).
 REFERENCE = Path(__file__).resolve().parent.parent / "data" / "reference"
-GEONAMES_FILE = "luoghi_geonames_pavia_vigevano.geojson"
-QUARTERS_FILE = "quartieri_punti_riferimento_pavia_vigevano.csv"
 BUS_STOPS_FILE = "fermate_bus_pavia_osm_2013.geojson"
 #: Files of the geodata set-up (read only; written by the set-up command).
 GEODATA_FILES = {
@@ -189,36 +187,21 @@ def _reference_file(settings: Any, name: str) -> Path | None:
 
 
 def _read_reference_places(settings: Any) -> gpd.GeoDataFrame:
-    """Named points shipped in ``data/reference``: ``name, kind, town, source, geometry``.
-
-    A minimal reader of the GeoNames points and the quarters' landmark table (rows with
-    coordinates); ``kind`` is the source's own (GeoNames feature code, or quartiere, rione,
-    frazione, località). The merger may swap it for ``fragmap.io.places``.
+    """Named points of the project (``[paths] quarter_landmarks``, ``places``; the OSM places of
+    the set-up): ``name, kind, town, source, geometry``, through :func:`fragmap.io.places.read_places`.
     """
-    rows: list[dict[str, Any]] = []
-    path = _reference_file(settings, GEONAMES_FILE)
-    if path is not None:
-        for f in json.loads(path.read_text(encoding="utf-8"))["features"]:
-            p, g = f["properties"], f["geometry"]
-            if g and g.get("type") == "Point" and p.get("name"):
-                rows.append({"name": str(p["name"]), "kind": str(p.get("feature_code") or ""),
-                             "town": str(p.get("comune") or ""), "source": "geonames",
-                             "x": float(g["coordinates"][0]), "y": float(g["coordinates"][1])})
-    path = _reference_file(settings, QUARTERS_FILE)
-    if path is not None:
-        with path.open(encoding="utf-8", newline="") as fh:
-            for r in csv.DictReader(fh):
-                try:
-                    lat, lon = float(r.get("lat") or "nan"), float(r.get("lon") or "nan")
-                except ValueError:
-                    continue
-                if math.isnan(lat) or math.isnan(lon) or not r.get("quartiere"):
-                    continue
-                rows.append({"name": str(r["quartiere"]), "kind": str(r.get("kind") or ""), "town": str(r["town"]),
-                             "source": "quartieri", "x": lon, "y": lat})
-    df = pd.DataFrame(rows, columns=["name", "kind", "town", "source", "x", "y"])
-    return gpd.GeoDataFrame(df[["name", "kind", "town", "source"]],
-                            geometry=gpd.points_from_xy(df["x"], df["y"]), crs=4326)
+    from fragmap.io.places import read_places
+
+    p = settings.paths
+
+    def existing(f: Any) -> Path | None:
+        return Path(f) if f is not None and Path(f).exists() else None
+
+    geodata = getattr(p, "geodata", None)
+    osm = existing(Path(geodata) / "luoghi.geojson") if geodata is not None else None
+    got = read_places(landmarks=existing(getattr(p, "quarter_landmarks", None)),
+                      geonames=existing(getattr(p, "places", None)), osm=osm)
+    return got[got.geometry.notna()].reset_index(drop=True)
 
 
 #: Any reader's ``kind`` -> (label kind, rank): GeoNames codes, the landmark table's kinds, OSM

@@ -195,7 +195,7 @@ class Project:
         if "background" not in self._cache:
             from fragmap.background import load_background
 
-            self._cache["background"] = load_background(self.settings, self.boundaries)
+            self._cache["background"] = load_background(self.settings, self.boundaries, places=self.places)
         return self._cache["background"]
 
     @property

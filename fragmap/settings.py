@@ -165,9 +165,9 @@ class Paths:
     street_network: Path | None = None
     candidate_sites: Path | None = None
     # named places for area names (fragmap.io.places); a missing file is skipped
-    quarter_landmarks: Path = Path("data/reference/quartieri_punti_riferimento_pavia_vigevano.csv")
-    localities: Path = Path("data/reference/istat2011_localita_coordinate_geonames_pavia_vigevano.csv")
-    places: Path = Path("data/reference/luoghi_geonames_pavia_vigevano.geojson")
+    quarter_landmarks: Path = Path("data/reference/quartieri_punti_riferimento.csv")
+    localities: Path = Path("data/reference/localita_istat.csv")
+    places: Path = Path("data/reference/luoghi.geojson")
     gazetteer: Path = Path("data/private/gazetteer.gpkg")
     store: Path = Path("data/private/store.sqlite")
     cache_dir: Path = Path("data/private/cache")

@@ -154,7 +154,8 @@ def demo_defaults(root="."):  # type: ignore[no-untyped-def]
     demo = load_settings(Path(__file__).resolve().parent.parent / "fragmap.toml")
     s = default_settings(root)
     paths = dataclasses.replace(s.paths, boundaries=demo.paths.boundaries, population=demo.paths.population,
-                                streets=demo.paths.streets)
+                                streets=demo.paths.streets, quarter_landmarks=demo.paths.quarter_landmarks,
+                                localities=demo.paths.localities, places=demo.paths.places)
     return s.replace(name=demo.name, name_en=demo.name_en, towns=demo.towns, partners=demo.partners,
                      categories=demo.categories, paths=paths)
 

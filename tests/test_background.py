@@ -81,7 +81,7 @@ def _decimals(x: float) -> int:
 def test_offline_background_names_the_quarters_station_and_main_streets(shipped: Background) -> None:
     p = shipped.places
     kinds = dict(zip(p["name"], p["kind"]))
-    assert kinds["Vallone"] == "quarter" and kinds["Stazione di Pavia"] == "station"
+    assert kinds["Vallone"] == "quarter" and kinds["Stazione"] == "station"
     assert {"Corso Cavour", "Strada Nuova", "Viale Matteotti", "Viale della Repubblica"} <= set(p["name"])
     assert int(p.loc[p["name"] == "Vallone", "rank"].iloc[0]) == 1
     assert not any(n.startswith("Pavia ") for n in p["name"])  # macro-quartieri points are seats, not middles
@@ -121,7 +121,7 @@ def test_geodata_layers_are_read_ranked_clipped_and_attributed(full: Background)
     assert dict(zip(full.roads["name"], full.roads["rank"])) == {"Corso Strada Nuova": 1, "Via Minore": 3}
     assert len(full.water) == 1 and len(full.rail) == 1 and len(full.parks) == 1
     names = set(full.places["name"])
-    assert {"Ticino", "Vallone", "Stazione di Pavia", "Corso Strada Nuova"} <= names
+    assert {"Ticino", "Vallone", "Stazione", "Corso Strada Nuova"} <= names
     assert list(full.places["name"]).count("Vallone") == 1  # OSM and the shipped table agree: one label
     assert "Corso Cavour" not in names  # with real roads, no names from bus stops
     assert full.attribution[0] == "© OpenStreetMap contributors, ODbL 1.0"
@@ -146,7 +146,7 @@ def test_map_page_carries_the_background_and_its_attribution(shipped: Background
     html = render_map(pub, background=shipped)
     data = json.loads(re.search(r'<script type="application/json" id="fm-data">(.*?)</script>', html, re.S).group(1))
     names = [lab[0] for lab in data["background"]["labels"]]
-    assert "Vallone" in names and "Stazione di Pavia" in names and "Corso Cavour" in names
+    assert "Vallone" in names and "Stazione" in names and "Corso Cavour" in names
     footer = html[html.index('class="fm-footer"'):]
     assert "GeoNames" in footer and "OpenStreetMap" in footer
     table = html[html.index("<table"):html.index("</table>")]
@@ -196,7 +196,7 @@ def test_atlas_locator_and_index_maps_draw_the_background(full: Background) -> N
     assert 'fill-opacity="0.72"' in locator
     assert "OpenStreetMap" in quarter  # attribution on every page that draws OSM data
     index = pages["index.html"]
-    assert '<g class="bg"' in index and "Stazione di Pavia" in index
+    assert '<g class="bg"' in index and "Stazione" in index
     assert '<g class="bg"' not in plain["index.html"] and "OpenStreetMap" not in plain["index.html"]
     assert EVIL not in "".join(pages.values())
     assert pages == build_pages(pub, quality={}, background=full)  # deterministic
@@ -230,7 +230,7 @@ def test_background_panes_sit_under_the_areas_and_stay_out_of_reach(browser, tmp
     page.wait_for_timeout(200)
     shown = page.evaluate("""() => [...document.querySelectorAll('.fm-bgl')]
         .filter(e => e.style.display !== 'none').map(e => e.textContent)""")
-    assert "Vallone" in shown and "Stazione di Pavia" in shown
+    assert "Vallone" in shown and "Stazione" in shown
     # an area under a label still answers the pointer
     page.locator("path[data-fm-area='4']").hover()
     page.locator(".leaflet-tooltip").first.wait_for(timeout=2000)
