@@ -298,6 +298,7 @@ class _Atlas:
         t_ = pub.table
         self.t12 = t_[(t_["window"] == 12) & (t_["partner"] == ALL_PARTNERS) & (t_["action"] == ALL_ACTIONS)]
         self.last = self.t12[self.t12["month"] == pub.month].set_index(["area_id", "category"])
+        self._cells: dict[tuple[str, str], dict[str, Any]] = {}
         self.areas = pub.areas[pub.areas["level"] == "quarter"].sort_values("area_id").reset_index(drop=True)
         self.names = [display_name(str(n), self.lang) for n in self.areas["name"]]
         self.utm = self.areas.to_crs(UTM)
@@ -341,6 +342,12 @@ class _Atlas:
         return f'<span class="fm-count" data-fm-count="{int(value)}">{text}</span>'
 
     def cell(self, area_id: str, category: str) -> dict[str, Any]:
+        key = (area_id, category)
+        if key not in self._cells:  # pages ask for the same cells many times: look each up once
+            self._cells[key] = self._cell(area_id, category)
+        return dict(self._cells[key])
+
+    def _cell(self, area_id: str, category: str) -> dict[str, Any]:
         if (area_id, category) in self.last.index:
             r = self.last.loc[(area_id, category)]
             return {"value": r["value"], "suppressed": bool(r["suppressed"]), "reason": str(r["reason"]),

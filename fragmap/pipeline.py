@@ -815,7 +815,6 @@ def _run_locked(
     tiles: str | None,
     address_corrections: pd.DataFrame | None = None,
 ) -> RunResult:
-    from fragmap import atlas, maps, privacy
     from fragmap.io import publish as io_publish
 
     started = time.perf_counter()
@@ -838,6 +837,8 @@ def _run_locked(
             private_previous.get("month", month or ""), output, private_previous, None,
             time.perf_counter() - started, up_to_date=True,
         )
+    from fragmap import atlas, maps, privacy  # heavy (folium...): only once a rebuild is decided
+
     ingest_result = project.ingest() if ingest else None
     month = month or project.latest_month()
     pub = project.with_access(month)
