@@ -661,7 +661,7 @@ def build_pages(
     category_pages: dict[str, str] = {}
     for c in [TOTAL, *A.cats]:
         rates_all = [float(v) for m in pub.months for a in ids
-                     for v in [A.series[(a, c)].loc[m, "rate_per_1000"]] if (a, c) in A.series and not _nan(v)]
+                     for v in [A.series[(a, c)].at[m, "rate_per_1000"]] if (a, c) in A.series and not _nan(v)]
         breaks, colours = _rate_classes(rates_all)
         towns = []
         for town, members in town_index.items():
@@ -670,8 +670,8 @@ def build_pages(
                 vals, hid, titles = [], [], []
                 for j in members:
                     s = A.series.get((ids[j], c))
-                    v = s.loc[m, "rate_per_1000"] if s is not None else float("nan")
-                    h = bool(s.loc[m, "suppressed"]) if s is not None and not _nan(s.loc[m, "suppressed"]) else False
+                    v = s.at[m, "rate_per_1000"] if s is not None else float("nan")  # .at: scalar lookups, fast
+                    h = bool(s.at[m, "suppressed"]) if s is not None and not _nan(s.at[m, "suppressed"]) else False
                     vals.append(v)
                     hid.append(h)
                     titles.append(f"{A.names[j]}: {L['access_hidden'] if h else A.rate(v)}")

@@ -168,7 +168,7 @@ class Project:
             from fragmap.geocode.corrections import apply_address_corrections
 
             reports = apply_address_corrections(self.reports(until_month), self.address_corrections)
-            geo = geocode_reports(reports, self.settings)
+            geo = geocode_reports(reports, self.settings, gazetteer=self._geocoder().gazetteer)
             self.store.write_table(
                 "geocoded",
                 geo[["partner", "report_id", "lat", "lon", "match_level", "match_score"]],
@@ -258,9 +258,7 @@ class Project:
             )
             todo = places.geometry.isna() & (places["address"].astype(str) != "") & (places["kind"] != "macroquartiere")
             if todo.any():
-                from fragmap.geocode import make_geocoder
-
-                g = make_geocoder(self.settings, towns=self.boundaries)
+                g = self._geocoder()
                 for i in places.index[todo]:
                     m = g.lookup(str(places.at[i, "address"]), str(places.at[i, "town"]))
                     # a house number only: a street's known point may lie far from the landmark
@@ -269,15 +267,28 @@ class Project:
             self._cache["places"] = places
         return self._cache["places"]
 
+    def _geocoder(self) -> Any:
+        """The project's geocoder, built once (each build reads the whole gazetteer).
+
+        A gazetteer built on first use is saved, then read back: every lookup of every run
+        uses the stored gazetteer (same version, so the geocoding cache stays valid).
+        """
+        if "geocoder" not in self._cache:
+            from fragmap.geocode import default_gazetteer, make_geocoder
+
+            if not self.settings.paths.gazetteer.exists():
+                default_gazetteer(self.settings)  # builds and saves it
+            self._cache["geocoder"] = make_geocoder(self.settings, towns=self.boundaries)
+        return self._cache["geocoder"]
+
     def _landmark_quarters(self) -> gpd.GeoDataFrame:
         """Quarters drawn around the landmarks of ``[quarters] landmarks`` (approximate boundaries)."""
-        from fragmap.geocode import make_geocoder
         from fragmap.io.places import read_landmark_table
         from fragmap.landmarks import locate_landmarks, quarters_from_landmarks
 
         s = self.settings
         table = read_landmark_table(_landmark_table(s))
-        placed = locate_landmarks(table, make_geocoder(s, towns=self.boundaries), town_names=s.town_names)
+        placed = locate_landmarks(table, self._geocoder(), town_names=s.town_names)
         quarters, check = quarters_from_landmarks(placed.points, self.boundaries, language=s.language)
         self._cache["quarter_check"] = check
         for line in [*placed.lines(s.language), *check.lines(s.language)]:
@@ -302,9 +313,7 @@ class Project:
 
                 def lookup(address: str, town: str | None) -> Any:
                     if "g" not in geocoder:  # built only when some service has an address only
-                        from fragmap.geocode import make_geocoder
-
-                        geocoder["g"] = make_geocoder(self.settings, towns=self.boundaries)
+                        geocoder["g"] = self._geocoder()
                     return geocoder["g"].lookup(address, town)
 
                 services, unlocated = locate_services(raw, lookup)

@@ -956,7 +956,7 @@ class _FoldedWords:
         at = self._at
         for p in _sorted_phrases(phrases):
             parts, k = _phrase_parts(p)
-            if (k < 0 or parts[k] in at) and self.has_phrase(p):
+            if (k < 0 or parts[k] in at) and self.has_phrase(p):  # most phrases stop at the lookup
                 return p
         return None
 
@@ -1073,7 +1073,7 @@ def _audit_personal(
     from fragmap import personal
 
     findings = []
-    kinds = sorted({kind for kind, _ in personal.find_personal(text) if kind != "phone"})
+    kinds = sorted({kind for kind, _ in personal.find_personal(text, phones=False)})
     if _AUDIT_PHONE.search(_DRAWING_ATTRS.sub(" ", text)):
         kinds.append("phone")
     for kind in kinds:
