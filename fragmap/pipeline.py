@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import glob
 import platform
 import time
 from collections.abc import Callable
@@ -33,6 +32,15 @@ from shapely.geometry import Point
 
 from fragmap import __version__
 from fragmap._errors import PrivacyError, ValidationError
+from fragmap.freshness import (  # noqa: F401  (the up-to-date decision, light to import)
+    _input_files,
+    _landmark_table,
+    _previous_manifest,
+    _private_manifest,
+    _private_manifest_path,
+    expand_inputs,
+    run_key,
+)
 from fragmap.i18n import t
 from fragmap.levels import level_titles, publications, within_level
 from fragmap.publication import Publication
@@ -80,17 +88,6 @@ def month_range(end: str, n: int) -> list[str]:
     """
     p = pd.Period(end, freq="M")
     return [str(p - i) for i in range(n - 1, -1, -1)]
-
-
-def expand_inputs(patterns: tuple[Path, ...]) -> list[Path]:
-    """Expand glob patterns in input paths; sorted, without duplicates."""
-    out: set[Path] = set()
-    for pat in patterns:
-        if any(ch in str(pat) for ch in "*?["):
-            out.update(Path(p) for p in glob.glob(str(pat)))
-        else:
-            out.add(Path(pat))
-    return sorted(out)
 
 
 @dataclass
@@ -645,52 +642,9 @@ class RunResult:
     up_to_date: bool = False
 
 
-def run_key(settings: Settings, month: str | None) -> str:
-    """A fingerprint of everything a run depends on: input bytes, settings, version, month.
-
-    Two runs with the same key publish byte-identical maps and atlas (except the
-    manifest's build time), so the second can be skipped.
-    """
-    import dataclasses
-    import hashlib
-
-    from fragmap.io.publish import file_sha256
-
-    h = hashlib.sha256()
-    h.update(__version__.encode())
-    h.update(str(month).encode())
-    # Settings without the project root, so moving the folder does not force a rebuild.
-    h.update(repr(dataclasses.replace(settings, root=Path("."))).replace(str(settings.root), "").encode())
-    for f in _input_files(settings):
-        f = Path(f)
-        h.update(f.name.encode())
-        h.update(file_sha256(f).encode() if f.exists() else b"missing")
-    return h.hexdigest()
-
-
-def _input_files(settings: Settings) -> list[Path]:
-    """Every file a run reads: reports, reference data, services and the optional inputs."""
-    p = settings.paths
-    files = [*expand_inputs(p.reports), p.boundaries, p.population, p.streets, *p.services]
-    files += [f for f in (p.quarters, p.quarter_population, p.street_network, p.candidate_sites) if f is not None]
-    from fragmap.io.geodata import geodata_files
-
-    files += geodata_files(settings)  # the one-time OpenStreetMap set-up, when present
-    files += [p.quarter_landmarks, p.localities, p.places]
-    if settings.quarters.landmarks:
-        files.append(_landmark_table(settings))
-    return [Path(f) for f in files]
-
-
 def _osm_places_path(settings: Settings) -> Path:
     """``luoghi.geojson`` of the geodata set-up (``[paths] geodata``, default ``data/geodati``)."""
     return Path(settings.paths.geodata) / "luoghi.geojson"
-
-
-def _landmark_table(settings: Settings) -> Path:
-    """``[quarters] landmarks``, relative to the project folder."""
-    path = Path(settings.quarters.landmarks).expanduser()
-    return path if path.is_absolute() else settings.root / path
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -715,43 +669,6 @@ def _write_private_list(settings: Settings, name: str, table: pd.DataFrame) -> P
     from fragmap.io.tables import write_csv
 
     return write_csv(table, settings.paths.store.parent / "elenchi" / name)
-
-
-def _previous_manifest(output: Path) -> dict[str, Any] | None:
-    import json
-
-    path = Path(output) / "manifest.json"
-    if not path.exists():
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _private_manifest_path(settings: Settings, month: str) -> Path:
-    """The full manifest of a run, PRIVATE (input names, hashes, every count)."""
-    return settings.paths.store.parent / f"manifest-{month}.json"
-
-
-def _private_manifest(settings: Settings, public: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The private manifest of the run that published ``public`` (same month and build time).
-
-    None when there is no published folder or its private twin is missing or belongs to
-    another build (a run killed between the two writes): the next run then rebuilds.
-    """
-    import json
-
-    if not public or not public.get("month"):
-        return None
-    path = _private_manifest_path(settings, str(public["month"]))
-    try:
-        private = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if private.get("built_at") != public.get("built_at"):
-        return None
-    return private
 
 
 def run(
