@@ -916,35 +916,49 @@ def _hash(s: str) -> str:
 
 
 class _FoldedWords:
-    """A text folded once (:func:`_fold`) and indexed by word, to find folded phrases fast.
+    """A text folded once (:func:`_fold`) and split into words, to find folded phrases fast.
 
     ``has_phrase(p)`` is exactly ``f" {p} " in f" {_fold(text)} "`` for a folded ``p``
     (words of ``[a-z0-9]`` joined by one space), without scanning the whole text once per
-    phrase: the phrase's longest word is looked up in the index and its neighbours compared.
+    phrase: a phrase whose longest word is not in the text is out at once; for the others
+    the positions of that word are looked up and its neighbours compared.
     """
 
     def __init__(self, text: str) -> None:
         self._text = text
         self._words: list[str] | None = None
+        self._set: set[str] = set()
         self._at: dict[str, list[int]] = {}
 
     def _index(self) -> list[str]:
         if self._words is None:
             folded = _fold(self._text)
             self._words = folded.split(" ") if folded else []
-            at: dict[str, list[int]] = {}
-            for i, w in enumerate(self._words):
-                at.setdefault(w, []).append(i)
-            self._at = at
+            self._set = set(self._words)
         return self._words
+
+    def _positions(self, keys: set[str]) -> None:
+        """Record where each of ``keys`` (words of the text) occurs, in one pass."""
+        todo = {k for k in keys if k not in self._at}
+        if not todo:
+            return
+        at = self._at
+        for k in todo:
+            at[k] = []
+        for i, w in enumerate(self._index()):
+            if w in todo:
+                at[w].append(i)
 
     def has_phrase(self, phrase: str) -> bool:
         words = self._index()
         parts, k = _phrase_parts(phrase)
         if k < 0:  # not a folded phrase: compare the plain way
             return f" {phrase} " in f" {' '.join(words)} "
+        if parts[k] not in self._set:
+            return False
+        self._positions({parts[k]})
         n = len(parts)
-        for i in self._at.get(parts[k], ()):
+        for i in self._at[parts[k]]:
             start = i - k
             if start >= 0 and words[start:start + n] == parts:
                 return True
@@ -953,10 +967,15 @@ class _FoldedWords:
     def first_phrase(self, phrases: frozenset[str]) -> str | None:
         """The first (sorted) of ``phrases`` found in the text, or None."""
         self._index()
-        at = self._at
+        present = self._set
+        candidates = []
         for p in _sorted_phrases(phrases):
             parts, k = _phrase_parts(p)
-            if (k < 0 or parts[k] in at) and self.has_phrase(p):  # most phrases stop at the lookup
+            if k < 0 or parts[k] in present:  # most phrases stop here
+                candidates.append(p)
+        self._positions({_phrase_parts(p)[0][_phrase_parts(p)[1]] for p in candidates if _phrase_parts(p)[1] >= 0})
+        for p in candidates:
+            if self.has_phrase(p):
                 return p
         return None
 
