@@ -580,6 +580,11 @@ def build_pages(
                   for tw in sorted(A.areas["town"].unique())}
     month_short = [format_month(m, lang, short=True) for m in pub.months]
 
+    # the towns' figures by partner (filtered once, not once per page)
+    town_partners = pub.table[(pub.table["level"] == "town") & (pub.table["month"] == pub.month)
+                              & (pub.table["window"] == 12) & (pub.table["partner"] != ALL_PARTNERS)
+                              & (pub.table["category"] == TOTAL) & (pub.table["action"] == ALL_ACTIONS)]
+
     # -- quarter pages ------------------------------------------------------------------
     quarter_pages: dict[str, str] = {}
     for i, row in A.areas.iterrows():
@@ -614,9 +619,7 @@ def build_pages(
                 end_label=A.count_text(cl["value"], cl["suppressed"], cl["reason"]),
                 empty_message=L["trend_hidden_primary"] if "primary" in reasons else L["trend_hidden"]))
         partners = []
-        pt = pub.table[(pub.table["level"] == "town") & (pub.table["area_id"] == town) & (pub.table["month"] == pub.month)
-                       & (pub.table["window"] == 12) & (pub.table["partner"] != ALL_PARTNERS)
-                       & (pub.table["category"] == TOTAL) & (pub.table["action"] == ALL_ACTIONS)]
+        pt = town_partners[town_partners["area_id"] == town]
         for p, v, s, r, rate, yoy in sorted(zip(pt["partner"], pt["value"], pt["suppressed"], pt["reason"],
                                                  pt["rate_per_1000"], pt["change_yoy"]),
                                              key=lambda x: (pub.labels.get(x[0], x[0]), x[0])):
