@@ -971,7 +971,7 @@ class _FoldedWords:
         candidates = []
         for p in _sorted_phrases(phrases):
             parts, k = _phrase_parts(p)
-            if k < 0 or parts[k] in present:  # most phrases stop here
+            if k < 0 or all(w in present for w in parts):  # most phrases stop here
                 candidates.append(p)
         self._positions({_phrase_parts(p)[0][_phrase_parts(p)[1]] for p in candidates if _phrase_parts(p)[1] >= 0})
         for p in candidates:
