@@ -298,6 +298,7 @@ class _Atlas:
         t_ = pub.table
         self.t12 = t_[(t_["window"] == 12) & (t_["partner"] == ALL_PARTNERS) & (t_["action"] == ALL_ACTIONS)]
         self.last = self.t12[self.t12["month"] == pub.month].set_index(["area_id", "category"])
+        self._cells: dict[tuple[str, str], dict[str, Any]] = {}
         self.areas = pub.areas[pub.areas["level"] == "quarter"].sort_values("area_id").reset_index(drop=True)
         self.names = [display_name(str(n), self.lang) for n in self.areas["name"]]
         self.utm = self.areas.to_crs(UTM)
@@ -341,6 +342,12 @@ class _Atlas:
         return f'<span class="fm-count" data-fm-count="{int(value)}">{text}</span>'
 
     def cell(self, area_id: str, category: str) -> dict[str, Any]:
+        key = (area_id, category)
+        if key not in self._cells:  # pages ask for the same cells many times: look each up once
+            self._cells[key] = self._cell(area_id, category)
+        return dict(self._cells[key])
+
+    def _cell(self, area_id: str, category: str) -> dict[str, Any]:
         if (area_id, category) in self.last.index:
             r = self.last.loc[(area_id, category)]
             return {"value": r["value"], "suppressed": bool(r["suppressed"]), "reason": str(r["reason"]),
@@ -573,6 +580,11 @@ def build_pages(
                   for tw in sorted(A.areas["town"].unique())}
     month_short = [format_month(m, lang, short=True) for m in pub.months]
 
+    # the towns' figures by partner (filtered once, not once per page)
+    town_partners = pub.table[(pub.table["level"] == "town") & (pub.table["month"] == pub.month)
+                              & (pub.table["window"] == 12) & (pub.table["partner"] != ALL_PARTNERS)
+                              & (pub.table["category"] == TOTAL) & (pub.table["action"] == ALL_ACTIONS)]
+
     # -- quarter pages ------------------------------------------------------------------
     quarter_pages: dict[str, str] = {}
     for i, row in A.areas.iterrows():
@@ -607,9 +619,7 @@ def build_pages(
                 end_label=A.count_text(cl["value"], cl["suppressed"], cl["reason"]),
                 empty_message=L["trend_hidden_primary"] if "primary" in reasons else L["trend_hidden"]))
         partners = []
-        pt = pub.table[(pub.table["level"] == "town") & (pub.table["area_id"] == town) & (pub.table["month"] == pub.month)
-                       & (pub.table["window"] == 12) & (pub.table["partner"] != ALL_PARTNERS)
-                       & (pub.table["category"] == TOTAL) & (pub.table["action"] == ALL_ACTIONS)]
+        pt = town_partners[town_partners["area_id"] == town]
         for p, v, s, r, rate, yoy in sorted(zip(pt["partner"], pt["value"], pt["suppressed"], pt["reason"],
                                                  pt["rate_per_1000"], pt["change_yoy"]),
                                              key=lambda x: (pub.labels.get(x[0], x[0]), x[0])):
@@ -654,7 +664,7 @@ def build_pages(
     category_pages: dict[str, str] = {}
     for c in [TOTAL, *A.cats]:
         rates_all = [float(v) for m in pub.months for a in ids
-                     for v in [A.series[(a, c)].loc[m, "rate_per_1000"]] if (a, c) in A.series and not _nan(v)]
+                     for v in [A.series[(a, c)].at[m, "rate_per_1000"]] if (a, c) in A.series and not _nan(v)]
         breaks, colours = _rate_classes(rates_all)
         towns = []
         for town, members in town_index.items():
@@ -663,8 +673,8 @@ def build_pages(
                 vals, hid, titles = [], [], []
                 for j in members:
                     s = A.series.get((ids[j], c))
-                    v = s.loc[m, "rate_per_1000"] if s is not None else float("nan")
-                    h = bool(s.loc[m, "suppressed"]) if s is not None and not _nan(s.loc[m, "suppressed"]) else False
+                    v = s.at[m, "rate_per_1000"] if s is not None else float("nan")  # .at: scalar lookups, fast
+                    h = bool(s.at[m, "suppressed"]) if s is not None and not _nan(s.at[m, "suppressed"]) else False
                     vals.append(v)
                     hid.append(h)
                     titles.append(f"{A.names[j]}: {L['access_hidden'] if h else A.rate(v)}")

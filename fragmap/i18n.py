@@ -17,11 +17,14 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
+import numbers
 from collections.abc import Mapping
+from typing import Any
 
 from babel.dates import format_date
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_percent
 
 LOCALES = {"it": "it_IT", "en": "en_GB"}
 
@@ -90,8 +93,26 @@ def format_number(value: float | int | None, language: str = "it", decimals: int
     """A number in the language's format (``1.234,5`` in Italian); ``n.d.`` for None/NaN."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return t("not_available", language)
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return _format_integer(int(value), language, decimals)  # counts repeat: cached
+    pattern, locale = _decimal_format(language, decimals)
+    return pattern.apply(value, locale)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _format_integer(value: int, language: str, decimals: int) -> str:
+    pattern, locale = _decimal_format(language, decimals)
+    return pattern.apply(value, locale)
+
+
+@functools.lru_cache(maxsize=16)
+def _decimal_format(language: str, decimals: int) -> tuple[Any, Any]:
+    """Babel's parsed pattern and locale for :func:`format_number` (parsed once, not per number)."""
+    from babel import Locale
+    from babel.numbers import parse_pattern
+
     fmt = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return format_decimal(value, format=fmt, locale=LOCALES[language])
+    return parse_pattern(fmt), Locale.parse(LOCALES[language])
 
 
 def format_share(value: float | None, language: str = "it", decimals: int = 0) -> str:

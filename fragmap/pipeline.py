@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import glob
 import platform
 import time
 from collections.abc import Callable
@@ -33,6 +32,15 @@ from shapely.geometry import Point
 
 from fragmap import __version__
 from fragmap._errors import PrivacyError, ValidationError
+from fragmap.freshness import (  # noqa: F401  (the up-to-date decision, light to import)
+    _input_files,
+    _landmark_table,
+    _previous_manifest,
+    _private_manifest,
+    _private_manifest_path,
+    expand_inputs,
+    run_key,
+)
 from fragmap.i18n import t
 from fragmap.levels import level_titles, publications, within_level
 from fragmap.publication import Publication
@@ -80,17 +88,6 @@ def month_range(end: str, n: int) -> list[str]:
     """
     p = pd.Period(end, freq="M")
     return [str(p - i) for i in range(n - 1, -1, -1)]
-
-
-def expand_inputs(patterns: tuple[Path, ...]) -> list[Path]:
-    """Expand glob patterns in input paths; sorted, without duplicates."""
-    out: set[Path] = set()
-    for pat in patterns:
-        if any(ch in str(pat) for ch in "*?["):
-            out.update(Path(p) for p in glob.glob(str(pat)))
-        else:
-            out.add(Path(pat))
-    return sorted(out)
 
 
 @dataclass
@@ -168,7 +165,7 @@ class Project:
             from fragmap.geocode.corrections import apply_address_corrections
 
             reports = apply_address_corrections(self.reports(until_month), self.address_corrections)
-            geo = geocode_reports(reports, self.settings)
+            geo = geocode_reports(reports, self.settings, gazetteer=self._geocoder().gazetteer)
             self.store.write_table(
                 "geocoded",
                 geo[["partner", "report_id", "lat", "lon", "match_level", "match_score"]],
@@ -258,9 +255,7 @@ class Project:
             )
             todo = places.geometry.isna() & (places["address"].astype(str) != "") & (places["kind"] != "macroquartiere")
             if todo.any():
-                from fragmap.geocode import make_geocoder
-
-                g = make_geocoder(self.settings, towns=self.boundaries)
+                g = self._geocoder()
                 for i in places.index[todo]:
                     m = g.lookup(str(places.at[i, "address"]), str(places.at[i, "town"]))
                     # a house number only: a street's known point may lie far from the landmark
@@ -269,15 +264,28 @@ class Project:
             self._cache["places"] = places
         return self._cache["places"]
 
+    def _geocoder(self) -> Any:
+        """The project's geocoder, built once (each build reads the whole gazetteer).
+
+        A gazetteer built on first use is saved, then read back: every lookup of every run
+        uses the stored gazetteer (same version, so the geocoding cache stays valid).
+        """
+        if "geocoder" not in self._cache:
+            from fragmap.geocode import default_gazetteer, make_geocoder
+
+            if not self.settings.paths.gazetteer.exists():
+                default_gazetteer(self.settings)  # builds and saves it
+            self._cache["geocoder"] = make_geocoder(self.settings, towns=self.boundaries)
+        return self._cache["geocoder"]
+
     def _landmark_quarters(self) -> gpd.GeoDataFrame:
         """Quarters drawn around the landmarks of ``[quarters] landmarks`` (approximate boundaries)."""
-        from fragmap.geocode import make_geocoder
         from fragmap.io.places import read_landmark_table
         from fragmap.landmarks import locate_landmarks, quarters_from_landmarks
 
         s = self.settings
         table = read_landmark_table(_landmark_table(s))
-        placed = locate_landmarks(table, make_geocoder(s, towns=self.boundaries), town_names=s.town_names)
+        placed = locate_landmarks(table, self._geocoder(), town_names=s.town_names)
         quarters, check = quarters_from_landmarks(placed.points, self.boundaries, language=s.language)
         self._cache["quarter_check"] = check
         for line in [*placed.lines(s.language), *check.lines(s.language)]:
@@ -302,9 +310,7 @@ class Project:
 
                 def lookup(address: str, town: str | None) -> Any:
                     if "g" not in geocoder:  # built only when some service has an address only
-                        from fragmap.geocode import make_geocoder
-
-                        geocoder["g"] = make_geocoder(self.settings, towns=self.boundaries)
+                        geocoder["g"] = self._geocoder()
                     return geocoder["g"].lookup(address, town)
 
                 services, unlocated = locate_services(raw, lookup)
@@ -636,52 +642,9 @@ class RunResult:
     up_to_date: bool = False
 
 
-def run_key(settings: Settings, month: str | None) -> str:
-    """A fingerprint of everything a run depends on: input bytes, settings, version, month.
-
-    Two runs with the same key publish byte-identical maps and atlas (except the
-    manifest's build time), so the second can be skipped.
-    """
-    import dataclasses
-    import hashlib
-
-    from fragmap.io.publish import file_sha256
-
-    h = hashlib.sha256()
-    h.update(__version__.encode())
-    h.update(str(month).encode())
-    # Settings without the project root, so moving the folder does not force a rebuild.
-    h.update(repr(dataclasses.replace(settings, root=Path("."))).replace(str(settings.root), "").encode())
-    for f in _input_files(settings):
-        f = Path(f)
-        h.update(f.name.encode())
-        h.update(file_sha256(f).encode() if f.exists() else b"missing")
-    return h.hexdigest()
-
-
-def _input_files(settings: Settings) -> list[Path]:
-    """Every file a run reads: reports, reference data, services and the optional inputs."""
-    p = settings.paths
-    files = [*expand_inputs(p.reports), p.boundaries, p.population, p.streets, *p.services]
-    files += [f for f in (p.quarters, p.quarter_population, p.street_network, p.candidate_sites) if f is not None]
-    from fragmap.io.geodata import geodata_files
-
-    files += geodata_files(settings)  # the one-time OpenStreetMap set-up, when present
-    files += [p.quarter_landmarks, p.localities, p.places]
-    if settings.quarters.landmarks:
-        files.append(_landmark_table(settings))
-    return [Path(f) for f in files]
-
-
 def _osm_places_path(settings: Settings) -> Path:
     """``luoghi.geojson`` of the geodata set-up (``[paths] geodata``, default ``data/geodati``)."""
     return Path(settings.paths.geodata) / "luoghi.geojson"
-
-
-def _landmark_table(settings: Settings) -> Path:
-    """``[quarters] landmarks``, relative to the project folder."""
-    path = Path(settings.quarters.landmarks).expanduser()
-    return path if path.is_absolute() else settings.root / path
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -706,43 +669,6 @@ def _write_private_list(settings: Settings, name: str, table: pd.DataFrame) -> P
     from fragmap.io.tables import write_csv
 
     return write_csv(table, settings.paths.store.parent / "elenchi" / name)
-
-
-def _previous_manifest(output: Path) -> dict[str, Any] | None:
-    import json
-
-    path = Path(output) / "manifest.json"
-    if not path.exists():
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _private_manifest_path(settings: Settings, month: str) -> Path:
-    """The full manifest of a run, PRIVATE (input names, hashes, every count)."""
-    return settings.paths.store.parent / f"manifest-{month}.json"
-
-
-def _private_manifest(settings: Settings, public: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The private manifest of the run that published ``public`` (same month and build time).
-
-    None when there is no published folder or its private twin is missing or belongs to
-    another build (a run killed between the two writes): the next run then rebuilds.
-    """
-    import json
-
-    if not public or not public.get("month"):
-        return None
-    path = _private_manifest_path(settings, str(public["month"]))
-    try:
-        private = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if private.get("built_at") != public.get("built_at"):
-        return None
-    return private
 
 
 def run(
@@ -815,7 +741,6 @@ def _run_locked(
     tiles: str | None,
     address_corrections: pd.DataFrame | None = None,
 ) -> RunResult:
-    from fragmap import atlas, maps, privacy
     from fragmap.io import publish as io_publish
 
     started = time.perf_counter()
@@ -838,6 +763,8 @@ def _run_locked(
             private_previous.get("month", month or ""), output, private_previous, None,
             time.perf_counter() - started, up_to_date=True,
         )
+    from fragmap import atlas, maps, privacy  # heavy (folium...): only once a rebuild is decided
+
     ingest_result = project.ingest() if ingest else None
     month = month or project.latest_month()
     pub = project.with_access(month)

@@ -39,6 +39,7 @@ printed counts under the threshold. The pipeline refuses to publish if it finds 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -914,6 +915,85 @@ def _hash(s: str) -> str:
     return hashlib.sha256(s.encode()).hexdigest()[:8]
 
 
+class _FoldedWords:
+    """A text folded once (:func:`_fold`) and split into words, to find folded phrases fast.
+
+    ``has_phrase(p)`` is exactly ``f" {p} " in f" {_fold(text)} "`` for a folded ``p``
+    (words of ``[a-z0-9]`` joined by one space), without scanning the whole text once per
+    phrase: a phrase whose longest word is not in the text is out at once; for the others
+    the positions of that word are looked up and its neighbours compared.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._words: list[str] | None = None
+        self._set: set[str] = set()
+        self._at: dict[str, list[int]] = {}
+
+    def _index(self) -> list[str]:
+        if self._words is None:
+            folded = _fold(self._text)
+            self._words = folded.split(" ") if folded else []
+            self._set = set(self._words)
+        return self._words
+
+    def _positions(self, keys: set[str]) -> None:
+        """Record where each of ``keys`` (words of the text) occurs, in one pass."""
+        todo = {k for k in keys if k not in self._at}
+        if not todo:
+            return
+        at = self._at
+        for k in todo:
+            at[k] = []
+        for i, w in enumerate(self._index()):
+            if w in todo:
+                at[w].append(i)
+
+    def has_phrase(self, phrase: str) -> bool:
+        words = self._index()
+        parts, k = _phrase_parts(phrase)
+        if k < 0:  # not a folded phrase: compare the plain way
+            return f" {phrase} " in f" {' '.join(words)} "
+        if parts[k] not in self._set:
+            return False
+        self._positions({parts[k]})
+        n = len(parts)
+        for i in self._at[parts[k]]:
+            start = i - k
+            if start >= 0 and words[start:start + n] == parts:
+                return True
+        return False
+
+    def first_phrase(self, phrases: frozenset[str]) -> str | None:
+        """The first (sorted) of ``phrases`` found in the text, or None."""
+        self._index()
+        present = self._set
+        candidates = []
+        for p in _sorted_phrases(phrases):
+            parts, k = _phrase_parts(p)
+            if k < 0 or all(w in present for w in parts):  # most phrases stop here
+                candidates.append(p)
+        self._positions({_phrase_parts(p)[0][_phrase_parts(p)[1]] for p in candidates if _phrase_parts(p)[1] >= 0})
+        for p in candidates:
+            if self.has_phrase(p):
+                return p
+        return None
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _phrase_parts(phrase: str) -> tuple[list[str], int]:
+    """A folded phrase's words and the index of its longest one (-1: not a folded phrase)."""
+    parts = phrase.split(" ")
+    if not phrase or any(not p for p in parts):
+        return parts, -1
+    return parts, max(range(len(parts)), key=lambda j: len(parts[j]))
+
+
+@functools.lru_cache(maxsize=8)
+def _sorted_phrases(phrases: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(phrases))
+
+
 def audit_text(name: str, text: str, private: PrivateFingerprint, *, threshold: int, show_zero: bool = True) -> list[Finding]:
     """Audit one file's text (pure). See :func:`audit_folder`."""
     findings: list[Finding] = []
@@ -935,19 +1015,18 @@ def audit_text(name: str, text: str, private: PrivateFingerprint, *, threshold: 
                                     f"near {hit[0] / 1e4:.2f}, {hit[1] / 1e4:.2f}"))
             break
     # 2. addresses and ids
+    words = _FoldedWords(text)
     if private.addresses:
-        folded = f" {_fold(text)} "
-        for a in private.addresses:
-            if f" {a} " in folded:
-                findings.append(Finding(name, "report address", "text", f"address #{_hash(a)}"))
-                break
+        a = words.first_phrase(private.addresses)
+        if a is not None:
+            findings.append(Finding(name, "report address", "text", f"address #{_hash(a)}"))
     if private.ids:
         tokens = set(re.findall(r"[\w/.-]{4,}", text))
         hits = tokens & private.ids
         if hits:
             findings.append(Finding(name, "report id", "text", f"{len(hits)} id(s), e.g. #{_hash(sorted(hits)[0])}"))
     # 2b. personal values (whatever their source) and the private input files
-    findings += _audit_personal(name, text, private)
+    findings += _audit_personal(name, text, private, words)
     # 3. counts printed in HTML
     for m in _COUNT_ATTR.finditer(text):
         v = m.group(1)
@@ -1006,19 +1085,21 @@ _AUDIT_PHONE = re.compile(
 _DRAWING_ATTRS = re.compile(r'\s(?:d|points|transform|viewBox|style|x|y|width|height)="[^"]*"')
 
 
-def _audit_personal(name: str, text: str, private: PrivateFingerprint) -> list[Finding]:
+def _audit_personal(
+    name: str, text: str, private: PrivateFingerprint, words: _FoldedWords | None = None,
+) -> list[Finding]:
     """E-mails, tax codes, IBANs, phones, private file names and hashes in a published text."""
     from fragmap import personal
 
     findings = []
-    kinds = sorted({kind for kind, _ in personal.find_personal(text) if kind != "phone"})
+    kinds = sorted({kind for kind, _ in personal.find_personal(text, phones=False)})
     if _AUDIT_PHONE.search(_DRAWING_ATTRS.sub(" ", text)):
         kinds.append("phone")
     for kind in kinds:
         findings.append(Finding(name, "personal data", "text", personal.label(kind, "en")))
     if private.names:
-        folded = f" {_fold(text)} "
-        hits = [n for n in private.names if f" {n} " in folded]
+        words = words if words is not None else _FoldedWords(text)
+        hits = [n for n in sorted(private.names) if words.has_phrase(n)]
         if hits:
             findings.append(Finding(name, "private file name", "text", f"{len(hits)} name(s), e.g. #{_hash(hits[0])}"))
     if private.hashes:

@@ -134,6 +134,28 @@ def test_forced_rebuild_is_byte_identical_except_the_manifest(demo) -> None:
     assert all(p.read_bytes() == before[p] for p in pages)
 
 
+def test_cli_decides_an_unchanged_month_without_loading_the_pipeline(demo) -> None:
+    import subprocess
+    import sys
+
+    s, _ = demo
+    cfg = _config(s)
+    first = CliRunner().invoke(main, ["run", "--config", str(cfg), "--quiet"])  # brings the folder up to date
+    assert first.exit_code == 0, first.output
+    before = (s.paths.output / "manifest.json").read_bytes()
+    code = ("import sys\nfrom fragmap.cli import main\n"
+            f"try:\n    main(['run', '--config', {str(cfg)!r}, '--quiet'])\nexcept SystemExit as e:\n    assert not e.code\n"
+            "print('loaded:', sorted(m for m in ('fragmap.pipeline', 'pandas', 'geopandas', 'folium') if m in sys.modules))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert res.returncode == 0, res.stderr
+    assert "nessuna novità" in res.stdout and "loaded: []" in res.stdout, res.stdout
+    assert (s.paths.output / "manifest.json").read_bytes() == before
+    # another month is not the run that was published: the quick check says so
+    from fragmap.freshness import unchanged_manifest
+
+    assert unchanged_manifest(s, "2026-09") is None
+
+
 def test_a_failed_audit_leaves_last_months_folder_untouched(demo, monkeypatch: pytest.MonkeyPatch) -> None:
     from fragmap import privacy
 

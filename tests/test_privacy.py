@@ -518,3 +518,28 @@ def test_an_attacker_keeping_consecutive_publications_cannot_pin_a_monthly_count
             if checked >= 120:
                 break
     assert checked >= 60 and crafted_checked >= 2
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("<p>Via Roma, 12</p>", True),                 # case, punctuation and tags between the words
+    ("VIA\nROMA 12", True),                         # at the very start and end of the text
+    ("via roma 123", False),                        # a longer house number is another address
+    ("xvia roma 12", False),                        # part of a longer word
+    ("via roma e 12", False),                       # a word in between
+    ("Sede: Corso Cavour 3; via roma 12.", True),   # somewhere in the middle
+])
+def test_audit_finds_a_report_address_as_whole_words(text: str, found: bool) -> None:
+    from fragmap.privacy import PrivateFingerprint
+
+    private = PrivateFingerprint(frozenset(), frozenset({"via roma 12", "viale dei mille 4"}), frozenset())
+    kinds = [f.kind for f in audit_text("p.html", text, private, threshold=3)]
+    assert ("report address" in kinds) is found
+
+
+def test_audit_finds_a_private_file_name_among_many_words() -> None:
+    from fragmap.privacy import PrivateFingerprint
+
+    private = PrivateFingerprint(frozenset(), frozenset(), frozenset(), names=frozenset({"segnalazioni anffas ottobre"}))
+    text = "parole " * 5000 + "Segnalazioni_ANFFAS-ottobre.xlsx" + " altre" * 10
+    assert [f.kind for f in audit_text("p.html", text, private, threshold=3)] == ["private file name"]
+    assert audit_text("p.html", text.replace("ottobre", "ottobrex"), private, threshold=3) == []

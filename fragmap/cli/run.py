@@ -106,21 +106,33 @@ def run(config: Path | None, month: str | None, quiet: bool, force: bool, tiles:
         fragmap run -c /percorso/progetto/fragmap.toml --quiet
     """
     from fragmap.desk.db import stored_corrections
-    from fragmap.pipeline import run as run_pipeline
 
     settings = get_settings(config)
     fixes = stored_corrections(settings.paths.store)  # address corrections made in the desk
+    it = settings.language == "it"
+
+    def unchanged(last_month: str, output: Path) -> None:
+        click.echo(
+            f"fragmap: nessuna novità dall'ultima esecuzione ({last_month}); {output} invariata "
+            "(--force per ricostruire)" if it else
+            f"fragmap: nothing changed since the last run ({last_month}); {output} kept "
+            "(use --force to rebuild)"
+        )
+
+    if not force and (fixes is None or not len(fixes)):  # decided before importing the pipeline
+        from fragmap.freshness import unchanged_manifest
+
+        previous = unchanged_manifest(settings, month, tiles=tiles)
+        if previous is not None:
+            unchanged(previous.get("month", month or ""), settings.paths.output)
+            return
+    from fragmap.pipeline import run as run_pipeline
+
     with _Steps(quiet, settings.language) as steps:
         result = run_pipeline(settings, month=month, on_step=steps, force=force, tiles=tiles,
                               address_corrections=fixes)
-    it = settings.language == "it"
     if result.up_to_date:
-        click.echo(
-            f"fragmap: nessuna novità dall'ultima esecuzione ({result.month}); {result.output} invariata "
-            "(--force per ricostruire)" if it else
-            f"fragmap: nothing changed since the last run ({result.month}); {result.output} kept "
-            "(use --force to rebuild)"
-        )
+        unchanged(result.month, result.output)
         return
     c = result.manifest["counts"]
     n = {k: format_number(c.get(k), settings.language) for k in ("accepted", "quarters", "suppressed_cells",

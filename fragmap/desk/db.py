@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a table is read: `fragmap run` checks the desk first
+    import pandas as pd
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -71,7 +72,11 @@ def stored_corrections(store_path: str | Path) -> pd.DataFrame | None:
     con = sqlite3.connect(f"file:{path.as_posix()}?mode=ro", uri=True, timeout=30)
     try:
         exists = con.execute("SELECT 1 FROM sqlite_master WHERE name = 'corrections'").fetchone()
-        return pd.read_sql_query("SELECT * FROM corrections ORDER BY at", con) if exists else None
+        if not exists:
+            return None
+        import pandas as pd
+
+        return pd.read_sql_query("SELECT * FROM corrections ORDER BY at", con)
     finally:
         con.close()
 
@@ -277,6 +282,8 @@ class DeskDB:
 
     def corrections(self) -> pd.DataFrame:
         """All corrections (the table :func:`fragmap.pipeline.run` takes as ``address_corrections``)."""
+        import pandas as pd
+
         with self.connect() as con:
             return pd.read_sql_query("SELECT * FROM corrections ORDER BY at", con)
 

@@ -348,7 +348,9 @@ class Store:
         """Replace a private side table (e.g. ``geocoded``) atomically."""
         _check_name(name)
         # pandas commits on its own: write a staging table, then swap it in one transaction.
-        con = self._connect()
+        # The staging connection is not in autocommit mode, so pandas' executemany runs in ONE
+        # transaction (committed by pandas at the end) instead of one commit (an fsync) per row.
+        con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)
         try:
             df.to_sql(f"staging_{name}", con, index=False, if_exists="replace")
         finally:
