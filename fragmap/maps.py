@@ -98,6 +98,9 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "na": {"it": "dato non disponibile", "en": "no data"},
     "hidden_other": {"it": "nascosto per non permettere di ricalcolare un dato piccolo", "en": "hidden so that a small count cannot be computed back"},
     "legend": {"it": "Legenda", "en": "Legend"},
+    "zoom_in": {"it": "Ingrandisci", "en": "Zoom in"},
+    "zoom_out": {"it": "Riduci", "en": "Zoom out"},
+    "reset_view": {"it": "Ripristina vista", "en": "Reset view"},
     "legend_primary": {"it": "meno di {threshold} segnalazioni (nascosto)", "en": "fewer than {threshold} reports (hidden)"},
     "legend_other": {"it": "n.d.: nascosto per non permettere di ricalcolare un dato piccolo", "en": "n/a: hidden so that a small count cannot be computed back"},
     "yoy": {"it": "rispetto a un anno prima", "en": "vs a year before"},
@@ -603,6 +606,7 @@ def _script_text(pub: Publication) -> dict[str, str]:
         "per1000_pop_65": msg("rate_pop_65"),
         "nd": t("not_available", pub.language), "hiddenOther": msg("hidden_other"), "yoy": msg("yoy"),
         "estimated": msg("estimated"), "legend": msg("legend"),
+        "zoomIn": msg("zoom_in"), "zoomOut": msg("zoom_out"), "resetView": msg("reset_view"),
         "legendPrimary": msg("legend_primary", threshold=pub.threshold), "legendOther": msg("legend_other"),
         "services": msg("services"), "isochrones": msg("isochrones"), "whereNext": msg("where_next"),
         "whereRank": msg("where_rank", rank="{rank}"), "whereReached": msg("where_reached"),
@@ -774,7 +778,7 @@ def render_map(
     # the centre only places the view: 3 decimals (~100 m), never a point's precision (a town's
     # centre is where its reports crowd, and the audit refuses any 4-decimal report coordinate)
     fmap = _FragmapMap(location=[round((south + north) / 2, 3), round((west + east) / 2, 3)], zoom_start=12, tiles=None,
-                       zoom_control=True, zoomSnap=0.25)
+                       zoom_control=False, zoomSnap=0.25)  # FM.start adds it, in the page's language
     fmap.aria_label = msg("map_label")
     page.add_child(fmap)
     named: dict[str, Element] = {"fm": fmap}

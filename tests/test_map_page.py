@@ -417,3 +417,70 @@ def test_embed_snippet_sizes_and_the_page_works_in_an_iframe(browser, tmp_path: 
     assert page.locator(".fm-embed-link").is_visible()
     assert page.locator(".fm-embed-link").get_attribute("href") == "embed.html"
     page.close()
+
+
+# -- issue 15: the map as a citizen meets it (embedded, by keyboard, without JS, in print) ---------
+def _zoom(page) -> float:  # type: ignore[no-untyped-def]
+    return page.evaluate("map_fm.getZoom()")
+
+
+@pytest.mark.browser
+def test_wheel_scrolls_the_page_not_the_map_until_chosen_and_the_view_is_bounded(browser, tmp_path: Path) -> None:
+    write_map(make_publication(), tmp_path)
+    page, errors, _ = open_offline(browser, (tmp_path / "mappa.html").as_uri(), width=1000, height=700)
+    home = _zoom(page)
+    box = page.locator("#fm-map").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for _ in range(5):
+        page.mouse.wheel(0, 300)
+        page.wait_for_timeout(60)
+    page.wait_for_timeout(300)
+    assert _zoom(page) == home                      # the map did not zoom away ...
+    assert page.evaluate("window.scrollY") > 0       # ... the page scrolled instead
+    page.evaluate("window.scrollTo(0, 0)")
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for _ in range(8):                               # chosen: the wheel zooms, but not past the bound
+        page.mouse.wheel(0, 300)
+        page.wait_for_timeout(80)
+    page.wait_for_timeout(400)
+    low = _zoom(page)
+    assert home - 3 < low < home
+    assert page.evaluate("map_fm.getMinZoom()") >= home - 3
+    page.evaluate("map_fm.setView([0, 0], 3, {animate: false})")  # far away: pulled back near the towns
+    assert page.evaluate("map_fm.getBounds().pad(1).contains(geo_json_areas.getBounds().getCenter())")
+    reset = page.get_by_role("button", name="Ripristina vista")
+    reset.focus()
+    page.keyboard.press("Enter")
+    assert _zoom(page) == home
+    assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == "Ingrandisci"
+    assert page.locator(".leaflet-control-zoom-out").get_attribute("title") == "Riduci"
+    assert errors == []
+    page.close()
+
+
+@pytest.mark.browser
+def test_area_shapes_are_not_tab_stops_and_the_legend_button_names_no_triangle(browser, tmp_path: Path) -> None:
+    svc = _services()
+    write_map(make_publication(), tmp_path, services=svc, isochrones=_isochrones(svc),
+              where_next=_where_next([Point(9.142, 45.182)]))
+    page, errors, _ = open_offline(browser, (tmp_path / "mappa.html").as_uri())
+    for box in ("#fm-services", "#fm-iso", "#fm-where"):
+        page.check(box)
+    page.focus("#fm-month")
+    stops = []
+    for _ in range(60):  # walk the tab order to the table
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate("""() => { const a = document.activeElement;
+            const lab = a.labels && a.labels.length ? a.labels[0].textContent : '';
+            return a.tagName.toLowerCase() + '|' + (a.getAttribute('aria-label') || a.title || lab.trim()
+                   || a.textContent.trim().slice(0, 30)); }"""))
+        if stops[-1].startswith("tr|"):
+            break
+    assert stops[-1].startswith("tr|"), stops
+    assert not [s for s in stops if s.startswith(("path|", "svg|", "g|"))], stops
+    assert all(s.split("|", 1)[1] for s in stops), stops  # every stop has a name
+    name = page.evaluate("""() => { const b = document.querySelector('.fm-legend-toggle');
+        return getComputedStyle(b, '::after').content; }""")
+    assert "/" in name or name in ("none", "normal")   # alt text "" given: the triangle is not read
+    assert errors == []
+    page.close()

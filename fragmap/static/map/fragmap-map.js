@@ -83,10 +83,23 @@ var FM = (function () {
     return box;
   }
 
+  // out of the tab order in every browser (Chromium makes a path with a tooltip focusable):
+  // the data table is the keyboard path, its rows highlight the areas, the legend names the rest
+  function noTab(layer) {
+    layer.on("add", function () {
+      var e = layer.getElement();
+      e.setAttribute("tabindex", "-1");
+      e.setAttribute("focusable", "false");
+    });
+  }
   function bindArea(feature, layer) {
     var i = feature.properties.i;
     areaLayers[i] = layer;
-    layer.on("add", function () { layer.getElement().setAttribute("data-fm-area", String(i)); });
+    layer.on("add", function () {
+      var e = layer.getElement();
+      e.setAttribute("data-fm-area", String(i));
+    });
+    noTab(layer);
     layer.bindTooltip(function () { return tip(i); }, { sticky: true });
     layer.on("mouseover", function () { layer.setStyle({ weight: 2.5, color: "#000000" }); });
     layer.on("mouseout", function () { if (ctx) ctx.areas.resetStyle(layer); });
@@ -98,6 +111,7 @@ var FM = (function () {
     var p = feature.properties, d = data();
     layer.setStyle({ fillColor: d.serviceColours[p.t] || "#ffffff", radius: d.serviceRadius[p.t] || 5 });
     layer.bindTooltip(el("div", null, p.name + " (" + (d.serviceTypes[p.t] || p.t) + ")"));
+    noTab(layer);
   }
   var whereFeats = [];
   function whereTotals() {
@@ -110,6 +124,7 @@ var FM = (function () {
     var p = feature.properties;
     data();
     whereFeats.push(p);
+    noTab(layer);
     if (p.solution === "optimal") {
       // a small filled dot: inside a ranked site's ring when the site is in both sets
       layer.setStyle({ fillColor: "#6a1b6a", radius: 4.5, weight: 1.5 });
@@ -326,6 +341,39 @@ var FM = (function () {
     map.fitBounds(bounds, { paddingTopLeft: pad.tl, paddingBottomRight: pad.br, animate: false });
   }
 
+  /* ---- view controls: zoom buttons in the page's language, "reset view", a polite wheel ---- */
+  function viewControls(map, home) {
+    L.control.zoom({ position: "topleft", zoomInTitle: T.zoomIn, zoomOutTitle: T.zoomOut }).addTo(map);
+    var reset = L.control({ position: "topleft" });
+    reset.onAdd = function () {
+      var bar = L.DomUtil.create("div", "leaflet-bar fm-reset");
+      var b = el("button", null, "\u2302");
+      b.type = "button";
+      b.title = T.resetView;
+      b.setAttribute("aria-label", T.resetView);
+      b.addEventListener("click", function () { map.setView(home.center, home.zoom, { animate: false }); });
+      bar.appendChild(b);
+      L.DomEvent.disableClickPropagation(bar);
+      return bar;
+    };
+    reset.addTo(map);
+    // the wheel scrolls the host page until the reader chooses the map (a click, the keyboard
+    // focus), and zooms at once with ctrl/cmd held; leaving the map gives the wheel back
+    var box = map.getContainer();
+    map.scrollWheelZoom.disable();
+    function on() { map.scrollWheelZoom.enable(); box.classList.add("fm-wheel"); }
+    function off() { map.scrollWheelZoom.disable(); box.classList.remove("fm-wheel"); }
+    map.on("click", on);
+    map.on("focus", on);
+    map.on("blur", off);
+    box.addEventListener("mouseleave", function () { if (document.activeElement !== box) off(); });
+    box.addEventListener("wheel", function (e) {
+      if (map.scrollWheelZoom.enabled() || !(e.ctrlKey || e.metaKey)) return;
+      e.preventDefault();
+      map.setZoomAround(map.mouseEventToContainerPoint(e), map.getZoom() + (e.deltaY < 0 ? 1 : -1));
+    }, { passive: false });
+  }
+
   function start(o) {
     data();
     ctx = o;
@@ -358,6 +406,12 @@ var FM = (function () {
     var bounds = o.areas.getBounds(), shapes = o.areas.getLayers();
     if (o.towns) { bounds.extend(o.towns.getBounds()); shapes = shapes.concat(o.towns.getLayers()); }
     fit(map, bounds, legend, shapes);
+    // bounded to the towns: a few steps out from the fitted view at most, panning near them only
+    var home = { center: map.getCenter(), zoom: map.getZoom() };
+    map.setMinZoom(Math.max(Math.floor(home.zoom) - 2, 0));
+    map.setMaxBounds(bounds.pad(0.6));
+    map.options.maxBoundsViscosity = 1.0;
+    viewControls(map, home);
     if (declutter) declutter();
 
     var mapDiv = document.getElementById("fm-map");
