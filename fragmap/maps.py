@@ -98,6 +98,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "na": {"it": "dato non disponibile", "en": "no data"},
     "hidden_other": {"it": "nascosto per non permettere di ricalcolare un dato piccolo", "en": "hidden so that a small count cannot be computed back"},
     "legend": {"it": "Legenda", "en": "Legend"},
+    "noscript": {"it": "La mappa interattiva richiede JavaScript, che in questo browser è disattivato: la tabella qui sotto riporta gli stessi dati.",
+                 "en": "The interactive map needs JavaScript, which is turned off in this browser: the table below holds the same figures."},
     "zoom_in": {"it": "Ingrandisci", "en": "Zoom in"},
     "zoom_out": {"it": "Riduci", "en": "Zoom out"},
     "reset_view": {"it": "Ripristina vista", "en": "Reset view"},
@@ -123,6 +125,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "embed_title": {"it": "Come inserire la mappa nel sito", "en": "How to embed the map in the website"},
     "embed_help": {"it": "Copiare il codice qui sotto nella pagina del sito (blocco HTML). Il file {file} va caricato nella stessa cartella del sito, insieme a questa pagina; la mappa si adatta alla larghezza della pagina.",
                    "en": "Copy the code below into the website page (an HTML block). Upload {file} to the same folder of the website; the map adapts to the page width."},
+    "embed_code": {"it": "Codice da copiare", "en": "Code to copy"},
     "embed_preview": {"it": "Anteprima", "en": "Preview"},
     "iframe_title": {"it": "Mappa: {name}", "en": "Map: {name}"},
 }
@@ -148,6 +151,15 @@ _RANDOM_ID = re.compile(r"\b[a-z][a-z_]*_[0-9a-f]{32}\b")  # folium names: camel
 
 
 # -- small helpers --------------------------------------------------------------------------------
+# an inline icon: browsers ask for /favicon.ico otherwise (a 404 on the network's website)
+FAVICON = ('<link rel="icon" href="data:image/svg+xml,%3Csvg xmlns=%27http://www.w3.org/2000/svg%27 '
+           'viewBox=%270 0 16 16%27%3E%3Crect width=%2716%27 height=%2716%27 rx=%273%27 fill=%27%2324527a%27/%3E'
+           '%3C/svg%3E">')
+# without JavaScript: no dead controls over a blank box; the header, then the data table
+NOSCRIPT_STYLE = ("<noscript><style>.folium-map, .fm-controls, .fm-skip, .fm-keyboard-note { display:none !important; }"
+                  " .fm-screen { height:auto; min-height:0; }</style></noscript>")
+
+
 def _env() -> Environment:
     return Environment(
         loader=PackageLoader("fragmap", "templates"),
@@ -745,7 +757,7 @@ def render_map(
     ttext = {key: msg(key) for key in (
         "month", "layer", "measure", "overlays", "rate", "count", "controls", "skip_to_table",
         "keyboard_note", "table_title", "area", "rate_total", "sources", "base_map", "made_with",
-        "embed_link")}
+        "embed_link", "noscript")}
     ttext["title"] = msg("title", name=name)
     ttext["privacy_note"] = msg("privacy_note", threshold=pub.threshold)
     ttext["table_caption"] = msg("table_caption", month=month_labels[pub.month])
@@ -768,8 +780,10 @@ def render_map(
         ("meta_charset", '<meta charset="utf-8">'),
         ("viewport", '<meta name="viewport" content="width=device-width, initial-scale=1">'),
         ("title", f"<title>{escape(msg('title', name=name))} · {escape(month_labels[pub.month])}</title>"),
+        ("favicon", FAVICON),
         ("leaflet_css", f"<style>{_static('leaflet', 'leaflet.css')}</style>"),
         ("fragmap_css", f"<style>{_lean(_static('map', 'fragmap-map.css'))}</style>"),
+        ("noscript", NOSCRIPT_STYLE),
         ("leaflet", f"<script>{_static('leaflet', 'leaflet.js')}</script>"),
         ("fragmap_js", f"<script>{_lean(_static('map', 'fragmap-map.js'))}</script>"),
     ):
@@ -899,11 +913,11 @@ def write_map(publication: Publication, out_dir: str | Path, **kwargs: Any) -> l
     snippet = embed_snippet(language=lang, name=pub_title(publication))
     embed = (
         f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1"><title>'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">{FAVICON}<title>'
         f'{msg("embed_title")}</title></head>\n<body style="font-family:system-ui,sans-serif;max-width:48rem;margin:1rem auto;padding:0 1rem">\n'
         f"<h1>{msg('embed_title')}</h1>\n"
         f"<p>{msg('embed_help', file=MAP_FILE)}</p>\n"
-        f"<pre style=\"background:#f4f4f4;padding:.75rem;overflow:auto\"><code>{escape(snippet)}</code></pre>\n"
+        f"<pre tabindex=\"0\" role=\"region\" aria-label=\"{msg('embed_code')}\" style=\"background:#f4f4f4;padding:.75rem;overflow:auto\"><code>{escape(snippet)}</code></pre>\n"
         f"<h2>{msg('embed_preview')}</h2>\n{snippet}</body></html>\n"
     )
     p_embed = out / EMBED_FILE

@@ -540,3 +540,19 @@ def test_no_service_address_is_followed_by_a_number(tmp_path) -> None:
     text = " ".join(p.read_text(encoding="utf-8") for p in (tmp_path / "quartieri").glob("*.html"))
     assert "VIA GRAVELLONA" in text
     assert not re.search(r"VIA GRAVELLONA\W{0,3}\d", text)
+
+
+def test_every_table_has_a_caption_scroll_boxes_take_the_keyboard_and_no_favicon_404(tmp_path: Path) -> None:
+    render_atlas(_pub(), tmp_path, quality=QUALITY)
+    pages = sorted(tmp_path.rglob("*.html"))
+    kinds = {p.parent.name for p in pages}
+    assert {"categorie", "quartieri"} <= kinds
+    for p in pages:
+        html = p.read_text(encoding="utf-8")
+        if "<table" not in html:
+            continue
+        assert html.count("<table") == html.count("<caption"), p.name   # every table is named
+        boxes = re.findall(r'<div class="scroll"[^>]*>', html)
+        assert boxes and all('tabindex="0"' in b and 'role="region"' in b and re.search(r'aria-label="[^"]+"', b)
+                             for b in boxes), p.name
+        assert '<link rel="icon" href="data:' in html, p.name

@@ -104,7 +104,8 @@ def test_page_is_a_folium_tree_with_the_areas_once_and_no_cdn() -> None:
     assert html.count('"properties":{"i":0}') == 1
     assert "FM.start({map: map_fm, areas: geo_json_areas" in html
     assert "Leaflet 1.9.3" in html[:200_000] or "leafletjs" in html  # vendored Leaflet inlined
-    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", html)  # nothing loaded from anywhere
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"(?!data:)", html)  # nothing loaded from anywhere
+    assert '<link rel="icon" href="data:' in html             # and no favicon.ico asked for
     for cdn in ("cdn.jsdelivr", "code.jquery", "bootstrapcdn", "cdnjs", "fontawesome", "bootstrap.bundle"):
         assert cdn not in html
     assert "user-scalable=no" not in html                          # pinch zoom stays (WCAG 1.4.4)
@@ -223,6 +224,8 @@ def test_embed_page_speaks_the_publication_language(tmp_path: Path) -> None:
     write_map(pub, tmp_path)
     embed = (tmp_path / "embed.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in embed and "Preview" in embed and "Anteprima" not in embed
+    assert '<pre tabindex="0" role="region" aria-label="Code to copy"' in embed  # scrollable: keyboard reaches it
+    assert '<link rel="icon" href="data:' in embed
     assert 'title="Map: Fragility Network Oltrepò"' in embed  # the project's name, not one in the code
     page = (tmp_path / "mappa.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in page and "Embed in a website" in page and 'href="embed.html"' in page
@@ -483,4 +486,22 @@ def test_area_shapes_are_not_tab_stops_and_the_legend_button_names_no_triangle(b
         return getComputedStyle(b, '::after').content; }""")
     assert "/" in name or name in ("none", "normal")   # alt text "" given: the triangle is not read
     assert errors == []
+    page.close()
+
+
+@pytest.mark.browser
+def test_without_javascript_the_page_says_so_and_shows_the_table_not_dead_controls(browser, tmp_path: Path) -> None:
+    write_map(make_publication(), tmp_path)
+    ctx = browser.new_context(java_script_enabled=False, viewport={"width": 1100, "height": 800})
+    page = ctx.new_page()
+    page.goto((tmp_path / "mappa.html").as_uri())
+    note = page.locator(".fm-noscript")
+    assert note.is_visible() and "JavaScript" in note.text_content()
+    assert not page.locator("#fm-map").is_visible()
+    assert not page.locator("#fm-month").is_visible()
+    table = page.locator("#fm-table")
+    assert table.is_visible() and table.bounding_box()["y"] < 800  # the table on the first screen
+    ctx.close()
+    page, errors, _ = open_offline(browser, (tmp_path / "mappa.html").as_uri())
+    assert not page.locator(".fm-noscript").is_visible() and page.locator("#fm-map").is_visible()
     page.close()
