@@ -86,6 +86,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "table_legend": {"it": "«< {threshold}»: meno di {threshold} segnalazioni, nascosto per proteggere le persone. «n.d.»: nascosto per non permettere di ricalcolare un dato piccolo, oppure non pubblicato.",
                      "en": "'< {threshold}': fewer than {threshold} reports, hidden to protect people. 'n/a': hidden so that a small count cannot be computed back, or not published."},
     "area": {"it": "Area", "en": "Area"},
+    "table_caption_rate": {"it": "Segnalazioni per 1.000 residenti negli ultimi 12 mesi fino a {month}, per area e categoria",
+                           "en": "Reports per 1,000 residents in the 12 months to {month}, by area and category"},
+    "table_announce": {"it": "Tabella aggiornata: {layer}, {month}, {measure}.", "en": "Table updated: {layer}, {month}, {measure}."},
+    "live_label": {"it": "Avvisi della mappa", "en": "Map announcements"},
     "rate_total": {"it": "Totale per 1.000 residenti", "en": "Total per 1,000 residents"},
     "sources": {"it": "Fonti", "en": "Sources"},
     "base_map": {"it": "Sfondo cartografico", "en": "Base map"},
@@ -745,8 +749,18 @@ def render_map(
     }
 
     # HTML around the map (autoescaped jinja2 macros)
-    net = pub.cells(month=pub.month, window=12, level="network")
-    total = net["value"].iloc[0] if len(net) and not net["suppressed"].iloc[0] else float("nan")
+    town_list = (" e " if lang == "it" else " and ").join(sorted(areas["town"].unique()))
+
+    def summary_of(month: str) -> str:  # the network's published 12-month total ("n.d." when hidden)
+        net = pub.cells(month=month, window=12, level="network")
+        total = net["value"].iloc[0] if len(net) and not net["suppressed"].iloc[0] else float("nan")
+        return msg("summary", n=len(ids), towns=town_list, month=month_labels[month], total=format_number(total, lang))
+
+    data["text"]["summaries"] = {m: summary_of(m) for m in pub.months}  # the summary follows the month
+    data["text"]["captions"] = {"count": msg("table_caption", month="{month}"),
+                                "rate": msg("table_caption_rate", month="{month}")}
+    data["text"]["announce"] = msg("table_announce", layer="{layer}", month="{month}", measure="{measure}")
+    data["text"]["countName"] = msg("count")
     banners, notes, sources = _banners_notes_sources(pub)
     if bg_payload is not None:  # OSM / GeoNames licences, printed on every page that draws them
         sources = [*sources, *[a for a in bg_payload["attribution"] if a not in sources]]
@@ -757,14 +771,12 @@ def render_map(
     ttext = {key: msg(key) for key in (
         "month", "layer", "measure", "overlays", "rate", "count", "controls", "skip_to_table",
         "keyboard_note", "table_title", "area", "rate_total", "sources", "base_map", "made_with",
-        "embed_link", "noscript")}
+        "embed_link", "noscript", "live_label")}
     ttext["title"] = msg("title", name=name)
     ttext["privacy_note"] = msg("privacy_note", threshold=pub.threshold)
     ttext["table_caption"] = msg("table_caption", month=month_labels[pub.month])
     ttext["table_legend"] = msg("table_legend", threshold=pub.threshold)
-    town_list = (" e " if lang == "it" else " and ").join(sorted(areas["town"].unique()))
-    summary = msg("summary", n=len(ids), towns=town_list, month=month_labels[pub.month],
-                  total=format_number(total, lang))
+    summary = data["text"]["summaries"][pub.month]
     markup = _env().get_template("map.html.j2").make_module({
         "t": ttext, "synthetic": pub.synthetic, "banners": banners,
         "months": [{"value": m, "label": month_labels[m]} for m in pub.months],

@@ -88,7 +88,7 @@ def _data(html: str) -> dict:
 
 def _table(html: str) -> tuple[list[str], list[list[str]]]:
     table = re.search(r'<table class="fm-table".*?</table>', html, re.S).group(0)
-    head = re.findall(r"<th scope=\"col\">(.*?)</th>", re.search(r"<thead>(.*?)</thead>", table, re.S).group(1))
+    head = re.findall(r"<th scope=\"col\"[^>]*>(.*?)</th>", re.search(r"<thead>(.*?)</thead>", table, re.S).group(1))
     rows = [re.findall(r"<t[hd][^>]*>.*?</t[hd]>", r) for r in
             re.findall(r"<tr tabindex=\"0\"[^>]*>(.*?)</tr>", re.search(r"<tbody>(.*?)</tbody>", table, re.S).group(1))]
     return head, rows
@@ -504,4 +504,67 @@ def test_without_javascript_the_page_says_so_and_shows_the_table_not_dead_contro
     ctx.close()
     page, errors, _ = open_offline(browser, (tmp_path / "mappa.html").as_uri())
     assert not page.locator(".fm-noscript").is_visible() and page.locator("#fm-map").is_visible()
+    page.close()
+
+
+@pytest.mark.browser
+def test_table_and_summary_follow_month_layer_and_measure_and_changes_are_announced(browser, tmp_path: Path) -> None:
+    pub = make_publication(seed=3)
+    write_map(pub, tmp_path)
+    html = (tmp_path / "mappa.html").read_text(encoding="utf-8")
+    d = _data(html)
+    page, errors, _ = open_offline(browser, (tmp_path / "mappa.html").as_uri())
+    live = page.locator("#fm-live")
+    assert live.get_attribute("aria-live") == "polite" and live.text_content() == ""
+    first, ref = d["months"][0], d["months"][-1]
+    page.focus("#fm-month")
+    page.select_option("#fm-month", first)           # the keyboard's choice of an earlier month
+    col = 1 + d["categories"].index(TOTAL)
+
+    def cells(month: str, measure: str) -> list[str]:
+        out = []
+        for i in range(len(d["areas"]["name"])):
+            c = d["cells"][month][TOTAL]
+            v, h = c["value"][i], c["suppressed"][i]
+            if h == 1:
+                out.append("< 5")
+            elif h or v is None:
+                out.append("n.d.")
+            elif measure == "count":
+                out.append(f"{v:,}".replace(",", "."))
+            else:
+                r = 0.0 if v == 0 else max(np.floor(v / d["areas"]["population"][i] * 10000 + 0.5) / 10, 0.1)
+                out.append(f"{r:.1f}".replace(".", ","))
+        return out
+
+    def shown() -> list[str]:
+        return page.evaluate(f"""() => [...document.querySelectorAll('#fm-table tbody tr')]
+            .map(r => r.children[{col}].textContent.trim())""")
+
+    assert shown() == cells(first, "rate") != cells(ref, "rate")  # rates, of the chosen month
+    assert d["text"]["summaries"][first] == page.locator("#fm-summary").text_content()
+    assert d["monthLabels"][first] in page.locator("#fm-caption").text_content()
+    assert d["monthLabels"][first] in live.text_content()
+    page.check("input[name=fm-measure][value=count]")
+    assert shown() == cells(first, "count")
+    assert "numero di segnalazioni" in live.text_content()
+    page.check("input[name=fm-cat][value=anziani]")
+    assert "Anziani" in live.text_content()
+    assert page.locator("#fm-table th.fm-col-active").text_content() == "Anziani"
+    assert errors == []
+    page.close()
+
+
+@pytest.mark.browser
+def test_a_focused_row_brings_its_area_into_view(browser, tmp_path: Path) -> None:
+    write_map(make_publication(), tmp_path)
+    page, errors, _ = open_offline(browser, (tmp_path / "mappa.html").as_uri())
+    page.evaluate("map_fm.setView(geo_json_areas.getLayers()[0].getBounds().getSouthWest(), map_fm.getZoom() + 3,"
+                  " {animate: false})")
+    inside = "i => map_fm.getBounds().contains(geo_json_areas.getLayers()[i].getCenter())"
+    far = [i for i in range(9) if not page.evaluate(f"({inside})({i})")]
+    assert far
+    page.locator(f"tr[data-fm-area='{far[-1]}']").focus()
+    assert page.evaluate(f"({inside})({far[-1]})")
+    assert errors == []
     page.close()

@@ -31,16 +31,16 @@ var FM = (function () {
     var y = c.yoy[String(i)];  // sparse
     return { value: c.value[i], suppressed: c.suppressed[i], yoy: y === undefined ? null : y };
   }
-  function denominator() {  // the residents the layer's rate is per 1,000 of (65+ for older people)
-    var col = (D.denominator || {})[state.cat];
+  function denominator(cat) {  // the residents the layer's rate is per 1,000 of (65+ for older people)
+    var col = (D.denominator || {})[cat || state.cat];
     return col && D.areas[col] ? col : "population";
   }
-  function per1000() {
-    var col = denominator();
+  function per1000(cat) {
+    var col = denominator(cat);
     return col !== "population" && T["per1000_" + col] ? T["per1000_" + col] : T.per1000;
   }
-  function rate(i, v) {
-    var p = D.areas[denominator()][i];
+  function rate(i, v, cat) {
+    var p = D.areas[denominator(cat)][i];
     if (!(p > 0)) return null;
     if (v === 0) return 0;
     return Math.max(Math.round(v / p * 10000) / 10, 0.1);
@@ -415,15 +415,17 @@ var FM = (function () {
     if (declutter) declutter();
 
     var mapDiv = document.getElementById("fm-map");
-    function refresh() {
+    function refresh(said) {
       o.areas.setStyle(areaStyle);
       legend.update();
+      updateTable();
+      if (said) announce();
       mapDiv.setAttribute("data-state", state.month + "|" + state.cat + "|" + state.measure);
     }
-    document.getElementById("fm-month").addEventListener("change", function (e) { state.month = e.target.value; refresh(); });
+    document.getElementById("fm-month").addEventListener("change", function (e) { state.month = e.target.value; refresh(true); });
     function radios(name, key) {
       Array.prototype.forEach.call(document.querySelectorAll("input[name=" + name + "]"), function (r) {
-        r.addEventListener("change", function (e) { state[key] = e.target.value; refresh(); });
+        r.addEventListener("change", function (e) { state[key] = e.target.value; refresh(true); });
       });
     }
     radios("fm-cat", "cat");
@@ -440,10 +442,12 @@ var FM = (function () {
     Array.prototype.forEach.call(document.querySelectorAll("tr[data-fm-area]"), function (row) {
       var layer = areaLayers[Number(row.getAttribute("data-fm-area"))];
       if (!layer) return;
-      function on() {
+      function on(e) {
         row.classList.add("fm-active");
         layer.setStyle({ weight: 3, color: "#000000" });
         layer.bringToFront();
+        // from the keyboard, bring the area into view first, so its highlight and figures are seen
+        if (e && e.type === "focus") map.panInside(layer.getCenter(), { padding: [80, 80], animate: false });
         layer.openTooltip(layer.getCenter());
       }
       function off() {
@@ -455,6 +459,54 @@ var FM = (function () {
       row.addEventListener("mouseenter", on); row.addEventListener("mouseleave", off);
     });
     refresh();
+  }
+
+  /* ---- the data table follows month and measure, marks the layer, and says so politely ---- */
+  function tableCell(i, cat) {
+    var c = D.cells[state.month][cat];
+    var v = c.value[i], h = c.suppressed[i];
+    if (h === 1) return { text: "< " + D.threshold, title: null };
+    if (h === 2) return { text: T.nd, title: T.hiddenOther };
+    if (v === null) return { text: T.nd, title: T.na };
+    if (state.measure === "count") return { text: fmt(v, 0), title: null };
+    var r = rate(i, v, cat);
+    return r === null ? { text: T.nd, title: T.na } : { text: fmt(r, 1), title: null };
+  }
+  function updateTable() {
+    var month = D.monthLabels[state.month];
+    var cap = T.captions[state.measure].replace("{month}", month);
+    if (state.measure === "rate") {
+      D.categories.forEach(function (c) {
+        if (denominator(c) !== "population") cap += " · " + D.labels[c] + ": " + per1000(c);
+      });
+    }
+    document.getElementById("fm-caption").textContent = cap;
+    Array.prototype.forEach.call(document.querySelectorAll("th[data-fm-col]"), function (th) {
+      th.classList.toggle("fm-col-active", th.getAttribute("data-fm-col") === state.cat);
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("tr[data-fm-area]"), function (row) {
+      var i = Number(row.getAttribute("data-fm-area")), tds = row.querySelectorAll("td");
+      D.categories.forEach(function (cat, k) {
+        var td = tds[k], x = tableCell(i, cat);
+        if (!td) return;
+        td.textContent = x.text;
+        if (x.title) td.title = x.title; else td.removeAttribute("title");
+        td.classList.toggle("fm-col-active", cat === state.cat);
+      });
+      var last = tds[D.categories.length], tot = D.cells[state.month][D.categories[0]];
+      if (last) {  // the total per 1,000 residents, of the month shown
+        var r = tot.suppressed[i] || tot.value[i] === null ? null : rate(i, tot.value[i], D.categories[0]);
+        last.textContent = r === null ? T.nd : fmt(r, 1);
+      }
+    });
+    var sum = document.getElementById("fm-summary");
+    if (sum && T.summaries[state.month]) sum.textContent = T.summaries[state.month];
+  }
+  function announce() {
+    var live = document.getElementById("fm-live");
+    if (!live) return;
+    live.textContent = T.announce.replace("{layer}", D.labels[state.cat]).replace("{month}", D.monthLabels[state.month])
+      .replace("{measure}", state.measure === "rate" ? per1000() : T.countName);
   }
 
   return { areaStyle: areaStyle, bindArea: bindArea, bindTown: bindTown, bindService: bindService,
