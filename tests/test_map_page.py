@@ -568,3 +568,28 @@ def test_a_focused_row_brings_its_area_into_view(browser, tmp_path: Path) -> Non
     assert page.evaluate(f"({inside})({far[-1]})")
     assert errors == []
     page.close()
+
+
+@pytest.mark.browser
+def test_map_prints_on_a4_with_map_legend_and_table_and_no_controls(browser, tmp_path: Path,
+                                                                    artifacts_dir: Path) -> None:
+    write_map(make_publication(), tmp_path)
+    page, errors, _ = open_offline(browser, (tmp_path / "mappa.html").as_uri())
+    page.emulate_media(media="print")
+    page.wait_for_timeout(200)
+    for hidden in (".fm-controls", ".leaflet-control-zoom", ".fm-reset", ".fm-legend-toggle", ".fm-skip"):
+        assert not page.locator(hidden).first.is_visible(), hidden
+    assert page.locator("#fm-legend-body").is_visible() and page.locator("#fm-table").is_visible()
+    m, lg = page.locator("#fm-map").bounding_box(), page.locator(".fm-legend").bounding_box()
+    assert lg["y"] >= m["y"] and lg["y"] + lg["height"] <= m["y"] + m["height"] + 1  # legend inside the map box
+    overlap = page.evaluate("""() => { const L = document.querySelector('.fm-legend').getBoundingClientRect();
+        return [...document.querySelectorAll('path.leaflet-interactive')].filter(p => { const r = p.getBoundingClientRect();
+        return !(r.right < L.left || r.left > L.right || r.bottom < L.top || r.top > L.bottom); }).length; }""")
+    assert overlap == 0                                   # ... and over no area
+    pdf = page.pdf(prefer_css_page_size=True)
+    (artifacts_dir / "map-print.pdf").write_bytes(pdf)
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)", pdf)
+    assert boxes and all(abs(float(w) - 595.3) < 2 and abs(float(h) - 841.9) < 2 for w, h in boxes)  # A4
+    assert len(boxes) <= 2                                # not 6 Letter pages
+    assert errors == []
+    page.close()

@@ -407,12 +407,31 @@ var FM = (function () {
     if (o.towns) { bounds.extend(o.towns.getBounds()); shapes = shapes.concat(o.towns.getLayers()); }
     fit(map, bounds, legend, shapes);
     // bounded to the towns: a few steps out from the fitted view at most, panning near them only
-    var home = { center: map.getCenter(), zoom: map.getZoom() };
-    map.setMinZoom(Math.max(Math.floor(home.zoom) - 2, 0));
-    map.setMaxBounds(bounds.pad(0.6));
+    var home = {};
+    function setHome() {
+      home.center = map.getCenter(); home.zoom = map.getZoom();
+      map.setMinZoom(Math.max(Math.floor(home.zoom) - 2, 0));
+      map.setMaxBounds(map.getBounds().pad(0.5));  // the fitted view (towns, legend margin) and some
+    }
     map.options.maxBoundsViscosity = 1.0;
+    setHome();
     viewControls(map, home);
     if (declutter) declutter();
+    // print: the map box changes size (A4), so lay the view out again, and back after printing
+    function relayout() {
+      map.setMaxBounds(null);
+      map.setMinZoom(0);
+      map.invalidateSize({ animate: false });
+      fit(map, bounds, legend, shapes);
+      setHome();
+      if (declutter) declutter();
+    }
+    window.addEventListener("beforeprint", relayout);
+    window.addEventListener("afterprint", relayout);
+    if (window.matchMedia) {
+      var mq = window.matchMedia("print");
+      if (mq.addEventListener) mq.addEventListener("change", relayout);
+    }
 
     var mapDiv = document.getElementById("fm-map");
     function refresh(said) {
