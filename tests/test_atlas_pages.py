@@ -556,3 +556,22 @@ def test_every_table_has_a_caption_scroll_boxes_take_the_keyboard_and_no_favicon
         assert boxes and all('tabindex="0"' in b and 'role="region"' in b and re.search(r'aria-label="[^"]+"', b)
                              for b in boxes), p.name
         assert '<link rel="icon" href="data:' in html, p.name
+
+
+@pytest.mark.browser
+def test_chart_labels_print_at_8_pt_or_more(browser, tmp_path: Path) -> None:
+    render_atlas(_pub(), tmp_path, quality=QUALITY)
+    page = browser.new_page(viewport={"width": 710, "height": 1000})  # A4 less the print margins
+    page.emulate_media(media="print")
+    sizes = """() => [...document.querySelectorAll('svg text')].filter(t => t.getClientRects().length).map(t => {
+        const m = t.getScreenCTM(), fs = parseFloat(getComputedStyle(t).fontSize);
+        return [fs * Math.hypot(m.a, m.b) * 0.75, t.textContent]; })"""  # CSS px to pt
+    seen = 0
+    for rel in ("index.html", "quartieri/PV-01.html", "categorie/anziani.html"):
+        page.goto((tmp_path / rel).as_uri())
+        got = page.evaluate(sizes)
+        seen += len(got)
+        small = [(round(pt, 1), text) for pt, text in got if pt < 7.95]
+        assert not small, (rel, small[:5])
+    assert seen > 20  # the bar chart, its "media del comune" and the trends' axes were measured
+    page.close()
