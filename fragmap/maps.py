@@ -885,7 +885,7 @@ def embed_snippet(map_file: str = MAP_FILE, *, title: str | None = None, languag
     title = title or translate(_MESSAGES, "iframe_title", language,
                                name=name or translate(_MESSAGES, "network_generic", language))
     return (
-        '<div style="width:100%;aspect-ratio:4/3;min-height:420px;max-height:90vh">\n'
+        '<div style="width:100%;aspect-ratio:4/3;min-height:min(560px,85vh);max-height:90vh">\n'
         f'  <iframe src="{escape(map_file)}" title="{escape(title)}" loading="lazy"\n'
         '    style="display:block;width:100%;height:100%;border:0"></iframe>\n'
         "</div>\n"

@@ -593,3 +593,30 @@ def test_map_prints_on_a4_with_map_legend_and_table_and_no_controls(browser, tmp
     assert len(boxes) <= 2                                # not 6 Letter pages
     assert errors == []
     page.close()
+
+
+@pytest.mark.browser
+def test_on_a_phone_frame_the_options_fold_and_the_map_takes_most_of_it(demo, browser, tmp_path: Path,
+                                                                         artifacts_dir: Path) -> None:
+    write_map(demo["pub"], tmp_path, **demo["kw"])
+    page, errors, _ = open_offline(browser, (tmp_path / "mappa.html").as_uri(), width=375, height=420)
+    box = page.locator("#fm-map").bounding_box()
+    assert box["height"] >= 0.6 * 420 and box["y"] + box["height"] <= 420 + 1
+    assert not page.locator("#fm-month").is_visible()
+    summary = page.locator("#fm-options > summary")
+    assert summary.bounding_box()["height"] >= 24                       # a touch target
+    assert "Totale" in summary.text_content()                           # says what is shown
+    page.screenshot(path=str(artifacts_dir / "map-375x420-frame.png"))
+    summary.focus()
+    page.keyboard.press("Enter")
+    assert page.locator("#fm-month").is_visible()
+    page.check("input[name=fm-measure][value=count]")
+    assert "numero di segnalazioni" in summary.text_content()
+    labels = page.evaluate("""() => [...document.querySelectorAll('.fm-controls label')]
+        .map(l => l.getBoundingClientRect().height)""")
+    assert labels and min(labels) >= 24                                # WCAG 2.5.8 target size
+    summary.click()                                                    # folds again
+    page.wait_for_timeout(100)
+    assert page.locator("#fm-map").bounding_box()["height"] >= 0.6 * 420
+    assert errors == []
+    page.close()

@@ -379,6 +379,14 @@ var FM = (function () {
     ctx = o;
     var map = o.map;
     map.attributionControl.setPrefix(false);
+    // on a phone (or a small frame) the options fold into one line, the map takes the rest
+    var options = document.getElementById("fm-options");
+    if (options && (window.innerWidth < 600 || window.innerHeight < 500)) {
+      document.documentElement.classList.add("fm-narrow");
+      options.open = false;
+      map.invalidateSize({ animate: false });
+    }
+    if (options) options.addEventListener("toggle", function () { map.invalidateSize({ animate: false }); });
     try { if (window.self !== window.top) document.documentElement.classList.add("fm-embedded"); }
     catch (e) { document.documentElement.classList.add("fm-embedded"); }
     // hatch patterns for hidden counts, in the SVG the areas are drawn in
@@ -438,6 +446,9 @@ var FM = (function () {
       o.areas.setStyle(areaStyle);
       legend.update();
       updateTable();
+      var st = document.getElementById("fm-options-state");
+      if (st) st.textContent = D.labels[state.cat] + " · " + D.monthLabels[state.month] + " · " +
+        (state.measure === "rate" ? per1000() : T.countName);
       if (said) announce();
       mapDiv.setAttribute("data-state", state.month + "|" + state.cat + "|" + state.measure);
     }
