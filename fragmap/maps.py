@@ -89,7 +89,6 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "table_caption_rate": {"it": "Segnalazioni per 1.000 residenti negli ultimi 12 mesi fino a {month}, per area e categoria",
                            "en": "Reports per 1,000 residents in the 12 months to {month}, by area and category"},
     "table_announce": {"it": "Tabella aggiornata: {layer}, {month}, {measure}.", "en": "Table updated: {layer}, {month}, {measure}."},
-    "live_label": {"it": "Avvisi della mappa", "en": "Map announcements"},
     "rate_total": {"it": "Totale per 1.000 residenti", "en": "Total per 1,000 residents"},
     "sources": {"it": "Fonti", "en": "Sources"},
     "base_map": {"it": "Sfondo cartografico", "en": "Base map"},
@@ -771,7 +770,7 @@ def render_map(
     ttext = {key: msg(key) for key in (
         "month", "layer", "measure", "overlays", "rate", "count", "controls", "skip_to_table",
         "keyboard_note", "table_title", "area", "rate_total", "sources", "base_map", "made_with",
-        "embed_link", "noscript", "live_label")}
+        "embed_link", "noscript")}
     ttext["title"] = msg("title", name=name)
     ttext["privacy_note"] = msg("privacy_note", threshold=pub.threshold)
     ttext["table_caption"] = msg("table_caption", month=month_labels[pub.month])
@@ -927,10 +926,10 @@ def write_map(publication: Publication, out_dir: str | Path, **kwargs: Any) -> l
         f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">{FAVICON}<title>'
         f'{msg("embed_title")}</title></head>\n<body style="font-family:system-ui,sans-serif;max-width:48rem;margin:1rem auto;padding:0 1rem">\n'
-        f"<h1>{msg('embed_title')}</h1>\n"
+        f"<main>\n<h1>{msg('embed_title')}</h1>\n"
         f"<p>{msg('embed_help', file=MAP_FILE)}</p>\n"
         f"<pre tabindex=\"0\" role=\"region\" aria-label=\"{msg('embed_code')}\" style=\"background:#f4f4f4;padding:.75rem;overflow:auto\"><code>{escape(snippet)}</code></pre>\n"
-        f"<h2>{msg('embed_preview')}</h2>\n{snippet}</body></html>\n"
+        f"<h2>{msg('embed_preview')}</h2>\n{snippet}</main></body></html>\n"
     )
     p_embed = out / EMBED_FILE
     p_embed.write_text(embed, encoding="utf-8")

@@ -620,3 +620,49 @@ def test_on_a_phone_frame_the_options_fold_and_the_map_takes_most_of_it(demo, br
     assert page.locator("#fm-map").bounding_box()["height"] >= 0.6 * 420
     assert errors == []
     page.close()
+
+
+def _axe_source() -> str | None:
+    """axe-core's axe.min.js: $FRAGMAP_AXE_JS, or node_modules/axe-core in the repository
+    (``npm install --no-save axe-core``); None when neither is there."""
+    import os
+
+    for p in (os.environ.get("FRAGMAP_AXE_JS"), ROOT / "node_modules" / "axe-core" / "axe.min.js"):
+        if p and Path(p).is_file():
+            return Path(p).read_text(encoding="utf-8")
+    return None
+
+
+@pytest.mark.browser
+def test_axe_finds_no_violations_on_the_map_embed_and_atlas_pages(browser, tmp_path: Path) -> None:
+    axe = _axe_source()
+    if axe is None:
+        pytest.skip("axe-core not installed (npm install --no-save axe-core, or set FRAGMAP_AXE_JS)")
+    import test_atlas_pages as atlas_tests
+    from fragmap.atlas import render_atlas
+
+    svc = _services()
+    write_map(make_publication(), tmp_path, services=svc, isochrones=_isochrones(svc),
+              where_next=_where_next([Point(9.142, 45.182)]))
+    render_atlas(atlas_tests._pub(), tmp_path / "atlas", quality=atlas_tests.QUALITY)
+    pages = ["mappa.html", "embed.html", "atlas/index.html", "atlas/quartieri/PV-01.html", "atlas/categorie/anziani.html"]
+    run = ("axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', "
+           "'best-practice']}}).then(r => r.violations.map(v => [v.id, v.nodes.map(n => n.target.join(' '))]))")
+    found = {}
+    for width, height in ((375, 667), (1280, 800)):
+        for rel in pages:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.add_init_script(axe)
+            page.goto((tmp_path / rel).as_uri())
+            page.wait_for_timeout(300)
+            if rel == "mappa.html":  # with the overlays on and a different month: the states a reader meets
+                if width < 600:
+                    page.locator("#fm-options > summary").click()
+                for box in ("#fm-services", "#fm-iso", "#fm-where"):
+                    page.check(box)
+                page.select_option("#fm-month", index=0)
+            v = page.evaluate(run)
+            if v:
+                found[f"{rel}@{width}"] = v
+            page.close()
+    assert found == {}
