@@ -361,7 +361,8 @@ def test_services_isochrones_where_next_toggle_with_legend_entries(browser, tmp_
     write_map(make_publication(), tmp_path, services=svc, isochrones=_isochrones(svc),
               where_next=_where_next([Point(9.142, 45.182), Point(9.158, 45.188)]))
     page, errors, external = open_offline(browser, (tmp_path / "mappa.html").as_uri())
-    paths = page.locator("#fm-map .leaflet-overlay-pane path")
+    paths = page.locator("#fm-map .leaflet-overlay-pane path:not(.fm-casing)")
+    casings = page.locator("#fm-map .leaflet-overlay-pane path.fm-casing")
     before = paths.count()
     legend = page.locator(".fm-legend")
     assert "Farmacia" not in legend.text_content()  # optional layers start off
@@ -374,8 +375,12 @@ def test_services_isochrones_where_next_toggle_with_legend_entries(browser, tmp_
     page.check("#fm-where")
     assert "Dove aprire un nuovo sportello" in legend.text_content()
     assert paths.count() == before + 4 + 3 + 2
+    assert casings.count() == 3 + 2                 # a white casing under each line and ring (issue 15)
+    order = page.evaluate("""() => [...document.querySelectorAll('#fm-map .leaflet-overlay-pane path')]
+        .map(p => p.classList.contains('fm-casing') ? 'c' : 'p').join('')""")
+    assert order.rfind("c") < len(order) - 2        # the casings are drawn under the lines and rings
     page.uncheck("#fm-iso")
-    assert paths.count() == before + 4 + 2
+    assert paths.count() == before + 4 + 2 and casings.count() == 2
     page.locator("path.leaflet-interactive").last.hover()  # the second where-next site
     tip = page.locator(".leaflet-tooltip").first
     tip.wait_for(timeout=2000)

@@ -460,11 +460,33 @@ var FM = (function () {
     }
     radios("fm-cat", "cat");
     radios("fm-measure", "measure");
+    // white casings under the walking-distance lines and halos around the proposed sites: they
+    // stay visible on the darkest classes (where the help desks are), drawn with their layer
+    var casing = { "fm-iso": null, "fm-where": null };
+    if (o.iso) {
+      casing["fm-iso"] = L.geoJSON(o.iso.toGeoJSON(), { interactive: false, style: function (f) {
+        var w = (f.properties.style || {}).weight || 2;
+        return { color: "#ffffff", weight: w + 3, opacity: 0.9, fill: false, className: "fm-casing" };
+      } });
+    }
+    if (o.whereNext) {
+      casing["fm-where"] = L.layerGroup(o.whereNext.getLayers().map(function (m) {
+        return L.circleMarker(m.getLatLng(), { radius: m.options.radius || 8, weight: 8, color: "#ffffff",
+          opacity: 0.95, fill: false, interactive: false, className: "fm-casing" });
+      }));
+    }
     [["fm-services", o.services], ["fm-iso", o.iso], ["fm-where", o.whereNext]].forEach(function (p) {
-      var box = document.getElementById(p[0]), layer = p[1];
+      var box = document.getElementById(p[0]), layer = p[1], under = casing[p[0]];
       if (!box || !layer) return;
       box.addEventListener("change", function () {
-        if (box.checked) map.addLayer(layer); else map.removeLayer(layer);
+        if (box.checked) {
+          if (under) map.addLayer(under);
+          map.addLayer(layer);
+          if (under) layer.bringToFront();
+        } else {
+          map.removeLayer(layer);
+          if (under) map.removeLayer(under);
+        }
         legend.update();
       });
     });
