@@ -86,6 +86,9 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "table_legend": {"it": "«< {threshold}»: meno di {threshold} segnalazioni, nascosto per proteggere le persone. «n.d.»: nascosto per non permettere di ricalcolare un dato piccolo, oppure non pubblicato.",
                      "en": "'< {threshold}': fewer than {threshold} reports, hidden to protect people. 'n/a': hidden so that a small count cannot be computed back, or not published."},
     "area": {"it": "Area", "en": "Area"},
+    "table_caption_rate": {"it": "Segnalazioni per 1.000 residenti negli ultimi 12 mesi fino a {month}, per area e categoria",
+                           "en": "Reports per 1,000 residents in the 12 months to {month}, by area and category"},
+    "table_announce": {"it": "Tabella aggiornata: {layer}, {month}, {measure}.", "en": "Table updated: {layer}, {month}, {measure}."},
     "rate_total": {"it": "Totale per 1.000 residenti", "en": "Total per 1,000 residents"},
     "sources": {"it": "Fonti", "en": "Sources"},
     "base_map": {"it": "Sfondo cartografico", "en": "Base map"},
@@ -98,6 +101,11 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "na": {"it": "dato non disponibile", "en": "no data"},
     "hidden_other": {"it": "nascosto per non permettere di ricalcolare un dato piccolo", "en": "hidden so that a small count cannot be computed back"},
     "legend": {"it": "Legenda", "en": "Legend"},
+    "noscript": {"it": "La mappa interattiva richiede JavaScript, che in questo browser è disattivato: la tabella qui sotto riporta gli stessi dati.",
+                 "en": "The interactive map needs JavaScript, which is turned off in this browser: the table below holds the same figures."},
+    "zoom_in": {"it": "Ingrandisci", "en": "Zoom in"},
+    "zoom_out": {"it": "Riduci", "en": "Zoom out"},
+    "reset_view": {"it": "Ripristina vista", "en": "Reset view"},
     "legend_primary": {"it": "meno di {threshold} segnalazioni (nascosto)", "en": "fewer than {threshold} reports (hidden)"},
     "legend_other": {"it": "n.d.: nascosto per non permettere di ricalcolare un dato piccolo", "en": "n/a: hidden so that a small count cannot be computed back"},
     "yoy": {"it": "rispetto a un anno prima", "en": "vs a year before"},
@@ -120,6 +128,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "embed_title": {"it": "Come inserire la mappa nel sito", "en": "How to embed the map in the website"},
     "embed_help": {"it": "Copiare il codice qui sotto nella pagina del sito (blocco HTML). Il file {file} va caricato nella stessa cartella del sito, insieme a questa pagina; la mappa si adatta alla larghezza della pagina.",
                    "en": "Copy the code below into the website page (an HTML block). Upload {file} to the same folder of the website; the map adapts to the page width."},
+    "embed_code": {"it": "Codice da copiare", "en": "Code to copy"},
     "embed_preview": {"it": "Anteprima", "en": "Preview"},
     "iframe_title": {"it": "Mappa: {name}", "en": "Map: {name}"},
 }
@@ -145,6 +154,15 @@ _RANDOM_ID = re.compile(r"\b[a-z][a-z_]*_[0-9a-f]{32}\b")  # folium names: camel
 
 
 # -- small helpers --------------------------------------------------------------------------------
+# an inline icon: browsers ask for /favicon.ico otherwise (a 404 on the network's website)
+FAVICON = ('<link rel="icon" href="data:image/svg+xml,%3Csvg xmlns=%27http://www.w3.org/2000/svg%27 '
+           'viewBox=%270 0 16 16%27%3E%3Crect width=%2716%27 height=%2716%27 rx=%273%27 fill=%27%2324527a%27/%3E'
+           '%3C/svg%3E">')
+# without JavaScript: no dead controls over a blank box; the header, then the data table
+NOSCRIPT_STYLE = ("<noscript><style>.folium-map, .fm-controls, .fm-skip, .fm-keyboard-note { display:none !important; }"
+                  " .fm-screen { height:auto; min-height:0; }</style></noscript>")
+
+
 def _env() -> Environment:
     return Environment(
         loader=PackageLoader("fragmap", "templates"),
@@ -603,6 +621,7 @@ def _script_text(pub: Publication) -> dict[str, str]:
         "per1000_pop_65": msg("rate_pop_65"),
         "nd": t("not_available", pub.language), "hiddenOther": msg("hidden_other"), "yoy": msg("yoy"),
         "estimated": msg("estimated"), "legend": msg("legend"),
+        "zoomIn": msg("zoom_in"), "zoomOut": msg("zoom_out"), "resetView": msg("reset_view"),
         "legendPrimary": msg("legend_primary", threshold=pub.threshold), "legendOther": msg("legend_other"),
         "services": msg("services"), "isochrones": msg("isochrones"), "whereNext": msg("where_next"),
         "whereRank": msg("where_rank", rank="{rank}"), "whereReached": msg("where_reached"),
@@ -729,8 +748,18 @@ def render_map(
     }
 
     # HTML around the map (autoescaped jinja2 macros)
-    net = pub.cells(month=pub.month, window=12, level="network")
-    total = net["value"].iloc[0] if len(net) and not net["suppressed"].iloc[0] else float("nan")
+    town_list = (" e " if lang == "it" else " and ").join(sorted(areas["town"].unique()))
+
+    def summary_of(month: str) -> str:  # the network's published 12-month total ("n.d." when hidden)
+        net = pub.cells(month=month, window=12, level="network")
+        total = net["value"].iloc[0] if len(net) and not net["suppressed"].iloc[0] else float("nan")
+        return msg("summary", n=len(ids), towns=town_list, month=month_labels[month], total=format_number(total, lang))
+
+    data["text"]["summaries"] = {m: summary_of(m) for m in pub.months}  # the summary follows the month
+    data["text"]["captions"] = {"count": msg("table_caption", month="{month}"),
+                                "rate": msg("table_caption_rate", month="{month}")}
+    data["text"]["announce"] = msg("table_announce", layer="{layer}", month="{month}", measure="{measure}")
+    data["text"]["countName"] = msg("count")
     banners, notes, sources = _banners_notes_sources(pub)
     if bg_payload is not None:  # OSM / GeoNames licences, printed on every page that draws them
         sources = [*sources, *[a for a in bg_payload["attribution"] if a not in sources]]
@@ -741,14 +770,12 @@ def render_map(
     ttext = {key: msg(key) for key in (
         "month", "layer", "measure", "overlays", "rate", "count", "controls", "skip_to_table",
         "keyboard_note", "table_title", "area", "rate_total", "sources", "base_map", "made_with",
-        "embed_link")}
+        "embed_link", "noscript")}
     ttext["title"] = msg("title", name=name)
     ttext["privacy_note"] = msg("privacy_note", threshold=pub.threshold)
     ttext["table_caption"] = msg("table_caption", month=month_labels[pub.month])
     ttext["table_legend"] = msg("table_legend", threshold=pub.threshold)
-    town_list = (" e " if lang == "it" else " and ").join(sorted(areas["town"].unique()))
-    summary = msg("summary", n=len(ids), towns=town_list, month=month_labels[pub.month],
-                  total=format_number(total, lang))
+    summary = data["text"]["summaries"][pub.month]
     markup = _env().get_template("map.html.j2").make_module({
         "t": ttext, "synthetic": pub.synthetic, "banners": banners,
         "months": [{"value": m, "label": month_labels[m]} for m in pub.months],
@@ -764,8 +791,10 @@ def render_map(
         ("meta_charset", '<meta charset="utf-8">'),
         ("viewport", '<meta name="viewport" content="width=device-width, initial-scale=1">'),
         ("title", f"<title>{escape(msg('title', name=name))} · {escape(month_labels[pub.month])}</title>"),
+        ("favicon", FAVICON),
         ("leaflet_css", f"<style>{_static('leaflet', 'leaflet.css')}</style>"),
         ("fragmap_css", f"<style>{_lean(_static('map', 'fragmap-map.css'))}</style>"),
+        ("noscript", NOSCRIPT_STYLE),
         ("leaflet", f"<script>{_static('leaflet', 'leaflet.js')}</script>"),
         ("fragmap_js", f"<script>{_lean(_static('map', 'fragmap-map.js'))}</script>"),
     ):
@@ -774,7 +803,7 @@ def render_map(
     # the centre only places the view: 3 decimals (~100 m), never a point's precision (a town's
     # centre is where its reports crowd, and the audit refuses any 4-decimal report coordinate)
     fmap = _FragmapMap(location=[round((south + north) / 2, 3), round((west + east) / 2, 3)], zoom_start=12, tiles=None,
-                       zoom_control=True, zoomSnap=0.25)
+                       zoom_control=False, zoomSnap=0.25)  # FM.start adds it, in the page's language
     fmap.aria_label = msg("map_label")
     page.add_child(fmap)
     named: dict[str, Element] = {"fm": fmap}
@@ -855,7 +884,7 @@ def embed_snippet(map_file: str = MAP_FILE, *, title: str | None = None, languag
     title = title or translate(_MESSAGES, "iframe_title", language,
                                name=name or translate(_MESSAGES, "network_generic", language))
     return (
-        '<div style="width:100%;aspect-ratio:4/3;min-height:420px;max-height:90vh">\n'
+        '<div style="width:100%;aspect-ratio:4/3;min-height:min(560px,85vh);max-height:90vh">\n'
         f'  <iframe src="{escape(map_file)}" title="{escape(title)}" loading="lazy"\n'
         '    style="display:block;width:100%;height:100%;border:0"></iframe>\n'
         "</div>\n"
@@ -895,12 +924,12 @@ def write_map(publication: Publication, out_dir: str | Path, **kwargs: Any) -> l
     snippet = embed_snippet(language=lang, name=pub_title(publication))
     embed = (
         f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1"><title>'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">{FAVICON}<title>'
         f'{msg("embed_title")}</title></head>\n<body style="font-family:system-ui,sans-serif;max-width:48rem;margin:1rem auto;padding:0 1rem">\n'
-        f"<h1>{msg('embed_title')}</h1>\n"
+        f"<main>\n<h1>{msg('embed_title')}</h1>\n"
         f"<p>{msg('embed_help', file=MAP_FILE)}</p>\n"
-        f"<pre style=\"background:#f4f4f4;padding:.75rem;overflow:auto\"><code>{escape(snippet)}</code></pre>\n"
-        f"<h2>{msg('embed_preview')}</h2>\n{snippet}</body></html>\n"
+        f"<pre tabindex=\"0\" role=\"region\" aria-label=\"{msg('embed_code')}\" style=\"background:#f4f4f4;padding:.75rem;overflow:auto\"><code>{escape(snippet)}</code></pre>\n"
+        f"<h2>{msg('embed_preview')}</h2>\n{snippet}</main></body></html>\n"
     )
     p_embed = out / EMBED_FILE
     p_embed.write_text(embed, encoding="utf-8")

@@ -540,3 +540,38 @@ def test_no_service_address_is_followed_by_a_number(tmp_path) -> None:
     text = " ".join(p.read_text(encoding="utf-8") for p in (tmp_path / "quartieri").glob("*.html"))
     assert "VIA GRAVELLONA" in text
     assert not re.search(r"VIA GRAVELLONA\W{0,3}\d", text)
+
+
+def test_every_table_has_a_caption_scroll_boxes_take_the_keyboard_and_no_favicon_404(tmp_path: Path) -> None:
+    render_atlas(_pub(), tmp_path, quality=QUALITY)
+    pages = sorted(tmp_path.rglob("*.html"))
+    kinds = {p.parent.name for p in pages}
+    assert {"categorie", "quartieri"} <= kinds
+    for p in pages:
+        html = p.read_text(encoding="utf-8")
+        if "<table" not in html:
+            continue
+        assert html.count("<table") == html.count("<caption"), p.name   # every table is named
+        boxes = re.findall(r'<div class="scroll"[^>]*>', html)
+        assert boxes and all('tabindex="0"' in b and 'role="region"' in b and re.search(r'aria-label="[^"]+"', b)
+                             for b in boxes), p.name
+        assert '<link rel="icon" href="data:' in html, p.name
+
+
+@pytest.mark.browser
+def test_chart_labels_print_at_8_pt_or_more(browser, tmp_path: Path) -> None:
+    render_atlas(_pub(), tmp_path, quality=QUALITY)
+    page = browser.new_page(viewport={"width": 710, "height": 1000})  # A4 less the print margins
+    page.emulate_media(media="print")
+    sizes = """() => [...document.querySelectorAll('svg text')].filter(t => t.getClientRects().length).map(t => {
+        const m = t.getScreenCTM(), fs = parseFloat(getComputedStyle(t).fontSize);
+        return [fs * Math.hypot(m.a, m.b) * 0.75, t.textContent]; })"""  # CSS px to pt
+    seen = 0
+    for rel in ("index.html", "quartieri/PV-01.html", "categorie/anziani.html"):
+        page.goto((tmp_path / rel).as_uri())
+        got = page.evaluate(sizes)
+        seen += len(got)
+        small = [(round(pt, 1), text) for pt, text in got if pt < 7.95]
+        assert not small, (rel, small[:5])
+    assert seen > 20  # the bar chart, its "media del comune" and the trends' axes were measured
+    page.close()

@@ -88,7 +88,7 @@ def _data(html: str) -> dict:
 
 def _table(html: str) -> tuple[list[str], list[list[str]]]:
     table = re.search(r'<table class="fm-table".*?</table>', html, re.S).group(0)
-    head = re.findall(r"<th scope=\"col\">(.*?)</th>", re.search(r"<thead>(.*?)</thead>", table, re.S).group(1))
+    head = re.findall(r"<th scope=\"col\"[^>]*>(.*?)</th>", re.search(r"<thead>(.*?)</thead>", table, re.S).group(1))
     rows = [re.findall(r"<t[hd][^>]*>.*?</t[hd]>", r) for r in
             re.findall(r"<tr tabindex=\"0\"[^>]*>(.*?)</tr>", re.search(r"<tbody>(.*?)</tbody>", table, re.S).group(1))]
     return head, rows
@@ -104,7 +104,8 @@ def test_page_is_a_folium_tree_with_the_areas_once_and_no_cdn() -> None:
     assert html.count('"properties":{"i":0}') == 1
     assert "FM.start({map: map_fm, areas: geo_json_areas" in html
     assert "Leaflet 1.9.3" in html[:200_000] or "leafletjs" in html  # vendored Leaflet inlined
-    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", html)  # nothing loaded from anywhere
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"(?!data:)", html)  # nothing loaded from anywhere
+    assert '<link rel="icon" href="data:' in html             # and no favicon.ico asked for
     for cdn in ("cdn.jsdelivr", "code.jquery", "bootstrapcdn", "cdnjs", "fontawesome", "bootstrap.bundle"):
         assert cdn not in html
     assert "user-scalable=no" not in html                          # pinch zoom stays (WCAG 1.4.4)
@@ -223,6 +224,8 @@ def test_embed_page_speaks_the_publication_language(tmp_path: Path) -> None:
     write_map(pub, tmp_path)
     embed = (tmp_path / "embed.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in embed and "Preview" in embed and "Anteprima" not in embed
+    assert '<pre tabindex="0" role="region" aria-label="Code to copy"' in embed  # scrollable: keyboard reaches it
+    assert '<link rel="icon" href="data:' in embed
     assert 'title="Map: Fragility Network Oltrepò"' in embed  # the project's name, not one in the code
     page = (tmp_path / "mappa.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in page and "Embed in a website" in page and 'href="embed.html"' in page
@@ -358,7 +361,8 @@ def test_services_isochrones_where_next_toggle_with_legend_entries(browser, tmp_
     write_map(make_publication(), tmp_path, services=svc, isochrones=_isochrones(svc),
               where_next=_where_next([Point(9.142, 45.182), Point(9.158, 45.188)]))
     page, errors, external = open_offline(browser, (tmp_path / "mappa.html").as_uri())
-    paths = page.locator("#fm-map .leaflet-overlay-pane path")
+    paths = page.locator("#fm-map .leaflet-overlay-pane path:not(.fm-casing)")
+    casings = page.locator("#fm-map .leaflet-overlay-pane path.fm-casing")
     before = paths.count()
     legend = page.locator(".fm-legend")
     assert "Farmacia" not in legend.text_content()  # optional layers start off
@@ -371,8 +375,12 @@ def test_services_isochrones_where_next_toggle_with_legend_entries(browser, tmp_
     page.check("#fm-where")
     assert "Dove aprire un nuovo sportello" in legend.text_content()
     assert paths.count() == before + 4 + 3 + 2
+    assert casings.count() == 3 + 2                 # a white casing under each line and ring (issue 15)
+    order = page.evaluate("""() => [...document.querySelectorAll('#fm-map .leaflet-overlay-pane path')]
+        .map(p => p.classList.contains('fm-casing') ? 'c' : 'p').join('')""")
+    assert order.rfind("c") < len(order) - 2        # the casings are drawn under the lines and rings
     page.uncheck("#fm-iso")
-    assert paths.count() == before + 4 + 2
+    assert paths.count() == before + 4 + 2 and casings.count() == 2
     page.locator("path.leaflet-interactive").last.hover()  # the second where-next site
     tip = page.locator(".leaflet-tooltip").first
     tip.wait_for(timeout=2000)
@@ -417,3 +425,249 @@ def test_embed_snippet_sizes_and_the_page_works_in_an_iframe(browser, tmp_path: 
     assert page.locator(".fm-embed-link").is_visible()
     assert page.locator(".fm-embed-link").get_attribute("href") == "embed.html"
     page.close()
+
+
+# -- issue 15: the map as a citizen meets it (embedded, by keyboard, without JS, in print) ---------
+def _zoom(page) -> float:  # type: ignore[no-untyped-def]
+    return page.evaluate("map_fm.getZoom()")
+
+
+@pytest.mark.browser
+def test_wheel_scrolls_the_page_not_the_map_until_chosen_and_the_view_is_bounded(browser, tmp_path: Path) -> None:
+    write_map(make_publication(), tmp_path)
+    page, errors, _ = open_offline(browser, (tmp_path / "mappa.html").as_uri(), width=1000, height=700)
+    home = _zoom(page)
+    box = page.locator("#fm-map").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for _ in range(5):
+        page.mouse.wheel(0, 300)
+        page.wait_for_timeout(60)
+    page.wait_for_timeout(300)
+    assert _zoom(page) == home                      # the map did not zoom away ...
+    assert page.evaluate("window.scrollY") > 0       # ... the page scrolled instead
+    page.evaluate("window.scrollTo(0, 0)")
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for _ in range(8):                               # chosen: the wheel zooms, but not past the bound
+        page.mouse.wheel(0, 300)
+        page.wait_for_timeout(80)
+    page.wait_for_timeout(400)
+    low = _zoom(page)
+    assert home - 3 < low < home
+    assert page.evaluate("map_fm.getMinZoom()") >= home - 3
+    page.evaluate("map_fm.setView([0, 0], 3, {animate: false})")  # far away: pulled back near the towns
+    assert page.evaluate("map_fm.getBounds().pad(1).contains(geo_json_areas.getBounds().getCenter())")
+    reset = page.get_by_role("button", name="Ripristina vista")
+    reset.focus()
+    page.keyboard.press("Enter")
+    assert _zoom(page) == home
+    assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == "Ingrandisci"
+    assert page.locator(".leaflet-control-zoom-out").get_attribute("title") == "Riduci"
+    assert errors == []
+    page.close()
+
+
+@pytest.mark.browser
+def test_area_shapes_are_not_tab_stops_and_the_legend_button_names_no_triangle(browser, tmp_path: Path) -> None:
+    svc = _services()
+    write_map(make_publication(), tmp_path, services=svc, isochrones=_isochrones(svc),
+              where_next=_where_next([Point(9.142, 45.182)]))
+    page, errors, _ = open_offline(browser, (tmp_path / "mappa.html").as_uri())
+    for box in ("#fm-services", "#fm-iso", "#fm-where"):
+        page.check(box)
+    page.focus("#fm-month")
+    stops = []
+    for _ in range(60):  # walk the tab order to the table
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate("""() => { const a = document.activeElement;
+            const lab = a.labels && a.labels.length ? a.labels[0].textContent : '';
+            return a.tagName.toLowerCase() + '|' + (a.getAttribute('aria-label') || a.title || lab.trim()
+                   || a.textContent.trim().slice(0, 30)); }"""))
+        if stops[-1].startswith("tr|"):
+            break
+    assert stops[-1].startswith("tr|"), stops
+    assert not [s for s in stops if s.startswith(("path|", "svg|", "g|"))], stops
+    assert all(s.split("|", 1)[1] for s in stops), stops  # every stop has a name
+    name = page.evaluate("""() => { const b = document.querySelector('.fm-legend-toggle');
+        return getComputedStyle(b, '::after').content; }""")
+    assert "/" in name or name in ("none", "normal")   # alt text "" given: the triangle is not read
+    assert errors == []
+    page.close()
+
+
+@pytest.mark.browser
+def test_without_javascript_the_page_says_so_and_shows_the_table_not_dead_controls(browser, tmp_path: Path) -> None:
+    write_map(make_publication(), tmp_path)
+    ctx = browser.new_context(java_script_enabled=False, viewport={"width": 1100, "height": 800})
+    page = ctx.new_page()
+    page.goto((tmp_path / "mappa.html").as_uri())
+    note = page.locator(".fm-noscript")
+    assert note.is_visible() and "JavaScript" in note.text_content()
+    assert not page.locator("#fm-map").is_visible()
+    assert not page.locator("#fm-month").is_visible()
+    table = page.locator("#fm-table")
+    assert table.is_visible() and table.bounding_box()["y"] < 800  # the table on the first screen
+    ctx.close()
+    page, errors, _ = open_offline(browser, (tmp_path / "mappa.html").as_uri())
+    assert not page.locator(".fm-noscript").is_visible() and page.locator("#fm-map").is_visible()
+    page.close()
+
+
+@pytest.mark.browser
+def test_table_and_summary_follow_month_layer_and_measure_and_changes_are_announced(browser, tmp_path: Path) -> None:
+    pub = make_publication(seed=3)
+    write_map(pub, tmp_path)
+    html = (tmp_path / "mappa.html").read_text(encoding="utf-8")
+    d = _data(html)
+    page, errors, _ = open_offline(browser, (tmp_path / "mappa.html").as_uri())
+    live = page.locator("#fm-live")
+    assert live.get_attribute("aria-live") == "polite" and live.text_content() == ""
+    first, ref = d["months"][0], d["months"][-1]
+    page.focus("#fm-month")
+    page.select_option("#fm-month", first)           # the keyboard's choice of an earlier month
+    col = 1 + d["categories"].index(TOTAL)
+
+    def cells(month: str, measure: str) -> list[str]:
+        out = []
+        for i in range(len(d["areas"]["name"])):
+            c = d["cells"][month][TOTAL]
+            v, h = c["value"][i], c["suppressed"][i]
+            if h == 1:
+                out.append("< 5")
+            elif h or v is None:
+                out.append("n.d.")
+            elif measure == "count":
+                out.append(f"{v:,}".replace(",", "."))
+            else:
+                r = 0.0 if v == 0 else max(np.floor(v / d["areas"]["population"][i] * 10000 + 0.5) / 10, 0.1)
+                out.append(f"{r:.1f}".replace(".", ","))
+        return out
+
+    def shown() -> list[str]:
+        return page.evaluate(f"""() => [...document.querySelectorAll('#fm-table tbody tr')]
+            .map(r => r.children[{col}].textContent.trim())""")
+
+    assert shown() == cells(first, "rate") != cells(ref, "rate")  # rates, of the chosen month
+    assert d["text"]["summaries"][first] == page.locator("#fm-summary").text_content()
+    assert d["monthLabels"][first] in page.locator("#fm-caption").text_content()
+    assert d["monthLabels"][first] in live.text_content()
+    page.check("input[name=fm-measure][value=count]")
+    assert shown() == cells(first, "count")
+    assert "numero di segnalazioni" in live.text_content()
+    page.check("input[name=fm-cat][value=anziani]")
+    assert "Anziani" in live.text_content()
+    assert page.locator("#fm-table th.fm-col-active").text_content() == "Anziani"
+    assert errors == []
+    page.close()
+
+
+@pytest.mark.browser
+def test_a_focused_row_brings_its_area_into_view(browser, tmp_path: Path) -> None:
+    write_map(make_publication(), tmp_path)
+    page, errors, _ = open_offline(browser, (tmp_path / "mappa.html").as_uri())
+    page.evaluate("map_fm.setView(geo_json_areas.getLayers()[0].getBounds().getSouthWest(), map_fm.getZoom() + 3,"
+                  " {animate: false})")
+    inside = "i => map_fm.getBounds().contains(geo_json_areas.getLayers()[i].getCenter())"
+    far = [i for i in range(9) if not page.evaluate(f"({inside})({i})")]
+    assert far
+    page.locator(f"tr[data-fm-area='{far[-1]}']").focus()
+    assert page.evaluate(f"({inside})({far[-1]})")
+    assert errors == []
+    page.close()
+
+
+@pytest.mark.browser
+def test_map_prints_on_a4_with_map_legend_and_table_and_no_controls(browser, tmp_path: Path,
+                                                                    artifacts_dir: Path) -> None:
+    write_map(make_publication(), tmp_path)
+    page, errors, _ = open_offline(browser, (tmp_path / "mappa.html").as_uri())
+    page.emulate_media(media="print")
+    page.wait_for_timeout(200)
+    for hidden in (".fm-controls", ".leaflet-control-zoom", ".fm-reset", ".fm-legend-toggle", ".fm-skip"):
+        assert not page.locator(hidden).first.is_visible(), hidden
+    assert page.locator("#fm-legend-body").is_visible() and page.locator("#fm-table").is_visible()
+    m, lg = page.locator("#fm-map").bounding_box(), page.locator(".fm-legend").bounding_box()
+    assert lg["y"] >= m["y"] and lg["y"] + lg["height"] <= m["y"] + m["height"] + 1  # legend inside the map box
+    overlap = page.evaluate("""() => { const L = document.querySelector('.fm-legend').getBoundingClientRect();
+        return [...document.querySelectorAll('path.leaflet-interactive')].filter(p => { const r = p.getBoundingClientRect();
+        return !(r.right < L.left || r.left > L.right || r.bottom < L.top || r.top > L.bottom); }).length; }""")
+    assert overlap == 0                                   # ... and over no area
+    pdf = page.pdf(prefer_css_page_size=True)
+    (artifacts_dir / "map-print.pdf").write_bytes(pdf)
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)", pdf)
+    assert boxes and all(abs(float(w) - 595.3) < 2 and abs(float(h) - 841.9) < 2 for w, h in boxes)  # A4
+    assert len(boxes) <= 2                                # not 6 Letter pages
+    assert errors == []
+    page.close()
+
+
+@pytest.mark.browser
+def test_on_a_phone_frame_the_options_fold_and_the_map_takes_most_of_it(demo, browser, tmp_path: Path,
+                                                                         artifacts_dir: Path) -> None:
+    write_map(demo["pub"], tmp_path, **demo["kw"])
+    page, errors, _ = open_offline(browser, (tmp_path / "mappa.html").as_uri(), width=375, height=420)
+    box = page.locator("#fm-map").bounding_box()
+    assert box["height"] >= 0.6 * 420 and box["y"] + box["height"] <= 420 + 1
+    assert not page.locator("#fm-month").is_visible()
+    summary = page.locator("#fm-options > summary")
+    assert summary.bounding_box()["height"] >= 24                       # a touch target
+    assert "Totale" in summary.text_content()                           # says what is shown
+    page.screenshot(path=str(artifacts_dir / "map-375x420-frame.png"))
+    summary.focus()
+    page.keyboard.press("Enter")
+    assert page.locator("#fm-month").is_visible()
+    page.check("input[name=fm-measure][value=count]")
+    assert "numero di segnalazioni" in summary.text_content()
+    labels = page.evaluate("""() => [...document.querySelectorAll('.fm-controls label')]
+        .map(l => l.getBoundingClientRect().height)""")
+    assert labels and min(labels) >= 24                                # WCAG 2.5.8 target size
+    summary.click()                                                    # folds again
+    page.wait_for_timeout(100)
+    assert page.locator("#fm-map").bounding_box()["height"] >= 0.6 * 420
+    assert errors == []
+    page.close()
+
+
+def _axe_source() -> str | None:
+    """axe-core's axe.min.js: $FRAGMAP_AXE_JS, or node_modules/axe-core in the repository
+    (``npm install --no-save axe-core``); None when neither is there."""
+    import os
+
+    for p in (os.environ.get("FRAGMAP_AXE_JS"), ROOT / "node_modules" / "axe-core" / "axe.min.js"):
+        if p and Path(p).is_file():
+            return Path(p).read_text(encoding="utf-8")
+    return None
+
+
+@pytest.mark.browser
+def test_axe_finds_no_violations_on_the_map_embed_and_atlas_pages(browser, tmp_path: Path) -> None:
+    axe = _axe_source()
+    if axe is None:
+        pytest.skip("axe-core not installed (npm install --no-save axe-core, or set FRAGMAP_AXE_JS)")
+    import test_atlas_pages as atlas_tests
+    from fragmap.atlas import render_atlas
+
+    svc = _services()
+    write_map(make_publication(), tmp_path, services=svc, isochrones=_isochrones(svc),
+              where_next=_where_next([Point(9.142, 45.182)]))
+    render_atlas(atlas_tests._pub(), tmp_path / "atlas", quality=atlas_tests.QUALITY)
+    pages = ["mappa.html", "embed.html", "atlas/index.html", "atlas/quartieri/PV-01.html", "atlas/categorie/anziani.html"]
+    run = ("axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', "
+           "'best-practice']}}).then(r => r.violations.map(v => [v.id, v.nodes.map(n => n.target.join(' '))]))")
+    found = {}
+    for width, height in ((375, 667), (1280, 800)):
+        for rel in pages:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.add_init_script(axe)
+            page.goto((tmp_path / rel).as_uri())
+            page.wait_for_timeout(300)
+            if rel == "mappa.html":  # with the overlays on and a different month: the states a reader meets
+                if width < 600:
+                    page.locator("#fm-options > summary").click()
+                for box in ("#fm-services", "#fm-iso", "#fm-where"):
+                    page.check(box)
+                page.select_option("#fm-month", index=0)
+            v = page.evaluate(run)
+            if v:
+                found[f"{rel}@{width}"] = v
+            page.close()
+    assert found == {}

@@ -31,16 +31,16 @@ var FM = (function () {
     var y = c.yoy[String(i)];  // sparse
     return { value: c.value[i], suppressed: c.suppressed[i], yoy: y === undefined ? null : y };
   }
-  function denominator() {  // the residents the layer's rate is per 1,000 of (65+ for older people)
-    var col = (D.denominator || {})[state.cat];
+  function denominator(cat) {  // the residents the layer's rate is per 1,000 of (65+ for older people)
+    var col = (D.denominator || {})[cat || state.cat];
     return col && D.areas[col] ? col : "population";
   }
-  function per1000() {
-    var col = denominator();
+  function per1000(cat) {
+    var col = denominator(cat);
     return col !== "population" && T["per1000_" + col] ? T["per1000_" + col] : T.per1000;
   }
-  function rate(i, v) {
-    var p = D.areas[denominator()][i];
+  function rate(i, v, cat) {
+    var p = D.areas[denominator(cat)][i];
     if (!(p > 0)) return null;
     if (v === 0) return 0;
     return Math.max(Math.round(v / p * 10000) / 10, 0.1);
@@ -83,10 +83,23 @@ var FM = (function () {
     return box;
   }
 
+  // out of the tab order in every browser (Chromium makes a path with a tooltip focusable):
+  // the data table is the keyboard path, its rows highlight the areas, the legend names the rest
+  function noTab(layer) {
+    layer.on("add", function () {
+      var e = layer.getElement();
+      e.setAttribute("tabindex", "-1");
+      e.setAttribute("focusable", "false");
+    });
+  }
   function bindArea(feature, layer) {
     var i = feature.properties.i;
     areaLayers[i] = layer;
-    layer.on("add", function () { layer.getElement().setAttribute("data-fm-area", String(i)); });
+    layer.on("add", function () {
+      var e = layer.getElement();
+      e.setAttribute("data-fm-area", String(i));
+    });
+    noTab(layer);
     layer.bindTooltip(function () { return tip(i); }, { sticky: true });
     layer.on("mouseover", function () { layer.setStyle({ weight: 2.5, color: "#000000" }); });
     layer.on("mouseout", function () { if (ctx) ctx.areas.resetStyle(layer); });
@@ -98,6 +111,7 @@ var FM = (function () {
     var p = feature.properties, d = data();
     layer.setStyle({ fillColor: d.serviceColours[p.t] || "#ffffff", radius: d.serviceRadius[p.t] || 5 });
     layer.bindTooltip(el("div", null, p.name + " (" + (d.serviceTypes[p.t] || p.t) + ")"));
+    noTab(layer);
   }
   var whereFeats = [];
   function whereTotals() {
@@ -110,6 +124,7 @@ var FM = (function () {
     var p = feature.properties;
     data();
     whereFeats.push(p);
+    noTab(layer);
     if (p.solution === "optimal") {
       // a small filled dot: inside a ranked site's ring when the site is in both sets
       layer.setStyle({ fillColor: "#6a1b6a", radius: 4.5, weight: 1.5 });
@@ -326,11 +341,52 @@ var FM = (function () {
     map.fitBounds(bounds, { paddingTopLeft: pad.tl, paddingBottomRight: pad.br, animate: false });
   }
 
+  /* ---- view controls: zoom buttons in the page's language, "reset view", a polite wheel ---- */
+  function viewControls(map, home) {
+    L.control.zoom({ position: "topleft", zoomInTitle: T.zoomIn, zoomOutTitle: T.zoomOut }).addTo(map);
+    var reset = L.control({ position: "topleft" });
+    reset.onAdd = function () {
+      var bar = L.DomUtil.create("div", "leaflet-bar fm-reset");
+      var b = el("button", null, "\u2302");
+      b.type = "button";
+      b.title = T.resetView;
+      b.setAttribute("aria-label", T.resetView);
+      b.addEventListener("click", function () { map.setView(home.center, home.zoom, { animate: false }); });
+      bar.appendChild(b);
+      L.DomEvent.disableClickPropagation(bar);
+      return bar;
+    };
+    reset.addTo(map);
+    // the wheel scrolls the host page until the reader chooses the map (a click, the keyboard
+    // focus), and zooms at once with ctrl/cmd held; leaving the map gives the wheel back
+    var box = map.getContainer();
+    map.scrollWheelZoom.disable();
+    function on() { map.scrollWheelZoom.enable(); box.classList.add("fm-wheel"); }
+    function off() { map.scrollWheelZoom.disable(); box.classList.remove("fm-wheel"); }
+    map.on("click", on);
+    map.on("focus", on);
+    map.on("blur", off);
+    box.addEventListener("mouseleave", function () { if (document.activeElement !== box) off(); });
+    box.addEventListener("wheel", function (e) {
+      if (map.scrollWheelZoom.enabled() || !(e.ctrlKey || e.metaKey)) return;
+      e.preventDefault();
+      map.setZoomAround(map.mouseEventToContainerPoint(e), map.getZoom() + (e.deltaY < 0 ? 1 : -1));
+    }, { passive: false });
+  }
+
   function start(o) {
     data();
     ctx = o;
     var map = o.map;
     map.attributionControl.setPrefix(false);
+    // on a phone (or a small frame) the options fold into one line, the map takes the rest
+    var options = document.getElementById("fm-options");
+    if (options && (window.innerWidth < 600 || window.innerHeight < 500)) {
+      document.documentElement.classList.add("fm-narrow");
+      options.open = false;
+      map.invalidateSize({ animate: false });
+    }
+    if (options) options.addEventListener("toggle", function () { map.invalidateSize({ animate: false }); });
     try { if (window.self !== window.top) document.documentElement.classList.add("fm-embedded"); }
     catch (e) { document.documentElement.classList.add("fm-embedded"); }
     // hatch patterns for hidden counts, in the SVG the areas are drawn in
@@ -358,27 +414,79 @@ var FM = (function () {
     var bounds = o.areas.getBounds(), shapes = o.areas.getLayers();
     if (o.towns) { bounds.extend(o.towns.getBounds()); shapes = shapes.concat(o.towns.getLayers()); }
     fit(map, bounds, legend, shapes);
+    // bounded to the towns: a few steps out from the fitted view at most, panning near them only
+    var home = {};
+    function setHome() {
+      home.center = map.getCenter(); home.zoom = map.getZoom();
+      map.setMinZoom(Math.max(Math.floor(home.zoom) - 2, 0));
+      map.setMaxBounds(map.getBounds().pad(0.5));  // the fitted view (towns, legend margin) and some
+    }
+    map.options.maxBoundsViscosity = 1.0;
+    setHome();
+    viewControls(map, home);
     if (declutter) declutter();
+    // print: the map box changes size (A4), so lay the view out again, and back after printing
+    function relayout() {
+      map.setMaxBounds(null);
+      map.setMinZoom(0);
+      map.invalidateSize({ animate: false });
+      fit(map, bounds, legend, shapes);
+      setHome();
+      if (declutter) declutter();
+    }
+    window.addEventListener("beforeprint", relayout);
+    window.addEventListener("afterprint", relayout);
+    if (window.matchMedia) {
+      var mq = window.matchMedia("print");
+      if (mq.addEventListener) mq.addEventListener("change", relayout);
+    }
 
     var mapDiv = document.getElementById("fm-map");
-    function refresh() {
+    function refresh(said) {
       o.areas.setStyle(areaStyle);
       legend.update();
+      updateTable();
+      var st = document.getElementById("fm-options-state");
+      if (st) st.textContent = D.labels[state.cat] + " · " + D.monthLabels[state.month] + " · " +
+        (state.measure === "rate" ? per1000() : T.countName);
+      if (said) announce();
       mapDiv.setAttribute("data-state", state.month + "|" + state.cat + "|" + state.measure);
     }
-    document.getElementById("fm-month").addEventListener("change", function (e) { state.month = e.target.value; refresh(); });
+    document.getElementById("fm-month").addEventListener("change", function (e) { state.month = e.target.value; refresh(true); });
     function radios(name, key) {
       Array.prototype.forEach.call(document.querySelectorAll("input[name=" + name + "]"), function (r) {
-        r.addEventListener("change", function (e) { state[key] = e.target.value; refresh(); });
+        r.addEventListener("change", function (e) { state[key] = e.target.value; refresh(true); });
       });
     }
     radios("fm-cat", "cat");
     radios("fm-measure", "measure");
+    // white casings under the walking-distance lines and halos around the proposed sites: they
+    // stay visible on the darkest classes (where the help desks are), drawn with their layer
+    var casing = { "fm-iso": null, "fm-where": null };
+    if (o.iso) {
+      casing["fm-iso"] = L.geoJSON(o.iso.toGeoJSON(), { interactive: false, style: function (f) {
+        var w = (f.properties.style || {}).weight || 2;
+        return { color: "#ffffff", weight: w + 3, opacity: 0.9, fill: false, className: "fm-casing" };
+      } });
+    }
+    if (o.whereNext) {
+      casing["fm-where"] = L.layerGroup(o.whereNext.getLayers().map(function (m) {
+        return L.circleMarker(m.getLatLng(), { radius: m.options.radius || 8, weight: 8, color: "#ffffff",
+          opacity: 0.95, fill: false, interactive: false, className: "fm-casing" });
+      }));
+    }
     [["fm-services", o.services], ["fm-iso", o.iso], ["fm-where", o.whereNext]].forEach(function (p) {
-      var box = document.getElementById(p[0]), layer = p[1];
+      var box = document.getElementById(p[0]), layer = p[1], under = casing[p[0]];
       if (!box || !layer) return;
       box.addEventListener("change", function () {
-        if (box.checked) map.addLayer(layer); else map.removeLayer(layer);
+        if (box.checked) {
+          if (under) map.addLayer(under);
+          map.addLayer(layer);
+          if (under) layer.bringToFront();
+        } else {
+          map.removeLayer(layer);
+          if (under) map.removeLayer(under);
+        }
         legend.update();
       });
     });
@@ -386,10 +494,12 @@ var FM = (function () {
     Array.prototype.forEach.call(document.querySelectorAll("tr[data-fm-area]"), function (row) {
       var layer = areaLayers[Number(row.getAttribute("data-fm-area"))];
       if (!layer) return;
-      function on() {
+      function on(e) {
         row.classList.add("fm-active");
         layer.setStyle({ weight: 3, color: "#000000" });
         layer.bringToFront();
+        // from the keyboard, bring the area into view first, so its highlight and figures are seen
+        if (e && e.type === "focus") map.panInside(layer.getCenter(), { padding: [80, 80], animate: false });
         layer.openTooltip(layer.getCenter());
       }
       function off() {
@@ -401,6 +511,54 @@ var FM = (function () {
       row.addEventListener("mouseenter", on); row.addEventListener("mouseleave", off);
     });
     refresh();
+  }
+
+  /* ---- the data table follows month and measure, marks the layer, and says so politely ---- */
+  function tableCell(i, cat) {
+    var c = D.cells[state.month][cat];
+    var v = c.value[i], h = c.suppressed[i];
+    if (h === 1) return { text: "< " + D.threshold, title: null };
+    if (h === 2) return { text: T.nd, title: T.hiddenOther };
+    if (v === null) return { text: T.nd, title: T.na };
+    if (state.measure === "count") return { text: fmt(v, 0), title: null };
+    var r = rate(i, v, cat);
+    return r === null ? { text: T.nd, title: T.na } : { text: fmt(r, 1), title: null };
+  }
+  function updateTable() {
+    var month = D.monthLabels[state.month];
+    var cap = T.captions[state.measure].replace("{month}", month);
+    if (state.measure === "rate") {
+      D.categories.forEach(function (c) {
+        if (denominator(c) !== "population") cap += " · " + D.labels[c] + ": " + per1000(c);
+      });
+    }
+    document.getElementById("fm-caption").textContent = cap;
+    Array.prototype.forEach.call(document.querySelectorAll("th[data-fm-col]"), function (th) {
+      th.classList.toggle("fm-col-active", th.getAttribute("data-fm-col") === state.cat);
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("tr[data-fm-area]"), function (row) {
+      var i = Number(row.getAttribute("data-fm-area")), tds = row.querySelectorAll("td");
+      D.categories.forEach(function (cat, k) {
+        var td = tds[k], x = tableCell(i, cat);
+        if (!td) return;
+        td.textContent = x.text;
+        if (x.title) td.title = x.title; else td.removeAttribute("title");
+        td.classList.toggle("fm-col-active", cat === state.cat);
+      });
+      var last = tds[D.categories.length], tot = D.cells[state.month][D.categories[0]];
+      if (last) {  // the total per 1,000 residents, of the month shown
+        var r = tot.suppressed[i] || tot.value[i] === null ? null : rate(i, tot.value[i], D.categories[0]);
+        last.textContent = r === null ? T.nd : fmt(r, 1);
+      }
+    });
+    var sum = document.getElementById("fm-summary");
+    if (sum && T.summaries[state.month]) sum.textContent = T.summaries[state.month];
+  }
+  function announce() {
+    var live = document.getElementById("fm-live");
+    if (!live) return;
+    live.textContent = T.announce.replace("{layer}", D.labels[state.cat]).replace("{month}", D.monthLabels[state.month])
+      .replace("{measure}", state.measure === "rate" ? per1000() : T.countName);
   }
 
   return { areaStyle: areaStyle, bindArea: bindArea, bindTown: bindTown, bindService: bindService,
