@@ -73,7 +73,9 @@ def build_items(osm: Path | None) -> tuple[pd.DataFrame, pd.DataFrame, object]:
     from fragmap.io.named_points import read_reference_places
 
     towns, services = load_inputs()
-    named, places, _ = read_reference_places(REF)
+    named, places, _ = read_reference_places(
+        stops=REF / "fermate_bus_pavia_osm_2013.geojson", geonames=REF / "luoghi_geonames_pavia_vigevano.geojson",
+        landmarks=REF / "quartieri_punti_riferimento_pavia_vigevano.csv")
     osm_points = osm_lines = None
     if osm is not None:
         from fragmap.io.gazetteer import read_street_source

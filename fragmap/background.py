@@ -47,8 +47,6 @@ import pandas as pd
 
 UTM = 32632
 #: Where the repository ships its reference data (used when the project has no copy).
-REFERENCE = Path(__file__).resolve().parent.parent / "data" / "reference"
-BUS_STOPS_FILE = "fermate_bus_pavia_osm_2013.geojson"
 #: Files of the geodata set-up (read only; written by the set-up command).
 GEODATA_FILES = {
     "strade_principali": "strade_principali.geojson", "strade": "strade.geojson", "acque": "acque.geojson",
@@ -178,14 +176,6 @@ def street_title(text: str) -> str:
 
 
 # -- reading ----------------------------------------------------------------------------------------
-def _reference_file(settings: Any, name: str) -> Path | None:
-    """The project's copy of a reference file (beside its boundaries), else the repository's."""
-    for folder in (Path(settings.paths.boundaries).parent, REFERENCE):
-        if (folder / name).exists():
-            return folder / name
-    return None
-
-
 def _read_reference_places(settings: Any) -> gpd.GeoDataFrame:
     """Named points of the project (``[paths] quarter_landmarks``, ``places``; the OSM places of
     the set-up): ``name, kind, town, source, geometry``, through :func:`fragmap.io.places.read_places`.
@@ -243,7 +233,8 @@ def _street_labels(settings: Any, towns: set[str], anncsu: Path | None) -> gpd.G
     stops' middle, turned along the stops' line when they lie on a straight stretch. The
     full name comes from the ANNCSU table when one street there ends with the stop's name.
     """
-    path = _reference_file(settings, BUS_STOPS_FILE)
+    sp = getattr(settings.paths, "street_points", None)
+    path = Path(sp) if sp is not None and Path(sp).exists() else None
     if path is None:
         return _empty(("name", "kind", "rank", "angle"))
     groups: dict[tuple[str, str], list[tuple[float, float]]] = {}

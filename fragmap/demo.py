@@ -380,7 +380,9 @@ def streets_with_points(reference: Path = REFERENCE) -> set[tuple[str, str]]:
 
     comuni = gpd.read_file(reference / "comuni_pavia_vigevano_openpolis.geojson")[["name", "geometry"]]
     services = [read_services(p) for p in sorted(reference.glob("servizi_*.geojson"))]
-    named, places, _ = read_reference_places(reference)
+    named, places, _ = read_reference_places(
+        stops=reference / "fermate_bus_pavia_osm_2013.geojson", geonames=reference / "luoghi_geonames_pavia_vigevano.geojson",
+        landmarks=reference / "quartieri_punti_riferimento_pavia_vigevano.csv")
     gaz = build_gazetteer(
         streets=pd.read_csv(reference / "anncsu_stradario_pavia_vigevano_20250209.csv", dtype=str),
         towns=comuni, services=pd.concat(services, ignore_index=True) if services else None,

@@ -164,6 +164,8 @@ class Paths:
     services: tuple[Path, ...] = ()
     street_network: Path | None = None
     candidate_sites: Path | None = None
+    # points named "STREET CrossStreet" (bus stops) that place streets offline; a missing file is skipped
+    street_points: Path | None = None
     # named places for area names (fragmap.io.places); a missing file is skipped
     quarter_landmarks: Path = Path("data/reference/quartieri_punti_riferimento.csv")
     localities: Path = Path("data/reference/localita_istat.csv")

@@ -155,7 +155,8 @@ def demo_defaults(root="."):  # type: ignore[no-untyped-def]
     s = default_settings(root)
     paths = dataclasses.replace(s.paths, boundaries=demo.paths.boundaries, population=demo.paths.population,
                                 streets=demo.paths.streets, quarter_landmarks=demo.paths.quarter_landmarks,
-                                localities=demo.paths.localities, places=demo.paths.places)
+                                localities=demo.paths.localities, places=demo.paths.places,
+                                street_points=demo.paths.street_points)
     return s.replace(name=demo.name, name_en=demo.name_en, towns=demo.towns, partners=demo.partners,
                      categories=demo.categories, paths=paths)
 
@@ -185,7 +186,7 @@ def demo_project_file(s, **replace: str):  # type: ignore[no-untyped-def]
     root = Path(__file__).resolve().parent.parent
     text = (root / "fragmap.toml").read_text(encoding="utf-8")
     text = text.replace('reports = ["data/synthetic/', f'reports = ["{root}/data/synthetic/')
-    for key in ("boundaries", "population", "streets", "quarter_landmarks", "localities", "places"):
+    for key in ("boundaries", "population", "streets", "quarter_landmarks", "localities", "places", "street_points"):
         text = text.replace(f'{key} = "data/', f'{key} = "{root}/data/')
     text = text.replace('    "data/', f'    "{root}/data/')
     text = text.replace('store = "data/private/store.sqlite"', f'store = "{s.paths.store}"')

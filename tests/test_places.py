@@ -38,7 +38,9 @@ def anncsu() -> pd.DataFrame:
 def shipped(towns, anncsu):  # type: ignore[no-untyped-def]
     """The default gazetteer's content: ANNCSU, services and the shipped named points."""
     services = pd.concat([read_services(p) for p in sorted(REF.glob("servizi_*.geojson"))], ignore_index=True)
-    named, places, _ = read_reference_places(REF)
+    named, places, _ = read_reference_places(
+        stops=REF / "fermate_bus_pavia_osm_2013.geojson", geonames=REF / "luoghi_geonames_pavia_vigevano.geojson",
+        landmarks=REF / "quartieri_punti_riferimento_pavia_vigevano.csv")
     gaz = build_gazetteer(streets=anncsu, towns=towns, services=services, named_points=named, places=places)
     return gaz, Geocoder(gaz, towns=towns)
 

@@ -61,11 +61,11 @@ def default_gazetteer(settings: Settings, *, rebuild: bool = False, osm: Path | 
     from fragmap.io.geo import read_boundaries, read_services
 
     path = settings.paths.gazetteer
-    reference = Path(settings.paths.streets).parent
     if path.exists() and not rebuild and osm is None and anncsu_numbers is None:
         stored = io_gaz.read_gazetteer(path, settings.paths.streets)
         labels = {f.get("label") for f in stored.source_files}
-        shipped = [f for f in io_places.LABELS if (reference / f).exists()]
+        p = settings.paths
+        shipped = [f for f in (p.street_points, p.places, p.quarter_landmarks) if f is not None and Path(f).exists()]
         if (not shipped or labels & set(io_places.LABELS.values())
                 or labels & {"OpenStreetMap", "ANNCSU numeri civici"}):
             return stored
@@ -87,8 +87,9 @@ def default_gazetteer(settings: Settings, *, rebuild: bool = False, osm: Path | 
     if anncsu_numbers is not None:
         numbers = io_gaz.read_anncsu_numbers(anncsu_numbers, language=settings.language)
         files.append(io_gaz.describe_source(anncsu_numbers, "ANNCSU numeri civici"))
-    named, places, place_files = io_places.read_reference_places(reference)
-    files += [io_gaz.describe_source(f, io_places.LABELS[f.name]) for f in place_files]
+    named, places, place_files = io_places.read_reference_places(
+        stops=settings.paths.street_points, geonames=settings.paths.places, landmarks=settings.paths.quarter_landmarks)
+    files += [io_gaz.describe_source(f, label) for f, label in place_files]
     alias_path = path.parent / io_places.ALIAS_FILE
     aliases = None
     if alias_path.exists():

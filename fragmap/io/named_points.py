@@ -7,7 +7,7 @@ source's street name to the official one by hand (``-`` = not a street).
 
 Example
 -------
->>> points, places, files = read_reference_places(Path("data/reference"))     # doctest: +SKIP
+>>> points, places, files = read_reference_places(stops="data/reference/fermate.geojson")  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -29,13 +29,10 @@ from fragmap.geocode.places import (
 from fragmap.geocode.reconcile import ALIAS_COLUMNS
 from fragmap.i18n import translate
 
-#: The shipped files of named points, by role, looked up in the reference folder.
-BUS_STOPS = "fermate_bus_pavia_osm_2013.geojson"
-GEONAMES = "luoghi_geonames_pavia_vigevano.geojson"
-LANDMARKS = "quartieri_punti_riferimento_pavia_vigevano.csv"
-#: Labels of these files in the gazetteer's record of sources.
-LABELS = {BUS_STOPS: "fermate autobus OpenStreetMap 2013", GEONAMES: "luoghi GeoNames",
-          LANDMARKS: "punti di riferimento dei quartieri"}
+#: The roles of the files of named points (``[paths] street_points``, ``places``,
+#: ``quarter_landmarks``) and their labels in the gazetteer's record of sources.
+LABELS = {"stops": "fermate autobus OpenStreetMap 2013", "geonames": "luoghi GeoNames",
+          "landmarks": "punti di riferimento dei quartieri"}
 #: The coordinator's alias table and the link report, in the gazetteer's (private) folder.
 ALIAS_FILE = "alias_vie.csv"
 LINK_REPORT = "riconciliazione_vie.csv"
@@ -64,8 +61,19 @@ def _points_frame(path: Path) -> pd.DataFrame:
     return out
 
 
-def read_reference_places(folder: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, list[Path]]:
-    """Named points and places from the shipped files found in ``folder``.
+def read_reference_places(
+    *, stops: str | Path | None = None, geonames: str | Path | None = None, landmarks: str | Path | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[Path, str]]]:
+    """Named points and places from the project's files (a missing or None file is skipped).
+
+    Parameters
+    ----------
+    stops : str or Path, optional
+        Points named "STREET CrossStreet" (bus stops; ``[paths] street_points``).
+    geonames : str or Path, optional
+        GeoNames points (``[paths] places``).
+    landmarks : str or Path, optional
+        The quarter landmark table (``[paths] quarter_landmarks``).
 
     Returns
     -------
@@ -73,26 +81,29 @@ def read_reference_places(folder: str | Path) -> tuple[pd.DataFrame, pd.DataFram
         :data:`fragmap.geocode.places.NAMED_POINT_COLUMNS`.
     places : DataFrame
         :data:`fragmap.geocode.places.PLACE_COLUMNS`.
-    files : list of Path
-        The files read (for the gazetteer's record of sources).
+    files : list of (Path, str)
+        The files read with their label (for the gazetteer's record of sources).
     """
-    folder = Path(folder)
     pts: list[pd.DataFrame] = []
     pls: list[pd.DataFrame] = []
-    files: list[Path] = []
-    if (folder / BUS_STOPS).exists():
-        pts.append(stop_points(_points_frame(folder / BUS_STOPS)))
-        files.append(folder / BUS_STOPS)
-    if (folder / GEONAMES).exists():
-        p, q = geonames_points(_points_frame(folder / GEONAMES))
+    files: list[tuple[Path, str]] = []
+
+    def found(f: str | Path | None) -> Path | None:
+        return Path(f) if f is not None and Path(f).exists() else None
+
+    if (f := found(stops)) is not None:
+        pts.append(stop_points(_points_frame(f)))
+        files.append((f, LABELS["stops"]))
+    if (f := found(geonames)) is not None:
+        p, q = geonames_points(_points_frame(f))
         pts.append(p)
         pls.append(q)
-        files.append(folder / GEONAMES)
-    if (folder / LANDMARKS).exists():
-        p, q = landmark_points(pd.read_csv(folder / LANDMARKS, dtype={"lat": float, "lon": float}))
+        files.append((f, LABELS["geonames"]))
+    if (f := found(landmarks)) is not None:
+        p, q = landmark_points(pd.read_csv(f, dtype={"lat": float, "lon": float}))
         pts.append(p)
         pls.append(q)
-        files.append(folder / LANDMARKS)
+        files.append((f, LABELS["landmarks"]))
     named = pd.concat(pts, ignore_index=True) if pts else pd.DataFrame(columns=list(NAMED_POINT_COLUMNS))
     places = pd.concat(pls, ignore_index=True) if pls else pd.DataFrame(columns=list(PLACE_COLUMNS))
     return named, places, files

@@ -30,7 +30,7 @@ Nothing here contains a report's location or a count under the privacy threshold
 
 
 #: The file that marks a folder as built by fragmap: only such a folder is ever replaced.
-MARKER = ".fragmap-pubblicazione"
+MARKER = ".fragmap-pubblicazione.txt"  # text, so the audit reads it like every published file
 _MARKER_TEXT = "Cartella costruita da fragmap: viene sostituita per intero a ogni esecuzione.\n"
 
 _NOT_OURS = {
