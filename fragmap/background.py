@@ -35,7 +35,6 @@ import csv
 import json
 import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -45,8 +44,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from fragmap._text import fold_name as fold
+
 UTM = 32632
-#: Where the repository ships its reference data (used when the project has no copy).
 #: Files of the geodata set-up (read only; written by the set-up command).
 GEODATA_FILES = {
     "strade_principali": "strade_principali.geojson", "strade": "strade.geojson", "acque": "acque.geojson",
@@ -144,18 +144,6 @@ def empty_background() -> Background:
 
 
 # -- names ----------------------------------------------------------------------------------------
-def fold(text: str) -> str:
-    """Lower case ASCII letters and digits separated by single spaces (to compare names).
-
-    Examples
-    --------
-    >>> fold("Cà de' Tedioli")
-    'ca de tedioli'
-    """
-    t = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", " ", t).strip()
-
-
 def street_title(text: str) -> str:
     """An upper-case street name as it is written on a map: ``VIALE DELLA REPUBBLICA`` -> ``Viale della Repubblica``.
 

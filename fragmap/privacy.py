@@ -43,7 +43,6 @@ import functools
 import hashlib
 import json
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +54,7 @@ import pandas as pd
 import shapely
 
 from fragmap._errors import PrivacyError
+from fragmap._text import fold_name as _fold
 from fragmap.publication import (
     ALL_ACTIONS, ALL_PARTNERS, NETWORK, TOTAL, UNASSIGNED, Publication, check_table, unassigned_id,
 )
@@ -814,9 +814,6 @@ class PrivateFingerprint:
     hashes: frozenset[str] = frozenset()
 
 
-def _fold(text: str) -> str:
-    t = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", " ", t).strip()
 
 
 def fingerprint(

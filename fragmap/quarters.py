@@ -37,6 +37,7 @@ import shapely
 from shapely.geometry import Polygon
 
 from fragmap._errors import QuartersError
+from fragmap._text import fold_name as _fold
 
 UTM = 32632
 QUARTER_COLUMNS = ("quarter_id", "name", "town", "population", "pop_65", "population_estimated", "source", "geometry")
@@ -771,9 +772,6 @@ def assign_points(lat: np.ndarray, lon: np.ndarray, quarters: gpd.GeoDataFrame) 
     return out
 
 
-def _fold(text: str) -> str:
-    t = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", " ", t).strip()
 
 
 def assign_reports(reports: pd.DataFrame, quarters: gpd.GeoDataFrame) -> pd.Series:

@@ -153,7 +153,6 @@ _NOME_OF_THING = frozenset({"associazione", "ente", "partner", "organizzazione",
                             "organization", "service", "project", "category", "sheet"})
 
 _CF = re.compile(r"\b[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z]\b", re.IGNORECASE)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(
     r"(?<![\d,.])(?:\+|00)?(?:39[\s.-]?)?(?:3\d{2}|0\d{1,3})[\s./-]?\d{3,4}[\s./-]?\d{3,4}(?![\d,.])"
 )
@@ -845,7 +844,7 @@ def find_personal_data(
         if values.empty:
             continue
         uniq = pd.Series(values.unique())
-        for kind, pattern in (("tax_code", _CF), ("email", _EMAIL), ("iban", _personal.IBAN),
+        for kind, pattern in (("tax_code", _CF), ("email", _personal.EMAIL), ("iban", _personal.IBAN),
                               ("phone", _PHONE)):
             cand = uniq
             if kind == "phone" and col == id_col:

@@ -331,7 +331,7 @@ def test_refuses_anything_but_a_publication() -> None:
 
 @pytest.mark.parametrize("module", ["fragmap.settings", "fragmap.pipeline", "fragmap.aggregate", "fragmap.privacy",
                                     "fragmap.geocode.normalise", "fragmap.classify", "fragmap.i18n",
-                                    "fragmap.naming", "fragmap.placement", "fragmap.landmarks"])
+                                    "fragmap.naming", "fragmap.placement", "fragmap.landmarks", "fragmap._text"])
 def test_docstring_examples_run(module: str) -> None:
     """The examples that are not marked +SKIP are real: they run and print what they say."""
     import doctest

@@ -27,7 +27,6 @@ True
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -37,6 +36,7 @@ import pandas as pd
 import shapely
 
 from fragmap._errors import InputFileError
+from fragmap._text import fold_name as _fold
 
 #: Columns of the places table.
 PLACE_COLUMNS = ("name", "kind", "town", "source", "address", "population", "geometry")
@@ -52,9 +52,6 @@ GEONAMES_KINDS = {
 }
 
 
-def _fold(text: str) -> str:
-    t = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", " ", t).strip()
 
 
 def _number(value: object) -> float:
