@@ -140,6 +140,16 @@ class DeskApp:
             return self.message(ctx, ui("forbidden", self.lang), 403)
         return None
 
+    async def coordinator_form(self, request: Request) -> tuple[Ctx, FormData] | Response:
+        """A coordinator's POSTed form (logged in, coordinator, CSRF checked), or the refusal."""
+        ctx = self.context(request)
+        if (r := self.need(request, ctx, coordinator=True)) is not None:
+            return r
+        form = await self.form(request, ctx)
+        if isinstance(form, Response):
+            return form
+        return ctx, form
+
     # -- login ----------------------------------------------------------------------------
     async def login(self, request: Request) -> Response:
         ctx = self.context(request)
@@ -319,24 +329,20 @@ class DeskApp:
         return self.render(ctx, "review.html.j2", rows=records, corrections=corrections.to_dict("records"))
 
     async def review_refresh(self, request: Request) -> Response:
-        ctx = self.context(request)
-        if (r := self.need(request, ctx, coordinator=True)) is not None:
-            return r
-        form = await self.form(request, ctx)
-        if isinstance(form, Response):
-            return form
+        got = await self.coordinator_form(request)
+        if isinstance(got, Response):
+            return got
+        ctx, form = got
         assert ctx.account is not None
         job = self.desk.jobs.submit("revisione", ctx.account.username, None, self.desk.build_review,
                                     error_message=lambda e: error_text(e, self.lang))
         return self.finish(ctx, RedirectResponse(f"/lavori/{job.id}", status_code=303))
 
     async def review_correct(self, request: Request) -> Response:
-        ctx = self.context(request)
-        if (r := self.need(request, ctx, coordinator=True)) is not None:
-            return r
-        form = await self.form(request, ctx)
-        if isinstance(form, Response):
-            return form
+        got = await self.coordinator_form(request)
+        if isinstance(got, Response):
+            return got
+        ctx, form = got
         assert ctx.account is not None
         key = tuple(str(form.get(k, ""))[:200] for k in ("partner", "report_id", "month", "source_file"))
         choice = str(form.get("scelta", "")).strip()
@@ -397,21 +403,17 @@ class DeskApp:
                            running=bool(self.desk.jobs.running("pubblicazione")))
 
     async def publish(self, request: Request) -> Response:
-        ctx = self.context(request)
-        if (r := self.need(request, ctx, coordinator=True)) is not None:
-            return r
-        form = await self.form(request, ctx)
-        if isinstance(form, Response):
-            return form
+        got = await self.coordinator_form(request)
+        if isinstance(got, Response):
+            return got
+        ctx, form = got
         return self._start_build(ctx, "pubblicazione", self.desk.publish)
 
     async def rollback(self, request: Request) -> Response:
-        ctx = self.context(request)
-        if (r := self.need(request, ctx, coordinator=True)) is not None:
-            return r
-        form = await self.form(request, ctx)
-        if isinstance(form, Response):
-            return form
+        got = await self.coordinator_form(request)
+        if isinstance(got, Response):
+            return got
+        ctx, form = got
         pub_id = int(request.path_params["pub_id"])
         if self.desk.db.publication(pub_id) is None:
             return self.message(ctx, ui("not_found", self.lang), 404)
