@@ -3,7 +3,8 @@
 OpenStreetMap elements, already read into a table (:func:`fragmap.io.osm.read_osm`:
 one row per node, way or multipolygon with its ``tags`` and geometry), become the
 layers of the geodata folder: named streets, address points, named places, and light
-background layers (water, railways, parks, main roads), clipped to the comuni and,
+background layers (water, railways, parks, main roads), residential buildings (a point,
+footprint and levels each: where residents live), clipped to the comuni and,
 for the background, simplified (about 5 m in UTM 32N) so published maps stay small.
 The Overpass queries that fetch the same elements online are built here too, so
 download and local import share one path. Nothing here opens a file or a socket:
@@ -32,7 +33,7 @@ import pandas as pd
 
 __all__ = [
     "ATTRIBUTION", "BACKGROUND_TOLERANCE_M", "COLUMNS", "clip_streets", "FILES", "GeoData", "METADATA_FILE", "NETWORK_FILE",
-    "PLACE_KINDS", "STREET_NAME_TAGS", "empty_layer", "extract_layers", "is_walkable", "overpass_queries",
+    "PLACE_KINDS", "RESIDENTIAL_BUILDINGS", "STREET_NAME_TAGS", "empty_layer", "extract_layers", "is_walkable", "overpass_queries",
 ]
 
 #: Attribution printed wherever the geodata are used (ODbL 1.0 requires it).
@@ -50,6 +51,7 @@ FILES: dict[str, str] = {
     "ferrovie": "ferrovie.geojson",
     "parchi": "parchi.geojson",
     "strade_principali": "strade_principali.geojson",
+    "edifici": "edifici.geojson",
 }
 #: Columns of each layer (besides ``geometry``); ``strade`` also carries the tags of
 #: :data:`STREET_NAME_TAGS` that occur in the data.
@@ -61,6 +63,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "ferrovie": (),
     "parchi": ("name",),
     "strade_principali": ("name", "highway"),
+    "edifici": ("kind", "area_m2", "levels"),
 }
 #: Other names of a street kept as columns of ``strade`` (to reconcile with ANNCSU names).
 STREET_NAME_TAGS = ("official_name", "alt_name", "old_name", "short_name", "loc_name", "reg_name")
@@ -68,6 +71,14 @@ STREET_NAME_TAGS = ("official_name", "alt_name", "old_name", "short_name", "loc_
 PLACE_KINDS = ("suburb", "quarter", "neighbourhood", "hamlet", "village", "locality", "isolated_dwelling")
 #: ``highway`` values of ``strade_principali``.
 MAIN_ROADS = ("trunk", "primary", "secondary", "tertiary")
+#: ``building`` values of homes, kept in ``edifici`` (the weights of where residents live).
+RESIDENTIAL_BUILDINGS = ("residential", "house", "apartments", "detached", "semidetached_house", "terrace",
+                         "bungalow", "farm", "dormitory")
+#: ``building=yes`` (most Italian buildings carry only that) is kept too, from this footprint up
+#: (smaller ones are mostly garages and sheds), and unless another tag says it is not a home.
+GENERIC_BUILDING_MIN_M2 = 40.0
+_NOT_HOMES = ("amenity", "shop", "office", "industrial", "craft", "man_made", "public_transport", "religion",
+              "tourism", "healthcare")
 #: Douglas-Peucker tolerance of the background layers, metres in EPSG:32632.
 BACKGROUND_TOLERANCE_M = 5.0
 UTM = 32632
@@ -275,7 +286,9 @@ def extract_layers(features: gpd.GeoDataFrame, comuni: gpd.GeoDataFrame, *,
         (Points: name, place), ``acque`` (name, kind: the ``water`` value or ``water`` for
         areas, ``river``/``canal`` for lines), ``ferrovie`` (lines of ``railway=rail``,
         sidings and yards left out), ``parchi`` (polygons: name),
-        ``strade_principali`` (lines: name, highway), all EPSG:4326.
+        ``strade_principali`` (lines: name, highway), ``edifici`` (Points inside homes: kind,
+        the ``building`` value; area_m2, the footprint; levels, ``building:levels`` or NaN),
+        all EPSG:4326.
 
     Examples
     --------
@@ -365,7 +378,37 @@ def extract_layers(features: gpd.GeoDataFrame, comuni: gpd.GeoDataFrame, *,
     m = _merge_lines(_lines(m), ["name", "highway"]) if len(m) else m
     m = _simplify(_clip(gpd.GeoDataFrame(m, geometry="geometry", crs=4326), area), tolerance_m)
     out["strade_principali"] = _sorted(_layer("strade_principali", _lines(m) if len(m) else m), ["highway", "name"])
+    out["edifici"] = _homes(f, area)
     return out
+
+
+def _levels(value: Any) -> float:
+    """``building:levels`` as a number (``"3"``, ``"2;3"`` -> the largest, ``"3.5"``); NaN when not one."""
+    import re
+
+    nums = [float(x) for x in re.findall(r"\d+(?:[.,]\d+)?", str(value or "").replace(",", "."))]
+    return max(nums) if nums and max(nums) > 0 else float("nan")
+
+
+def _homes(f: gpd.GeoDataFrame, area: Any) -> gpd.GeoDataFrame:
+    """Buildings where people live: a point inside each, its footprint (m²) and levels when tagged.
+
+    ``building`` in :data:`RESIDENTIAL_BUILDINGS`, or ``building=yes`` of at least
+    :data:`GENERIC_BUILDING_MIN_M2` with no tag of a shop, office, school... (``_NOT_HOMES``).
+    Only footprints count (a building mapped as a node has no area).
+    """
+    kind = _column(f, "building")
+    generic = kind.eq("yes") & ~f["tags"].map(lambda t: isinstance(t, Mapping) and any(k in t for k in _NOT_HOMES))
+    b = _polygons(f[kind.isin(RESIDENTIAL_BUILDINGS) | generic].copy())
+    if not len(b):
+        return _layer("edifici", b)
+    b["kind"] = _column(b, "building")
+    b["area_m2"] = b.to_crs(UTM).area.round(1).to_numpy()
+    b["levels"] = _column(b, "building:levels").map(_levels)
+    b = b[(b["kind"] != "yes") | (b["area_m2"] >= GENERIC_BUILDING_MIN_M2)]
+    b["geometry"] = b.geometry.representative_point()
+    b = b[b.within(area)]
+    return _sorted(_layer("edifici", b), ["kind"])
 
 
 def clip_streets(streets: gpd.GeoDataFrame, comuni: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -400,6 +443,8 @@ _QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
     "acque": (('nwr["natural"="water"]{poly}', 'way["waterway"~"^(river|canal)$"]{poly}'), ">>"),
     "ferrovie": (('way["railway"="rail"]{poly}',), ">"),
     "parchi": (('nwr["leisure"="park"]{poly}', 'nwr["landuse"~"^(recreation_ground|grass)$"]{poly}'), ">>"),
+    "edifici": (tuple(kind + '["building"~"^(yes|' + "|".join(RESIDENTIAL_BUILDINGS) + ')$"]{poly}'
+                      for kind in ("way", "relation")), ">>"),
 }
 
 

@@ -82,6 +82,17 @@ def elements() -> tuple[dict[int, tuple[float, float, Tags]], list[tuple[int, li
     ways.append((7301, [q[2], q[3], q[0]], {}))
     rels.append((7400, [("w", 7300, "outer"), ("w", 7301, "outer")],
                  {"type": "multipolygon", "leisure": "park", "name": "Giardino Relazione"}))
+    # homes (the weights of where residents live): a house of 2 levels, a block of flats of 5,
+    # and what is not a home: a shed under 40 m², a factory, a school tagged only building=yes
+    def block(base: int, i: float, j: float, di: float, dj: float) -> list[int]:
+        refs = [node(base + k, a, b) for k, (a, b) in enumerate([(i, j), (i + di, j), (i + di, j + dj), (i, j + dj)])]
+        return [*refs, refs[0]]
+
+    ways.append((8100, block(8000, 0.3, 1.2, 0.2, 0.2), {"building": "house", "building:levels": "2"}))
+    ways.append((8101, block(8010, 1.2, 2.2, 0.3, 0.3), {"building": "apartments", "building:levels": "5"}))
+    ways.append((8102, block(8020, 0.6, 1.6, 0.04, 0.04), {"building": "yes"}))
+    ways.append((8103, block(8030, 3.2, 0.2, 0.4, 0.4), {"building": "industrial"}))
+    ways.append((8104, block(8040, 3.2, 2.2, 0.4, 0.4), {"building": "yes", "amenity": "school"}))
     return nodes, ways, rels
 
 
@@ -161,6 +172,7 @@ _BY_QUERY: list[tuple[str, Callable[[Tags], bool]]] = [
     ('["place"', lambda t: "place" in t and "name" in t),
     ('["natural"="water"]', lambda t: t.get("natural") == "water" or t.get("waterway") in ("river", "canal")),
     ('["railway"="rail"]', lambda t: t.get("railway") == "rail"),
+    ('["building"', lambda t: t.get("building") in ("yes", "house", "apartments", "residential")),
     ('["leisure"="park"]', lambda t: t.get("leisure") == "park" or t.get("landuse") in ("grass", "recreation_ground")),
 ]
 

@@ -7,6 +7,8 @@ elements and replayed through the injectable transport. Nothing here touches the
 
 from __future__ import annotations
 
+import math
+
 import dataclasses
 import hashlib
 import json
@@ -68,7 +70,7 @@ def test_osm_xml_and_pbf_read_the_same_elements(tmp_path: Path) -> None:
     for osm in (xml, pbf):
         kinds = osm.features["osm_type"].value_counts().to_dict()
         # the untagged member ways of the park relation are read as part of it, not alone
-        assert kinds == {"way": 16, "node": 7, "relation": 1}
+        assert kinds == {"way": 21, "node": 7, "relation": 1}
         assert sorted(w[0] for w in osm.walk_ways) == [*range(2000, 2004), *range(2100, 2104), 2200]
     a = xml.features.set_index(["osm_type", "osm_id"]).sort_index()
     b = pbf.features.set_index(["osm_type", "osm_id"]).sort_index()
@@ -92,7 +94,7 @@ def test_unsorted_xml_is_read_through_a_sorted_copy(tmp_path: Path) -> None:
                         encoding="utf-8")
     before = shuffled.read_bytes()
     # libosmium refuses unsorted XML (old Overpass answers and some editors write it): a sorted copy is read
-    whole = {"way": 16, "node": 7, "relation": 1}
+    whole = {"way": 21, "node": 7, "relation": 1}
     assert read_osm([shuffled]).features["osm_type"].value_counts().to_dict() == whole
     assert shuffled.read_bytes() == before  # the user's file is left as it was
     sort_osm_xml(shuffled)  # what a download does to each answer before keeping it
@@ -145,6 +147,24 @@ def test_layers_follow_the_contract(tmp_path: Path, comuni) -> None:
     assert list(layers["strade_principali"]["name"]) == ["Corso Strada Nuova"]
 
 
+def test_homes_are_residential_buildings_with_footprint_and_levels(tmp_path: Path, comuni) -> None:
+    """The house, the flats and the generic building with an address; no shed, factory or school."""
+    layers = extract_layers(read_osm([osm_fixture.write_pbf(tmp_path / "a.osm.pbf")]).features, comuni)
+    homes = layers["edifici"]
+    assert set(homes.geom_type) == {"Point"}
+    by_kind = {r.kind: r for r in homes.itertuples()}
+    assert set(by_kind) == {"house", "apartments", "yes"}
+    # a 0.2 x 0.2 block of the grid is about 20 m x 20 m; the flats 30 m x 30 m
+    w = 0.2 * osm_fixture.DLON * 111_320 * 0.7046  # metres east-west at 45.19 N (cos ~ 0.7046)
+    h = 0.2 * osm_fixture.DLAT * 111_132
+    assert by_kind["house"].area_m2 == pytest.approx(w * h, rel=0.02)
+    assert by_kind["apartments"].area_m2 == pytest.approx(w * h * 2.25, rel=0.02)
+    assert (by_kind["house"].levels, by_kind["apartments"].levels) == (2.0, 5.0)
+    assert math.isnan(by_kind["yes"].levels)
+    flats = shapely.box(*osm_fixture._pos(1.2, 2.2), *osm_fixture._pos(1.5, 2.5))
+    assert flats.contains(homes[homes["kind"] == "apartments"].geometry.iloc[0])
+
+
 def test_layers_are_clipped_to_the_comuni(tmp_path: Path, comuni) -> None:
     pavia = comuni[comuni["name"] == "Pavia"]
     area = shapely.union_all(pavia.geometry.to_numpy())
@@ -176,7 +196,7 @@ def test_background_is_simplified(comuni) -> None:
 
 def test_queries_cover_every_layer_and_both_comuni(comuni) -> None:
     q = overpass_queries(comuni)
-    assert list(q) == ["strade", "civici", "luoghi", "acque", "ferrovie", "parchi"]
+    assert list(q) == ["strade", "civici", "luoghi", "acque", "ferrovie", "parchi", "edifici"]
     for text in q.values():
         assert text.startswith("[out:xml][timeout:180];") and text.count("poly:") >= 2
         assert text.rstrip().endswith("out body;")
@@ -215,8 +235,8 @@ def test_retries_with_exponential_backoff(geo_settings) -> None:
     download_geodata(geo_settings, consent=True, transport=replay, sleep=waits.append, progress=lines.append,
                      policy=DownloadPolicy(attempts=4, backoff_s=10, pause_s=1), rebuild_gazetteer=False)
     assert waits[:3] == [10, 20, 40]  # three retries of the first request, doubling
-    assert waits[3:] == [1] * 5  # then a pause between the other requests, one at a time
-    assert len(replay.calls) == 3 + 6
+    assert waits[3:] == [1] * 6  # then a pause between the other requests, one at a time
+    assert len(replay.calls) == 3 + 7
     assert any("nuovo tentativo tra 10 s" in m for m in lines)
 
 
@@ -246,7 +266,7 @@ def test_offline_is_a_clear_message_and_the_download_resumes(geo_settings) -> No
     lines: list[str] = []
     download_geodata(geo_settings, consent=True, transport=again, sleep=no_sleep, progress=lines.append,
                      rebuild_gazetteer=False)
-    assert len(again.calls) == 4  # only luoghi, acque, ferrovie, parchi
+    assert len(again.calls) == 5  # only luoghi, acque, ferrovie, parchi, edifici
     assert sum("già scaricato" in m for m in lines) == 2
     assert not pending.exists()  # cleaned up once complete
     assert (geo_settings.paths.geodata / METADATA_FILE).exists()

@@ -15,7 +15,7 @@ def geodati() -> None:
     """Geodati OpenStreetMap dei comuni, da preparare una volta sola.
 
     Strade con nome, numeri civici, nomi di luoghi e quartieri, rete pedonale,
-    acque, ferrovie, parchi e strade principali, salvati in data/geodati/ (o
+    acque, ferrovie, parchi, strade principali ed edifici residenziali, salvati in data/geodati/ (o
     [paths] geodata). Dopo, fragmap run li usa da solo, senza Internet.
     Dati © OpenStreetMap contributors, licenza ODbL 1.0.
 

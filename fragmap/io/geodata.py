@@ -102,12 +102,13 @@ MESSAGES: dict[str, dict[str, str]] = {
                  "en": "{path}: unreadable ({error}); run fragmap geodati scarica or importa again"},
     "consent_text": {
         "it": "Scarico da OpenStreetMap (server Overpass {endpoint}) per i comuni {comuni}: rete pedonale e tutte "
-              "le strade con nome, numeri civici, nomi di luoghi e quartieri, acque (il Ticino), ferrovie, parchi. "
+              "le strade con nome, numeri civici, nomi di luoghi e quartieri, acque (il Ticino), ferrovie, parchi, "
+              "edifici residenziali (dove vivono i residenti). "
               "{n} richieste, una alla volta: in tutto circa 20-80 MB, qualche minuto. I file (circa 10-40 MB) "
               "vanno in {folder}. Dati © OpenStreetMap contributors, licenza ODbL 1.0.",
         "en": "Downloading from OpenStreetMap (Overpass server {endpoint}) for the comuni {comuni}: the walking "
               "network and every named street, house numbers, place and quarter names, water (the Ticino), "
-              "railways, parks. {n} requests, one at a time: about 20-80 MB in all, a few minutes. The files "
+              "railways, parks, residential buildings (where residents live). {n} requests, one at a time: about 20-80 MB in all, a few minutes. The files "
               "(about 10-40 MB) go to {folder}. Data © OpenStreetMap contributors, ODbL 1.0 licence.",
     },
 }

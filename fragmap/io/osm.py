@@ -34,7 +34,7 @@ from fragmap.i18n import translate
 OSM_SUFFIXES = (".osm", ".xml", ".pbf", ".graphml")
 
 #: Tag keys that make an element worth reading (everything else is skipped early).
-KEYS = ("highway", "addr:housenumber", "place", "natural", "waterway", "railway", "leisure", "landuse")
+KEYS = ("highway", "addr:housenumber", "place", "natural", "waterway", "railway", "leisure", "landuse", "building")
 
 # Closed ways with these keys are areas (polygons) unless area=no; highways only with area=yes.
 _AREA_KEYS = ("building", "natural", "landuse", "leisure", "place", "amenity", "water", "addr:housenumber")
