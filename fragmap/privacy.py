@@ -670,6 +670,67 @@ def publish_coverage(coverage: pd.DataFrame, pub: Publication, settings: Setting
     return res.reset_index(drop=True)
 
 
+#: Residents' figures (estimates, not reports) are published rounded to this many people.
+RESIDENT_ROUNDING = 10
+
+
+def publish_resident_coverage(table: pd.DataFrame, pub: Publication, settings: Settings) -> pd.DataFrame:
+    """Round residents-based coverage (:func:`fragmap.residents.resident_coverage`) for publication.
+
+    The figures are estimates built from ISTAT totals, public services and public buildings,
+    not from reports, so the small-count suppression of reports does not apply. What applies
+    is the rule for population figures: they go with the publication's areas (merged small
+    quarters together; rows of other areas are dropped), an area under
+    ``min_quarter_population`` residents shows none (``suppressed``, as its population is too
+    small for an estimate), residents are rounded to :data:`RESIDENT_ROUNDING` and shares to
+    whole percent (computed before rounding, so rounded figures may not add up exactly).
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`fragmap.residents.resident_coverage` (its :data:`~fragmap.residents.COLUMNS` only:
+        any other column is refused, so nothing from reports rides along).
+    pub : Publication
+        The publication the figures go with.
+    settings : Settings
+        ``privacy.min_quarter_population``.
+
+    Returns
+    -------
+    DataFrame
+        The same columns plus ``suppressed``.
+
+    Raises
+    ------
+    PrivacyError
+        If the table carries a column that is not a residents' figure.
+
+    Examples
+    --------
+    >>> published = publish_resident_coverage(resident_coverage(pub.areas, services), pub, settings)  # doctest: +SKIP
+    """
+    from fragmap.residents import COLUMNS
+
+    extra = [c for c in table.columns if c not in COLUMNS]
+    if extra:
+        raise PrivacyError(f"resident coverage carries column(s) that are not residents' figures: {extra}")
+    a = pub.areas
+    quarters = a.loc[a["level"] == "quarter", "area_id"]
+    towns = set(a.loc[a["level"] == "quarter", "town"])
+    keep = ((table["level"] == "quarter") & table["area_id"].isin(set(quarters))) | (
+        (table["level"] == "town") & table["area_id"].isin(towns)) | (table["level"] == "network")
+    out = table[keep].copy().reset_index(drop=True)
+    population = dict(zip(a.loc[a["level"] == "quarter", "area_id"], a.loc[a["level"] == "quarter", "population"]))
+    small = (out["level"] == "quarter") & (
+        out["area_id"].map(population).astype(float) < settings.privacy.min_quarter_population)
+    r = float(RESIDENT_ROUNDING)
+    for col in ("residents", "within", "beyond"):
+        out[col] = (np.floor(out[col].astype(float) / r + 0.5) * r).where(~small)  # half up, not to even
+    out["share_beyond"] = (np.floor(out["share_beyond"].astype(float) * 100 + 0.5) / 100).where(~small)
+    out["suppressed"] = small.to_numpy()
+    return out
+
+
 #: The only columns a published where-next layer may carry (see :func:`publish_where_next`).
 WHERE_NEXT_COLUMNS = ("rank", "name", "reached", "solution", "set_reached", "geometry")
 _SOLUTIONS = ("greedy", "optimal")
@@ -1223,6 +1284,7 @@ def audit_folder(folder: str | Path, private: PrivateFingerprint, settings: Sett
 
 __all__ = [
     "AuditResult", "Finding", "PrivateFingerprint", "audit_folder", "audit_text", "check_table",
-    "fingerprint", "merge_small_areas", "public_manifest", "publish", "publish_coverage", "suppress",
+    "fingerprint", "merge_small_areas", "public_manifest", "publish", "publish_coverage", "publish_resident_coverage",
+    "suppress",
     "unassigned_note",
 ]
