@@ -791,9 +791,18 @@ def build_pages(
            ranking_caption=caption, changes=changes,
            prev_label=format_month(pub.months[-2], lang) if len(pub.months) >= 2 else "",
            gaps=gaps, coverage_method=coverage_method, where=_where_next_block(A, where_next),
+           residents=_resident_sentences(pub),
            category_links=[{"code": c, "label": A.label(c)} for c in [TOTAL, *A.cats]],
            quality=_quality_block(A, quality), estimated=estimated)
     return {"index.html": index, **quarter_pages, **category_pages, "atlas.css": css}
+
+
+def _resident_sentences(pub: Publication) -> list[str]:
+    """Residents-based coverage of the network and each town, in words (public, rounded estimates)."""
+    from fragmap.residents import resident_sentences
+
+    table = pub.extras.get("resident_coverage")
+    return [] if table is None else list(dict.fromkeys(resident_sentences(table, pub.language)))
 
 
 # -- optional PDF -------------------------------------------------------------------------------

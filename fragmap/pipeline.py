@@ -523,7 +523,47 @@ class Project:
         month = month or self.latest_month()
         key = f"with_access:{month}"
         if key not in self._cache:
-            self._cache[key] = _with_access(self, self.publication(month), month)
+            self._cache[key] = _with_residents(self, _with_access(self, self.publication(month), month), month)
+        return self._cache[key]
+
+    def coverage_of_residents(self, month: str | None = None, *, minutes: float | None = None,
+                              speed_ms: float | None = None, service_types: tuple[str, ...] = ("sportello",),
+                              population: str = "pop_65") -> pd.DataFrame:
+        """Residents within and beyond ``minutes``' walk of a help desk, per area, town and network.
+
+        Public estimates (:func:`fragmap.residents.resident_coverage`, rounded by
+        :func:`fragmap.privacy.publish_resident_coverage`): each publication area's residents
+        (``population="pop_65"``: aged 65+; ``"population"``: all) spread over the residential
+        buildings of the geodata set-up (``edifici``), or evenly over the area before it (the
+        ``distribution`` column says which). Defaults: the longest ``[access] thresholds_min``
+        (15), older people's speed ``[access] elderly_speed_ms`` (0.8 m/s; the ordinary speed
+        for all residents), the help desks (``sportello``).
+
+        Examples
+        --------
+        >>> cov = project.coverage_of_residents()                              # doctest: +SKIP
+        >>> cov[cov["level"] == "town"][["name", "share_beyond", "distribution"]]  # doctest: +SKIP
+        """
+        month = month or self.latest_month()
+        a = self.settings.access
+        minutes = float(max(a.thresholds_min)) if minutes is None else float(minutes)
+        if speed_ms is None:
+            speed_ms = a.elderly_speed_ms if population == "pop_65" else a.walking_speed_kmh / 3.6
+        key = f"residents:{month}:{minutes}:{speed_ms}:{tuple(service_types)}:{population}"
+        if key not in self._cache:
+            from fragmap import privacy, residents
+            from fragmap.io.geodata import geodata_folder, read_layer
+
+            s = self.settings
+            pub = self.publication(month)
+            homes = read_layer(geodata_folder(s), "edifici", language=s.language)
+            cov = residents.resident_coverage(
+                pub.areas, self.services, buildings=homes, graph=self.graph, minutes=minutes, speed_ms=speed_ms,
+                detour_factor=a.detour_factor, service_types=service_types, column=population, language=s.language)
+            self._cache[key] = privacy.publish_resident_coverage(cov, pub, s)
+            if len(cov):  # the last row is the network's
+                self._step("access", {"residents_share_beyond": round(float(cov["share_beyond"].iloc[-1]), 2),
+                                      "residents_distribution": str(cov["distribution"].iloc[-1])})
         return self._cache[key]
 
     def report_points(self, month: str | None = None) -> gpd.GeoDataFrame:
@@ -826,6 +866,14 @@ def _with_access(project: Project, pub: Publication, month: str) -> Publication:
     warning = access.placement_warning(gpts, project.settings.language)
     notes = (*pub.notes, warning) if warning else pub.notes
     return dataclasses.replace(pub, coverage=published, notes=notes)
+
+
+def _with_residents(project: Project, pub: Publication, month: str) -> Publication:
+    """Attach residents-based coverage (public estimates, rounded) as ``extras["resident_coverage"]``."""
+    if project.services.empty:
+        return pub
+    table = project.coverage_of_residents(month)
+    return dataclasses.replace(pub, extras={**pub.extras, "resident_coverage": table})
 
 
 def _quality(ingest_result: Any, geo: pd.DataFrame, month: str, unassigned: Any = None) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from fragmap.i18n import format_month, t, translate
+from fragmap.i18n import format_month, format_number, t, translate
 from fragmap.io.tables import neutralise_formulas
 from fragmap.publication import ALL_ACTIONS, ALL_PARTNERS, NETWORK, TOTAL, UNASSIGNED
 
@@ -190,13 +190,71 @@ def notes_table(pub: Publication, *, language: str | None = None) -> pd.DataFram
     return pd.DataFrame({_tr("notes_title", lang): lines})
 
 
+#: Column names of the residents-based coverage table, per language ({m}: the minutes).
+_RESIDENT_COLUMNS: dict[str, dict[str, str]] = {
+    "pop_65": {"it": "residenti 65+", "en": "residents 65+"},
+    "population": {"it": "residenti", "en": "residents"},
+    "within": {"it": "entro {m} min", "en": "within {m} min"},
+    "beyond": {"it": "oltre {m} min", "en": "beyond {m} min"},
+    "share_beyond": {"it": "quota oltre %", "en": "share beyond %"},
+    "minutes": {"it": "minuti", "en": "minutes"},
+    "speed_ms": {"it": "velocità m/s", "en": "speed m/s"},
+    "services": {"it": "servizi", "en": "services"},
+    "distribution": {"it": "distribuzione dei residenti", "en": "where residents live"},
+    "method": {"it": "metodo", "en": "method"},
+    "estimated": {"it": "popolazione stimata", "en": "estimated population"},
+    "hidden": {"it": "n.d.: area con troppo pochi residenti per una stima", "en": "n/a: too few residents for an estimate"},
+    "sheet": {"it": "residenti", "en": "residents"},
+}
+
+
+def resident_table(pub: Publication, *, language: str | None = None) -> pd.DataFrame | None:
+    """Residents-based coverage (``pub.extras["resident_coverage"]``) as a table people read, or None.
+
+    Residents are rounded estimates (:func:`fragmap.privacy.publish_resident_coverage`); the
+    columns name the time limit, the speed, the services and how residents were spread.
+    """
+    table = pub.extras.get("resident_coverage")
+    if table is None or not len(table):
+        return None
+    lang = language or pub.language
+
+    def col(key: str, **v: Any) -> str:
+        return translate(_RESIDENT_COLUMNS, key, lang, **v)
+
+    m = format_number(float(table["minutes"].iloc[0]), lang, 0)
+    who = str(table["population"].iloc[0])
+    hidden = table["suppressed"].astype(bool).to_numpy() if "suppressed" in table else np.zeros(len(table), bool)
+    names = [pub.whole or _tr("network_name", lang) if lv == "network" else n
+             for n, lv in zip(table["name"].astype(str), table["level"])]
+    out = pd.DataFrame({
+        _col("area_id", lang): table["area_id"].to_numpy(),
+        _col("name", lang): names,
+        _col("town", lang): table["town"].astype(str).to_numpy(),
+        _col("level", lang): [_tr(lv, lang) for lv in table["level"]],
+        col("pop_65" if who == "pop_65" else "population"): table["residents"].astype(float).to_numpy(),
+        col("within", m=m): table["within"].astype(float).to_numpy(),
+        col("beyond", m=m): table["beyond"].astype(float).to_numpy(),
+        col("share_beyond"): (table["share_beyond"].astype(float) * 100).round(0).to_numpy(),
+        col("minutes"): table["minutes"].astype(float).to_numpy(),
+        col("speed_ms"): table["speed_ms"].astype(float).to_numpy(),
+        col("services"): table["services"].astype(str).to_numpy(),
+        col("distribution"): table["distribution"].astype(str).to_numpy(),
+        col("method"): table["method"].astype(str).to_numpy(),
+        col("estimated"): [_tr("yes" if e else "no", lang) for e in table["population_estimated"].astype(bool)],
+        _col("note", lang): [col("hidden") if h else "" for h in hidden],
+    })
+    return out.reset_index(drop=True)
+
+
 def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return neutralise_formulas(frame)
 
 
 def write_csv(pub: Publication, path: str | Path, *, month: str | None = None, language: str | None = None) -> Path:
     """The long table as CSV (``;`` and decimal comma in Italian, UTF-8 with BOM for Excel); the
-    notes (period, hidden values, units, credits) go in ``<name>_note.csv`` beside it."""
+    notes (period, hidden values, units, credits) go in ``<name>_note.csv`` beside it, and the
+    residents-based coverage, when the publication carries it, in ``<name>_residenti.csv``."""
     lang = language or pub.language
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -205,11 +263,16 @@ def write_csv(pub: Publication, path: str | Path, *, month: str | None = None, l
         path, sep=sep, decimal=dec, index=False, encoding="utf-8-sig")
     _spreadsheet_safe(notes_table(pub, language=lang)).to_csv(
         path.with_name(path.stem + "_note.csv"), sep=sep, index=False, encoding="utf-8-sig")
+    residents = resident_table(pub, language=lang)
+    if residents is not None:
+        _spreadsheet_safe(residents).to_csv(path.with_name(f"{path.stem}_{translate(_RESIDENT_COLUMNS, 'sheet', lang)}.csv"),
+                                            sep=sep, decimal=dec, index=False, encoding="utf-8-sig")
     return path
 
 
 def write_excel(pub: Publication, path: str | Path, *, language: str | None = None) -> Path:
-    """Sheets ``dati`` (every month), ``mese`` (the reference month) and ``note``."""
+    """Sheets ``dati`` (every month), ``mese`` (the reference month), ``note`` and, when the
+    publication carries residents-based coverage, ``residenti`` (:func:`resident_table`)."""
     lang = language or pub.language
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -218,6 +281,9 @@ def write_excel(pub: Publication, path: str | Path, *, language: str | None = No
         format_month(pub.month, lang, short=True): export_table(pub, month=pub.month, language=lang),
         "note" if lang == "it" else "notes": notes_table(pub, language=lang),
     }
+    residents = resident_table(pub, language=lang)
+    if residents is not None:
+        sheets[translate(_RESIDENT_COLUMNS, "sheet", lang)] = residents
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         for name, frame in sheets.items():
             safe = _spreadsheet_safe(frame)
@@ -262,7 +328,7 @@ def areas_layer(pub: Publication, *, language: str | None = None) -> Any:
 
 def write_gpkg(pub: Publication, path: str | Path, *, language: str | None = None) -> Path:
     """Layers ``aree`` (polygons with the reference month's figures, with a default QGIS style:
-    :func:`qgis_style`), ``dati`` and ``note`` (tables)."""
+    :func:`qgis_style`), ``dati``, ``note`` and ``residenti`` when there (tables)."""
     import pyogrio
 
     lang = language or pub.language
@@ -278,6 +344,9 @@ def write_gpkg(pub: Publication, path: str | Path, *, language: str | None = Non
     table[value_col] = pd.to_numeric(table[value_col], errors="coerce")
     pyogrio.write_dataframe(table, path, layer="dati", driver="GPKG", append=True)
     pyogrio.write_dataframe(notes_table(pub, language=lang), path, layer="note", driver="GPKG", append=True)
+    residents = resident_table(pub, language=lang)
+    if residents is not None:
+        pyogrio.write_dataframe(neutralise_formulas(residents), path, layer="residenti", driver="GPKG", append=True)
     _embed_style(path, "aree", qgis_style(pub, language=lang),
                  "tasso per 1.000 residenti" if lang == "it" else "rate per 1,000 residents")
     return path
@@ -394,5 +463,6 @@ def read_tables(path: str | Path) -> list[tuple[str, pd.DataFrame]]:
     return out
 
 
-__all__ = ["areas_layer", "export_table", "notes_table", "period_text", "qgis_style", "read_tables", "write_csv",
+__all__ = ["areas_layer", "export_table", "notes_table", "period_text", "qgis_style", "read_tables", "resident_table",
+           "write_csv",
            "write_excel", "write_gpkg"]

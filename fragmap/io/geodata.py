@@ -531,6 +531,23 @@ def read_geodata(folder: str | Path, *, language: str = "it") -> GeoData:
     return GeoData(layers, network if network.exists() else None, read_metadata(folder, language=language))
 
 
+def read_layer(folder: str | Path, name: str, *, language: str = "it") -> gpd.GeoDataFrame | None:
+    """One layer of a geodata folder (EPSG:4326), or None when its file is not there.
+
+    Examples
+    --------
+    >>> homes = read_layer("data/geodati", "edifici")     # doctest: +SKIP
+    """
+    path = Path(folder) / FILES[name]
+    if not path.exists():
+        return None
+    try:
+        gdf = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:  # pyogrio raises its own errors on a broken file
+        raise InputFileError(_t("bad_meta", language, path=path, error=exc)) from exc
+    return gdf.set_crs(4326) if gdf.crs is None else gdf.to_crs(4326)
+
+
 def geodata_present(settings: Any) -> bool:
     """Whether the project has a stored geodata set (its ``geodati.json``)."""
     return (geodata_folder(settings) / METADATA_FILE).exists()
