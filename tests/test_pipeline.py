@@ -233,3 +233,16 @@ def test_cli_ingest_and_geocode(demo, tmp_path: Path) -> None:
 def _config(s) -> Path:
     """A project file pointing at the test's private folder and output."""
     return demo_project_file(s)
+
+
+def test_older_residents_far_from_a_help_desk_are_in_the_atlas(demo) -> None:
+    """#19.5: coverage of people; before the geodata set-up the uniform estimate, labelled."""
+    s, r = demo
+    cov = r.publication.extras["resident_coverage"]
+    towns = cov[cov["level"] == "town"]
+    assert set(towns["area_id"]) == set(s.town_names)
+    assert (towns["distribution"] == "stima: distribuzione uniforme").all()
+    assert (cov["residents"].dropna() % 10 == 0).all()  # rounded estimates
+    index = unescape((s.paths.output / "atlas" / "index.html").read_text(encoding="utf-8"))
+    assert ("dei residenti con 65 anni e più vive a più di 15 minuti a piedi (0,8 m/s) da uno sportello della "
+            "rete") in index and "stima: distribuzione uniforme" in index

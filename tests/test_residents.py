@@ -200,3 +200,40 @@ def test_published_figures_are_rounded_and_small_areas_hidden(areas, homes, serv
     # an area the publication does not show is dropped
     other = SimpleNamespace(areas=areas[areas["area_id"] != "B"])
     assert "B" not in set(publish_resident_coverage(cov, other, settings)["area_id"])
+
+
+def test_exports_carry_the_residents_sheet_and_pass_the_audit(tmp_path) -> None:
+    import dataclasses
+    from pathlib import Path
+
+    import pyogrio
+    from factories import demo_defaults
+    from test_privacy import quarters_grid, random_cube
+
+    from fragmap.privacy import audit_folder, fingerprint, publish, publish_resident_coverage
+
+    settings = demo_defaults(Path(__file__).resolve().parent.parent)
+    q = quarters_grid(4)
+    cube = random_cube(settings, q, lam=0.08)
+    pub = publish(cube, q, settings, months=sorted(cube["month"].unique())[-12:], synthetic=True,
+                  quarter_source="griglia")
+    desk = gpd.GeoDataFrame({"name": ["Sportello"], "type": ["sportello"]},
+                            geometry=[shapely.Point(9.105, 45.185)], crs=4326)
+    cov = publish_resident_coverage(resident_coverage(pub.areas, desk, graph=None), pub, settings)
+    pub = dataclasses.replace(pub, extras={**pub.extras, "resident_coverage": cov})
+    pub.to_excel(str(tmp_path / "f.xlsx"))
+    pub.to_gpkg(str(tmp_path / "f.gpkg"))
+    pub.to_csv(str(tmp_path / "f.csv"))
+    sheet = pd.read_excel(tmp_path / "f.xlsx", sheet_name="residenti")
+    assert list(sheet.columns[4:8]) == ["residenti 65+", "entro 15 min", "oltre 15 min", "quota oltre %"]
+    net = sheet[sheet["livello"] == "rete"].iloc[0]
+    # 4 areas of 250 residents aged 65+; the desk in the first: only it has residents within 15 minutes
+    assert net["residenti 65+"] == 1000 and net["oltre 15 min"] + net["entro 15 min"] == 1000
+    assert 0 < net["quota oltre %"] < 100 and set(sheet["distribuzione dei residenti"]) == {
+        "stima: distribuzione uniforme"}
+    assert "residenti" in {name for name, _ in pyogrio.list_layers(tmp_path / "f.gpkg")}
+    assert "residenti 65+" in (tmp_path / "f_residenti.csv").read_text(encoding="utf-8-sig")
+    clean = fingerprint(pd.DataFrame({"lat": [45.3001], "lon": [9.4001], "address": ["via Nascosta 12"],
+                                      "report_id": ["PRIV-0001"]}))
+    res = audit_folder(tmp_path, clean, settings)
+    assert res.ok, [str(f) for f in res.findings]
