@@ -57,6 +57,7 @@ _LAZY = {
     "render_atlas": "fragmap.atlas",
     "explore_map": "fragmap.maps",
     "coverage_gaps": "fragmap.access",
+    "resident_coverage": "fragmap.residents",
     "read_geodata": "fragmap.io.geodata",
     "PrivateDataWarning": "fragmap.private",
     "Background": "fragmap.background",
