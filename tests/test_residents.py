@@ -237,3 +237,35 @@ def test_exports_carry_the_residents_sheet_and_pass_the_audit(tmp_path) -> None:
                                       "report_id": ["PRIV-0001"]}))
     res = audit_folder(tmp_path, clean, settings)
     assert res.ok, [str(f) for f in res.findings]
+
+
+def test_the_project_spreads_residents_over_the_homes_of_the_geodata_set_up(tmp_path) -> None:
+    """After the set-up (its ``edifici`` layer) an area's residents live in its homes; elsewhere the estimate."""
+    from factories import demo_project_settings
+
+    from fragmap.geodata import FILES
+    from fragmap.io.geodata import geodata_folder
+    from fragmap.pipeline import Project
+
+    s = demo_project_settings(tmp_path)
+    p = Project(s)
+    p.ingest()
+    areas = p.publication().areas
+    big = areas[(areas["level"] == "quarter") & (areas["town"] == "Pavia")].sort_values("pop_65").iloc[-1]
+    # one home, far out in the south-east corner of the biggest area: its 65+ residents all live there
+    home = shapely.Point(big.geometry.bounds[2] - 1e-4, big.geometry.bounds[1] + 1e-4)
+    home = home if big.geometry.contains(home) else big.geometry.representative_point()
+    folder = geodata_folder(s)
+    folder.mkdir(parents=True, exist_ok=True)
+    gpd.GeoDataFrame({"kind": ["apartments"], "area_m2": [400.0], "levels": [5.0]}, geometry=[home],
+                     crs=4326).to_file(folder / FILES["edifici"], driver="GeoJSON")
+    cov = p.coverage_of_residents().set_index("area_id")
+    row = cov.loc[big["area_id"]]
+    assert row["distribution"] == residents.DISTRIBUTION["buildings"]["it"]
+    assert row["within"] in (0, row["residents"])  # one home: all within or all beyond
+    assert cov.loc["Pavia", "distribution"] == residents.DISTRIBUTION["mixed"]["it"]
+    assert cov.loc["Vigevano", "distribution"] == "stima: distribuzione uniforme"
+    assert (cov["speed_ms"] == s.access.elderly_speed_ms).all() and (cov["minutes"] == 15).all()
+    fast = p.coverage_of_residents(speed_ms=1.2, population="population").set_index("area_id")
+    assert fast.loc["rete", "residents"] > cov.loc["rete", "residents"]  # all residents, not only 65+
+    assert fast.loc["rete", "share_beyond"] < cov.loc["rete", "share_beyond"]
