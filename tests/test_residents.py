@@ -269,3 +269,10 @@ def test_the_project_spreads_residents_over_the_homes_of_the_geodata_set_up(tmp_
     fast = p.coverage_of_residents(speed_ms=1.2, population="population").set_index("area_id")
     assert fast.loc["rete", "residents"] > cov.loc["rete", "residents"]  # all residents, not only 65+
     assert fast.loc["rete", "share_beyond"] < cov.loc["rete", "share_beyond"]
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    result = doctest.testmod(residents, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted >= 4
