@@ -7,11 +7,10 @@ elements and replayed through the injectable transport. Nothing here touches the
 
 from __future__ import annotations
 
-import math
-
 import dataclasses
 import hashlib
 import json
+import math
 from pathlib import Path
 
 import geopandas as gpd
