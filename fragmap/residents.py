@@ -68,6 +68,8 @@ _TEXT: dict[str, dict[str, str]] = {
     "service_other": {"it": "un servizio ({types})", "en": "a service ({types})"},
     "estimated": {"it": "popolazione stimata", "en": "estimated population"},
     "network": {"it": "Rete", "en": "Network"},
+    "no_column": {"it": "le aree non hanno la colonna «{column}»: usare \"pop_65\" (65 anni e più) o \"population\"",
+                  "en": "the areas have no '{column}' column: use \"pop_65\" (aged 65+) or \"population\""},
 }
 #: Columns of :func:`resident_coverage` (private and published alike: nothing in them comes from reports).
 COLUMNS = ("area_id", "name", "town", "level", "population", "residents", "within", "beyond", "share_beyond",
@@ -251,12 +253,19 @@ def resident_coverage(
         all is beyond. ``distribution`` says how residents were spread, ``method`` how
         walking was measured.
 
+    Raises
+    ------
+    ValueError
+        If ``areas`` has no ``column``.
+
     Examples
     --------
     >>> cov = resident_coverage(areas, services, graph=g, speed_ms=0.8, minutes=15)    # doctest: +SKIP
     """
     from fragmap.access import _method, access_times
 
+    if column not in areas.columns:
+        raise ValueError(_t("no_column", language, column=column))
     q = _quarters(areas)
     pts = population_points(areas, buildings=buildings, column=column, spacing_m=spacing_m)
     svc = services[services["type"].isin(list(service_types))] if "type" in services.columns else services.iloc[:0]

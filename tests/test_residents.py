@@ -143,6 +143,8 @@ def test_without_buildings_the_uniform_estimate_is_labelled_and_computed_by_hand
     assert set(empty["distribution"]) == {"stima: distribuzione uniforme"}
     en = resident_coverage(areas, services, graph=graph, language="en")
     assert set(en["distribution"]) == {"estimate: uniform distribution"}
+    with pytest.raises(ValueError, match="pop_80"):
+        resident_coverage(areas, services, column="pop_80")
 
 
 def test_town_and_network_rows_add_up_their_areas(areas, homes, services, graph) -> None:
