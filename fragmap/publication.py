@@ -322,7 +322,7 @@ def resolve_category(pub: Publication, value: str, *, language: str | None = Non
     for code in codes:
         if wanted and wanted in (fold_name(code), fold_name(names[code])):
             return code
-    choices = ", ".join(f"{c!r} ({names[c]})" for c in codes)
+    choices = ", ".join(f"{c!r} ({names[c]})" if names[c] != c else repr(c) for c in codes)
     raise ValueError(_CATEGORY_TEXT["unknown"][lang].format(value=value, choices=choices))
 
 
