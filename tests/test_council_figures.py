@@ -45,6 +45,14 @@ LABELS = {"anziani": "Anziani", "disabilita": "Disabilità", "fragilita_economic
 CREDITS = ("Confini comunali: ISTAT via openpolis (CC BY 4.0)", "Popolazione: ISTAT 2023 (CC BY 4.0)")
 
 
+@pytest.fixture(autouse=True)
+def _close_figures():  # type: ignore[no-untyped-def]
+    import matplotlib.pyplot as plt
+
+    yield
+    plt.close("all")
+
+
 def _pub(seed: int = 5, **replace):  # type: ignore[no-untyped-def]
     names = [f"Borgo {c}" for c in "ABCDEFGHI"]
     pub = make_publication(seed=seed, names=names)
