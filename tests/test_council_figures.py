@@ -18,10 +18,10 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+from factories import demo_project_settings, make_publication
 from matplotlib.text import Text
 from shapely import affinity
 
-from factories import demo_project_settings, make_publication
 from fragmap.explore import (
     LABEL_GID,
     NORTH_GID,

@@ -87,7 +87,7 @@ def load(settings: Settings, month: str, key: str) -> Publication | None:
         return None
     try:
         with path.open("rb") as f:
-            stored = pickle.load(f)  # noqa: S301 - the project's own private folder, written by save()
+            stored = pickle.load(f)  # the project's own private folder, written by save()
         if stored.get("format") != FORMAT or stored.get("key") != key:
             return None
         return Publication(**stored["fields"])  # every check of the privacy gate runs again
