@@ -11,6 +11,11 @@ Examples
 >>> pub = Project.load("fragmap.toml").publication("2026-10")       # doctest: +SKIP
 >>> gdf = quarter_figures(pub, category="anziani")                   # doctest: +SKIP
 >>> fig = plot_choropleth(pub, category="anziani")                  # doctest: +SKIP
+>>> fig = plot_choropleth(pub, categories=["Anziani", "Disabilità"])  # doctest: +SKIP
+
+A category is given by its code or its name (one resolver,
+:func:`fragmap.publication.resolve_category`); ``category`` takes one, ``categories``
+many. Tables a planner reads print whole counts (``Int64``) and ``sì``/``no``.
 """
 
 from __future__ import annotations
