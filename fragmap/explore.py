@@ -11,6 +11,11 @@ Examples
 >>> pub = Project.load("fragmap.toml").publication("2026-10")       # doctest: +SKIP
 >>> gdf = quarter_figures(pub, category="anziani")                   # doctest: +SKIP
 >>> fig = plot_choropleth(pub, category="anziani")                  # doctest: +SKIP
+>>> fig = plot_choropleth(pub, categories=["Anziani", "Disabilità"])  # doctest: +SKIP
+
+A category is given by its code or its name (one resolver,
+:func:`fragmap.publication.resolve_category`); ``category`` takes one, ``categories``
+many. Tables a planner reads print whole counts (``Int64``) and ``sì``/``no``.
 """
 
 from __future__ import annotations
@@ -25,9 +30,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from fragmap.i18n import format_month, format_number, t, translate
+from fragmap.i18n import format_month, format_number, format_period, t, translate
 from fragmap.naming import display_name
-from fragmap.publication import NETWORK, TOTAL, Publication
+from fragmap.publication import NETWORK, TOTAL, Publication, resolve_category
 
 UTM = 32632
 
@@ -94,6 +99,23 @@ _TEXT: dict[str, dict[str, str]] = {
                                 "covers {share} of the reports (hidden areas are left out)."},
     "index_note": {"it": "Indice: media dei percentili dei tassi pubblicati per categoria.",
                    "en": "Index: mean of the percentiles of the published rates by category."},
+    "yes": {"it": "sì", "en": "yes"},
+    "no": {"it": "no", "en": "no"},
+    "bad_month": {"it": "il mese {month!r} non è in questa pubblicazione: i suoi mesi vanno da {first} a {last} "
+                        "({months})",
+                  "en": "month {month!r} is not in this publication; its months are {first} to {last} ({months})"},
+    "bad_window": {"it": "la finestra window={window} non è pubblicata per il livello {level!r}{extra}; "
+                         "finestre pubblicate (mesi sommati): {windows}",
+                   "en": "window {window} is not published for level {level!r}{extra}; published windows: {windows}"},
+    "monthly_areas": {"it": " (i numeri di un solo mese per area non si pubblicano mai: quasi tutti sarebbero "
+                            "sotto la soglia di riservatezza)",
+                      "en": " (figures of a single month per area are never published: most would be under "
+                            "the privacy threshold)"},
+    "none": {"it": "nessuna", "en": "none"},
+    "bad_town": {"it": "comune sconosciuto: {town!r}; comuni: {towns}", "en": "unknown town {town!r}; towns: {towns}"},
+    "both_names": {"it": "indicare `{new}` oppure `{old}`, non entrambi", "en": "give `{new}` or `{old}`, not both"},
+    "deprecated": {"it": "{function}: `{old}` con più categorie è deprecato, usare `{new}=`",
+                   "en": "{function}: `{old}` with several categories is deprecated, use `{new}=`"},
 }
 
 _COMPARE_COLUMNS: dict[str, dict[str, str]] = {
@@ -162,6 +184,45 @@ def _label(pub: Publication, category: str, lang: str) -> str:
     return t("total", lang) if category == TOTAL else pub.labels.get(category, category)
 
 
+def _category(pub: Publication, category: str | None) -> str | None:
+    """The code of ``category`` (a code, ``"totale"`` or a display name); None stays None.
+
+    :func:`fragmap.publication.resolve_category` is the one resolver: its message lists the
+    codes and names in the publication's language.
+    """
+    return None if category is None else resolve_category(pub, category)
+
+
+def _one_or_many(
+    function: str, category: str | Sequence[str] | None, categories: Sequence[str] | None, lang: str
+) -> list[str] | None:
+    """``categories`` (many) or ``category`` (one); a list given as ``category`` still works, with a warning."""
+    import warnings
+
+    if category is not None and categories is not None:
+        raise TypeError(_tr("both_names", lang, new="categories", old="category"))
+    if categories is not None:
+        return [categories] if isinstance(categories, str) else list(categories)
+    if category is None:
+        return None
+    if isinstance(category, str):
+        return [category]
+    warnings.warn(_tr("deprecated", lang, function=function, old="category", new="categories"),
+                  DeprecationWarning, stacklevel=3)
+    return list(category)
+
+
+def _yes_no(values: Any, lang: str) -> list[str]:
+    """``sì``/``no`` (``yes``/``no``) for a table a planner reads, instead of True/False."""
+    return [_tr("yes" if bool(v) else "no", lang) for v in values]
+
+
+def _counts(values: Any) -> pd.arrays.IntegerArray:
+    """Whole-number counts (``Int64``: 12, not 12.0; missing where hidden)."""
+    v = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+    return pd.array(np.where(np.isfinite(v), np.round(v), np.nan), dtype="Int64")
+
+
 def _check(
     pub: Publication,
     *,
@@ -171,25 +232,18 @@ def _check(
     level: str = "quarter",
 ) -> None:
     """Refuse a month, window or category the publication does not have, naming those it has."""
+    lang = _lang(pub)
     if month is not None and month not in pub.months:
-        raise ValueError(
-            f"month {month!r} is not in this publication; its months are {pub.months[0]} to "
-            f"{pub.months[-1]} ({', '.join(pub.months)})"
-        )
+        raise ValueError(_tr("bad_month", lang, month=month, first=pub.months[0], last=pub.months[-1],
+                             months=", ".join(pub.months)))
     if category is not None:
-        cats = sorted(pub.table["category"].unique(), key=lambda c: (c != TOTAL, c))
-        if category not in cats:
-            listed = ", ".join(f"{c!r} ({pub.labels.get(c, 'Totale' if c == TOTAL else c)})" for c in cats)
-            raise ValueError(f"unknown category {category!r}; categories: {listed}")
+        _category(pub, category)
     if window is not None:
         wins = sorted(int(w) for w in pub.table.loc[pub.table["level"] == level, "window"].unique())
         if window not in wins:
-            extra = (" (figures of a single month per area are never published: most would be "
-                     "under the privacy threshold)") if level == "quarter" and window == 1 else ""
-            raise ValueError(
-                f"window {window} is not published for level {level!r}{extra}; published windows: "
-                f"{', '.join(str(w) for w in wins) or 'none'}"
-            )
+            extra = _tr("monthly_areas", lang) if level == "quarter" and window == 1 else ""
+            raise ValueError(_tr("bad_window", lang, window=window, level=level, extra=extra,
+                                 windows=", ".join(str(w) for w in wins) or _tr("none", lang)))
 
 
 # -- tables ---------------------------------------------------------------------------------------
@@ -213,7 +267,8 @@ def quarter_figures(
         Months summed, ending at ``month``: 12 (the rolling year). Quarter figures of a
         single month are not published (most would be under the threshold).
     category : str
-        A category code (``pub.labels`` lists them) or ``"totale"``.
+        A category code (``pub.labels`` lists them), its name (``"Fragilità economica"``)
+        or ``"totale"``.
     town : str, optional
         Only the quarters of this town.
 
@@ -222,7 +277,8 @@ def quarter_figures(
     geopandas.GeoDataFrame
         One row per quarter (EPSG:4326): ``area_id, name, town, level, population,
         population_estimated, value, suppressed, reason, rate_per_1000, change_yoy,
-        share_of_town, geometry``. Hidden values are NaN with ``suppressed`` True.
+        share_of_town, geometry``. ``value`` is a whole-number count (``Int64``); hidden
+        values are missing (NA/NaN) with ``suppressed`` True.
 
     Raises
     ------
@@ -237,17 +293,19 @@ def quarter_figures(
     """
     pub = _require(pub)
     month = month or pub.month
-    _check(pub, month=month, window=window, category=category)
+    category = _category(pub, category)
+    _check(pub, month=month, window=window)
     cells = pub.cells(month=month, window=window, level="quarter", category=category)
     cols = ["area_id", "value", "suppressed", "reason", "rate_per_1000", "change_yoy", "share_of_town"]
     areas = pub.areas[pub.areas["level"] == "quarter"]
     if town is not None:
         towns = sorted(areas["town"].unique())
         if town not in towns:
-            raise ValueError(f"unknown town {town!r}; towns: {', '.join(towns)}")
+            raise ValueError(_tr("bad_town", _lang(pub), town=town, towns=", ".join(towns)))
         areas = areas[areas["town"] == town]
     out = areas.merge(cells[cols], on="area_id", how="left")
     out["suppressed"] = out["suppressed"].fillna(False).astype(bool)
+    out["value"] = _counts(out["value"])
     return out.sort_values("area_id").reset_index(drop=True)
 
 
@@ -282,7 +340,8 @@ def compare_months(
         segnalazioni <after>, differenza, variazione %, per 1.000 residenti <before>,
         per 1.000 residenti <after>`` (months written as ``apr 2026``); English ones
         (``language="en"``): ``area_id, area, town, reports <before>, ...``. The difference
-        and the change are NaN where either side is hidden.
+        and the change are missing where either side is hidden. Counts, differences and
+        the change (rounded to a whole percentage) are whole numbers (``Int64``).
 
     Raises
     ------
@@ -296,6 +355,7 @@ def compare_months(
     """
     pub = _require(pub)
     lang = _lang(pub, language)
+    category = _category(pub, category)
     for m in (before, after):
         _check(pub, month=m)
     a = quarter_figures(pub, month=before, window=window, category=category)
@@ -307,12 +367,12 @@ def compare_months(
 
     out = pd.DataFrame({col("area_id"): a["area_id"], col("name"): [display_name(str(n), lang) for n in a["name"]],
                         col("town"): a["town"]})
-    vb, va = a["value"].to_numpy(dtype=float), b["value"].to_numpy(dtype=float)
-    out[col("value", m=mb)] = vb
-    out[col("value", m=ma)] = va
-    out[col("difference")] = va - vb
+    vb, va = a["value"].astype(float).to_numpy(), b["value"].astype(float).to_numpy()
+    out[col("value", m=mb)] = _counts(vb)
+    out[col("value", m=ma)] = _counts(va)
+    out[col("difference")] = _counts(va - vb)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out[col("change")] = np.where(vb > 0, (va / vb - 1) * 100, np.nan).round(0)
+        out[col("change")] = _counts(np.where(vb > 0, (va / vb - 1) * 100, np.nan))
     rate = "rate" if category == TOTAL or pub.denominator(category) == "population" else f"rate_{pub.denominator(category)}"
     out[col(rate, m=mb)] = a["rate_per_1000"].to_numpy(dtype=float).round(1)
     out[col(rate, m=ma)] = b["rate_per_1000"].to_numpy(dtype=float).round(1)
@@ -333,13 +393,13 @@ def trend(
     window : int
         Months summed, ending at each month (12: each point is a rolling year).
     category : str, optional
-        Only this category (default all, with ``"totale"``).
+        Only this category, by code or name (default all, with ``"totale"``).
 
     Returns
     -------
     pandas.DataFrame
         Index: the publication's months; columns: category codes (``pub.labels`` gives
-        their names); NaN where the figure is hidden.
+        their names); whole-number counts (``Int64``), missing where the figure is hidden.
 
     Examples
     --------
@@ -350,14 +410,19 @@ def trend(
     levels[NETWORK] = "network"
     if area_id not in levels:
         towns = sorted(pub.areas.loc[pub.areas["level"] == "town", "area_id"])
-        raise ValueError(f"unknown area {area_id!r}: use a quarter id (quarter_figures(pub).area_id), "
-                         f"a town ({', '.join(towns)}) or {NETWORK!r}")
-    _check(pub, window=window, category=category, level=levels[area_id])
+        raise ValueError(
+            f"area sconosciuta: {area_id!r}; indicare il codice di un'area (quarter_figures(pub).area_id), "
+            f"un comune ({', '.join(towns)}) o {NETWORK!r}" if _lang(pub) == "it" else
+            f"unknown area {area_id!r}: use a quarter id (quarter_figures(pub).area_id), "
+            f"a town ({', '.join(towns)}) or {NETWORK!r}")
+    category = _category(pub, category)
+    _check(pub, window=window, level=levels[area_id])
     cells = pub.cells(window=window, category=category)
     cells = cells[cells["area_id"] == area_id]
     wide = cells.pivot_table(index="month", columns="category", values="value", aggfunc="first", dropna=False)
     order = [c for c in sorted(cells["category"].unique(), key=lambda c: (c != TOTAL, c))]
-    return wide.reindex(index=list(pub.months), columns=order).astype(float).rename_axis(columns=None)
+    wide = wide.reindex(index=list(pub.months), columns=order).astype(float).rename_axis(columns=None)
+    return wide.apply(_counts)
 
 
 def fragility_index_table(
@@ -382,8 +447,8 @@ def fragility_index_table(
     -------
     pandas.DataFrame
         Sorted by rank. Italian columns: ``posizione, codice, area, comune, indice (0-100),
-        categorie usate, nel 10% più alto``, then ``<categoria> per 1.000`` for each
-        category (NaN where hidden). Areas without an index come last.
+        categorie usate, nel 10% più alto`` (``sì``/``no``), then ``<categoria> per 1.000``
+        for each category (NaN where hidden). Areas without an index come last.
 
     Examples
     --------
@@ -413,7 +478,7 @@ def fragility_index_table(
         col("town"): out["town"].to_numpy(),
         col("index_value"): out["index_value"].to_numpy(dtype=float),
         col("parts"): pd.array(out["parts"], dtype="Int64") if "parts" in out else pd.NA,
-        col("top_decile"): out["top_decile"].fillna(False).astype(bool).to_numpy(),
+        col("top_decile"): _yes_no(out["top_decile"].fillna(False), lang),
     })
     for c in cats:
         key = "rate" if pub.denominator(c) == "population" else f"rate_{pub.denominator(c)}"
@@ -456,7 +521,7 @@ def coverage_summary(
     pandas.DataFrame
         One row per category (its name, not its code): ``categoria, segnalazioni (12 mesi),
         % entro 5 min, % entro 10 min, % entro 15 min, % segnalazioni incluse, metodo``;
-        the percentages 0-100, rounded.
+        the counts and the percentages (0-100, rounded) are whole numbers (``Int64``).
 
     Raises
     ------
@@ -511,7 +576,11 @@ def coverage_summary(
         row[col("included")] = round(min(included), 0) if included else np.nan
         row[col("method")] = str(g["method"].iloc[0]) if len(g) else ""
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    for c in [col("reports"), *(col("within", m=m) for m in minutes), col("included")]:
+        if c in out:
+            out[c] = _counts(out[c])
+    return out
 
 
 def coverage_by_area(
@@ -530,7 +599,7 @@ def coverage_by_area(
     minutes : int
         The walking time to sort by (5, 10 or 15).
     category : str, optional
-        Only this category code.
+        Only this category (its code or its name).
     language : str, optional
         ``"it"`` or ``"en"`` labels; default the publication's language.
 
@@ -538,7 +607,8 @@ def coverage_by_area(
     -------
     pandas.DataFrame
         Italian columns: ``codice, area, comune, categoria, % entro <minutes> min,
-        minuti (mediana)``; hidden figures are left out (they may not be shown).
+        minuti (mediana)``; the percentage is a whole number; hidden figures are left out
+        (they may not be shown).
 
     Examples
     --------
@@ -551,7 +621,7 @@ def coverage_by_area(
     if col not in cov.columns:
         raise ValueError(f"no published share within {minutes} minutes")
     if category is not None:
-        _check(pub, category=category)
+        category = _category(pub, category)
         cov = cov[cov["category"] == category]
     cov = cov[cov[col].notna()].merge(pub.areas[["area_id", "name", "town"]], on="area_id")
     cov = cov.sort_values([col, "median_minutes", "area_id"], ascending=[True, False, True])
@@ -560,13 +630,15 @@ def coverage_by_area(
         translate(_COMPARE_COLUMNS, "name", lang): [display_name(str(n), lang) for n in cov["name"]],
         translate(_COMPARE_COLUMNS, "town", lang): cov["town"].to_numpy(),
         translate(_COVERAGE_COLUMNS, "category", lang): [_label(pub, c, lang) for c in cov["category"]],
-        translate(_COVERAGE_COLUMNS, "within", lang, m=minutes): (cov[col].to_numpy(dtype=float) * 100).round(0),
+        translate(_COVERAGE_COLUMNS, "within", lang, m=minutes): _counts(cov[col].to_numpy(dtype=float) * 100),
         translate(_COVERAGE_COLUMNS, "median", lang): cov["median_minutes"].to_numpy(dtype=float),
     })
 
 
 # -- figures --------------------------------------------------------------------------------------
 def _footnote(pub: Publication, lang: str, extra: str = "") -> str:
+    """Method notes, then the sources' credits (``pub.attributions``: the lines the published
+    map and atlas print, one list for every output)."""
     parts = []
     if pub.synthetic:
         parts.append(t("synthetic_banner", lang))
@@ -578,7 +650,97 @@ def _footnote(pub: Publication, lang: str, extra: str = "") -> str:
         parts.append(t("landmarks_note", lang))
     if extra:
         parts.append(extra)
+    credits = [a for a in pub.attributions if a and a not in parts]
+    if credits:
+        parts.append(f"{t('sources', lang)}: " + "; ".join(c.rstrip(".") for c in credits) + ".")
     return " ".join(parts)
+
+
+def _estimated_note(areas: pd.DataFrame, lang: str) -> str:
+    """"Popolazione stimata" when the rates of some drawn areas rest on an estimated population."""
+    est = areas.drop_duplicates("area_id")["population_estimated"].fillna(False).astype(bool)
+    if not est.any():
+        return ""
+    note = t("population_estimated", lang)
+    if not est.all():
+        note += (f": {int(est.sum())} aree su {len(est)}" if lang == "it"
+                 else f": {int(est.sum())} areas of {len(est)}")
+    return note + "."
+
+
+#: ``gid`` of the artists added to every map (tests and readers find them by it).
+LABEL_GID, SCALE_GID, NORTH_GID = "fragmap-area-label", "fragmap-scale-bar", "fragmap-north-arrow"
+
+
+def _short_name(name: str, lang: str, width: int = 22) -> str:
+    """An area's name fit for a map label: the first of merged names, cut at ``width``."""
+    text = display_name(str(name), lang).split(" + ")[0]
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def _area_labels(ax: Any, g: gpd.GeoDataFrame, labels: int | Sequence[str], *, low_first: bool, lang: str) -> None:
+    """Write area names at a point inside each area (never outside a curved one), without overlaps.
+
+    ``labels`` is how many (the most notable first: highest value, or lowest when
+    ``low_first``) or which areas (ids or names). A name whose box would overlap one
+    already written is skipped: a simple placement, good enough for a few names.
+    """
+    import matplotlib.patheffects as pe
+
+    if isinstance(labels, int):
+        if labels <= 0:
+            return
+        v = g["v"].to_numpy(dtype=float)
+        ok = np.isfinite(v) & ~g["hidden"].to_numpy(dtype=bool)
+        order = np.argsort(v if low_first else -v, kind="stable")
+        chosen = [i for i in order if ok[i]]
+        limit = labels
+    else:
+        wanted = {str(x) for x in labels}
+        chosen = [i for i in range(len(g)) if str(g["area_id"].iloc[i]) in wanted or str(g["name"].iloc[i]) in wanted]
+        limit = len(chosen)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    w, h = max(x1 - x0, 1.0), max(y1 - y0, 1.0)
+    placed: list[tuple[float, float, float]] = []
+    for i in chosen:
+        if len(placed) >= limit:
+            break
+        text = _short_name(g["name"].iloc[i], lang)
+        pt = g.geometry.iloc[i].representative_point()
+        half = len(text) * 0.0085 * w  # half the width of the text, roughly, at fontsize 7.5
+        if any(abs(pt.x - px) < half + ph and abs(pt.y - py) < 0.055 * h for px, py, ph in placed):
+            continue
+        ax.text(pt.x, pt.y, text, fontsize=7.5, ha="center", va="center", color="#1a1a1a", gid=LABEL_GID,
+                path_effects=[pe.withStroke(linewidth=2.5, foreground="white")], clip_on=True)
+        placed.append((pt.x, pt.y, half))
+
+
+def _nice_length(span: float) -> float:
+    """A round length (1, 2 or 5 times a power of ten) of about a quarter of ``span`` metres."""
+    target = span / 4
+    base = 10 ** math.floor(math.log10(max(target, 1.0)))
+    return max(m * base for m in (1, 2, 5) if m * base <= target) if target >= 1 else 1.0
+
+
+def _scale_bar(ax: Any, lang: str) -> None:
+    """A scale bar in the lower left corner (the axes are in metres, UTM, equal aspect)."""
+    from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
+
+    length = _nice_length(ax.get_xlim()[1] - ax.get_xlim()[0])
+    label = f"{format_number(length / 1000, lang, 0 if length % 1000 == 0 else 1)} km" if length >= 1000 \
+        else f"{int(length)} m"
+    bar = AnchoredSizeBar(ax.transData, length, label, "lower left", pad=0.3, borderpad=0.4, sep=3,
+                          frameon=False, size_vertical=length / 25, color="#333333",
+                          fontproperties={"size": 8})
+    bar.set_gid(SCALE_GID)
+    ax.add_artist(bar)
+
+
+def _north_arrow(ax: Any, lang: str) -> None:
+    """A north arrow in the upper right corner (UTM grid north: within a degree of true north here)."""
+    ax.annotate("N", xy=(0.96, 0.98), xytext=(0.96, 0.86), xycoords="axes fraction", textcoords="axes fraction",
+                ha="center", va="center", fontsize=10, fontweight="bold", color="#333333", gid=NORTH_GID,
+                arrowprops={"arrowstyle": "-|>", "color": "#333333", "linewidth": 1.4, "shrinkA": 6, "shrinkB": 0})
 
 
 def _mark(fig: Any, pub: Publication | None = None) -> Any:
@@ -714,12 +876,14 @@ def plot_choropleth(
     *,
     month: str | None = None,
     window: int = 12,
-    category: str | Sequence[str] = TOTAL,
+    category: str | Sequence[str] | None = None,
+    categories: Sequence[str] | None = None,
     column: str = "rate_per_1000",
     scheme: str = "quantiles",
     k: int = 5,
     title: str | None = None,
     town: str | None = None,
+    labels: int | Sequence[str] | None = None,
     ax: Any = None,
     figsize: tuple[float, float] | None = None,
 ) -> Any:
@@ -728,8 +892,14 @@ def plot_choropleth(
     The towns are far apart, so each gets its own panel; all panels share one
     classification and one legend. Areas with a true zero have a class of their own;
     the positive values are classified with ``scheme`` (ties give fewer classes, never
-    empty ones). Hidden areas are grey and hatched, with their own legend entry. A list
-    of categories draws small multiples (a grid) on ONE scale.
+    empty ones). Hidden areas are grey and hatched, with their own legend entry.
+    ``categories`` draws small multiples (a grid) on ONE scale.
+
+    Every map carries what a council asks of a printed map: the period in the title
+    (``nov 2025 - ott 2026``), the names of the most notable areas, a scale bar, a north
+    arrow, and a footnote with the method notes, "popolazione stimata" where the rates
+    rest on an estimated population, and the sources' credits (``pub.attributions``, as on
+    the published map and atlas; CC BY asks for them).
 
     Parameters
     ----------
@@ -739,8 +909,11 @@ def plot_choropleth(
         ``YYYY-MM`` of ``pub.months``; default the reference month.
     window : int
         Months summed (12: the rolling year; the only window published for areas).
-    category : str or list of str
-        A category code or ``"totale"``; a list draws one panel per category.
+    category : str, optional
+        One category: its code, its name (``"Fragilità economica"``) or ``"totale"``
+        (the default). A list still works but is deprecated: use ``categories``.
+    categories : list of str, optional
+        Several categories (codes or names): one panel per category, one scale.
     column : str
         What to map: ``"rate_per_1000"`` (default), ``"value"``, ``"share_of_town"``,
         ``"change_yoy"`` (change against a year before: where fragility grows),
@@ -753,6 +926,11 @@ def plot_choropleth(
         The figure title (default: the category, month and window).
     town : str, optional
         Only this town (one panel).
+    labels : int or list of str, optional
+        Area names written on the map: how many per panel (the highest values first; the
+        lowest for walking access, where the gaps matter; a name is skipped when it would
+        overlap one already written), or a list of area ids or names to write. Default 5
+        for one category, none for small multiples; 0 for none.
     ax : matplotlib Axes, optional
         Draw into this Axes (one town and one category only).
     figsize : (float, float), optional
@@ -772,7 +950,7 @@ def plot_choropleth(
     --------
     >>> fig = plot_choropleth(pub, category="disabilita")                  # doctest: +SKIP
     >>> fig = plot_choropleth(pub, column="change_yoy")                     # doctest: +SKIP
-    >>> fig = plot_choropleth(pub, category=["anziani", "disabilita"], town="Pavia")   # doctest: +SKIP
+    >>> fig = plot_choropleth(pub, categories=["anziani", "Disabilità"], town="Pavia")   # doctest: +SKIP
     """
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
@@ -781,16 +959,17 @@ def plot_choropleth(
     pub = _require(pub)
     lang = _lang(pub)
     month = month or pub.month
-    cats = [category] if isinstance(category, str) else list(category)
+    cats = _one_or_many("plot_choropleth", category, categories, lang) or [TOTAL]
     if not cats:
-        raise ValueError("no category given")
+        raise ValueError("nessuna categoria indicata" if lang == "it" else "no category given")
     if column == "fragility_index":
         cats = [TOTAL]
+    cats = [str(_category(pub, c)) for c in cats]
     for c in cats:
-        _check(pub, month=month, window=window, category=c)
+        _check(pub, month=month, window=window)
     all_towns = sorted(pub.areas.loc[pub.areas["level"] == "quarter", "town"].unique())
     if town is not None and town not in all_towns:
-        raise ValueError(f"unknown town {town!r}; towns: {', '.join(all_towns)}")
+        raise ValueError(_tr("bad_town", lang, town=town, towns=", ".join(all_towns)))
     towns = [town] if town is not None else all_towns
     layers, missing = {}, ""
     for c in cats:
@@ -864,6 +1043,11 @@ def plot_choropleth(
             a.set_xlim(*limits[tw][0])
             a.set_ylim(*limits[tw][1])
         a.set_axis_off()
+        n_labels = labels if labels is not None else (5 if len(cats) == 1 else 0)
+        _area_labels(a, g, n_labels, low_first=column in _COVERAGE_MEASURES, lang=lang)
+        if a is axes[0]:
+            _scale_bar(a, lang)
+            _north_arrow(a, lang)
         if len(panels) > 1:
             name = tw if len(cats) == 1 else (_label(pub, c, lang) if len(towns) == 1 else f"{_label(pub, c, lang)} · {tw}")
             a.set_title(name, fontsize=11)
@@ -887,20 +1071,23 @@ def plot_choropleth(
         unit += ", " + _tr("window", lang)
     if len(cats) > 1:
         unit += f" ({_tr('same_scale', lang)})"
-    month_label = format_month(month, lang)
+    period = format_period(month, window, lang)
     if title is None:
         what = translate(MEASURES, column, lang).capitalize() if column == "fragility_index" else (
             _label(pub, cats[0], lang) if len(cats) == 1 else translate(MEASURES, column, lang).capitalize())
         if column == "change_yoy":
-            before = format_month(str(pd.Period(month, freq="M") - 12), lang)
-            title = f"{what} · {_tr('vs_year_before', lang, month=month_label, before=before)}"
+            before = format_period(str(pd.Period(month, freq="M") - 12), window, lang)
+            title = f"{what} · {_tr('vs_year_before', lang, month=period, before=before)}"
         else:
-            title = f"{what} · {month_label}"
+            title = f"{what} · {period}"
         if len(towns) == 1 and (len(cats) > 1 or len(panels) == 1):
             title += f" · {towns[0]}"
     extra = _tr("index_note", lang) if column == "fragility_index" else ""
     if column in _COVERAGE_MEASURES:
         extra = str(_coverage(pub)["method"].iloc[0]).capitalize() + "."
+    if column in ("rate_per_1000", "fragility_index"):  # the figures that divide by residents
+        shown = pd.concat([g[["area_id", "population_estimated"]] for g in layers.values()])
+        extra = " ".join(x for x in (extra, _estimated_note(shown, lang)) if x)
     note = _footnote(pub, lang, extra)
     if ax is not None:
         ax.legend(handles=handles, title=unit, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8,
@@ -944,9 +1131,12 @@ def plot_trend(
     area_id: str = NETWORK,
     *,
     categories: Sequence[str] | None = None,
+    category: str | None = None,
     ax: Any = None,
 ) -> Any:
     """Line chart of an area's rolling 12-month counts by category, with Italian labels.
+
+    The title names the area and the months shown (``nov 2025 - ott 2026``).
 
     Parameters
     ----------
@@ -955,7 +1145,9 @@ def plot_trend(
     area_id : str
         A quarter id, a town name, or ``"rete"`` (default: the whole network).
     categories : sequence of str, optional
-        Category codes to draw (default all but the total).
+        Categories to draw, by code or name (default all but the total).
+    category : str, optional
+        One category only (code or name); give ``categories`` or ``category``.
     ax : matplotlib Axes, optional
         Draw into this Axes.
 
@@ -972,8 +1164,9 @@ def plot_trend(
     pub = _require(pub)
     lang = _lang(pub)
     tr = trend(pub, area_id)
-    if categories is not None:
-        cats = list(categories)
+    chosen = _one_or_many("plot_trend", category, categories, lang)
+    if chosen is not None:
+        cats = [str(_category(pub, c)) for c in chosen]
     else:
         cats = [c for c in pub.labels if c in tr.columns] or [c for c in tr.columns if c != TOTAL]
     if ax is None:
@@ -982,7 +1175,7 @@ def plot_trend(
         fig = ax.figure
     x = np.arange(len(tr))
     for c in cats:
-        ax.plot(x, tr[c].to_numpy(dtype=float), marker="o", markersize=4, label=_label(pub, c, lang))
+        ax.plot(x, tr[c].astype(float).to_numpy(), marker="o", markersize=4, label=_label(pub, c, lang))
     ax.set_xticks(x, [format_month(m, lang, short=True) for m in tr.index], rotation=45, ha="right")
     ax.set_xlabel(_tr("trend_x", lang))
     ax.set_ylabel(_tr("trend_y", lang))
@@ -991,7 +1184,7 @@ def plot_trend(
     ax.spines[["top", "right"]].set_visible(False)
     names = {a: display_name(str(n), lang) for a, n in zip(pub.areas["area_id"], pub.areas["name"])}
     area = (pub.whole or _tr("network", lang)) if area_id == NETWORK else names.get(area_id, area_id)
-    ax.set_title(_tr("trend_title", lang, area=area))
+    ax.set_title(f"{_tr('trend_title', lang, area=area)} · {format_period(pub.month, len(pub.months), lang)}")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
     _note(fig, _footnote(pub, lang, _tr("trend_gap", lang)))
     return _mark(fig, pub)
@@ -1037,7 +1230,7 @@ def plot_coverage(pub: Publication, *, minutes: Sequence[int] = (5, 10, 15), ax:
     base = ["#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
     colours = base[-len(minutes):] if len(minutes) <= len(base) else palette(len(minutes), "ylgnbu")
     for i, (m, c) in enumerate(zip(minutes, cols)):
-        vals = table[c].to_numpy(dtype=float)
+        vals = table[c].astype(float).to_numpy()
         pos = y + (len(minutes) - 1 - 2 * i) * h / 2
         bars = ax.barh(pos, np.nan_to_num(vals), height=h, color=colours[i], edgecolor="white",
                        label=_tr("within", lang, m=m))
@@ -1050,8 +1243,8 @@ def plot_coverage(pub: Publication, *, minutes: Sequence[int] = (5, 10, 15), ax:
     ax.set_xlabel(_tr("coverage_x", lang))
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
-    ax.set_title(_tr("coverage_title", lang), fontsize=11)
-    inc = table[translate(_COVERAGE_COLUMNS, "included", lang)].to_numpy(dtype=float)
+    ax.set_title(f"{_tr('coverage_title', lang)} · {format_period(pub.month, 12, lang)}", fontsize=11)
+    inc = table[translate(_COVERAGE_COLUMNS, "included", lang)].astype(float).to_numpy()
     method = table[translate(_COVERAGE_COLUMNS, "method", lang)].iloc[0]
     note = _tr("coverage_method", lang, method=method)
     if np.nanmin(inc) < 100:

@@ -130,6 +130,25 @@ def format_month(month: str, language: str = "it", *, short: bool = False) -> st
     return format_date(_dt.date(year, mon, 1), pattern, locale=LOCALES[language])
 
 
+def format_period(end: str, months: int = 12, language: str = "it") -> str:
+    """The ``months`` months ending at ``end``, for titles: ``"nov 2025 - ott 2026"``.
+
+    A single month is written once (``"ott 2026"``).
+
+    Examples
+    --------
+    >>> format_period("2026-10", 12, "it")
+    'nov 2025 - ott 2026'
+    >>> format_period("2026-10", 1, "en")
+    'Oct 2026'
+    """
+    year, mon = (int(x) for x in end.split("-"))
+    index = year * 12 + mon - 1 - (max(int(months), 1) - 1)
+    first = f"{index // 12:04d}-{index % 12 + 1:02d}"
+    last = format_month(end, language, short=True)
+    return last if first == end else f"{format_month(first, language, short=True)} - {last}"
+
+
 def format_count(
     value: float | None, suppressed: bool, threshold: int, language: str = "it"
 ) -> str:

@@ -391,9 +391,24 @@ class Project:
         return str(reports["month"].max())
 
     def publication(self, month: str | None = None) -> Publication:
-        """The suppressed, publishable figures for the 12 months ending at ``month``."""
+        """The suppressed, publishable figures for the 12 months ending at ``month``.
+
+        Kept on disk in the private cache folder (:mod:`fragmap.io.pubcache`): the next
+        notebook, or the next session, loads it instead of building it again while the
+        inputs, the store and the settings are unchanged.
+        """
         month = month or self.latest_month()
         key = f"publication:{month}"
+        if key not in self._cache:
+            from fragmap.io import pubcache
+
+            disk_key = pubcache.publication_key(self, month)
+            cached = pubcache.load(self.settings, month, disk_key)
+            if cached is not None:
+                self._cache[key] = cached
+                self._step("privacy", {"cells": len(cached.table),
+                                       "suppressed": int(cached.table["suppressed"].sum())})
+                return cached
         if key not in self._cache:
             from fragmap import privacy
 
@@ -413,6 +428,7 @@ class Project:
             )
             title, whole = level_titles(s, None)  # names from the project file, none in the code
             pub = dataclasses.replace(pub, title=title, whole=whole)
+            pubcache.save(s, month, disk_key, pub)
             self._cache[key] = pub
             sup = int(pub.table["suppressed"].sum())
             self._step("privacy", {"cells": len(pub.table), "suppressed": sup})

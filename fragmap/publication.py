@@ -90,7 +90,7 @@ TABLE_COLUMNS = (
 AREA_COLUMNS = ("area_id", "name", "town", "level", "population", "population_estimated", "geometry")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # the repr is a short summary (see __repr__), not every table
 class Publication:
     """Suppressed aggregates and public polygons, safe to render.
 
@@ -236,6 +236,29 @@ class Publication:
         """The reference month (the last one)."""
         return self.months[-1]
 
+    def category_code(self, category: str) -> str:
+        """The code of ``category``, given as a code, ``"totale"`` or its display name.
+
+        One resolver for every function that takes a category (see :func:`resolve_category`).
+
+        Examples
+        --------
+        >>> pub.category_code("Fragilità economica")   # doctest: +SKIP
+        'fragilita_economica'
+        """
+        return resolve_category(self, category)
+
+    def __repr__(self) -> str:
+        from fragmap._summary import summary_text
+
+        return summary_text(self)
+
+    def _repr_html_(self) -> str:
+        """What a notebook shows for a publication: a short summary, not its tables."""
+        from fragmap._summary import summary_html
+
+        return summary_html(self)
+
     def cells(
         self,
         *,
@@ -248,6 +271,8 @@ class Publication:
     ) -> pd.DataFrame:
         """Rows of the table matching the given filters (``None`` = no filter)."""
         t = self.table
+        if category is not None and category != TOTAL and category not in self.labels:
+            category = resolve_category(self, category)  # a display name, or a code without a label
         mask = pd.Series(True, index=t.index)
         for col, val in (
             ("month", month),
@@ -260,6 +285,45 @@ class Publication:
             if val is not None:
                 mask &= t[col] == val
         return t[mask]
+
+
+_CATEGORY_TEXT = {
+    "unknown": {"it": "categoria sconosciuta: {value!r}. Indicare il codice o il nome di una di queste: {choices}",
+                "en": "unknown category {value!r}. Give the code or the name of one of: {choices}"},
+    "total": {"it": "Totale", "en": "Total"},
+}
+
+
+def category_codes(pub: Publication) -> list[str]:
+    """The category codes of ``pub``'s table, :data:`TOTAL` first."""
+    return sorted((str(c) for c in pub.table["category"].unique()), key=lambda c: (c != TOTAL, c))
+
+
+def resolve_category(pub: Publication, value: str, *, language: str | None = None) -> str:
+    """The category code for ``value``: a code, ``"totale"`` or a display name (``pub.labels``).
+
+    Case, accents, spaces and underscores do not matter (``"Fragilità economica"``,
+    ``"fragilita economica"`` and ``"fragilita_economica"`` are the same category).
+
+    Raises
+    ------
+    ValueError
+        If ``value`` names no category of the publication; the message (in the publication's
+        language) lists every code with its name.
+    """
+    from fragmap._text import fold_name
+
+    codes = category_codes(pub)
+    if value in codes:
+        return value
+    lang = language or (pub.language if pub.language in ("it", "en") else "it")
+    names = {c: (_CATEGORY_TEXT["total"][lang] if c == TOTAL else pub.labels.get(c, c)) for c in codes}
+    wanted = fold_name(str(value))
+    for code in codes:
+        if wanted and wanted in (fold_name(code), fold_name(names[code])):
+            return code
+    choices = ", ".join(f"{c!r} ({names[c]})" if names[c] != c else repr(c) for c in codes)
+    raise ValueError(_CATEGORY_TEXT["unknown"][lang].format(value=value, choices=choices))
 
 
 def _read_only(frame: pd.DataFrame) -> pd.DataFrame:

@@ -128,31 +128,36 @@ def test_quarter_figures_match_the_publication_cells() -> None:
     cells = pub.cells(month=pub.month, window=12, level="quarter", category="anziani").set_index("area_id")
     for row in gdf.itertuples():
         expected = cells.loc[row.area_id, "value"]
-        assert (math.isnan(row.value) and math.isnan(expected)) or row.value == expected
+        assert (pd.isna(row.value) and math.isnan(expected)) or row.value == expected
     # suppressed quarters carry no figure at all
     assert gdf.loc[gdf.suppressed, ["value", "rate_per_1000"]].isna().all().all()
 
 
 def test_unknown_category_month_and_window_are_refused_by_name() -> None:
     pub = make_publication(seed=3)
-    with pytest.raises(ValueError, match="unknown category 'typo'.*'anziani'"):
+    with pytest.raises(ValueError, match="categoria sconosciuta: 'typo'.*'anziani'"):
         quarter_figures(pub, category="typo")
-    with pytest.raises(ValueError, match="month '2020-01' is not in this publication.*2026-01 to 2026-12"):
+    with pytest.raises(ValueError, match="mese '2020-01' non è in questa pubblicazione.*da 2026-01 a 2026-12"):
         quarter_figures(pub, month="2020-01")
-    with pytest.raises(ValueError, match="month '2020-01'"):
+    with pytest.raises(ValueError, match="mese '2020-01'"):
         compare_months(pub, "2020-01", pub.month)
-    with pytest.raises(ValueError, match="unknown town"):
+    with pytest.raises(ValueError, match="comune sconosciuto"):
         quarter_figures(pub, town="Milano")
-    with pytest.raises(ValueError, match="unknown area"):
+    with pytest.raises(ValueError, match="area sconosciuta"):
         trend(pub, "nowhere")
+    en = make_publication(seed=3, language="en")
+    with pytest.raises(ValueError, match="unknown category 'typo'.*'anziani'"):
+        quarter_figures(en, category="typo")
+    with pytest.raises(ValueError, match="month '2020-01' is not in this publication.*2026-01 to 2026-12"):
+        quarter_figures(en, month="2020-01")
 
 
 def test_monthly_quarter_figures_are_refused_when_not_published() -> None:
     pub = make_publication(seed=3)
     yearly = dataclasses.replace(pub, table=pub.table[pub.table["window"] == 12].reset_index(drop=True))
-    with pytest.raises(ValueError, match=r"window 1 is not published.*published windows: 12"):
+    with pytest.raises(ValueError, match=r"window=1 non è pubblicata.*finestre pubblicate \(mesi sommati\): 12"):
         quarter_figures(yearly, window=1)
-    with pytest.raises(ValueError, match="window 1"):
+    with pytest.raises(ValueError, match="window=1"):
         plot_choropleth(yearly, window=1)
 
 
@@ -224,7 +229,7 @@ def test_plot_choropleth_draws_one_panel_per_town_with_one_legend() -> None:
     assert sum(len(c.get_paths()) for a in maps for c in a.collections if c.get_facecolor().size) >= 9
     title, _ = _legend(fig)
     assert title == "segnalazioni per 1.000 residenti, ultimi 12 mesi"
-    assert "dicembre 2026" in fig._suptitle.get_text()
+    assert fig._suptitle.get_text() == "anziani · gen 2026 - dic 2026"  # the 12 months, not only the last
     assert fig._fragmap_publication
 
 
@@ -247,7 +252,7 @@ def test_small_multiples_share_one_scale_and_one_footnote() -> None:
     cats = ["anziani", "disabilita", "fragilita_economica", "minori_migranti", "contesto_culturale"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        fig = plot_choropleth(pub, category=cats, town="Pavia")
+        fig = plot_choropleth(pub, categories=cats, town="Pavia")
     titles = [a.get_title() for a in fig.axes if a.get_title()]
     assert titles == cats  # the factory has no labels: the codes name the panels
     assert fig._suptitle.get_text().endswith("· Pavia")
@@ -268,7 +273,7 @@ def test_change_and_index_maps() -> None:
     fig = plot_choropleth(pub, column="change_yoy")
     title, labels = _legend(fig)
     assert title.startswith("variazione") and "aumento oltre il 25%" in labels
-    assert "rispetto a dicembre 2025" in fig._suptitle.get_text()
+    assert "gen 2026 - dic 2026 rispetto a gen 2025 - dic 2025" in fig._suptitle.get_text()
     fig = plot_choropleth(pub, column="fragility_index")
     title, labels = _legend(fig)
     assert title.startswith("indice composito") and labels[0] == "meno di 50"
