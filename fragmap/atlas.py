@@ -45,7 +45,14 @@ from markupsafe import Markup
 
 from fragmap._errors import FragmapError
 from fragmap.charts import CONTEXT_FILL, HIGHLIGHT_FILL, PATTERN_FILLS, bars_svg, map_svg, trend_svg
-from fragmap.classify import PATTERNS, Classes, class_labels, index_classes, shown_rate, zero_aware_classes
+from fragmap.classify import (
+    PATTERNS,
+    Classes,
+    class_labels,
+    index_classes,
+    shown_rate,
+    zero_aware_classes,
+)
 from fragmap.i18n import format_month, format_number, format_share, t
 from fragmap.publication import ALL_ACTIONS, ALL_PARTNERS, NETWORK, TOTAL, Publication
 

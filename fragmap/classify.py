@@ -235,7 +235,7 @@ def palette(k: int, name: str = "viridis") -> list[str]:
         i = min(int(x), len(base) - 2)
         f = x - i
         c = rgb[i] * (1 - f) + rgb[i + 1] * f
-        out.append("#" + "".join(f"{int(round(v * 255)):02x}" for v in c))
+        out.append("#" + "".join(f"{round(v * 255):02x}" for v in c))
     return out
 
 
@@ -390,7 +390,7 @@ def _rgb(colour: str) -> np.ndarray:
 def blend(colour: str, under: str, opacity: float) -> str:
     """``colour`` drawn at ``opacity`` over ``under``, as one opaque colour."""
     c = _rgb(colour) * opacity + _rgb(under) * (1 - opacity)
-    return "#" + "".join(f"{int(round(v * 255)):02x}" for v in c)
+    return "#" + "".join(f"{round(v * 255):02x}" for v in c)
 
 
 def contrast_ratio(a: str, b: str) -> float:
