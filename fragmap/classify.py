@@ -183,6 +183,12 @@ def zero_aware_classes(
     Returns
     -------
     Classes
+
+    Examples
+    --------
+    >>> c = zero_aware_classes([0, 0, 0.4, 1.25, 3.35, 12.2], k=3, decimals=1)
+    >>> c.zero, c.upper, c.index(0), c.index(12.2)
+    (True, (1.2, 12.2), 0, 2)
     """
     v = np.asarray([float(x) for x in values if x is not None and np.isfinite(x)], dtype=float)
     zero = bool((v == 0).any())
@@ -247,6 +253,18 @@ def rate_per_1000(count: Any, residents: Any) -> Any:
     pages print it through :func:`shown_rate` and never compute it again. Works on
     scalars, numpy arrays and pandas Series alike.
 
+    Parameters
+    ----------
+    count : float, array or Series
+        Reports (NaN where hidden).
+    residents : float, array or Series
+        The residents the rate is per 1,000 of (a category's denominator).
+
+    Returns
+    -------
+    float, array or Series
+        The rate, NaN where there is no count or no resident.
+
     Examples
     --------
     >>> rate_per_1000(3, 1200)
@@ -282,9 +300,31 @@ def shown_rate(rate: Any) -> float | None:
     return max(round_half_up(x, 1), 0.1)
 
 
+def shown_rates(rates: Any) -> np.ndarray:
+    """:func:`shown_rate` of each rate, NaN where there is none (for tables and notebooks).
+
+    Examples
+    --------
+    >>> shown_rates([2.25, 0.01, float("nan")]).tolist()
+    [2.3, 0.1, nan]
+    """
+    return np.array([np.nan if (r := shown_rate(x)) is None else r for x in np.asarray(rates, dtype=float)],
+                    dtype=float)
+
+
 # -- the composite index ---------------------------------------------------------------------------
 def index_classes(*, palette_name: str = INDEX_PALETTE) -> Classes:
     """The fixed classes of the composite index: 0 (no report), then :data:`INDEX_BREAKS`.
+
+    Parameters
+    ----------
+    palette_name : str
+        One of :data:`PALETTES` (default :data:`INDEX_PALETTE`, as the atlas and the map).
+
+    Returns
+    -------
+    Classes
+        A zero class, then one class per break (upper bounds inclusive, 0.1 precision).
 
     Examples
     --------

@@ -25,7 +25,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from fragmap.classify import PATTERNS, class_labels, index_classes, palette, zero_aware_classes
+from fragmap.classify import (
+    PATTERNS,
+    class_labels,
+    index_classes,
+    palette,
+    shown_rates,
+    zero_aware_classes,
+)
 from fragmap.i18n import format_month, format_number, t, translate
 from fragmap.naming import display_name
 from fragmap.publication import NETWORK, TOTAL, Publication
@@ -303,8 +310,8 @@ def compare_months(
     with np.errstate(divide="ignore", invalid="ignore"):
         out[col("change")] = np.where(vb > 0, (va / vb - 1) * 100, np.nan).round(0)
     rate = "rate" if category == TOTAL or pub.denominator(category) == "population" else f"rate_{pub.denominator(category)}"
-    out[col(rate, m=mb)] = a["rate_per_1000"].to_numpy(dtype=float).round(1)
-    out[col(rate, m=ma)] = b["rate_per_1000"].to_numpy(dtype=float).round(1)
+    out[col(rate, m=mb)] = shown_rates(a["rate_per_1000"])  # as the map and the atlas show them
+    out[col(rate, m=ma)] = shown_rates(b["rate_per_1000"])
     return out.reset_index(drop=True)
 
 
@@ -406,7 +413,7 @@ def fragility_index_table(
     })
     for c in cats:
         key = "rate" if pub.denominator(c) == "population" else f"rate_{pub.denominator(c)}"
-        res[col(key, label=_label(pub, c, lang))] = wide.reindex(out["area_id"])[c].to_numpy(dtype=float).round(1)
+        res[col(key, label=_label(pub, c, lang))] = shown_rates(wide.reindex(out["area_id"])[c])
     return res.sort_values([col("index_value"), translate(_COMPARE_COLUMNS, "area_id", lang)],
                            ascending=[False, True], na_position="last").reset_index(drop=True)
 
