@@ -19,8 +19,6 @@ Examples
 >>> bins = class_breaks([1, 2, 3, 4, 10, 20, 30, 40, 50, 60], scheme="quantiles", k=5)
 >>> len(bins)
 5
->>> classify_values([0.5, 55], bins).tolist()
-[0, 4]
 >>> c = zero_aware_classes([0, 0, 0, 0, 0, 0, 5, 7, 9, 12, 30], scheme="quantiles", k=4)
 >>> c.zero, c.lower, c.upper
 (True, (5.0, 8.0, 12.0), (7.0, 11.0, 30.0))
@@ -45,8 +43,6 @@ PALETTES: dict[str, tuple[str, ...]] = {
     "ylgnbu": ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"),
     "purd": ("#f1eef6", "#d7b5d8", "#df65b0", "#dd1c77", "#980043"),
 }
-#: Ground of the "no data" pattern (kept for callers that want a flat "no data" colour).
-NO_DATA_COLOUR = "#ffffff"
 #: Fixed classes of the composite index (0-100), upper bounds: the same in atlas, map and
 #: notebooks, comparable from month to month. An index of exactly 0 (no report in any
 #: published category) has a class of its own below them (:func:`index_classes`).
@@ -94,15 +90,6 @@ def class_breaks(values: Sequence[float], *, scheme: str = "quantiles", k: int =
     with _quiet_and_seeded():
         cls = getattr(mapclassify, name)(v, k=k)
     return sorted({float(b) for b in cls.bins})
-
-
-def classify_values(values: Sequence[float], breaks: Sequence[float]) -> np.ndarray:
-    """Class index of each value (0 = lowest); -1 for NaN."""
-    v = np.asarray(values, dtype=float)
-    out = np.searchsorted(np.asarray(breaks, dtype=float), v, side="left")
-    out = np.minimum(out, max(len(breaks) - 1, 0))
-    out[np.isnan(v)] = -1
-    return out
 
 
 def round_half_up(x: float, decimals: int = 0) -> float:
@@ -188,7 +175,7 @@ def zero_aware_classes(
     --------
     >>> c = zero_aware_classes([0, 0, 0.4, 1.25, 3.35, 12.2], k=3, decimals=1)
     >>> c.zero, c.upper, c.index(0), c.index(12.2)
-    (True, (1.2, 12.2), 0, 2)
+    (True, (2.3, 12.2), 0, 2)
     """
     v = np.asarray([float(x) for x in values if x is not None and np.isfinite(x)], dtype=float)
     zero = bool((v == 0).any())
