@@ -103,6 +103,8 @@ LABELS: dict[str, dict[str, str]] = {
     # How hidden cells enter aggregate.fragility_index: keep in step with that function.
     "index_hidden_rule": {"it": "Una categoria nascosta non è un tasso basso ma un dato sconosciuto: non entra nel calcolo, e l'indice è la media delle categorie pubblicate dell'area. Un'area con meno della metà delle categorie pubblicate non ha indice.",
                           "en": "A hidden category is not a low rate but an unknown one: it is left out, and the index is the mean over the area's published categories. An area with fewer than half of its categories published has no index."},
+    "index_zero_rule": {"it": "Un'area senza segnalazioni in una categoria vale 0 per quella categoria (in fondo alla scala, non a metà); le aree con segnalazioni sono ordinate tra loro. Un'area senza residenti non ha tassi né indice: «non calcolabile».",
+                        "en": "An area with no report in a category scores 0 for it (the bottom of the scale, not the middle); the areas with reports are ranked among themselves. An area without residents has no rates and no index: 'not computable'."},
     "ranking_ties": {"it": "A parità di indice le aree hanno lo stesso numero e sono ordinate per tasso totale, poi per nome. In fondo, con «{nd}», le aree in cui il totale o tutte le categorie sono nascosti: per loro l'indice non si può calcolare.",
                      "en": "Areas with the same index share a number and are ordered by total rate, then by name. At the bottom, marked '{nd}', the areas whose total or every category is hidden: their index cannot be computed."},
     "area": {"it": "Area", "en": "Area"},

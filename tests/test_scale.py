@@ -124,6 +124,7 @@ def test_atlas_index_zero_class_and_not_computable(network, tmp_path: Path) -> N
     assert "0: nessuna segnalazione nelle categorie pubblicate" in legend
     assert "non calcolabile: area senza residenti" in legend
     assert "40,1 – 60,0" in legend
+    assert "vale 0 per quella categoria" in html and "«non calcolabile»" in html  # and the note says why
     row5 = re.search(r"<tr[^>]*>(?:(?!</tr>).)*Quartiere 5(?:(?!</tr>).)*</tr>", html, re.S).group(0)
     assert "non calcolabile" in row5 and 'class="no-index"' in row5
     row2 = re.search(r"<tr[^>]*>(?:(?!</tr>).)*Quartiere 2(?:(?!</tr>).)*</tr>", html, re.S).group(0)
