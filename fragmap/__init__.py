@@ -52,6 +52,10 @@ _LAZY = {
     "count_cube": "fragmap.aggregate",
     "indicators": "fragmap.aggregate",
     "fragility_index": "fragmap.aggregate",
+    # the one scale of map, atlas and notebooks
+    "rate_per_1000": "fragmap.classify",
+    "zero_aware_classes": "fragmap.classify",
+    "index_classes": "fragmap.classify",
     "render_map": "fragmap.maps",
     "write_map": "fragmap.maps",
     "render_atlas": "fragmap.atlas",

@@ -169,13 +169,18 @@ def indicators(cube: pd.DataFrame, quarters: pd.DataFrame, *,
 def fragility_index(table: pd.DataFrame, *, categories: Sequence[str], min_parts: int | None = None) -> pd.DataFrame:
     """A composite index per area from PUBLISHED 12-month rates (percentile ranks, averaged).
 
-    For each category, the areas whose rate is published are ranked by it (percentile
-    0-100, ties averaged; a shown zero is a real value and ranks lowest). A hidden rate
-    (a count under the threshold, or hidden to protect another figure) is unknown, not
-    low: it takes no part. The index of an area is the mean of the percentiles it has;
-    with fewer than ``min_parts`` of them (default: half the categories, rounded up) it
-    has no index. The top decile of the areas with an index is flagged. Because it reads
-    only published figures it reveals nothing the publication does not.
+    For each category, the areas with a published positive rate are ranked by it among
+    themselves (percentile above 0 up to 100, ties averaged). A shown zero is a real value
+    and sits at the bottom: its percentile is 0 (not the middle of the tied zeros, nor a
+    rank that pushes every area with a report to the top when most areas have none), so
+    an area with no report in any published category has index 0, the lowest class. A
+    hidden rate (a count under the
+    threshold, or hidden to protect another figure) is unknown, not low: it takes no
+    part; so does a missing rate (an area without residents has no rate, hence no
+    index). The index of an area is the mean of the percentiles it has; with fewer than
+    ``min_parts`` of them (default: half the categories, rounded up) it has no index. The
+    top decile of the areas with an index is flagged. Because it reads only published
+    figures it reveals nothing the publication does not.
 
     Parameters
     ----------
@@ -205,7 +210,10 @@ def fragility_index(table: pd.DataFrame, *, categories: Sequence[str], min_parts
     t = t.assign(rate=t["rate_per_1000"].where(~t["suppressed"].astype(bool)))
     wide = t.pivot_table(index="area_id", columns="category", values="rate", aggfunc="first", dropna=False)
     wide = wide.reindex(index=sorted(t["area_id"].unique()), columns=cats)
-    ranks = wide.rank(pct=True, method="average") * 100
+    # a zero ranks 0, not the mean rank of the tied zeros (with many empty areas that is
+    # the middle of the scale, and an area with no report would read as medium fragility);
+    # the areas with reports are ranked among themselves, so they spread over the scale
+    ranks = (wide.where(wide > 0).rank(pct=True, method="average") * 100).mask(wide == 0, 0.0)
     parts = ranks.notna().sum(axis=1)
     idx = ranks.mean(axis=1).where(parts >= need)
     out = pd.DataFrame({"area_id": idx.index, "index_value": idx.round(1).to_numpy(), "parts": parts.to_numpy()})

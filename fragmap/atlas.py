@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from importlib import resources
 from pathlib import Path
@@ -44,8 +44,15 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from fragmap._errors import FragmapError
-from fragmap.charts import CONTEXT_FILL, HIGHLIGHT_FILL, bars_svg, map_svg, trend_svg
-from fragmap.classify import NO_DATA_COLOUR, class_breaks, classify_values, palette
+from fragmap.charts import CONTEXT_FILL, HIGHLIGHT_FILL, PATTERN_FILLS, bars_svg, map_svg, trend_svg
+from fragmap.classify import (
+    PATTERNS,
+    Classes,
+    class_labels,
+    index_classes,
+    shown_rate,
+    zero_aware_classes,
+)
 from fragmap.i18n import format_month, format_number, format_share, t
 from fragmap.publication import ALL_ACTIONS, ALL_PARTNERS, NETWORK, TOTAL, Publication
 
@@ -81,6 +88,13 @@ LABELS: dict[str, dict[str, str]] = {
     "rate_map": {"it": "Segnalazioni per 1.000 residenti (12 mesi)", "en": "Reports per 1,000 residents (12 months)"},
     "hidden": {"it": "nascosto (meno di {threshold} o per proteggere un dato piccolo)", "en": "hidden (under {threshold}, or to protect a small count)"},
     "hidden_index": {"it": "indice non calcolabile (dati nascosti)", "en": "no index (figures hidden)"},
+    "no_residents_index": {"it": "non calcolabile: area senza residenti", "en": "not computable: no residents"},
+    "not_computable": {"it": "non calcolabile", "en": "not computable"},
+    "index_zero": {"it": "0: nessuna segnalazione nelle categorie pubblicate", "en": "0: no reports in the published categories"},
+    "legend_primary": {"it": "meno di {threshold} segnalazioni (nascosto)", "en": "fewer than {threshold} reports (hidden)"},
+    "legend_protective": {"it": "n.d.: nascosto per non permettere di ricalcolare un dato piccolo",
+                          "en": "n/a: hidden so that a small count cannot be computed back"},
+    "legend_missing": {"it": "dato non disponibile", "en": "no data"},
     "ranking": {"it": "Classifica delle aree", "en": "Ranking of areas"},
     "ranking_caption": {"it": "Aree ordinate per indice composito (1 = più fragile)", "en": "Areas ordered by composite index (1 = most fragile)"},
     "ranking_caption_rate": {"it": "Aree ordinate per segnalazioni per 1.000 residenti (1 = tasso più alto)", "en": "Areas ordered by reports per 1,000 residents (1 = highest rate)"},
@@ -89,6 +103,8 @@ LABELS: dict[str, dict[str, str]] = {
     # How hidden cells enter aggregate.fragility_index: keep in step with that function.
     "index_hidden_rule": {"it": "Una categoria nascosta non è un tasso basso ma un dato sconosciuto: non entra nel calcolo, e l'indice è la media delle categorie pubblicate dell'area. Un'area con meno della metà delle categorie pubblicate non ha indice.",
                           "en": "A hidden category is not a low rate but an unknown one: it is left out, and the index is the mean over the area's published categories. An area with fewer than half of its categories published has no index."},
+    "index_zero_rule": {"it": "Un'area senza segnalazioni in una categoria vale 0 per quella categoria (in fondo alla scala, non a metà); le aree con segnalazioni sono ordinate tra loro. Un'area senza residenti non ha tassi né indice: «non calcolabile».",
+                        "en": "An area with no report in a category scores 0 for it (the bottom of the scale, not the middle); the areas with reports are ranked among themselves. An area without residents has no rates and no index: 'not computable'."},
     "ranking_ties": {"it": "A parità di indice le aree hanno lo stesso numero e sono ordinate per tasso totale, poi per nome. In fondo, con «{nd}», le aree in cui il totale o tutte le categorie sono nascosti: per loro l'indice non si può calcolare.",
                      "en": "Areas with the same index share a number and are ordered by total rate, then by name. At the bottom, marked '{nd}', the areas whose total or every category is hidden: their index cannot be computed."},
     "area": {"it": "Area", "en": "Area"},
@@ -196,8 +212,6 @@ LEVEL_ORDER = ("coordinate", "civico", "via", "quartiere", "comune", "non_trovat
 PLACED_LEVELS = ("coordinate", "civico", "via")
 #: Hidden for one of these reasons, a count may be large: it prints "n.d.", not "< N".
 PROTECTIVE_REASONS = ("secondary", "area", "history")
-#: Fixed classes of the composite index (0-100): comparable from month to month, robust to ties.
-INDEX_BREAKS = (20.0, 40.0, 60.0, 80.0, 100.0)
 
 
 def _file(area_id: str) -> str:
@@ -235,7 +249,7 @@ def labels_for(language: str, threshold: int, *, name: str = "", whole: str = ""
     out["atlas_title"] = out["atlas_title"].format(name=name or out["rete"])
     out["nd"] = nd
     out["lt"] = t("suppressed", language, threshold=threshold)
-    for k in ("privacy_note", "hidden", "access_row_hidden", "access_note"):
+    for k in ("privacy_note", "hidden", "access_row_hidden", "access_note", "legend_primary"):
         out[k] = out[k].format(threshold=threshold)
     for k in ("nd_note", "ranking_ties", "yoy_note"):
         out[k] = out[k].format(nd=nd)
@@ -365,7 +379,7 @@ class _Atlas:
         return ("+" + s) if x > 0 else s
 
     def rate(self, x: Any) -> str:
-        return format_number(None if _nan(x) else x, self.lang, 1)
+        return format_number(shown_rate(x), self.lang, 1)  # as the map shows it
 
     def share(self, x: float | None) -> str:
         return self.L["access_hidden"] if x is None else format_share(x, self.lang)
@@ -374,40 +388,37 @@ class _Atlas:
         return self.L["access_hidden"] if x is None else self.L["minutes"].format(n=format_number(x, self.lang, 0))
 
 
-def _legend(breaks: Sequence[float], colours: Sequence[str], lang: str, decimals: int = 1,
-            lowest: float | None = None) -> list[dict[str, str]]:
-    """Legend rows of upper-inclusive classes; a first break of 0 is the class of zeros."""
-    out: list[dict[str, str]] = []
-    lo = lowest
-    for b, c in zip(breaks, colours):
-        if lo is None:
-            label = "0" if b == 0 else f"≤ {format_number(b, lang, decimals)}"
-        else:
-            label = f"{format_number(lo, lang, decimals)} – {format_number(b, lang, decimals)}"
-        out.append({"colour": c, "label": label})
-        lo = b
+def _legend(classes: Classes, lang: str, zero_label: str | None = None) -> list[dict[str, str]]:
+    """Legend rows of ``classes`` (fragmap.classify), the zero class first."""
+    labels = class_labels(classes, lang)
+    if zero_label and classes.zero:
+        labels[0] = zero_label
+    return [{"colour": c, "label": lab} for c, lab in zip(classes.colours, labels)]
+
+
+def _pattern_rows(L: Mapping[str, str], used: Iterable[str], labels: Mapping[str, str] | None = None,
+                  ) -> list[dict[str, str]]:
+    """Legend rows of the "unknown" fills a map uses (``hatch``, ``hatch2``, ``missing``), in that order."""
+    text = {"hatch": L["legend_primary"], "hatch2": L["legend_protective"], "missing": L["legend_missing"],
+            **(labels or {})}
+    seen = set(used)
+    return [{"colour": PATTERNS[p].css(), "label": text[f]} for f, p in PATTERN_FILLS.items() if f in seen]
+
+
+def _fills(values: Sequence[Any], hidden: Sequence[str], classes: Classes) -> list[str]:
+    """A fill per area: ``hidden`` (``"hatch"``/``"hatch2"``) wins, then the class colour, else ``"missing"``."""
+    out = []
+    for v, h in zip(values, hidden):
+        i = -1 if _nan(v) else classes.index(float(v))
+        out.append(h if h else ("missing" if i < 0 else classes.colours[i]))
     return out
 
 
-def _rate_classes(values: Sequence[float], k: int = 5) -> tuple[list[float], list[str]]:
-    """Quantile classes of rates, with zero as a class of its own when there are zeros.
-
-    Many areas have no report in a category: plain quantiles would spend most classes
-    on zeros and merge everything else.
-    """
-    v = [float(x) for x in values if not _nan(x)]
-    positive = [x for x in v if x > 0]
-    if positive and len(positive) < len(v):
-        breaks = [0.0] + class_breaks(positive, scheme="quantiles", k=k - 1)
-    else:
-        breaks = class_breaks(v, scheme="quantiles", k=k)
-    return breaks, palette(max(len(breaks), 1))
-
-
-def _fills(values: Sequence[Any], hidden: Sequence[bool], breaks: Sequence[float], colours: Sequence[str]) -> list[str]:
-    idx = (classify_values([np.nan if _nan(v) else v for v in values], breaks) if breaks
-           else np.full(len(values), -1))
-    return ["hatch" if h else (NO_DATA_COLOUR if i < 0 else colours[int(i)]) for h, i in zip(hidden, idx)]
+def _hidden_fill(suppressed: Any, reason: Any) -> str:
+    """The pattern of a hidden figure: ``hatch`` under the threshold, ``hatch2`` hidden to protect another."""
+    if _nan(suppressed) or not bool(suppressed):
+        return ""
+    return "hatch2" if str(reason) in PROTECTIVE_REASONS else "hatch"
 
 
 
@@ -665,8 +676,8 @@ def build_pages(
     for c in [TOTAL, *A.cats]:
         rates_all = [float(v) for m in pub.months for a in ids
                      for v in [A.series[(a, c)].at[m, "rate_per_1000"]] if (a, c) in A.series and not _nan(v)]
-        breaks, colours = _rate_classes(rates_all)
-        towns = []
+        classes = zero_aware_classes(rates_all, k=5, decimals=1)
+        towns, used = [], set()
         for town, members in town_index.items():
             panels = []
             for k, (m, ms) in enumerate(zip(pub.months, month_short)):
@@ -674,11 +685,13 @@ def build_pages(
                 for j in members:
                     s = A.series.get((ids[j], c))
                     v = s.at[m, "rate_per_1000"] if s is not None else float("nan")  # .at: scalar lookups, fast
-                    h = bool(s.at[m, "suppressed"]) if s is not None and not _nan(s.at[m, "suppressed"]) else False
+                    h = _hidden_fill(s.at[m, "suppressed"], s.at[m, "reason"]) if s is not None else ""
                     vals.append(v)
                     hid.append(h)
                     titles.append(f"{A.names[j]}: {L['access_hidden'] if h else A.rate(v)}")
-                panels.append({"svg": map_svg([A.utm_simple[j] for j in members], _fills(vals, hid, breaks, colours),
+                fills = _fills(vals, hid, classes)
+                used.update(fills)
+                panels.append({"svg": map_svg([A.utm_simple[j] for j in members], fills,
                                               width=220, height=180, titles=titles, pattern_id=f"h{k}-{town}",
                                               label=f"{A.label(c)}, {town}, {ms}"),
                                "label": ms})
@@ -690,7 +703,8 @@ def build_pages(
                          "count": A.count(cl["value"], cl["suppressed"], cl["reason"]),
                          "rate": A.rate(cl["rate"]), "yoy": A.yoy(cl["yoy"])})
         category_pages[f"categorie/{c}.html"] = render("atlas/category.html.j2", "../", label=A.label(c),
-                                                       towns=towns, legend=_legend(breaks, colours, lang),
+                                                       towns=towns,
+                                                       legend=_legend(classes, lang) + _pattern_rows(L, used),
                                                        rows=rows, unit=L[f"per1000_{pub.denominator(c)}"]
                                                        if pub.denominator(c) != "population" else "")
 
@@ -713,22 +727,29 @@ def build_pages(
                     or (bool(A.cats) and all(A.cell(a, c)["suppressed"] for c in A.cats)) for a in ids}
         score = {a: (None if no_index[a] or _nan(fi_.loc[a, "index_value"]) else float(fi_.loc[a, "index_value"]))
                  for a in ids}
-        breaks, colours = list(INDEX_BREAKS), palette(len(INDEX_BREAKS))
-        legend = _legend(breaks, colours, lang, decimals=0, lowest=0.0)
+        classes = index_classes()  # the one index scale of atlas, map and notebooks
+        legend = _legend(classes, lang, zero_label=L["index_zero"])
         fmt_score = lambda v: format_number(v, lang, 1)  # noqa: E731
         index_title, caption = L["index_map"], L["ranking_caption"]
         hidden_label = L["hidden_index"]
     else:
         score = {a: (None if A.cell(a, TOTAL)["suppressed"] or _nan(total_rate[a]) else float(total_rate[a]))
                  for a in ids}
-        breaks, colours = _rate_classes([v for v in score.values() if v is not None])
-        legend = _legend(breaks, colours, lang)
-        fmt_score = lambda v: format_number(v, lang, 1)  # noqa: E731
+        classes = zero_aware_classes([v for v in score.values() if v is not None], k=5, decimals=1)
+        legend = _legend(classes, lang)
+        fmt_score = A.rate
         index_title, caption = L["rate_map"], L["ranking_caption_rate"]
         hidden_label = L["hidden"]
-    hidden = [score[a] is None for a in ids]
-    fills = _fills([score[a] if score[a] is not None else float("nan") for a in ids], hidden, breaks, colours)
-    titles = [f"{n}: {L['nd'] if score[a] is None else fmt_score(score[a])}" for a, n in zip(ids, A.names)]
+    # no residents: nothing to divide by, so no rate and no index ("not computable", not hidden)
+    pop = dict(zip(A.areas["area_id"], A.areas["population"]))
+    no_residents = {a: not (float(pop.get(a, float("nan"))) > 0) for a in ids}
+    hidden = [score[a] is None and not no_residents[a] for a in ids]
+    fills = _fills([score[a] if score[a] is not None else float("nan") for a in ids],
+                   ["hatch" if h else "" for h in hidden], classes)
+    missing = L["no_residents_index"] if has_index else L["legend_missing"]
+    legend += _pattern_rows(L, fills, {"hatch": hidden_label, "missing": missing})
+    titles = [f"{n}: {(L['not_computable'] if no_residents[a] else L['nd']) if score[a] is None else fmt_score(score[a])}"
+              for a, n in zip(ids, A.names)]
     # one map per town: the two towns are 25 km apart, one frame would be mostly empty
     index_maps = [
         {"town": town, "svg": map_svg([A.utm_simple[j] for j in members], [fills[j] for j in members], width=420,
@@ -749,7 +770,8 @@ def build_pages(
     for a in sorted((a for a in ids if score[a] is None), key=lambda a: (A.names[ids.index(a)], a)):
         j = ids.index(a)
         ranking.append({"rank": "—", "file": _file(a), "name": A.names[j], "town": A.areas["town"].iloc[j],
-                        "count": A.cell_count(a, TOTAL), "rate": A.rate(total_rate[a]), "index": L["nd"],
+                        "count": A.cell_count(a, TOTAL), "rate": A.rate(total_rate[a]),
+                        "index": L["not_computable"] if no_residents[a] else L["nd"],
                         "hidden": True})
     changes: list[dict[str, str]] = []
     if len(pub.months) >= 2:
@@ -787,7 +809,7 @@ def build_pages(
     if has_index:
         estimated.append(L["index_relative"])
     index = render("atlas/index.html.j2", "", key_figures=keys, index_title=index_title, index_maps=index_maps,
-           index_legend=legend, hidden_label=hidden_label if any(hidden) else "", has_index=has_index, ranking=ranking,
+           index_legend=legend, has_index=has_index, ranking=ranking,
            ranking_caption=caption, changes=changes,
            prev_label=format_month(pub.months[-2], lang) if len(pub.months) >= 2 else "",
            gaps=gaps, coverage_method=coverage_method, where=_where_next_block(A, where_next),

@@ -23,26 +23,26 @@ from html import escape
 
 import numpy as np
 
-#: Hatch for hidden (suppressed) areas; matches the legend swatch ``.sw.hatch`` of atlas.css.
-HATCH_FILL = "#ececec"
-HATCH_STROKE = "#9e9e9e"
+#: Fills of figures not shown, by the name a caller gives as a polygon's fill
+#: (:data:`fragmap.classify.PATTERNS`: ``hatch`` = ``< N``, ``hatch2`` = ``n.d.``, ``missing`` = no figure).
+PATTERN_FILLS = {"hatch": "primary", "hatch2": "protective", "missing": "missing"}
 #: Fill of the area a locator map points at, and of its neighbours.
 HIGHLIGHT_FILL = "#24527a"
 CONTEXT_FILL = "#e0e0e0"
 
 
-def _hatch(pattern_id: str) -> str:
-    return (
-        f'<defs><pattern id="{pattern_id}" patternUnits="userSpaceOnUse" width="5" height="5" '
-        'patternTransform="rotate(45)">'
-        f'<rect width="5" height="5" fill="{HATCH_FILL}"/>'
-        f'<line x1="0" y1="0" x2="0" y2="5" stroke="{HATCH_STROKE}" stroke-width="2.5"/>'
-        "</pattern></defs>"
-    )
+def _pattern_id(pid: str, fill: str) -> str:
+    return pid if fill == "hatch" else f"{pid}-{fill}"
 
 
-#: Kept for callers of the first version (one pattern id per document).
-HATCH = _hatch("h")
+def _patterns(pid: str, fills: Sequence[str]) -> str:
+    """``<defs>`` with the patterns ``fills`` use (none when no polygon needs one)."""
+    from fragmap.classify import PATTERNS
+
+    used = [f for f in PATTERN_FILLS if f in set(fills)]
+    if not used:
+        return ""
+    return "<defs>" + "".join(PATTERNS[PATTERN_FILLS[f]].svg(_pattern_id(pid, f)) for f in used) + "</defs>"
 
 
 def _missing(v: float | None) -> bool:
@@ -81,14 +81,16 @@ def map_svg(
     background: Callable[[Callable[[np.ndarray], np.ndarray], tuple[float, float, float, float]], tuple[str, str]]
     | None = None,
 ) -> str:
-    """A choropleth of projected polygons (metres) as SVG; ``fills`` may be ``"hatch"``.
+    """A choropleth of projected polygons (metres) as SVG; a fill may be a pattern's name.
 
     Parameters
     ----------
     geoms : sequence of shapely geometries
         Polygons in a projected CRS (y up).
     fills : sequence of str
-        A CSS colour per polygon, or ``"hatch"`` for a hidden (suppressed) area.
+        A CSS colour per polygon, or the name of a pattern (:data:`PATTERN_FILLS`):
+        ``"hatch"`` (under the threshold), ``"hatch2"`` (hidden to protect another
+        figure) or ``"missing"`` (no figure).
     width, height : int
         Size of the frame in CSS pixels (the drawing keeps its aspect ratio inside).
     titles : sequence of str, optional
@@ -99,7 +101,8 @@ def map_svg(
     label : str
         Accessible label of the whole figure.
     pattern_id : str
-        Id of the hatch pattern; unique per page when a page holds several maps.
+        Id of the patterns (``pattern_id``, ``pattern_id-hatch2``...); unique per page
+        when a page holds several maps.
     background : callable, optional
         ``background(to_px, view) -> (under, over)``: SVG drawn under the areas (roads,
         river...) and over them (place names), given the metres -> pixels transform and
@@ -140,14 +143,13 @@ def map_svg(
     body = [under] if under else []
     order = [i for i in range(len(geoms)) if i != highlight] + ([highlight] if highlight is not None else [])
     for i in order:
-        fill = f"url(#{pid})" if fills[i] == "hatch" else escape(fills[i])
+        fill = f"url(#{_pattern_id(pid, fills[i])})" if fills[i] in PATTERN_FILLS else escape(fills[i])
         stroke = ' stroke="#000" stroke-width="2.5"' if i == highlight else ' stroke="#fff" stroke-width="0.6"'
         title = f"<title>{escape(titles[i])}</title>" if titles else ""
         body.append(f'<path d="{path(geoms[i])}" fill="{fill}"{opacity}{stroke} fill-rule="evenodd">{title}</path>')
     if over:
         body.append(over)
-    uses_hatch = any(f == "hatch" for f in fills)
-    return f'{_svg_open(width, height, label, "map")}{_hatch(pid) if uses_hatch else ""}{"".join(body)}</svg>'
+    return f'{_svg_open(width, height, label, "map")}{_patterns(pid, fills)}{"".join(body)}</svg>'
 
 
 def trend_svg(

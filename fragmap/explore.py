@@ -30,6 +30,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from fragmap.classify import (
+    PATTERNS,
+    class_labels,
+    index_classes,
+    palette,
+    shown_rates,
+    zero_aware_classes,
+)
 from fragmap.i18n import format_month, format_number, format_period, t, translate
 from fragmap.naming import display_name
 from fragmap.publication import NETWORK, TOTAL, Publication, resolve_category
@@ -64,7 +72,9 @@ _TEXT: dict[str, dict[str, str]] = {
     "not_available": {"it": "dato non disponibile", "en": "no data"},
     "no_reports": {"it": "nessuna segnalazione della categoria", "en": "no report of the category"},
     "no_base": {"it": "non calcolabile (zero o nascosto un anno prima)", "en": "not computable (zero or hidden a year before)"},
-    "no_index": {"it": "senza indice (troppi valori nascosti)", "en": "no index (too many hidden figures)"},
+    "no_index": {"it": "senza indice (troppi valori nascosti, o area senza residenti)",
+                 "en": "no index (too many hidden figures, or no residents)"},
+    "index_zero": {"it": "0: nessuna segnalazione", "en": "0: no reports"},
     "top_decile": {"it": "10% delle aree con l'indice più alto", "en": "top 10% of areas by index"},
     "same_scale": {"it": "stessa scala per tutte le mappe", "en": "one scale for all maps"},
     "vs_year_before": {"it": "{month} rispetto a {before}", "en": "{month} against {before}"},
@@ -78,11 +88,6 @@ _TEXT: dict[str, dict[str, str]] = {
     "cov_2": {"it": "50-75%", "en": "50-75%"},
     "cov_3": {"it": "75-99%", "en": "75-99%"},
     "cov_4": {"it": "tutte (100%)", "en": "all (100%)"},
-    "idx_0": {"it": "meno di 50", "en": "under 50"},
-    "idx_1": {"it": "50-70", "en": "50-70"},
-    "idx_2": {"it": "70-80", "en": "70-80"},
-    "idx_3": {"it": "80-90", "en": "80-90"},
-    "idx_4": {"it": "90 e oltre", "en": "90 and over"},
     "trend_y": {"it": "segnalazioni negli ultimi 12 mesi", "en": "reports in the last 12 months"},
     "trend_x": {"it": "mese (fine dei 12 mesi)", "en": "month (end of the 12 months)"},
     "trend_title": {"it": "{area}: andamento per categoria", "en": "{area}: trend by category"},
@@ -147,17 +152,8 @@ _COVERAGE_COLUMNS: dict[str, dict[str, str]] = {
     "median": {"it": "minuti (mediana)", "en": "minutes (median)"},
 }
 
-HIDDEN_COLOUR = "#d9d9d9"
-HIDDEN_HATCH = "////"
-HIDDEN_EDGE = "#8c8c8c"
-#: "No figure" (not computable, no report of the category): white, dotted.
-NA_COLOUR = "#ffffff"
-NA_HATCH = "...."
-NA_EDGE = "#c8c8c8"
-#: True zeros: a pale neutral, so that only areas with reports catch the eye.
-ZERO_COLOUR = "#f3f1ec"
-#: Fixed classes of the composite index (0-100): comparable from month to month.
-INDEX_BREAKS = (50.0, 70.0, 80.0, 90.0)
+#: Hidden areas and areas with no figure: the published map's patterns (fragmap.classify.PATTERNS).
+_HIDDEN, _MISSING = PATTERNS["primary"], PATTERNS["missing"]
 #: Diverging colours for the change map (ColorBrewer RdBu, colour-blind safe): fall blue, rise red.
 CHANGE_COLOURS = ("#0571b0", "#92c5de", "#f7f7f7", "#f4a582", "#ca0020")
 CHANGE_BREAKS = (-0.25, -0.10, 0.10, 0.25)
@@ -374,8 +370,8 @@ def compare_months(
     with np.errstate(divide="ignore", invalid="ignore"):
         out[col("change")] = _counts(np.where(vb > 0, (va / vb - 1) * 100, np.nan))
     rate = "rate" if category == TOTAL or pub.denominator(category) == "population" else f"rate_{pub.denominator(category)}"
-    out[col(rate, m=mb)] = a["rate_per_1000"].to_numpy(dtype=float).round(1)
-    out[col(rate, m=ma)] = b["rate_per_1000"].to_numpy(dtype=float).round(1)
+    out[col(rate, m=mb)] = shown_rates(a["rate_per_1000"])  # as the map and the atlas show them
+    out[col(rate, m=ma)] = shown_rates(b["rate_per_1000"])
     return out.reset_index(drop=True)
 
 
@@ -482,7 +478,7 @@ def fragility_index_table(
     })
     for c in cats:
         key = "rate" if pub.denominator(c) == "population" else f"rate_{pub.denominator(c)}"
-        res[col(key, label=_label(pub, c, lang))] = wide.reindex(out["area_id"])[c].to_numpy(dtype=float).round(1)
+        res[col(key, label=_label(pub, c, lang))] = shown_rates(wide.reindex(out["area_id"])[c])
     return res.sort_values([col("index_value"), translate(_COMPARE_COLUMNS, "area_id", lang)],
                            ascending=[False, True], na_position="last").reset_index(drop=True)
 
@@ -817,36 +813,24 @@ class _Scale:
             self.colours = list(CHANGE_COLOURS)
             self.labels = [_tr(x, lang) for x in ("fall_big", "fall", "stable", "rise", "rise_big")]
             self.kind = "edges"
-        elif column == "fragility_index":
-            from fragmap.classify import palette
-
-            self.edges = np.array(INDEX_BREAKS)
-            self.colours = palette(5, "purd")
-            self.labels = [_tr(f"idx_{i}", lang) for i in range(5)]
-            self.kind = "edges"
+        elif column == "fragility_index":  # the atlas's fixed classes, zero class first
+            self.factor = 1.0
+            self.classes = index_classes()
+            self.colours = list(self.classes.colours)
+            self.labels = [_tr("index_zero", lang), *class_labels(self.classes, lang)[1:]]
+            self.kind = "classes"
         elif column in _COVERAGE_MEASURES:
-            from fragmap.classify import palette
-
             self.edges = np.array([0.25, 0.5, 0.75, 0.9999])
             self.colours = palette(5)[::-1]  # low coverage dark: the gaps draw the eye
             self.labels = [_tr(f"cov_{i}", lang) for i in range(5)]
             self.kind = "edges"
-        else:
-            from fragmap.classify import zero_aware_classes
-
+        else:  # the map's and the atlas's classes: true zeros apart (fragmap.classify)
             scale = 100.0 if column == "share_of_town" else 1.0
             decimals = 1 if column == "rate_per_1000" else 0
             self.factor = scale
             self.classes = zero_aware_classes((v * scale).tolist(), scheme=scheme, k=k, decimals=decimals)
-            c = self.classes
-            fmt = (lambda x: format_number(x, lang, decimals))  # noqa: E731
-            self.labels = (["0"] if c.zero else []) + [
-                fmt(lo) if lo == up else f"{fmt(lo)} – {fmt(up)}" for lo, up in zip(c.lower, c.upper)
-            ]
-            from fragmap.classify import palette
-
-            n_pos = len(c.upper)
-            self.colours = ([ZERO_COLOUR] if c.zero else []) + (palette(n_pos) if n_pos else [])
+            self.labels = class_labels(self.classes, lang)
+            self.colours = list(self.classes.colours)
             self.kind = "classes"
 
     def index(self, values: np.ndarray) -> np.ndarray:
@@ -1019,11 +1003,12 @@ def plot_choropleth(
         hidden = g["hidden"].to_numpy(dtype=bool) & (cls < 0)
         missing_mask = (cls < 0) & ~hidden
         if hidden.any():
-            _draw(a, g.geometry[hidden], facecolor=HIDDEN_COLOUR, edgecolor=HIDDEN_EDGE, hatch=HIDDEN_HATCH,
+            _draw(a, g.geometry[hidden], facecolor=_HIDDEN.ground, edgecolor=_HIDDEN.ink, hatch=_HIDDEN.hatch,
                   linewidth=0)
             drew["hidden"] = True
         if missing_mask.any():
-            _draw(a, g.geometry[missing_mask], facecolor=NA_COLOUR, edgecolor=NA_EDGE, hatch=NA_HATCH, linewidth=0)
+            _draw(a, g.geometry[missing_mask], facecolor=_MISSING.ground, edgecolor=_MISSING.ink, hatch=_MISSING.hatch,
+                  linewidth=0)
             drew["missing"] = True
         for i, colour in enumerate(scale.colours):
             sel = cls == i
@@ -1056,10 +1041,11 @@ def plot_choropleth(
     handles = [Patch(facecolor=col, edgecolor="#999999", linewidth=0.5, label=lab)
                for col, lab in zip(scale.colours, scale.labels)]
     if drew["hidden"]:
-        handles.append(Patch(facecolor=HIDDEN_COLOUR, edgecolor=HIDDEN_EDGE, hatch=HIDDEN_HATCH,
+        handles.append(Patch(facecolor=_HIDDEN.ground, edgecolor=_HIDDEN.ink, hatch=_HIDDEN.hatch,
                              label=_tr("hidden", lang, threshold=pub.threshold)))
     if drew["missing"]:
-        handles.append(Patch(facecolor=NA_COLOUR, edgecolor=NA_EDGE, hatch=NA_HATCH, linewidth=0.5, label=missing))
+        handles.append(Patch(facecolor=_MISSING.ground, edgecolor=_MISSING.ink, hatch=_MISSING.hatch, linewidth=0.5,
+                             label=missing))
     if drew["top"]:
         handles.append(Line2D([], [], color="black", linewidth=1.6, label=_tr("top_decile", lang)))
     unit = translate(MEASURES, column, lang)
@@ -1213,8 +1199,6 @@ def plot_coverage(pub: Publication, *, minutes: Sequence[int] = (5, 10, 15), ax:
     >>> fig = plot_coverage(project.with_access())   # doctest: +SKIP
     """
     import matplotlib.pyplot as plt
-
-    from fragmap.classify import palette
 
     pub = _require(pub)
     lang = _lang(pub)

@@ -51,7 +51,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from fragmap._errors import PrivacyError
-from fragmap.classify import NO_DATA_COLOUR, zero_aware_classes
+from fragmap.classify import PATTERNS, class_labels, shown_rate, zero_aware_classes
 from fragmap.i18n import format_month, format_number, t, translate
 from fragmap.privacy import WHERE_NEXT_COLUMNS, check_where_next
 from fragmap.naming import display_name
@@ -219,15 +219,6 @@ def _simplified(gdf: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoSeries:
     return gdf.to_crs(UTM).geometry.simplify(tolerance_m, preserve_topology=True).to_crs(4326)
 
 
-def _rate(value: float, population: float) -> float | None:
-    """Per 1,000 residents rounded to 0.1 exactly as the page's script does (half up, >= 0.1)."""
-    if not population > 0:
-        return None
-    if value == 0:
-        return 0.0
-    return max(math.floor(value / population * 10000 + 0.5) / 10, 0.1)
-
-
 def _label(pub: Publication, code: str, labels: dict[str, str] | None) -> str:
     if code == TOTAL:
         return t("total", pub.language)
@@ -255,15 +246,6 @@ def _count_cell(value: float, hidden: int, threshold: int, lang: str) -> dict[st
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return {"count": None, "text": t("not_available", lang), "title": translate(_MESSAGES, "na", lang)}
     return {"count": str(int(value)), "text": format_number(value, lang), "title": None}
-
-
-def _range_labels(classes: Any, lang: str) -> list[str]:
-    dec = classes.decimals
-    out = ["0"] if classes.zero else []
-    for lo, up in zip(classes.lower, classes.upper):
-        a, b = format_number(lo, lang, dec), format_number(up, lang, dec)
-        out.append(a if a == b else f"{a} – {b}")
-    return out
 
 
 # -- checks of the optional layers ------------------------------------------------------------------
@@ -422,17 +404,22 @@ def _fix_ids(root: Element, named: dict[str, Element]) -> None:
 
 
 # -- the figures and the layers, as plain data --------------------------------------------------------
+#: Ids of the "unknown" patterns (fragmap.classify.PATTERNS) in the page's SVG, as the script fills them.
+_PATTERN_IDS = {"primary": "fm-hatch", "protective": "fm-hatch2", "missing": "fm-nodata"}
+
+
 def _quarter_cells(pub: Publication) -> pd.DataFrame:
     t = pub.table
     keep = (t["level"] == "quarter") & (t["window"] == 12)
     return t[keep & (t["partner"] == ALL_PARTNERS) & (t["action"] == ALL_ACTIONS)]
 
 
-def _cells_and_classes(pub: Publication, ids: list[str], pop: np.ndarray, layer_codes: list[str], *,
-                       scheme: str, k: int, pops: dict[str, np.ndarray] | None = None,
-                       ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Per month and layer: counts (``value``, None when not shown), hidden codes, sparse trends;
-    per layer and measure: classes fixed across the 12 months so colours compare over time."""
+def _cells_and_classes(pub: Publication, ids: list[str], layer_codes: list[str], *,
+                       scheme: str, k: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Per month and layer: counts (``value``, None when not shown), published rates as shown
+    (``rate``, :func:`fragmap.classify.shown_rate`: the page never computes one), hidden codes,
+    sparse trends; per layer and measure: classes fixed across the 12 months so colours compare
+    over time."""
     qt = _quarter_cells(pub)
     pos = {a: i for i, a in enumerate(ids)}
     cells: dict[str, dict[str, Any]] = {}
@@ -440,16 +427,17 @@ def _cells_and_classes(pub: Publication, ids: list[str], pop: np.ndarray, layer_
     by_cat = {c: g for c, g in qt.groupby("category")}
     for c in layer_codes:
         g = by_cat.get(c, qt.iloc[:0])
-        pc = (pops or {}).get(c, pop)  # the residents this category's rate is per 1,000 of
         counts_all: list[float] = []
         rates_all: list[float] = []
         for m in pub.months:
             gm = g[g["month"] == m]
             value: list[Any] = [None] * len(ids)
+            rate: list[Any] = [None] * len(ids)
             hidden = [0] * len(ids)
             yoy: dict[str, int] = {}  # sparse: most areas have no year-on-year figure
-            rows = zip(gm["area_id"], gm["value"], gm["suppressed"], gm["reason"], gm["change_yoy"])
-            for a, v, s, r, y in rows:
+            rows = zip(gm["area_id"], gm["value"], gm["suppressed"], gm["reason"], gm["change_yoy"],
+                       gm["rate_per_1000"])
+            for a, v, s, r, y, pr in rows:
                 i = pos.get(a)
                 if i is None:
                     continue
@@ -458,17 +446,18 @@ def _cells_and_classes(pub: Publication, ids: list[str], pop: np.ndarray, layer_
                 elif not math.isnan(v):
                     value[i] = int(v)
                     counts_all.append(float(v))
-                    rt = _rate(float(v), pc[i])
+                    rt = shown_rate(pr)
                     if rt is not None:
+                        rate[i] = rt
                         rates_all.append(rt)
                     if not math.isnan(y):
                         yoy[str(i)] = int(round(y * 100))
-            cells.setdefault(m, {})[c] = {"value": value, "suppressed": hidden, "yoy": yoy}
+            cells.setdefault(m, {})[c] = {"value": value, "rate": rate, "suppressed": hidden, "yoy": yoy}
         classes[c] = {}
         for measure, vals, dec in (("count", counts_all, 0), ("rate", rates_all, 1)):
             cl = zero_aware_classes(vals, scheme=scheme, k=k, decimals=dec)
             classes[c][measure] = {"zero": cl.zero, "upper": list(cl.upper), "colours": list(cl.colours),
-                                   "labels": _range_labels(cl, pub.language)}
+                                   "labels": class_labels(cl, pub.language)}
     return cells, classes
 
 
@@ -572,8 +561,7 @@ def layer_points(
     return pts
 
 
-def _table_rows(pub: Publication, ids: list[str], names: list[str], pop: np.ndarray,
-                layer_codes: list[str]) -> list[dict[str, Any]]:
+def _table_rows(pub: Publication, ids: list[str], names: list[str], layer_codes: list[str]) -> list[dict[str, Any]]:
     """The data table: the reference month's 12-month counts, total first, then the total rate."""
     lang = pub.language
     qt = _quarter_cells(pub)
@@ -590,7 +578,7 @@ def _table_rows(pub: Publication, ids: list[str], names: list[str], pop: np.ndar
                 cells.append(_count_cell(float("nan"), 0, pub.threshold, lang))
         rt = None  # a hidden total has no rate either
         if (a, TOTAL) in last.index and not bool(last.loc[(a, TOTAL), "suppressed"]):
-            rt = _rate(float(last.loc[(a, TOTAL), "value"]), pop[i])
+            rt = shown_rate(last.loc[(a, TOTAL), "rate_per_1000"])
         rows.append({"index": i, "name": name, "cells": cells,
                      "rate": format_number(rt, lang, 1) if rt is not None else t("not_available", lang)})
     return rows
@@ -713,8 +701,7 @@ def render_map(
     pop = areas["population"].to_numpy(dtype=float)
     layer_codes = [TOTAL, *[c for c in sorted(_quarter_cells(pub)["category"].unique()) if c != TOTAL]]
     denominators = {c: pub.denominator(c) for c in layer_codes if pub.denominator(c) != "population"}
-    pops = {c: areas[col].to_numpy(dtype=float) for c, col in denominators.items()}
-    cells, classes = _cells_and_classes(pub, ids, pop, layer_codes, scheme=scheme, k=k, pops=pops)
+    cells, classes = _cells_and_classes(pub, ids, layer_codes, scheme=scheme, k=k)
     labels = {c: _label(pub, c, category_labels) for c in layer_codes}
     month_labels = {m: format_month(m, lang) for m in pub.months}
 
@@ -730,7 +717,9 @@ def render_map(
     # data for the page script (counts under the "value" key, where the privacy audit reads them)
     data = {
         "months": list(pub.months), "monthLabels": month_labels, "categories": layer_codes, "labels": labels,
-        "cells": cells, "classes": classes, "noData": NO_DATA_COLOUR, "threshold": pub.threshold,
+        "cells": cells, "classes": classes, "threshold": pub.threshold,
+        # the fills of figures not shown (fragmap.classify.PATTERNS): the SVG patterns and legend swatches
+        "patterns": {k: {"svg": p.svg(_PATTERN_IDS[k]), "css": p.css()} for k, p in PATTERNS.items()},
         "locale": "it-IT" if lang == "it" else "en-GB",
         "areas": {"name": names, "population": [round(float(x), 0) for x in pop],
                   **{col: [round(float(x), 0) for x in areas[col]] for col in sorted(set(denominators.values()))},
@@ -780,7 +769,7 @@ def render_map(
         "t": ttext, "synthetic": pub.synthetic, "banners": banners,
         "months": [{"value": m, "label": month_labels[m]} for m in pub.months],
         "categories": [{"code": c, "label": labels[c]} for c in layer_codes], "overlays": overlays,
-        "summary": summary, "notes": notes, "table": _table_rows(pub, ids, names, pop, layer_codes),
+        "summary": summary, "notes": notes, "table": _table_rows(pub, ids, names, layer_codes),
         "attributions": sources, "tiles_attribution": tiles_text, "embed_file": EMBED_FILE,
         "data_json": Markup(safe_json(data)),
     })
@@ -959,7 +948,7 @@ def explore_map(publication: Publication, *, category: str = TOTAL, month: str |
     from fragmap.explore import quarter_figures
 
     gdf = quarter_figures(publication, month=month, category=category)
-    gdf["shown"] = gdf["rate_per_1000"].round(1)
+    gdf["shown"] = [shown_rate(x) for x in gdf["rate_per_1000"]]
     m = folium.Map(tiles=None, zoom_control=True)
     folium.Choropleth(gdf, data=gdf, columns=["area_id", "shown"], key_on="feature.properties.area_id",
                       fill_color="YlGnBu", nan_fill_color="#bdbdbd", legend_name="per 1.000 residenti").add_to(m)

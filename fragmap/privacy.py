@@ -55,6 +55,7 @@ import shapely
 
 from fragmap._errors import PrivacyError
 from fragmap._text import fold_name as _fold
+from fragmap.classify import rate_per_1000
 from fragmap.publication import (
     ALL_ACTIONS, ALL_PARTNERS, NETWORK, TOTAL, UNASSIGNED, Publication, check_table, unassigned_id,
 )
@@ -507,7 +508,7 @@ def publish(
         pop[NETWORK] = float(sum(town_pop.values()))
         these = full["category"].map(lambda c: denominators.get(c, "population")) == col
         residents[these] = full.loc[these, "area_id"].map(pop).astype(float)
-    full["rate_per_1000"] = full["value"] / residents.replace(0, np.nan) * 1000
+    full["rate_per_1000"] = rate_per_1000(full["value"], residents)  # the one rate of every page
     full.loc[full["level"] == UNASSIGNED, "rate_per_1000"] = np.nan  # no residents to divide by
     # year-on-year: both ends shown
     key = ["area_id", "level", "category", "partner", "action"]

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import box
 
+from fragmap.classify import rate_per_1000
 from fragmap.publication import ALL_ACTIONS, ALL_PARTNERS, NETWORK, TOTAL, Publication
 
 CATEGORIES = ("anziani", "disabilita", "fragilita_economica", "minori_migranti", "contesto_culturale")
@@ -85,7 +86,7 @@ def make_publication(
     df["suppressed"] = (df["value"] < threshold) & (df["value"] != 0)
     df["reason"] = np.where(df["suppressed"], "primary", "")
     df.loc[df.suppressed, "value"] = np.nan
-    df["rate_per_1000"] = df["value"] / df["area_id"].map(pop).fillna(np.nan) * 1000
+    df["rate_per_1000"] = rate_per_1000(df["value"], df["area_id"].map(pop))
     df["change_yoy"] = np.nan
     town_tot = df[df.level == "town"].set_index(["month", "window", "category"])["value"]
     key = pd.MultiIndex.from_frame(df[["month", "window", "category"]])

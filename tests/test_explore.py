@@ -276,7 +276,12 @@ def test_change_and_index_maps() -> None:
     assert "gen 2026 - dic 2026 rispetto a gen 2025 - dic 2025" in fig._suptitle.get_text()
     fig = plot_choropleth(pub, column="fragility_index")
     title, labels = _legend(fig)
-    assert title.startswith("indice composito") and labels[0] == "meno di 50"
+    # the atlas's index classes (fragmap.classify): zero class first, then 0,1-20 ... 80,1-100
+    from fragmap.classify import class_labels, index_classes
+
+    assert title.startswith("indice composito") and labels[0] == "0: nessuna segnalazione"
+    assert labels[1:6] == class_labels(index_classes(), "it")[1:] == ["0,1 – 20,0", "20,1 – 40,0", "40,1 – 60,0",
+                                                                      "60,1 – 80,0", "80,1 – 100,0"]
     with pytest.raises(ValueError, match="reference month"):
         plot_choropleth(pub, column="fragility_index", month=pub.months[0])
     with pytest.raises(ValueError, match="unknown column"):

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from fragmap.classify import shown_rates
 from fragmap.i18n import format_month, format_number, t, translate
 from fragmap.io.tables import neutralise_formulas
 from fragmap.publication import ALL_ACTIONS, ALL_PARTNERS, NETWORK, TOTAL, UNASSIGNED
@@ -164,7 +165,7 @@ def export_table(pub: Publication, *, month: str | None = None, language: str | 
                                 for p in tb["partner"]],
         _col("action", lang): [_tr("all_actions", lang) if a == ALL_ACTIONS else a for a in tb["action"]],
         _col("value", lang): pd.Series(counts, dtype=object).to_numpy(),
-        _col("rate", lang): tb["rate_per_1000"].astype(float).round(1).to_numpy(),
+        _col("rate", lang): shown_rates(tb["rate_per_1000"]),  # as the map and the atlas print it
         _col("unit", lang): unit,
         _col("change", lang): (tb["change_yoy"].astype(float) * 100).round(0).to_numpy(),
         _col("share", lang): (tb["share_of_town"].astype(float) * 100).round(1).to_numpy(),
@@ -321,7 +322,7 @@ def areas_layer(pub: Publication, *, language: str | None = None) -> Any:
         out[f"{c}_segnalazioni"] = np.where(hidden, np.nan, g["value"].astype(float))
         out[f"{c}_testo"] = [_hidden_text(str(r), pub.threshold, lang) if h else str(int(v))
                              for v, h, r in zip(g["value"], hidden, g["reason"])]
-        out[f"{c}_tasso"] = g["rate_per_1000"].astype(float).round(1).to_numpy()
+        out[f"{c}_tasso"] = shown_rates(g["rate_per_1000"])
     out = neutralise_formulas(out)
     return gpd.GeoDataFrame(out, geometry=areas.geometry.to_numpy(), crs=4326)
 

@@ -39,11 +39,9 @@ var FM = (function () {
     var col = denominator(cat);
     return col !== "population" && T["per1000_" + col] ? T["per1000_" + col] : T.per1000;
   }
-  function rate(i, v, cat) {
-    var p = D.areas[denominator(cat)][i];
-    if (!(p > 0)) return null;
-    if (v === 0) return 0;
-    return Math.max(Math.round(v / p * 10000) / 10, 0.1);
+  function rate(i, v, cat) {  // the published rate as shown (fragmap.classify.shown_rate), never computed here
+    var r = D.cells[state.month][cat || state.cat].rate[i];
+    return r === undefined ? null : r;
   }
   function measure(i, c) {
     if (c.value === null) return null;
@@ -61,7 +59,7 @@ var FM = (function () {
     var s = { weight: 0.8, color: "#ffffff", opacity: 1, fillOpacity: D.background ? BG_FILL_OPACITY : 0.85 };
     if (c.suppressed === 1) { s.fillColor = "url(#fm-hatch)"; }
     else if (c.suppressed === 2) { s.fillColor = "url(#fm-hatch2)"; }
-    else if (x === null) { s.fillColor = D.noData; }
+    else if (x === null) { s.fillColor = "url(#fm-nodata)"; }
     else { s.fillColor = D.classes[state.cat][state.measure].colours[classOf(x)]; }
     return s;
   }
@@ -249,9 +247,9 @@ var FM = (function () {
     body.appendChild(el("div", null, D.monthLabels[state.month] + " (" + T.window + ")"));
     var k = D.classes[state.cat][state.measure];
     for (var j = 0; j < k.colours.length; j++) legendRow(body, "", k.colours[j], k.labels[j]);
-    legendRow(body, "hatch", null, T.legendPrimary);
-    legendRow(body, "hatch2", null, T.legendOther);
-    legendRow(body, "", D.noData, T.na);
+    legendRow(body, "hatch", D.patterns.primary.css, T.legendPrimary);
+    legendRow(body, "hatch2", D.patterns.protective.css, T.legendOther);
+    legendRow(body, "", D.patterns.missing.css, T.na);
     if (ctx.services && ctx.map.hasLayer(ctx.services)) {
       body.appendChild(el("h3", null, T.services));
       D.serviceOrder.forEach(function (t) {
@@ -393,11 +391,8 @@ var FM = (function () {
     var svg = document.querySelector("#fm-map .leaflet-overlay-pane svg");
     if (svg) {
       var NS = "http://www.w3.org/2000/svg", defs = document.createElementNS(NS, "defs");
-      defs.innerHTML =
-        '<pattern id="fm-hatch" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)">' +
-        '<rect width="6" height="6" fill="#e6e6e6"/><line x1="0" y1="0" x2="0" y2="6" stroke="#9e9e9e" stroke-width="3"/></pattern>' +
-        '<pattern id="fm-hatch2" patternUnits="userSpaceOnUse" width="5" height="5" patternTransform="rotate(-45)">' +
-        '<rect width="5" height="5" fill="#f5f5f5"/><line x1="0" y1="0" x2="0" y2="5" stroke="#9e9e9e" stroke-width="1.5"/></pattern>';
+      // fragmap.classify.PATTERNS, written by the library (no data string in them)
+      defs.innerHTML = D.patterns.primary.svg + D.patterns.protective.svg + D.patterns.missing.svg;
       svg.insertBefore(defs, svg.firstChild);
     }
     // town names: small text labels (non-interactive divIcons) on the north edge of each comune
