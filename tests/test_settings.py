@@ -45,7 +45,7 @@ def test_a_project_without_towns_says_how_to_add_them(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match=r"associazioni \(\[\[partners\]\]\)"):
         load_settings(p)
     p.write_text(TOWN + '[[partners]]\nname = "Auser"\n', encoding="utf-8")
-    with pytest.raises(SettingsError, match="manca code"):
+    with pytest.raises(SettingsError, match="manca 'code'"):
         load_settings(p)
 
 
@@ -57,7 +57,7 @@ def test_towns_codes_and_levels_come_from_the_project_file(tmp_path: Path) -> No
     assert s.levels == ("rete", "comuni") and s.display_name == "Rete Oltrepò"
     with pytest.raises(SettingsError, match="levels"):
         load_settings(write(tmp_path, '[project]\nlevels = ["quartieri"]\n'))
-    with pytest.raises(SettingsError, match="same code"):
+    with pytest.raises(SettingsError, match="stesso codice 'X'"):
         load_settings(write(tmp_path, '[[towns]]\nname = "A"\nistat = "1"\ncode = "X"\n'
                                       '[[towns]]\nname = "B"\nistat = "2"\ncode = "X"\n'))
 
@@ -90,7 +90,7 @@ def test_bad_language_is_refused(tmp_path: Path) -> None:
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError, match="not found"):
+    with pytest.raises(SettingsError, match="nope.toml: file di progetto non trovato"):
         load_settings(tmp_path / "nope.toml")
 
 
