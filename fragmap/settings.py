@@ -500,6 +500,10 @@ _PROBLEMS = {
                               "tra due richieste (sue regole d'uso)",
                         "en": "geocoding.min_delay_s = {d}: the public Nominatim service asks for at least 1 s "
                               "between requests (its usage policy)"},
+    "threshold": {"it": "privacy.threshold = {t!r}: i conteggi sotto 3 possono identificare una persona (regola "
+                        "statistica italiana); usare 3 o più (predefinito 5)",
+                  "en": "privacy.threshold = {t!r}: counts under 3 may identify a person (Italian statistical "
+                        "rule); use 3 or more (default 5)"},
     "many": {"it": "impostazioni non valide:", "en": "invalid settings:"},
 }
 
@@ -520,6 +524,10 @@ def validate(s: Settings) -> None:
         return ", ".join(sorted({repr(c) for c in codes if codes.count(c) > 1}))
 
     problems: list[str] = []
+    threshold = s.privacy.threshold
+    if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < MIN_PRIVACY_THRESHOLD:
+        # the type refuses it on construction; checked again for an object changed around it
+        problems.append(say("threshold", t=threshold))
     area_codes = [t.area_code for t in s.towns]
     if len(set(area_codes)) != len(area_codes):
         problems.append(say("same_code", codes=repeated(area_codes)))
