@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import functools
 import json
 import tomllib
 import typing
@@ -627,6 +628,11 @@ class _ProjectFile:
     access: Access = field(default_factory=Access)
 
 
+@functools.cache
+def _project_file_adapter() -> TypeAdapter[_ProjectFile]:
+    return TypeAdapter(_ProjectFile)
+
+
 _LOAD_MESSAGES = {
     "no_file": {"it": "fragmap.toml non trovato nella cartella corrente: indicarlo con --config, oppure creare "
                       "un progetto con `fragmap nuovo CARTELLA --rete \"Nome della rete\" --comune 018182`",
@@ -695,7 +701,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
         # TOML's values are JSON's plus dates: validated as JSON, lists become tuples and text
         # becomes paths while every other value keeps its strict type
         text = json.dumps(data, default=lambda v: v.isoformat(), allow_nan=True)
-        parsed = TypeAdapter(_ProjectFile).validate_json(text)
+        parsed = _project_file_adapter().validate_json(text)
     except pydantic.ValidationError as exc:
         raise SettingsError(f"{path}: {_settings_errors.explain(exc, _ProjectFile, lang)}") from exc
     root = path.resolve().parent
