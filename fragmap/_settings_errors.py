@@ -143,16 +143,14 @@ def _walk(schema: type, loc: tuple[Any, ...]) -> tuple[Any, type | None]:
 
 
 def _name(loc: tuple[Any, ...], language: str) -> str:
-    """``("towns", 1, "name")`` -> ``[[towns]] n. 2: name``-style key path (without the value)."""
-    parts: list[str] = []
+    """A key path as the file writes it: ``("towns", 1, "cap", 0)`` -> ``[[towns]] n. 2, cap (elemento n. 1)``."""
     rest = list(loc)
+    text = ""
     if len(rest) >= 2 and rest[0] in ARRAYS and isinstance(rest[1], int):
-        parts.append(_say("block_name", language, key=rest[0], n=rest[1] + 1))
+        text = _say("block_name", language, key=rest[0], n=rest[1] + 1)
         rest = rest[2:]
-        keys = ".".join(str(p) for p in rest if not isinstance(p, int))
-        text = parts[0] + (f", {keys}" if keys else "")
-    else:
-        text = ".".join(str(p) for p in rest if not isinstance(p, int))
+    keys = ".".join(str(p) for p in rest if not isinstance(p, int))
+    text = f"{text}, {keys}" if text and keys else text or keys
     items = [p for p in rest if isinstance(p, int)]
     if items:
         text += f" ({_say('item', language, n=items[-1] + 1)})"
