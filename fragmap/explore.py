@@ -949,8 +949,7 @@ def plot_choropleth(
     if column == "fragility_index":
         cats = [TOTAL]
     cats = [str(_category(pub, c)) for c in cats]
-    for c in cats:
-        _check(pub, month=month, window=window)
+    _check(pub, month=month, window=window)
     all_towns = sorted(pub.areas.loc[pub.areas["level"] == "quarter", "town"].unique())
     if town is not None and town not in all_towns:
         raise ValueError(_tr("bad_town", lang, town=town, towns=", ".join(all_towns)))

@@ -263,7 +263,7 @@ class QuarterCheck:
         groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         for t, w, qs in self.shared_points:
             groups.setdefault((t, qs), []).append(w if w.endswith(t) else f"{w} ({t})")
-        for (t, qs), where in groups.items():
+        for (_town, qs), where in groups.items():
             names = ", ".join(qs)
             if len(where) == 1:
                 out.append(msg("shared", where=where[0], quarters=names))

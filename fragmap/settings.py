@@ -18,20 +18,74 @@ below 3, the Italian statistical rule) instead of warning about them.
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
+import functools
+import json
 import tomllib
 import typing
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
+import pydantic
+from pydantic import BeforeValidator, ConfigDict, Field, TypeAdapter
+from pydantic.dataclasses import dataclass
+from pydantic_core import PydanticCustomError
+
+from fragmap import _settings_errors
 from fragmap._errors import SettingsError
 
 #: The smallest privacy threshold the law and the network accept.
 MIN_PRIVACY_THRESHOLD = 3
 #: Languages with a full translation table.
-LANGUAGES = ("it", "en")
+Language = Literal["it", "en"]
+LANGUAGES: tuple[str, ...] = typing.get_args(Language)
 #: What one run may publish (``[project] levels``): the whole network, and each town alone.
-LEVELS = ("rete", "comuni")
+Level = Literal["rete", "comuni"]
+LEVELS: tuple[str, ...] = typing.get_args(Level)
+
+#: Every settings class is a frozen pydantic dataclass: built from a project file or in Python,
+#: each value is checked on construction (also by ``dataclasses.replace``). Strict: no silent
+#: coercion (``"5"`` is not 5, ``"no"`` is not false); unknown keys are refused.
+_CONFIG = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
+
+
+def _as_tuple(value: Any) -> Any:
+    """A list as a tuple (TOML and Python callers write lists); anything else unchanged."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _postal_codes(value: Any) -> Any:
+    """``cap = "27100"`` or ``27100`` is one postal code, not five digits; integers as 5 digits."""
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        value = [value]
+    if isinstance(value, (list, tuple)):
+        return tuple(str(v).zfill(5) if isinstance(v, int) and not isinstance(v, bool) else v for v in value)
+    return value
+
+
+def _istat(value: Any) -> Any:
+    """An ISTAT code written as a number (``18182``) or without its leading zeros: six digits."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and value.isdigit() and len(value) < 6:
+        value = value.zfill(6)
+    return value
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            _dt.date.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError("fragmap_date", "not a date (YYYY-MM-DD)") from None
+    return value
+
+
+Texts = Annotated[tuple[str, ...], BeforeValidator(_as_tuple)]
+Ints = Annotated[tuple[Annotated[int, Field(gt=0)], ...], BeforeValidator(_as_tuple)]
+IsoDate = Annotated[str, pydantic.AfterValidator(_iso_date)]
+Levels = Annotated[tuple[Level, ...], BeforeValidator(_as_tuple), Field(min_length=1)]
 
 _NO_TOWNS = {
     "it": "{where}il progetto non elenca nessun comune. Aggiungere nel file di progetto un blocco per "
@@ -59,18 +113,6 @@ _NETWORK_PARTS = {
 }
 
 
-def _table_list(data: dict[str, Any], key: str, needed: tuple[str, ...], path: Path) -> list[dict[str, Any]]:
-    """The ``[[key]]`` blocks of a project file, each with its ``needed`` keys, or a clear error."""
-    items = data.pop(key)
-    if not isinstance(items, list):
-        raise SettingsError(f"{path}: {key} deve essere una lista di blocchi [[{key}]]")
-    for i, item in enumerate(items, start=1):
-        missing = [k for k in needed if not isinstance(item, dict) or k not in item]
-        if missing:
-            raise SettingsError(f"{path} [[{key}]] n. {i}: manca {', '.join(missing)}")
-    return items
-
-
 def require_towns(s: Settings, where: str | Path | None = None) -> None:
     """Raise :class:`SettingsError` saying how to add them when the project lists no towns,
     partners or categories (the library has none of its own).
@@ -92,7 +134,7 @@ def require_towns(s: Settings, where: str | Path | None = None) -> None:
             raise SettingsError(_NO_NETWORK[lang].format(where=prefix, what=what[lang], example=example))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_CONFIG)
 class Town:
     """A comune covered by the project.
 
@@ -103,16 +145,17 @@ class Town:
     istat : str
         Six-digit ISTAT code, zero-padded (e.g. ``"018182"``).
     cap : tuple of str
-        Postal codes of the town, used by the address normaliser.
+        Postal codes of the town, used by the address normaliser (``cap = "27100"`` in the
+        project file is one code).
     code : str
         Short code that prefixes the town's area ids (``VOG-H0304``); default the
         ISTAT code. Letters, digits, ``_`` only.
     """
 
-    name: str
-    istat: str
-    cap: tuple[str, ...] = ()
-    code: str = ""
+    name: Annotated[str, Field(min_length=1)]
+    istat: Annotated[str, BeforeValidator(_istat), Field(pattern=r"^[0-9]{6}$")]
+    cap: Annotated[tuple[str, ...], BeforeValidator(_postal_codes)] = ()
+    code: Annotated[str, Field(pattern=r"^\w*$")] = ""
 
     @property
     def area_code(self) -> str:
@@ -120,29 +163,37 @@ class Town:
         return self.code or self.istat
 
 
-@dataclass(frozen=True)
-class Category:
-    """A fragility category of the network, with the partners that report it."""
-
-    code: str
-    label_it: str
-    label_en: str
-    partners: tuple[str, ...] = ()
-    #: The residents its rates are per 1,000 of: ``"population"`` (all) or ``"pop_65"`` (aged 65+).
-    denominator: str = "population"
-
-
 #: Rate denominators a category may name (columns the quarters carry).
-DENOMINATORS = ("population", "pop_65")
+Denominator = Literal["population", "pop_65"]
+DENOMINATORS: tuple[str, ...] = typing.get_args(Denominator)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_CONFIG)
+class Category:
+    """A fragility category of the network, with the partners that report it.
+
+    ``label_en`` defaults to ``label_it`` (a project file may leave it out).
+    """
+
+    code: Annotated[str, Field(min_length=1)]
+    label_it: str
+    label_en: str = ""
+    partners: Texts = ()
+    #: The residents its rates are per 1,000 of: ``"population"`` (all) or ``"pop_65"`` (aged 65+).
+    denominator: Denominator = "population"
+
+    def __post_init__(self) -> None:
+        if not self.label_en:
+            object.__setattr__(self, "label_en", self.label_it)
+
+
+@dataclass(frozen=True, config=_CONFIG)
 class Partner:
     """A partner association. ``code`` is what the store and tables keep."""
 
-    code: str
+    code: Annotated[str, Field(min_length=1)]
     name: str
-    aliases: tuple[str, ...] = ()
+    aliases: Texts = ()
 
 
 #: Every network names its own towns, partners and categories in its project file
@@ -151,7 +202,7 @@ DEFAULT_ACTIONS = ("sportello", "laboratorio")
 DEFAULT_AGE_BANDS = ("0-17", "18-34", "35-64", "65-74", "75+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_CONFIG)
 class Paths:
     """Where inputs are read and outputs written (absolute after loading)."""
 
@@ -177,8 +228,23 @@ class Paths:
     #: OpenStreetMap layers and walking network of the one-time set-up (``fragmap geodati``).
     geodata: Path = Path("data/geodati")
 
+    @pydantic.field_validator("*", mode="before")
+    @classmethod
+    def _paths(cls, value: Any, info: pydantic.ValidationInfo) -> Any:
+        """``""`` as no file (optional paths); in Python, text as a path and a list as a tuple
+        (a project file's text and lists are JSON's, which pydantic reads as paths and tuples)."""
+        if value == "":
+            return None
+        if info.mode == "json":
+            return _as_tuple(value)
+        if isinstance(value, str):
+            return Path(value)
+        if isinstance(value, list | tuple):
+            return tuple(Path(v) if isinstance(v, str) else v for v in value)
+        return value
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, config=_CONFIG)
 class Privacy:
     """Statistical disclosure control.
 
@@ -187,12 +253,12 @@ class Privacy:
     min_quarter_population : quarters with fewer residents are merged or hidden.
     """
 
-    threshold: int = 5
+    threshold: Annotated[int, Field(ge=MIN_PRIVACY_THRESHOLD)] = 5
     show_zero: bool = True
-    min_quarter_population: int = 250
+    min_quarter_population: Annotated[int, Field(ge=0)] = 250
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_CONFIG)
 class Quarters:
     """How quarters are obtained when the project supplies no boundary file.
 
@@ -201,19 +267,19 @@ class Quarters:
     """
 
     name_column: str = "name"
-    hex_size_m: float = 500.0
+    hex_size_m: Annotated[float, Field(gt=0)] = 500.0
     landmarks: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_CONFIG)
 class Classification:
-    """Choropleth classes (mapclassify scheme name and number of classes)."""
+    """Choropleth classes (mapclassify scheme name and number of classes, 2 to 9)."""
 
     scheme: str = "quantiles"
-    k: int = 5
+    k: Annotated[int, Field(ge=2, le=9)] = 5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_CONFIG)
 class Geocoding:
     """Geocoder options. The online backend is off unless set here."""
 
@@ -221,22 +287,22 @@ class Geocoding:
     backend: str = "nominatim"
     url: str = ""
     user_agent: str = "fragmap"
-    min_delay_s: float = 1.0
-    min_score: float = 85.0
+    min_delay_s: Annotated[float, Field(ge=0)] = 1.0
+    min_score: Annotated[float, Field(ge=0, le=100)] = 85.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_CONFIG)
 class Access:
     """Walking access options."""
 
-    walking_speed_kmh: float = 4.5
-    elderly_speed_ms: float = 0.8
-    detour_factor: float = 1.3
-    thresholds_min: tuple[int, ...] = (5, 10, 15)
+    walking_speed_kmh: Annotated[float, Field(gt=0)] = 4.5
+    elderly_speed_ms: Annotated[float, Field(gt=0)] = 0.8
+    detour_factor: Annotated[float, Field(ge=1)] = 1.3
+    thresholds_min: Ints = (5, 10, 15)
     download_network: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_CONFIG)
 class Settings:
     """All settings of a project. Build it with :func:`load_settings` or :func:`default_settings`.
 
@@ -255,16 +321,16 @@ class Settings:
     name_en: str = ""
     #: What one run publishes: ``"rete"`` (the whole network, in ``paths.output``) and/or
     #: ``"comuni"`` (each town alone, in ``paths.output / <town slug>``).
-    levels: tuple[str, ...] = ("rete",)
-    language: str = "it"
-    start_date: str = "2024-01-01"
+    levels: Levels = ("rete",)
+    language: Language = "it"
+    start_date: IsoDate = "2024-01-01"
     synthetic: bool = False
     root: Path = Path(".")
-    towns: tuple[Town, ...] = ()
-    categories: tuple[Category, ...] = ()
-    partners: tuple[Partner, ...] = ()
-    actions: tuple[str, ...] = DEFAULT_ACTIONS
-    age_bands: tuple[str, ...] = DEFAULT_AGE_BANDS
+    towns: Annotated[tuple[Town, ...], BeforeValidator(_as_tuple)] = ()
+    categories: Annotated[tuple[Category, ...], BeforeValidator(_as_tuple)] = ()
+    partners: Annotated[tuple[Partner, ...], BeforeValidator(_as_tuple)] = ()
+    actions: Texts = DEFAULT_ACTIONS
+    age_bands: Texts = DEFAULT_AGE_BANDS
     paths: Paths = field(default_factory=Paths)
     privacy: Privacy = field(default_factory=Privacy)
     quarters: Quarters = field(default_factory=Quarters)
@@ -314,7 +380,10 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         """A validated copy with some top-level fields changed."""
-        new = dataclasses.replace(self, **changes)
+        try:
+            new = dataclasses.replace(self, **changes)
+        except pydantic.ValidationError as exc:
+            raise SettingsError(_settings_errors.explain(exc, Settings, self.language)) from exc
         validate(new)
         return new
 
@@ -421,64 +490,65 @@ def output_problem(s: Settings, output: Path | None = None) -> str | None:
     return None
 
 
+_PROBLEMS = {
+    "same_code": {"it": "towns: due comuni hanno lo stesso codice {codes} (dare a ognuno un `code` diverso)",
+                  "en": "towns: two towns have the same code {codes} (set a different `code` for each)"},
+    "same_category": {"it": "categories: codice ripetuto {codes}", "en": "categories: duplicate code {codes}"},
+    "unknown_partner": {"it": "la categoria {cat!r} nomina l'associazione {p!r}, che non è tra le [[partners]] "
+                              "({known})",
+                        "en": "category {cat!r} names partner {p!r}, who is not among the [[partners]] ({known})"},
+    "nominatim_delay": {"it": "geocoding.min_delay_s = {d}: il servizio pubblico Nominatim chiede almeno 1 s "
+                              "tra due richieste (sue regole d'uso)",
+                        "en": "geocoding.min_delay_s = {d}: the public Nominatim service asks for at least 1 s "
+                              "between requests (its usage policy)"},
+    "threshold": {"it": "privacy.threshold = {t!r}: i conteggi sotto 3 possono identificare una persona (regola "
+                        "statistica italiana); usare 3 o più (predefinito 5)",
+                  "en": "privacy.threshold = {t!r}: counts under 3 may identify a person (Italian statistical "
+                        "rule); use 3 or more (default 5)"},
+    "many": {"it": "impostazioni non valide:", "en": "invalid settings:"},
+}
+
+
 def validate(s: Settings) -> None:
-    """Raise :class:`SettingsError` listing every unsafe or malformed setting."""
+    """Raise :class:`SettingsError` listing every unsafe setting that involves more than one value.
+
+    Each value alone is checked by its type when the settings are built (a privacy threshold
+    under 3 cannot be built at all); this checks what no single field can: codes unique,
+    categories naming known partners, the output folder apart from the data (:func:`output_problem`).
+    """
+    lang = s.language if s.language in LANGUAGES else "it"
+
+    def say(key: str, **values: object) -> str:
+        return _PROBLEMS[key][lang].format(**values)
+
+    def repeated(codes: list[str]) -> str:
+        return ", ".join(sorted({repr(c) for c in codes if codes.count(c) > 1}))
+
     problems: list[str] = []
-    if not isinstance(s.privacy.threshold, int) or isinstance(s.privacy.threshold, bool):
-        problems.append("privacy.threshold must be a whole number")
-    elif s.privacy.threshold < MIN_PRIVACY_THRESHOLD:
-        problems.append(
-            f"privacy.threshold = {s.privacy.threshold} is refused: counts under 3 may identify "
-            f"a person (Italian statistical rule); use {MIN_PRIVACY_THRESHOLD} or more (default 5)"
-        )
-    if s.privacy.min_quarter_population < 0:
-        problems.append("privacy.min_quarter_population must be 0 or more")
-    if s.language not in LANGUAGES:
-        problems.append(f"language = {s.language!r}: choose one of {', '.join(LANGUAGES)}")
+    threshold = s.privacy.threshold
+    if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < MIN_PRIVACY_THRESHOLD:
+        # the type refuses it on construction; checked again for an object changed around it
+        problems.append(say("threshold", t=threshold))
     area_codes = [t.area_code for t in s.towns]
     if len(set(area_codes)) != len(area_codes):
-        problems.append("towns: two towns have the same code (set a different `code` for each)")
-    bad = [c for c in area_codes if not c.replace("_", "").isalnum()]
-    if bad:
-        problems.append(f"towns: code(s) {', '.join(map(repr, bad))} may hold only letters, digits and _")
-    unknown_levels = [lv for lv in s.levels if lv not in LEVELS]
-    if unknown_levels or not s.levels:
-        problems.append(f"levels = {list(s.levels)!r}: choose one or more of {', '.join(LEVELS)}")
+        problems.append(say("same_code", codes=repeated(area_codes)))
     why = output_problem(s)
     if why:
         problems.append(why)
-    if s.quarters.hex_size_m <= 0:
-        problems.append("quarters.hex_size_m must be positive")
-    if not 2 <= s.classification.k <= 9:
-        problems.append("classification.k must be between 2 and 9")
-    if s.access.walking_speed_kmh <= 0 or s.access.elderly_speed_ms <= 0:
-        problems.append("access: walking speeds must be positive")
-    if s.access.detour_factor < 1:
-        problems.append("access.detour_factor must be 1 or more")
     if s.geocoding.min_delay_s < 1.0 and s.geocoding.backend == "nominatim" and not s.geocoding.url:
-        problems.append(
-            "geocoding.min_delay_s must be at least 1 s for the public Nominatim service "
-            "(its usage policy)"
-        )
+        problems.append(say("nominatim_delay", d=s.geocoding.min_delay_s))
     codes = [c.code for c in s.categories]
     if len(set(codes)) != len(codes):
-        problems.append("categories: duplicate codes")
+        problems.append(say("same_category", codes=repeated(codes)))
     known_partners = {p.code for p in s.partners}
     for c in s.categories:
         for p in c.partners:
             if p not in known_partners:
-                problems.append(f"category {c.code!r} names unknown partner {p!r}")
-        if c.denominator not in DENOMINATORS:
-            problems.append(f"category {c.code!r}: denominator = {c.denominator!r}: choose one of "
-                            f"{', '.join(DENOMINATORS)}")
-    try:
-        import datetime as _dt
-
-        _dt.date.fromisoformat(s.start_date)
-    except ValueError:
-        problems.append(f"start_date = {s.start_date!r} is not a date (YYYY-MM-DD)")
+                problems.append(say("unknown_partner", cat=c.code, p=p, known=", ".join(sorted(known_partners))))
+    if len(problems) == 1:
+        raise SettingsError(problems[0])
     if problems:
-        raise SettingsError("invalid settings:\n  - " + "\n  - ".join(problems))
+        raise SettingsError(say("many") + "\n  - " + "\n  - ".join(problems))
 
 
 def default_settings(root: str | Path = ".") -> Settings:
@@ -528,53 +598,61 @@ def _resolve_paths(paths: Paths, root: Path) -> Paths:
     return Paths(**out)
 
 
-def _coerce(expected: Any, value: Any) -> tuple[Any, str | None]:
-    """``value`` as the field's type, or an explanation of why it is not one."""
-    if expected is bool:
-        return value, None if isinstance(value, bool) else "must be true or false"
-    if expected is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        return value, None if ok else "must be a whole number"
-    if expected is float:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        return (float(value), None) if ok else (value, "must be a number")
-    if expected is str:
-        return value, None if isinstance(value, str) else "must be text in quotes"
-    if typing.get_origin(expected) is tuple:
-        item = typing.get_args(expected)[0]
-        if not isinstance(value, list):
-            return value, "must be a list, e.g. [5, 10, 15]"
-        coerced = [_coerce(item, x) for x in value]
-        bad = next((why for _, why in coerced if why), None)
-        return tuple(x for x, _ in coerced), (f"every item {bad}" if bad else None)
-    return value, None
+@dataclass(frozen=True, config=_CONFIG)
+class _Project:
+    """The ``[project]`` table of a project file (defaults as :class:`Settings`)."""
+
+    name: str = "Rete"
+    name_en: str = ""
+    levels: Levels = ("rete",)
+    language: Language = "it"
+    start_date: IsoDate = "2024-01-01"
+    synthetic: bool = False
 
 
-def _section(cls: type, data: dict[str, Any], where: str) -> Any:
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = set(data) - names
-    if unknown:
-        raise SettingsError(
-            f"{where}: unknown setting(s) {', '.join(sorted(unknown))}; "
-            f"known: {', '.join(sorted(names))}"
-        )
-    hints = typing.get_type_hints(cls)
-    kwargs: dict[str, Any] = {}
-    problems: list[str] = []
-    for k, v in data.items():
-        if cls is Paths:
-            if isinstance(v, list):
-                v = tuple(Path(x) for x in v)
-            elif isinstance(v, str):
-                v = Path(v) if v else None
-        else:
-            v, why = _coerce(hints[k], v)
-            if why:
-                problems.append(f"{k} = {v!r} {why}")
-        kwargs[k] = v
-    if problems:
-        raise SettingsError(f"{where}: " + "; ".join(problems))
-    return cls(**kwargs)
+@dataclass(frozen=True, config=_CONFIG)
+class _ProjectFile:
+    """What a ``fragmap.toml`` may hold: each table and key, its type and bounds."""
+
+    project: _Project = field(default_factory=_Project)
+    towns: tuple[Town, ...] = ()
+    categories: tuple[Category, ...] = ()
+    partners: tuple[Partner, ...] = ()
+    actions: Texts = DEFAULT_ACTIONS
+    age_bands: Texts = DEFAULT_AGE_BANDS
+    paths: Paths = field(default_factory=Paths)
+    privacy: Privacy = field(default_factory=Privacy)
+    quarters: Quarters = field(default_factory=Quarters)
+    classification: Classification = field(default_factory=Classification)
+    geocoding: Geocoding = field(default_factory=Geocoding)
+    access: Access = field(default_factory=Access)
+
+
+@functools.cache
+def _project_file_adapter() -> TypeAdapter[_ProjectFile]:
+    return TypeAdapter(_ProjectFile)
+
+
+_LOAD_MESSAGES = {
+    "no_file": {"it": "fragmap.toml non trovato nella cartella corrente: indicarlo con --config, oppure creare "
+                      "un progetto con `fragmap nuovo CARTELLA --rete \"Nome della rete\" --comune 018182`",
+                "en": "fragmap.toml not found in the current folder: name it with --config, or create a project "
+                      "with `fragmap nuovo FOLDER --rete \"Network name\" --comune 018182`"},
+    "not_found": {"it": "file di progetto non trovato", "en": "project file not found"},
+    "not_toml": {"it": "non è un file TOML valido ({why})", "en": "not a valid TOML file ({why})"},
+    "unreadable": {"it": "il file non si legge come testo UTF-8 ({why})", "en": "the file is not UTF-8 text ({why})"},
+}
+
+
+def _load_message(key: str, language: str, **values: object) -> str:
+    return _LOAD_MESSAGES[key][language].format(**values)
+
+
+def _file_language(data: Any) -> str:
+    """The language a project file asks for, to word its own errors (Italian when unclear)."""
+    project = data.get("project") if isinstance(data, dict) else None
+    lang = project.get("language") if isinstance(project, dict) else None
+    return lang if lang in LANGUAGES else "it"
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
@@ -594,7 +672,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
     Raises
     ------
     SettingsError
-        If the file is malformed or a value is unsafe; the message names the key.
+        If the file is malformed or a value is unsafe; the message names the file, the key
+        (``privacy.threshold``, ``[[towns]] n. 2``) and what is expected, in Italian (English
+        when the file says ``language = "en"``).
 
     Examples
     --------
@@ -605,66 +685,29 @@ def load_settings(path: str | Path | None = None) -> Settings:
     if path is None:
         candidate = Path("fragmap.toml")
         if not candidate.exists():
-            raise SettingsError(
-                "fragmap.toml non trovato nella cartella corrente: indicarlo con --config, oppure "
-                "creare un progetto con `fragmap nuovo CARTELLA --rete \"Nome della rete\" --comune 018182`"
-            )
+            raise SettingsError(_load_message("no_file", "it"))
         path = candidate
     path = Path(path)
-    if not path.exists():
-        raise SettingsError(f"{path}: project file not found")
+    if not path.is_file():
+        raise SettingsError(f"{path}: {_load_message('not_found', 'it')}")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"{path}: {_load_message('unreadable', 'it', why=exc.reason)}") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path}: not valid TOML ({exc})") from exc
+        raise SettingsError(f"{path}: {_load_message('not_toml', 'it', why=exc)}") from exc
+    lang = _file_language(data)
+    try:
+        # TOML's values are JSON's plus dates: validated as JSON, lists become tuples and text
+        # becomes paths while every other value keeps its strict type
+        text = json.dumps(data, default=lambda v: v.isoformat(), allow_nan=True)
+        parsed = _project_file_adapter().validate_json(text)
+    except pydantic.ValidationError as exc:
+        raise SettingsError(f"{path}: {_settings_errors.explain(exc, _ProjectFile, lang)}") from exc
     root = path.resolve().parent
-    top: dict[str, Any] = {}
-    project = data.pop("project", {})
-    hints = typing.get_type_hints(Settings)
-    for key in ("name", "name_en", "levels", "language", "start_date", "synthetic"):
-        if key in project:
-            top[key], why = _coerce(hints[key], project.pop(key))
-            if why:
-                raise SettingsError(f"{path} [project]: {key} = {top[key]!r} {why}")
-    if project:
-        raise SettingsError(f"{path}: [project] has unknown key(s) {', '.join(sorted(project))}")
-    if "towns" in data:
-        for i, t in enumerate(data["towns"], start=1):
-            if not isinstance(t, dict) or "name" not in t or "istat" not in t:
-                raise SettingsError(f"{path} [[towns]] n. {i}: servono name (il nome del comune) e istat "
-                                    "(il codice ISTAT a 6 cifre, es. \"018182\")")
-        top["towns"] = tuple(
-            Town(t["name"], str(t["istat"]).zfill(6), tuple(str(c) for c in t.get("cap", ())), str(t.get("code", "")))
-            for t in data.pop("towns")
-        )
-    if "categories" in data:
-        top["categories"] = tuple(
-            Category(c["code"], c["label_it"], c.get("label_en", c["label_it"]), tuple(c.get("partners", ())),
-                     c.get("denominator", "population"))
-            for c in _table_list(data, "categories", ("code", "label_it"), path)
-        )
-    if "partners" in data:
-        top["partners"] = tuple(
-            Partner(p["code"], p["name"], tuple(p.get("aliases", ())))
-            for p in _table_list(data, "partners", ("code", "name"), path)
-        )
-    for key in ("actions", "age_bands"):
-        if key in data:
-            top[key] = tuple(data.pop(key))
-    sections = {
-        "paths": Paths,
-        "privacy": Privacy,
-        "quarters": Quarters,
-        "classification": Classification,
-        "geocoding": Geocoding,
-        "access": Access,
-    }
-    for key, cls in sections.items():
-        if key in data:
-            top[key] = _section(cls, data.pop(key), f"{path} [{key}]")
-    if data:
-        raise SettingsError(f"{path}: unknown section(s) {', '.join(sorted(data))}")
-    s = Settings(root=root, **top)
+    project = {f.name: getattr(parsed.project, f.name) for f in dataclasses.fields(parsed.project)}
+    sections = {f.name: getattr(parsed, f.name) for f in dataclasses.fields(parsed) if f.name != "project"}
+    s = Settings(root=root, **project, **sections)
     s = dataclasses.replace(s, paths=_resolve_paths(s.paths, root))
     require_towns(s, path)
     try:

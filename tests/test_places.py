@@ -13,7 +13,7 @@ from shapely.geometry import LineString
 
 from fragmap.geocode import Geocoder, build_gazetteer, default_gazetteer
 from fragmap.geocode.evaluate import _typo
-from fragmap.geocode.gazetteer import metres_between, official_streets
+from fragmap.geocode.gazetteer import metres_between
 from fragmap.geocode.places import split_stop_name
 from fragmap.geocode.reconcile import link_summary
 from fragmap.io.geo import read_services
