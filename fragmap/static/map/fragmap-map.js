@@ -5,7 +5,7 @@
 var FM = (function () {
   "use strict";
   var D = null, T = null, ctx = null;
-  var state = { month: null, cat: null, measure: "rate" };
+  var state = { month: null, cat: null, measure: "rate", town: "" };
   var areaLayers = [], townLabels = [];
 
   function data() {
@@ -411,8 +411,8 @@ var FM = (function () {
     var legend = makeLegend(map);
     legend.addTo(map);
     legend.update();
-    var bounds = o.areas.getBounds(), shapes = o.areas.getLayers();
-    if (o.towns) { bounds.extend(o.towns.getBounds()); shapes = shapes.concat(o.towns.getLayers()); }
+    state.town = townFromUrl();
+    var view = townView(o, state.town), bounds = view.bounds, shapes = view.shapes;
     fit(map, bounds, legend, shapes);
     // bounded to the towns: a few steps out from the fitted view at most, panning near them only
     var home = {};
@@ -434,6 +434,26 @@ var FM = (function () {
       setHome();
       if (declutter) declutter();
     }
+    // the town view (and all towns): the view, its bounds and "reset view" follow it, the
+    // table lists its areas, the URL remembers it so the website can embed one town
+    function chooseTown(slug, said) {
+      state.town = slug;
+      view = townView(o, slug); bounds = view.bounds; shapes = view.shapes;
+      relayout();
+      rememberTown(slug);
+      Array.prototype.forEach.call(document.querySelectorAll("input[name=fm-town]"), function (r) {
+        r.checked = r.value === slug;
+      });
+      refresh(said);
+    }
+    Array.prototype.forEach.call(document.querySelectorAll("input[name=fm-town]"), function (r) {
+      r.checked = r.value === state.town;
+      r.addEventListener("change", function (e) { if (e.target.checked) chooseTown(e.target.value, true); });
+    });
+    window.addEventListener("hashchange", function () {
+      var slug = townFromUrl();
+      if (slug !== state.town) chooseTown(slug, true);
+    });
     window.addEventListener("beforeprint", relayout);
     window.addEventListener("afterprint", relayout);
     if (window.matchMedia) {
@@ -447,7 +467,7 @@ var FM = (function () {
       legend.update();
       updateTable();
       var st = document.getElementById("fm-options-state");
-      if (st) st.textContent = D.labels[state.cat] + " · " + D.monthLabels[state.month] + " · " +
+      if (st) st.textContent = (state.town ? townOf(state.town).name + " · " : "") + D.labels[state.cat] + " · " + D.monthLabels[state.month] + " · " +
         (state.measure === "rate" ? per1000() : T.countName);
       if (said) announce();
       mapDiv.setAttribute("data-state", state.month + "|" + state.cat + "|" + state.measure);
@@ -513,6 +533,43 @@ var FM = (function () {
     refresh();
   }
 
+  /* ---- a view per town (and all of them), remembered in the URL: mappa.html#comune=vigevano ---- */
+  function townOf(slug) {
+    var ts = data().towns || [];
+    for (var k = 0; k < ts.length; k++) { if (ts[k].slug === slug) return { name: ts[k].name, index: k }; }
+    return null;
+  }
+  // "#comune=vigevano" (or "?comune=vigevano"); an unknown or missing town is the whole view
+  function townFromUrl() {
+    var re = new RegExp("(?:^|[#?&])" + D.townParam + "=([^&#]*)"), m = null;
+    try { m = re.exec(window.location.hash) || re.exec(window.location.search); } catch (e) { m = null; }
+    var slug = "";
+    if (m) { try { slug = decodeURIComponent(m[1]).toLowerCase(); } catch (e) { slug = ""; } }
+    return townOf(slug) ? slug : "";
+  }
+  function rememberTown(slug) {
+    var url = window.location.pathname + window.location.search + (slug ? "#" + D.townParam + "=" + slug : "");
+    try { window.history.replaceState(null, "", url); }
+    catch (e) { if (slug) window.location.hash = D.townParam + "=" + slug; }
+  }
+  // the bounds and shapes a view fits: the town's areas and outline, or every area and outline
+  function townView(o, slug) {
+    var t = slug ? townOf(slug) : null, shapes = [], bounds = L.latLngBounds([]);
+    o.areas.getLayers().forEach(function (layer) {
+      if (!t || D.areas.town[layer.feature.properties.i] === t.index) shapes.push(layer);
+    });
+    if (o.towns) o.towns.getLayers().forEach(function (layer) {
+      if (!t || layer.feature.properties.name === t.name) shapes.push(layer);
+    });
+    if (!shapes.length) return townView(o, "");
+    shapes.forEach(function (layer) { bounds.extend(layer.getBounds()); });
+    return { bounds: bounds, shapes: shapes };
+  }
+  function inTown(i) {
+    var t = state.town ? townOf(state.town) : null;
+    return !t || D.areas.town[i] === t.index;
+  }
+
   /* ---- the data table follows month and measure, marks the layer, and says so politely ---- */
   function tableCell(i, cat) {
     var c = D.cells[state.month][cat];
@@ -532,12 +589,14 @@ var FM = (function () {
         if (denominator(c) !== "population") cap += " · " + D.labels[c] + ": " + per1000(c);
       });
     }
+    if (state.town) cap += " · " + townOf(state.town).name;
     document.getElementById("fm-caption").textContent = cap;
     Array.prototype.forEach.call(document.querySelectorAll("th[data-fm-col]"), function (th) {
       th.classList.toggle("fm-col-active", th.getAttribute("data-fm-col") === state.cat);
     });
     Array.prototype.forEach.call(document.querySelectorAll("tr[data-fm-area]"), function (row) {
       var i = Number(row.getAttribute("data-fm-area")), tds = row.querySelectorAll("td");
+      row.hidden = !inTown(i);
       D.categories.forEach(function (cat, k) {
         var td = tds[k], x = tableCell(i, cat);
         if (!td) return;
@@ -557,7 +616,7 @@ var FM = (function () {
   function announce() {
     var live = document.getElementById("fm-live");
     if (!live) return;
-    live.textContent = T.announce.replace("{layer}", D.labels[state.cat]).replace("{month}", D.monthLabels[state.month])
+    live.textContent = (state.town ? townOf(state.town).name + ": " : "") + T.announce.replace("{layer}", D.labels[state.cat]).replace("{month}", D.monthLabels[state.month])
       .replace("{measure}", state.measure === "rate" ? per1000() : T.countName);
   }
 

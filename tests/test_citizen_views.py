@@ -1,0 +1,144 @@
+"""Issue 15, as a citizen meets the pages: a view per town remembered in the URL, service
+markers told apart by shape, text equivalents of the atlas charts, and screenshots at 375
+and 1280 px of the map, an embed host page, the atlas index and an area page.
+
+The map views run on the demo project (synthetic reports on the real boundaries of Pavia
+and Vigevano, 25 km apart), in headless Chromium.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from factories import make_publication, open_offline
+from fragmap.maps import embed_snippet, map_towns, render_map, town_slug, write_map
+from test_map_page import demo  # noqa: F401  (module fixture: the demo project ingested once)
+
+
+def _data(html: str) -> dict:
+    return json.loads(re.search(r'<script type="application/json" id="fm-data">(.*?)</script>', html, re.S).group(1))
+
+
+# -- item 3: a view per town, remembered in the URL --------------------------------------------------
+def test_the_town_selector_lists_the_projects_towns_and_the_embed_page_a_snippet_each(demo, tmp_path: Path) -> None:
+    pub = demo["pub"]
+    towns = map_towns(pub)
+    assert len(towns) == 2                            # the demo's two comuni, from its areas
+    html = render_map(pub)
+    d = _data(html)
+    assert [t["name"] for t in d["towns"]] == towns
+    assert [t["slug"] for t in d["towns"]] == [town_slug(t) for t in towns]
+    quarters = pub.areas[pub.areas["level"] == "quarter"].sort_values("area_id")
+    assert [towns[k] for k in d["areas"]["town"]] == quarters["town"].tolist()
+    radios = re.findall(r'<input type="radio" name="fm-town" value="([^"]*)"[^>]*>\s*([^<]+)</label>', html)
+    assert radios == [("", "Entrambi"), *[(town_slug(t), t) for t in towns]]
+    assert "<legend>Comune</legend>" in html
+    write_map(pub, tmp_path)
+    embed = (tmp_path / "embed.html").read_text(encoding="utf-8")
+    for t in towns:
+        assert f"mappa.html#comune={town_slug(t)}" in embed      # as text to copy
+        assert f"<h2>Solo {t}</h2>" in embed
+    assert embed.count('<pre tabindex="0" role="region"') == 1 + len(towns)
+    assert town_slug("Sant'Angelo Lomellina") == "sant-angelo-lomellina"
+
+
+def test_one_town_publication_has_no_selector_and_one_snippet(tmp_path: Path) -> None:
+    pub = make_publication()
+    html = render_map(pub)
+    assert 'name="fm-town"' not in html and _data(html)["towns"] == [{"name": "Pavia", "slug": "pavia"}]
+    write_map(pub, tmp_path)
+    embed = (tmp_path / "embed.html").read_text(encoding="utf-8")
+    assert "#comune=" not in embed and embed.count("<pre") == 1
+
+
+_VIEW = """() => {
+    const D = JSON.parse(document.getElementById('fm-data').textContent);
+    const b = map_fm.getBounds(), box = document.getElementById('fm-map').getBoundingClientRect();
+    const out = {};
+    D.towns.forEach((t, k) => {
+        const layers = geo_json_areas.getLayers().filter(l => D.areas.town[l.feature.properties.i] === k);
+        const inside = layers.filter(l => b.contains(l.getCenter())).length;
+        const r = layers.map(l => l.getElement().getBoundingClientRect());
+        const left = Math.max(Math.min(...r.map(x => x.left)), box.left), right = Math.min(Math.max(...r.map(x => x.right)), box.right);
+        const top = Math.max(Math.min(...r.map(x => x.top)), box.top), bottom = Math.min(Math.max(...r.map(x => x.bottom)), box.bottom);
+        const share = right > left && bottom > top ? (right - left) * (bottom - top) / (box.width * box.height) : 0;
+        out[t.slug] = {n: layers.length, inside: inside, share: share};
+    });
+    const rows = [...document.querySelectorAll('#fm-table tbody tr')].filter(r => !r.hidden)
+        .map(r => D.towns[D.areas.town[Number(r.dataset.fmArea)]].slug);
+    return {towns: out, rows: rows, hash: location.hash, zoom: map_fm.getZoom(),
+            checked: document.querySelector('input[name=fm-town]:checked').value};
+}"""
+
+
+@pytest.mark.browser
+def test_the_url_opens_one_town_the_selector_switches_and_the_url_follows(demo, browser, tmp_path: Path) -> None:
+    write_map(demo["pub"], tmp_path, **demo["kw"])
+    url = (tmp_path / "mappa.html").as_uri()
+    page, errors, external = open_offline(browser, url, width=1280, height=800)
+    both = page.evaluate(_VIEW)
+    assert both["hash"] == "" and both["checked"] == ""
+    assert all(v["inside"] == v["n"] for v in both["towns"].values())      # both towns in view
+    assert sorted(set(both["rows"])) == ["pavia", "vigevano"]
+    page.close()
+
+    page, errors, external = open_offline(browser, url + "#comune=vigevano", width=1280, height=800)
+    v = page.evaluate(_VIEW)
+    assert v["checked"] == "vigevano" and v["hash"] == "#comune=vigevano"
+    assert v["towns"]["vigevano"]["inside"] == v["towns"]["vigevano"]["n"]  # all of Vigevano ...
+    assert v["towns"]["pavia"]["inside"] == 0                              # ... and none of Pavia
+    assert v["zoom"] > both["zoom"] + 0.9                                  # fitted to the town, not both
+    # the town fills the frame: its extent is several times what it had in the view of both
+    assert v["towns"]["vigevano"]["share"] > 0.4 and v["towns"]["vigevano"]["share"] > 3 * both["towns"]["vigevano"]["share"]
+    assert set(v["rows"]) == {"vigevano"} and len(v["rows"]) == v["towns"]["vigevano"]["n"]  # the table follows
+    assert "Vigevano" in page.locator("#fm-caption").text_content()
+    home = v["zoom"]
+
+    page.locator("input[name=fm-town][value=vigevano]").focus()           # by keyboard: the radio group
+    page.keyboard.press("ArrowLeft")
+    p = page.evaluate(_VIEW)
+    assert p["checked"] == "pavia" and p["hash"] == "#comune=pavia"       # remembered in the URL
+    assert p["towns"]["pavia"]["inside"] == p["towns"]["pavia"]["n"] and p["towns"]["vigevano"]["inside"] == 0
+    assert set(p["rows"]) == {"pavia"}
+    assert "Pavia" in page.locator("#fm-live").text_content()              # announced
+    page.evaluate("map_fm.setZoom(map_fm.getZoom() + 2, {animate: false})")
+    page.get_by_role("button", name="Ripristina vista").click()            # "reset view" is the town's view
+    assert page.evaluate(_VIEW)["towns"]["pavia"]["inside"] == p["towns"]["pavia"]["n"]
+    assert abs(page.evaluate("map_fm.getZoom()") - p["zoom"]) < 1e-9
+    page.check("input[name=fm-town][value='']")
+    a = page.evaluate(_VIEW)
+    assert a["hash"] == "" and all(x["inside"] == x["n"] for x in a["towns"].values())
+    page.evaluate("location.hash = '#comune=vigevano'")                   # a link on the website
+    page.wait_for_timeout(200)
+    assert page.evaluate(_VIEW)["checked"] == "vigevano" and abs(page.evaluate("map_fm.getZoom()") - home) < 1e-9
+    assert errors == [] and external == []
+    page.close()
+
+    page, errors, _ = open_offline(browser, url + "#comune=milano", width=1280, height=800)  # unknown: both
+    u = page.evaluate(_VIEW)
+    assert u["checked"] == "" and all(x["inside"] == x["n"] for x in u["towns"].values())
+    assert errors == []
+    page.close()
+
+
+@pytest.mark.browser
+def test_an_embedded_town_snippet_opens_that_town(demo, browser, tmp_path: Path) -> None:
+    pub = demo["pub"]
+    write_map(pub, tmp_path, **demo["kw"])
+    host = tmp_path / "host.html"
+    snippet = embed_snippet("mappa.html#comune=vigevano", name="Vigevano")
+    host.write_text(f'<!DOCTYPE html><html lang="it"><head><title>Sito</title></head><body style="margin:0">'
+                    f'<main style="max-width:800px">{snippet}</main></body></html>', encoding="utf-8")
+    page, errors, external = open_offline(browser, host.as_uri(), width=1280, height=800)
+    page.locator("iframe").scroll_into_view_if_needed()
+    frame = page.frame_locator("iframe")
+    frame.locator(".fm-legend-toggle").wait_for(timeout=3000)
+    inner = page.frames[1]
+    assert inner.evaluate("document.querySelector('input[name=fm-town]:checked').value") == "vigevano"
+    assert inner.evaluate(_VIEW)["towns"]["pavia"]["inside"] == 0
+    assert errors == [] and external == []
+    page.close()
