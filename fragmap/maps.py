@@ -154,6 +154,10 @@ SERVICE_TYPES = {
 SERVICE_COLOURS = {"pharmacy": "#009e73", "school": "#0072b2", "hospital": "#d55e00", "sportello": "#cc79a7",
                    "laboratorio": "#e69f00", "centro": "#56b4e9"}
 SERVICE_RADIUS = {"sportello": 6.5, "laboratorio": 6.5, "centro": 6.5}
+#: A shape per service type as well as a colour (four colours merge for protanopes and
+#: deuteranopes); drawn by fragmap-map.js, on the map and in the legend. Others: circles.
+SERVICE_SHAPES = {"pharmacy": "plus", "school": "square", "hospital": "diamond", "sportello": "circle",
+                  "laboratorio": "triangle", "centro": "star"}
 _ISO_STYLES = (  # longest walk first: solid, then dashed, then dotted
     {"weight": 2.5, "dashArray": None, "line": "solid"},
     {"weight": 2, "dashArray": "7 4", "line": "dashed"},
@@ -754,6 +758,7 @@ def render_map(
         "serviceTypes": {c: SERVICE_TYPES[lang].get(c, c) for c in svc_types},
         "serviceColours": {c: SERVICE_COLOURS.get(c, "#ffffff") for c in svc_types},
         "serviceRadius": {c: SERVICE_RADIUS.get(c, 5) for c in svc_types}, "serviceOrder": svc_types,
+        "serviceShapes": {c: SERVICE_SHAPES.get(c, "circle") for c in svc_types},
         "isoBands": [] if iso_fc is None else [
             {"label": msg("iso_band", minutes=format_number(f["properties"]["minutes"], lang)),
              "line": f["properties"]["line"], "weight": f["properties"]["style"]["weight"]}

@@ -142,3 +142,79 @@ def test_an_embedded_town_snippet_opens_that_town(demo, browser, tmp_path: Path)
     assert inner.evaluate(_VIEW)["towns"]["pavia"]["inside"] == 0
     assert errors == [] and external == []
     page.close()
+
+
+# -- item 7: service markers differ by shape, not only by colour; the proposed sites stand out -----
+_SIG = """p => { const b = p.getBBox(), out = [];  // the shape's fill on a 12 x 12 grid over its box
+    for (let i = 0; i < 12; i++) for (let j = 0; j < 12; j++)
+        out.push(p.isPointInFill(new DOMPoint(b.x + b.width * (j + .5) / 12, b.y + b.height * (i + .5) / 12)) ? 1 : 0);
+    return out; }"""
+
+
+def _apart(a: list, b: list) -> float:
+    """The share of the grid where two shapes (each scaled to its box) differ."""
+    return sum(x != y for x, y in zip(a, b)) / len(a)
+
+
+def _luminance(hex_colour: str) -> float:
+    c = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    c = [x / 12.92 if x <= 0.04045 else ((x + 0.055) / 1.055) ** 2.4 for x in c]
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+@pytest.mark.browser
+def test_each_service_type_has_its_own_shape_on_the_map_and_in_the_legend(browser, tmp_path: Path) -> None:
+    from shapely.geometry import Point
+
+    from test_map_page import _isochrones, _services, _where_next
+
+    svc = _services()
+    write_map(make_publication(), tmp_path, services=svc, isochrones=_isochrones(svc),
+              where_next=_where_next([Point(9.142, 45.182)]))
+    page, errors, external = open_offline(browser, (tmp_path / "mappa.html").as_uri())
+    for box in ("#fm-services", "#fm-iso", "#fm-where"):
+        page.check(box)
+    d = page.evaluate("JSON.parse(document.getElementById('fm-data').textContent)")
+    markers = page.evaluate(f"""() => [...document.querySelectorAll('path.fm-service')].map(p => {{
+        const s = [...p.classList].find(c => c.startsWith('fm-shape-')).slice(9);
+        return [s, ({_SIG})(p), p.getAttribute('fill')]; }})""")
+    assert len(markers) == len(svc)
+    by_type: dict[str, list] = {}
+    for shape, sig, fill in markers:
+        t = next(k for k, v in d["serviceShapes"].items() if v == shape and d["serviceColours"][k] == fill)
+        assert t not in by_type or _apart(by_type[t], sig) < 0.03              # one shape per type ...
+        by_type[t] = sig
+    assert set(by_type) == set(svc["type"])
+    kinds = list(by_type)
+    for i, a in enumerate(kinds):                                          # ... and no two types alike
+        for b in kinds[i + 1:]:
+            assert _apart(by_type[a], by_type[b]) > 0.1, (a, b)
+    legend = page.evaluate(f"""() => Object.fromEntries([...document.querySelectorAll('.fm-service-row')]
+        .map(r => [r.textContent.trim(), ({_SIG})(r.querySelector('svg path'))]))""")
+    for t in by_type:                                                      # the legend draws the same shape
+        shown = legend[d["serviceTypes"][t]]
+        assert min(by_type, key=lambda k: _apart(shown, by_type[k])) == t and _apart(shown, by_type[t]) < 0.1
+    # points over lines: the services and the proposed sites are drawn after the walking-distance lines
+    order = page.evaluate("""() => [...document.querySelectorAll('#fm-map .leaflet-overlay-pane path')].map(p =>
+        p.hasAttribute('data-fm-area') ? 'a' : p.classList.contains('fm-service') ? 's' : p.classList.contains('fm-casing') ? 'c'
+        : p.classList.contains('leaflet-interactive') ? 'w' : 'o').join('')""")
+    assert order.count("s") == len(svc) and order.count("w") == 1
+    assert order.rfind("o") < order.find("s") and order.rfind("s") < order.find("w")  # lines, services, sites
+    # the proposed site's ring: its white halo separates it from every class colour (was 1.01:1)
+    ring = page.evaluate("""() => { const p = [...document.querySelectorAll('#fm-map .leaflet-overlay-pane path.leaflet-interactive')].pop();
+        const c = [...document.querySelectorAll('#fm-map path.fm-casing')].pop();
+        return [p.getAttribute('stroke'), c.getAttribute('stroke'), Number(c.getAttribute('stroke-width')),
+                Number(p.getAttribute('stroke-width'))]; }""")
+    stroke, halo, halo_w, ring_w = ring
+    assert halo_w >= ring_w + 4
+    fills = {c for layer in d["classes"].values() for m in layer.values() for c in m["colours"]} | {d["noData"]}
+    for fill in fills:
+        assert max(_contrast(stroke, fill), _contrast(halo, fill)) >= 3, fill
+    assert _contrast(stroke, halo) >= 3
+    assert errors == [] and external == []
+    page.close()

@@ -107,9 +107,48 @@ var FM = (function () {
   function bindTown(feature) {
     townLabels.push({ name: feature.properties.name, at: feature.properties.label });
   }
+  /* ---- service markers: a shape per type as well as a colour (colours alone merge for
+     protanopes and deuteranopes); drawn as the circle marker's own SVG path, so hover,
+     tooltips and bounds stay Leaflet's; the legend draws the same shape ---- */
+  function shapePath(shape, x, y, r) {
+    function poly(pts) {
+      return "M" + pts.map(function (q) { return (x + q[0]).toFixed(2) + "," + (y + q[1]).toFixed(2); }).join("L") + "Z";
+    }
+    var a, k, pts = [];
+    switch (shape) {
+      case "square": a = r * 0.9; return poly([[-a, -a], [a, -a], [a, a], [-a, a]]);
+      case "diamond": a = r * 1.25; return poly([[0, -a], [a, 0], [0, a], [-a, 0]]);
+      case "triangle": a = r * 1.3; return poly([[0, -a], [a * 0.95, a * 0.65], [-a * 0.95, a * 0.65]]);
+      case "plus":
+        a = r * 1.1; k = r * 0.4;
+        return poly([[-k, -a], [k, -a], [k, -k], [a, -k], [a, k], [k, k], [k, a], [-k, a], [-k, k], [-a, k], [-a, -k], [-k, -k]]);
+      case "star":
+        for (k = 0; k < 10; k++) {
+          a = (k % 2 ? r * 0.62 : r * 1.4);
+          pts.push([a * Math.sin(k * Math.PI / 5), -a * Math.cos(k * Math.PI / 5)]);
+        }
+        return poly(pts);
+      default:  // circle
+        return "M" + (x - r) + "," + y + "a" + r + "," + r + " 0 1,0 " + 2 * r + ",0a" + r + "," + r + " 0 1,0 " + (-2 * r) + ",0Z";
+    }
+  }
+  function shapeIcon(shape, fill) {  // the legend's swatch: the marker's shape, 16 px
+    var NS = "http://www.w3.org/2000/svg", svg = document.createElementNS(NS, "svg"), path = document.createElementNS(NS, "path");
+    svg.setAttribute("viewBox", "0 0 18 18"); svg.setAttribute("width", "18"); svg.setAttribute("height", "18");
+    svg.setAttribute("class", "fm-shape"); svg.setAttribute("aria-hidden", "true"); svg.setAttribute("focusable", "false");
+    path.setAttribute("d", shapePath(shape, 9, 9, 5.5));
+    path.setAttribute("fill", fill); path.setAttribute("stroke", "#222222"); path.setAttribute("stroke-width", "1.5");
+    svg.appendChild(path);
+    return svg;
+  }
   function bindService(feature, layer) {
-    var p = feature.properties, d = data();
+    var p = feature.properties, d = data(), shape = (d.serviceShapes || {})[p.t] || "circle";
     layer.setStyle({ fillColor: d.serviceColours[p.t] || "#ffffff", radius: d.serviceRadius[p.t] || 5 });
+    layer.options.className = "fm-service fm-shape-" + shape;
+    layer._updatePath = function () {  // this marker's shape instead of Leaflet's circle (SVG renderer)
+      if (this._empty && this._empty()) { this._renderer._setPath(this, "M0 0"); return; }
+      this._renderer._setPath(this, shapePath(shape, this._point.x, this._point.y, this._radius));
+    };
     layer.bindTooltip(el("div", null, p.name + " (" + (d.serviceTypes[p.t] || p.t) + ")"));
     noTab(layer);
   }
@@ -255,8 +294,11 @@ var FM = (function () {
     if (ctx.services && ctx.map.hasLayer(ctx.services)) {
       body.appendChild(el("h3", null, T.services));
       D.serviceOrder.forEach(function (t) {
-        var sw = legendRow(body, "dot", D.serviceColours[t], D.serviceTypes[t]);
-        sw.style.borderColor = "#222222";
+        var row = el("div", "fm-service-row");
+        row.setAttribute("data-fm-shape", (D.serviceShapes || {})[t] || "circle");
+        row.appendChild(shapeIcon((D.serviceShapes || {})[t] || "circle", D.serviceColours[t]));
+        row.appendChild(document.createTextNode(D.serviceTypes[t]));
+        body.appendChild(row);
       });
     }
     if (ctx.iso && ctx.map.hasLayer(ctx.iso)) {
@@ -507,6 +549,9 @@ var FM = (function () {
           map.removeLayer(layer);
           if (under) map.removeLayer(under);
         }
+        // points over lines: the services, then the proposed sites (with their halos), on top
+        if (o.services && map.hasLayer(o.services)) o.services.bringToFront();
+        if (o.whereNext && map.hasLayer(o.whereNext)) { casing["fm-where"].eachLayer(function (c) { c.bringToFront(); }); o.whereNext.bringToFront(); }
         legend.update();
       });
     });
