@@ -218,3 +218,73 @@ def test_each_service_type_has_its_own_shape_on_the_map_and_in_the_legend(browse
     assert _contrast(stroke, halo) >= 3
     assert errors == [] and external == []
     page.close()
+
+
+# -- item 10: the atlas's trend charts and monthly maps have their values as text ---------------------
+def _details(html: str) -> list[str]:
+    return re.findall(r'<details class="chart-data">(.*?)</details>', html, re.S)
+
+
+def _rows(block: str) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    head = re.findall(r"<th scope=\"col\"[^>]*>(.*?)</th>", block)
+    rows = [(re.search(r'<th scope="row">(.*?)</th>', r).group(1), re.findall(r"<td>(.*?)</td>", r))
+            for r in re.findall(r"<tr>(.*?)</tr>", re.search(r"<tbody>(.*?)</tbody>", block, re.S).group(1))]
+    return head, rows
+
+
+def test_trend_charts_have_a_table_of_their_values_with_hidden_months_as_the_chart_says() -> None:
+    import test_atlas_pages as T
+    from fragmap.atlas import build_pages
+    from fragmap.i18n import format_month
+
+    pub = T._pub()
+    months = tuple(pub.months)
+    pub = T._hide(pub, T._mask(pub, "PV-01", "anziani", months[2:4]), "primary")    # "< 5"
+    pub = T._hide(pub, T._mask(pub, "PV-01", "disabilita", months[5:6]), "secondary")  # "n.d."
+    pages = build_pages(pub, quality=T.QUALITY)
+    html = pages["quartieri/PV-01.html"]
+    (block,) = _details(html)
+    assert "<summary>Dati dei grafici</summary>" in block and "<caption>" in block
+    head, rows = _rows(block)
+    charts = re.findall(r'<svg[^>]*class="trend"[^>]*aria-label="([^"]+)"', html)
+    assert head[1:] == charts                                              # a column per chart
+    assert [r[0] for r in rows] == [format_month(m, "it") for m in months]
+    col = {name: k for k, name in enumerate(head[1:])}
+    t = pub.table
+    for m, (_, cells) in zip(months, rows):
+        for cat, label in (("totale", "Totale"), ("anziani", "Anziani"), ("disabilita", "Disabilità")):
+            r = t[(t["area_id"] == "PV-01") & (t["category"] == cat) & (t["window"] == 12) & (t["month"] == m)
+                  & (t["partner"] == "tutti")].iloc[0]
+            cell = cells[col[label]]
+            if r["suppressed"]:
+                assert 'data-fm-count="suppressed"' in cell and not re.search(r">\d", cell)   # never the count
+                assert (">&lt; 5<" in cell) == (r["reason"] == "primary") and ("n.d." in cell) == (r["reason"] != "primary")
+            else:
+                assert f'data-fm-count="{int(r["value"])}"' in cell
+    # the chart's own end label (top right) and the table's last row say the same
+    end = re.search(r'aria-label="Anziani".*?text-anchor="end">([^<]*)<', html, re.S).group(1)
+    assert end in rows[-1][1][col["Anziani"]]
+
+
+def test_each_town_s_monthly_maps_have_a_table_of_the_rates_each_map_shows() -> None:
+    import test_atlas_pages as T
+    from fragmap.atlas import build_pages
+
+    pub = T._pub()
+    months = tuple(pub.months)
+    pub = T._hide(pub, T._mask(pub, "PV-02", "anziani", months[:3]), "primary")
+    html = build_pages(pub, quality=T.QUALITY)["categorie/anziani.html"]
+    blocks = _details(html)
+    towns = re.findall(r'<figcaption class="head">([^<]+)</figcaption>', html)
+    assert len(blocks) == len(towns) >= 1                                  # one per town's set of maps
+    head, rows = _rows(blocks[0])
+    panels = re.findall(r'<svg[^>]*class="map"[^>]*aria-label="Anziani, ' + towns[0] + r', ([^"]+)"', html)
+    assert head[1:] == panels and len(panels) == len(months)              # a column per monthly map
+    for name, cells in rows:
+        for k, label in enumerate(panels):
+            svg = re.search(r'<svg[^>]*aria-label="Anziani, ' + towns[0] + ", " + re.escape(label) + r'".*?</svg>',
+                            html, re.S).group(0)
+            title = re.search(r"<title>" + re.escape(name) + r": ([^<]*)</title>", svg).group(1)
+            assert cells[k] == title                                       # what the map says on hover
+    hidden = dict(rows)[str(pub.areas.set_index("area_id").at["PV-02", "name"])]
+    assert hidden[:3] == ["nascosto"] * 3 and all(re.fullmatch(r"\d+,\d", c) for c in hidden[3:])
