@@ -288,3 +288,164 @@ def test_each_town_s_monthly_maps_have_a_table_of_the_rates_each_map_shows() -> 
             assert cells[k] == title                                       # what the map says on hover
     hidden = dict(rows)[str(pub.areas.set_index("area_id").at["PV-02", "name"])]
     assert hidden[:3] == ["nascosto"] * 3 and all(re.fullmatch(r"\d+,\d", c) for c in hidden[3:])
+
+
+# -- done-when: screenshots at 375 and 1280 px that look right, and axe on the new states -------------
+SIZES = ((375, 667), (1280, 800))
+
+
+@pytest.fixture(scope="module")
+def published(demo, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The demo's map, embed page and atlas written once, and a plain host page embedding the map
+    with the snippet the embed page gives (whole network, then Vigevano alone)."""
+    import test_atlas_pages as T
+    from fragmap.atlas import render_atlas
+
+    out = tmp_path_factory.mktemp("published")
+    write_map(demo["pub"], out, **demo["kw"])
+    render_atlas(demo["pub"], out / "atlas", quality=T.QUALITY, services=demo["project"].services)
+    lorem = ("<p>La rete riunisce sei associazioni di volontariato di Pavia e Vigevano. Questa pagina del sito "
+             "mostra dove arrivano le segnalazioni, mese per mese.</p>")
+    host = out / "sito.html"
+    host.write_text(
+        '<!DOCTYPE html><html lang="it"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Rete Fragilità: la mappa</title>'
+        '</head><body style="font-family:sans-serif;margin:0 auto;max-width:60rem;padding:0 1rem">'
+        f"<header><h1>Rete Fragilità</h1></header><main>{lorem * 2}<h2>La mappa</h2>"
+        f'{embed_snippet(name="Rete Fragilità")}{lorem}<h2>Vigevano</h2>'
+        f'{embed_snippet("mappa.html#comune=vigevano", name="Rete Fragilità · Vigevano")}{lorem}</main></body></html>',
+        encoding="utf-8")
+    return {"out": out, "host": host, "pub": demo["pub"]}
+
+
+def _fullest(out: Path) -> Path:
+    """The area page with the most published counts above zero (the one a reader learns most from)."""
+    return max(sorted((out / "atlas" / "quartieri").glob("*.html")),
+               key=lambda p: len(re.findall(r'data-fm-count="[1-9]\d*"', p.read_text(encoding="utf-8"))))
+
+
+def _ink(png: Path) -> tuple[float, int]:
+    """Share of the image that is not the page's white or the map's plain background, and how
+    many colours it has: a blank or half-drawn page scores low on both."""
+    from PIL import Image
+
+    im = Image.open(png).convert("RGB")
+    small = im.resize((im.width // 4 or 1, im.height // 4 or 1))
+    px = list(small.get_flattened_data() if hasattr(small, 'get_flattened_data') else small.getdata())
+    plain = {(255, 255, 255), (244, 244, 242)}
+    return sum(p not in plain for p in px) / len(px), len(set(px))
+
+
+_TOWN_BOX = """slug => { const D = JSON.parse(document.getElementById('fm-data').textContent);
+    const k = D.towns.findIndex(t => t.slug === slug), m = document.getElementById('fm-map').getBoundingClientRect();
+    const r = geo_json_areas.getLayers().filter(l => k < 0 || D.areas.town[l.feature.properties.i] === k)
+        .map(l => l.getElement().getBoundingClientRect());
+    const box = {left: Math.min(...r.map(x => x.left)), right: Math.max(...r.map(x => x.right)),
+                 top: Math.min(...r.map(x => x.top)), bottom: Math.max(...r.map(x => x.bottom))};
+    return {inside: box.left >= m.left - 1 && box.right <= m.right + 1 && box.top >= m.top - 1 && box.bottom <= m.bottom + 1,
+            share: (box.right - box.left) * (box.bottom - box.top) / (m.width * m.height),
+            fill: Math.max((box.right - box.left) / m.width, (box.bottom - box.top) / m.height),
+            map: [m.top, m.height], vh: innerHeight}; }"""
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_screenshots_at_375_and_1280_of_map_host_page_atlas_index_and_area_page(
+        published, browser, artifacts_dir: Path) -> None:
+    out = published["out"]
+    shots = artifacts_dir / "issue15"
+    shots.mkdir(exist_ok=True)
+    quarter = _fullest(out)
+    for width, height in SIZES:
+        # the map, both towns and one town
+        for frag in ("", "#comune=vigevano"):
+            page, errors, external = open_offline(browser, (out / "mappa.html").as_uri() + frag, width=width, height=height)
+            png = shots / f"map{frag.replace('#comune=', '-')}-{width}.png"
+            page.screenshot(path=str(png))
+            box = page.evaluate(_TOWN_BOX, frag.split("=")[-1] if frag else "")
+            assert box["inside"], (frag, width)                            # the view fits the town (or both)
+            assert box["map"][1] >= 0.6 * height                           # the map takes most of the screen
+            if frag:
+                assert box["fill"] > 0.6                                    # ... and the town fills it
+            ink, colours = _ink(png)
+            assert ink > 0.2 and colours > 12, (png.name, ink, colours)     # not blank
+            assert errors == [] and external == []
+            page.close()
+        # the website's page with the embedded map (the snippet from embed.html)
+        page, errors, external = open_offline(browser, published["host"].as_uri(), width=width, height=height)
+        frames = page.locator("iframe")
+        assert frames.count() == 2
+        frames.first.scroll_into_view_if_needed()
+        page.wait_for_timeout(400)
+        page.screenshot(path=str(shots / f"host-{width}.png"))
+        fb = frames.first.bounding_box()
+        assert fb["width"] <= width and fb["height"] <= height             # the frame fits the screen
+        inner = page.frames[1]
+        inner.locator(".fm-legend-toggle").wait_for(timeout=3000)
+        m = inner.evaluate(_TOWN_BOX, "")
+        assert m["inside"] and m["map"][1] >= 0.6 * fb["height"]           # the map takes most of the frame
+        assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scrolling
+        frames.first.screenshot(path=str(shots / f"host-frame-{width}.png"))
+        ink, colours = _ink(shots / f"host-frame-{width}.png")
+        assert ink > 0.2 and colours > 12
+        frames.last.scroll_into_view_if_needed()
+        page.wait_for_timeout(400)
+        frames.last.screenshot(path=str(shots / f"host-frame-vigevano-{width}.png"))
+        v = page.frames[2].evaluate(_TOWN_BOX, "vigevano")
+        assert v["inside"] and v["fill"] > 0.6
+        assert errors == [] and external == []
+        page.close()
+        # the atlas: index and an area page
+        for rel, name in ((out / "atlas" / "index.html", "atlas-index"), (quarter, "atlas-area")):
+            page, errors, external = open_offline(browser, rel.as_uri(), width=width, height=height)
+            page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            svgs = page.evaluate("""() => [...document.querySelectorAll('main svg')].map(s => {
+                const r = s.getBoundingClientRect(); return [r.width, r.height, r.right]; })""")
+            assert svgs and all(w > 50 and h > 30 and right <= width + 1 for w, h, right in svgs), svgs
+            page.screenshot(path=str(shots / f"{name}-{width}-top.png"))
+            ink, colours = _ink(shots / f"{name}-{width}-top.png")
+            assert ink > 0.05 and colours > 12, (name, width, ink, colours)
+            data = page.locator("details.chart-data")
+            if data.count():                                                # the charts' values, opened
+                data.first.locator("summary").click()
+                data.first.screenshot(path=str(shots / f"{name}-{width}-data.png"))
+                assert data.first.locator("tbody tr").count() == 12
+                assert page.evaluate("document.documentElement.scrollWidth") <= width
+            assert errors == [] and external == []
+            page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_axe_finds_nothing_on_the_town_view_the_town_snippets_and_the_open_chart_tables(published, browser) -> None:
+    from test_map_page import _axe_source
+
+    axe = _axe_source()
+    if axe is None:
+        pytest.skip("axe-core not installed (npm install --no-save axe-core, or set FRAGMAP_AXE_JS)")
+    out = published["out"]
+    quarter = _fullest(out).relative_to(out).as_posix()
+    pages = ["mappa.html#comune=vigevano", "embed.html", quarter, "atlas/categorie/totale.html", "atlas/index.html",
+             "sito.html"]
+    run = ("axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', "
+           "'best-practice']}}).then(r => r.violations.map(v => [v.id, v.nodes.map(n => n.target.join(' '))]))")
+    found = {}
+    for width, height in SIZES:
+        for rel in pages:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.add_init_script(axe)
+            path, _, frag = rel.partition("#")
+            page.goto((out / path).as_uri() + (f"#{frag}" if frag else ""))
+            page.wait_for_timeout(300)
+            if rel.startswith("mappa"):
+                if width < 600:
+                    page.locator("#fm-options > summary").click()
+                for box in ("#fm-services", "#fm-iso", "#fm-where"):
+                    page.check(box)
+            page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")  # the chart tables
+            v = page.evaluate(run)
+            if v:
+                found[f"{rel}@{width}"] = v
+            page.close()
+    assert found == {}

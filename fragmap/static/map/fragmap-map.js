@@ -361,7 +361,10 @@ var FM = (function () {
     return n;
   }
   function fit(map, bounds, legend, layers) {
-    var tl = L.point(52, 28), edge = L.point(10, 10);
+    // clear of the buttons: beside them (a tall frame wastes its width so), or below them
+    // when that zooms closer (a wide town in a phone's narrow frame)
+    var tl = L.point(52, 28), edge = L.point(10, 10), below = L.point(10, 122);
+    if (map.getBoundsZoom(bounds, false, below.add(edge)) > map.getBoundsZoom(bounds, false, tl.add(edge))) tl = below;
     map.fitBounds(bounds, { paddingTopLeft: tl, paddingBottomRight: edge, animate: false });
     // put the legend in the corner where it covers fewest areas ...
     var best = null;
