@@ -13,10 +13,12 @@ import re
 from pathlib import Path
 
 import pytest
-
+import test_map_page
 from factories import make_publication, open_offline
+
 from fragmap.maps import embed_snippet, map_towns, render_map, town_slug, write_map
-from test_map_page import demo  # noqa: F401  (module fixture: the demo project ingested once)
+
+demo = test_map_page.demo  # the module fixture: the demo project ingested once
 
 
 def _data(html: str) -> dict:
@@ -170,7 +172,6 @@ def _contrast(a: str, b: str) -> float:
 @pytest.mark.browser
 def test_each_service_type_has_its_own_shape_on_the_map_and_in_the_legend(browser, tmp_path: Path) -> None:
     from shapely.geometry import Point
-
     from test_map_page import _isochrones, _services, _where_next
 
     svc = _services()
@@ -234,6 +235,7 @@ def _rows(block: str) -> tuple[list[str], list[tuple[str, list[str]]]]:
 
 def test_trend_charts_have_a_table_of_their_values_with_hidden_months_as_the_chart_says() -> None:
     import test_atlas_pages as T
+
     from fragmap.atlas import build_pages
     from fragmap.i18n import format_month
 
@@ -268,6 +270,7 @@ def test_trend_charts_have_a_table_of_their_values_with_hidden_months_as_the_cha
 
 def test_each_town_s_monthly_maps_have_a_table_of_the_rates_each_map_shows() -> None:
     import test_atlas_pages as T
+
     from fragmap.atlas import build_pages
 
     pub = T._pub()
@@ -299,6 +302,7 @@ def published(demo, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The demo's map, embed page and atlas written once, and a plain host page embedding the map
     with the snippet the embed page gives (whole network, then Vigevano alone)."""
     import test_atlas_pages as T
+
     from fragmap.atlas import render_atlas
 
     out = tmp_path_factory.mktemp("published")
