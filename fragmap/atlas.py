@@ -162,6 +162,13 @@ LABELS: dict[str, dict[str, str]] = {
                    "en": "A grey circle marks a month with a hidden value; top right, the figure for {month}, as in the table."},
     "trend_hidden_primary": {"it": "dati nascosti (sotto la soglia)", "en": "data hidden (under the threshold)"},
     "trend_hidden": {"it": "dati nascosti", "en": "data hidden"},
+    "chart_data": {"it": "Dati del grafico", "en": "Chart data"},
+    "charts_data": {"it": "Dati dei grafici", "en": "Chart data"},
+    "month": {"it": "Mese", "en": "Month"},
+    "trend_table": {"it": "Andamento: segnalazioni negli ultimi 12 mesi a ogni mese, per categoria",
+                    "en": "Trend: reports in the 12 months to each month, by category"},
+    "maps_table": {"it": "{town}: valori delle mappe mensili ({unit}), per area e mese",
+                   "en": "{town}: values of the monthly maps ({unit}), by area and month"},
     "partners": {"it": "Per associazione", "en": "By association"},
     "partners_note": {"it": "Per proteggere le persone, i dati per associazione non sono pubblicati per area: qui sotto i dati dell'intero comune di {town}.",
                       "en": "To protect people, figures by association are not published by area: below, the figures of the whole town of {town}."},
@@ -629,6 +636,7 @@ def build_pages(
                 [None if _nan(v) else float(v) for v in s["value"]], sup, month_short, title=A.label(c),
                 end_label=A.count_text(cl["value"], cl["suppressed"], cl["reason"]),
                 empty_message=L["trend_hidden_primary"] if "primary" in reasons else L["trend_hidden"]))
+        trend_table = _trend_table(A, aid, pub.months, lang)
         partners = []
         pt = town_partners[town_partners["area_id"] == town]
         for p, v, s, r, rate, yoy in sorted(zip(pt["partner"], pt["value"], pt["suppressed"], pt["reason"],
@@ -666,7 +674,7 @@ def build_pages(
                locator=locator, rows=rows,
                bars=bars_svg(bars, title=L["per1000"], reference_label=L["town_average"], missing_label=L["nd"],
                              formatter=lambda v: format_number(v, lang, 1)),
-               trends=trends, trend_note=L["trend_note"].format(month=month_label),
+               trends=trends, trend_note=L["trend_note"].format(month=month_label), trend_table=trend_table,
                partners=partners, partners_note=L["partners_note"].format(town=town),
                partners_caption=L["partners_caption"].format(town=town),
                access=access, coverage_method=coverage_method, services=near, neighbours=neighbours)
@@ -695,7 +703,9 @@ def build_pages(
                                               width=220, height=180, titles=titles, pattern_id=f"h{k}-{town}",
                                               label=f"{A.label(c)}, {town}, {ms}"),
                                "label": ms})
-            towns.append({"name": town, "panels": panels})
+            towns.append({"name": town, "panels": panels, "table": _maps_table(
+                A, c, town, members, pub.months, lang,
+                unit=L[f"per1000_{pub.denominator(c)}"] if pub.denominator(c) != "population" else L["per1000"])})
         rows = []
         for j, (a, town) in enumerate(zip(ids, A.areas["town"])):
             cl = A.cell(a, c)
@@ -840,6 +850,47 @@ _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 _LANG = re.compile(r'<html lang="([a-z]+)">')
 _LINK = re.compile(r'href="(?:\.\./)?(quartieri|categorie)/([^"/]+)\.html"')
 _INDEX_LINK = re.compile(r'href="(?:\.\./)?index\.html"')
+
+
+# -- text equivalents of the charts (issue 15): the values each chart draws, as a table --------------
+def _trend_table(A: _Atlas, area_id: str, months: Sequence[str], lang: str) -> dict[str, Any] | None:
+    """The quarter page's trend charts as one table: a row per month, a column per chart.
+
+    A hidden month reads "< N" or "n.d." exactly as the tables and the charts' end labels
+    print it (the counts go through :meth:`_Atlas.count`, where the privacy audit reads them).
+    """
+    cats = [c for c in [TOTAL, *A.cats] if (area_id, c) in A.series]
+    if not cats:
+        return None
+    rows = []
+    for m in months:
+        cells = []
+        for c in cats:
+            s = A.series[(area_id, c)]
+            h = bool(s.at[m, "suppressed"]) if not _nan(s.at[m, "suppressed"]) else False
+            cells.append(A.count(s.at[m, "value"], h, str(s.at[m, "reason"]) if h else ""))
+        rows.append({"label": format_month(m, lang), "cells": cells})
+    return {"caption": A.L["trend_table"], "columns": [A.L["month"], *[A.label(c) for c in cats]], "rows": rows}
+
+
+def _maps_table(A: _Atlas, category: str, town: str, members: Sequence[int], months: Sequence[str], lang: str,
+                *, unit: str) -> dict[str, Any]:
+    """A town's monthly category maps (areas ``members``, rows of ``A.areas``) as one table: a row
+    per area, a column per month (its rate, or "nascosto" where the map hatches the area, as the
+    map's own hover text says)."""
+    rows = []
+    for j in members:
+        s = A.series.get((str(A.areas["area_id"].iloc[j]), category))
+        cells = []
+        for m in months:
+            if s is None:
+                cells.append(A.L["nd"])
+                continue
+            h = bool(s.at[m, "suppressed"]) if not _nan(s.at[m, "suppressed"]) else False
+            cells.append(A.L["access_hidden"] if h else A.rate(s.at[m, "rate_per_1000"]))
+        rows.append({"label": A.names[j], "cells": [escape(x) for x in cells]})
+    return {"caption": A.L["maps_table"].format(town=town, unit=unit),
+            "columns": [A.L["area"], *[format_month(m, lang, short=True) for m in months]], "rows": rows}
 
 
 def _background_layers(background: Any) -> Any:

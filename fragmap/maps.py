@@ -131,7 +131,17 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "embed_code": {"it": "Codice da copiare", "en": "Code to copy"},
     "embed_preview": {"it": "Anteprima", "en": "Preview"},
     "iframe_title": {"it": "Mappa: {name}", "en": "Map: {name}"},
+    "town_choice": {"it": "Comune", "en": "Town"},
+    "town_both": {"it": "Entrambi", "en": "Both"},
+    "town_all": {"it": "Tutti", "en": "All"},
+    "embed_towns": {"it": "Per mostrare un solo comune, copiare invece il codice di quel comune, qui sotto: la mappa si apre sul comune scelto (il suo indirizzo termina con #comune=...) e chi la guarda può sempre sceglierne un altro.",
+                    "en": "To show one town only, copy that town's code below instead: the map opens on that town (its address ends with #comune=...) and readers can still choose another."},
+    "embed_whole": {"it": "Tutta la rete", "en": "The whole network"},
+    "embed_one": {"it": "Solo {town}", "en": "{town} only"},
 }
+
+#: The URL parameter of the town view: ``mappa.html#comune=vigevano`` (or ``?comune=vigevano``).
+TOWN_PARAM = "comune"
 
 #: Service type code -> label, per language (legend and tooltips).
 SERVICE_TYPES = {
@@ -144,6 +154,10 @@ SERVICE_TYPES = {
 SERVICE_COLOURS = {"pharmacy": "#009e73", "school": "#0072b2", "hospital": "#d55e00", "sportello": "#cc79a7",
                    "laboratorio": "#e69f00", "centro": "#56b4e9"}
 SERVICE_RADIUS = {"sportello": 6.5, "laboratorio": 6.5, "centro": 6.5}
+#: A shape per service type as well as a colour (four colours merge for protanopes and
+#: deuteranopes); drawn by fragmap-map.js, on the map and in the legend. Others: circles.
+SERVICE_SHAPES = {"pharmacy": "plus", "school": "square", "hospital": "diamond", "sportello": "circle",
+                  "laboratorio": "triangle", "centro": "star"}
 _ISO_STYLES = (  # longest walk first: solid, then dashed, then dotted
     {"weight": 2.5, "dashArray": None, "line": "solid"},
     {"weight": 2, "dashArray": "7 4", "line": "dashed"},
@@ -703,6 +717,7 @@ def render_map(
     denominators = {c: pub.denominator(c) for c in layer_codes if pub.denominator(c) != "population"}
     cells, classes = _cells_and_classes(pub, ids, layer_codes, scheme=scheme, k=k)
     labels = {c: _label(pub, c, category_labels) for c in layer_codes}
+    town_names = map_towns(pub)
     month_labels = {m: format_month(m, lang) for m in pub.months}
 
     # layers (checked: nothing here can carry a report)
@@ -723,11 +738,16 @@ def render_map(
         "locale": "it-IT" if lang == "it" else "en-GB",
         "areas": {"name": names, "population": [round(float(x), 0) for x in pop],
                   **{col: [round(float(x), 0) for x in areas[col]] for col in sorted(set(denominators.values()))},
-                  "estimated": [bool(x) for x in areas["population_estimated"]]},
+                  "estimated": [bool(x) for x in areas["population_estimated"]],
+                  "town": [town_names.index(str(x)) if str(x) in town_names else -1 for x in areas["town"]]},
         "denominator": denominators,
+        # the town selector's views (fragmap-map.js reads #comune=<slug> on load)
+        "towns": [{"name": tw, "slug": town_slug(tw)} for tw in town_names],
+        "townParam": TOWN_PARAM,
         "serviceTypes": {c: SERVICE_TYPES[lang].get(c, c) for c in svc_types},
         "serviceColours": {c: SERVICE_COLOURS.get(c, "#ffffff") for c in svc_types},
         "serviceRadius": {c: SERVICE_RADIUS.get(c, 5) for c in svc_types}, "serviceOrder": svc_types,
+        "serviceShapes": {c: SERVICE_SHAPES.get(c, "circle") for c in svc_types},
         "isoBands": [] if iso_fc is None else [
             {"label": msg("iso_band", minutes=format_number(f["properties"]["minutes"], lang)),
              "line": f["properties"]["line"], "weight": f["properties"]["style"]["weight"]}
@@ -759,7 +779,7 @@ def render_map(
     ttext = {key: msg(key) for key in (
         "month", "layer", "measure", "overlays", "rate", "count", "controls", "skip_to_table",
         "keyboard_note", "table_title", "area", "rate_total", "sources", "base_map", "made_with",
-        "embed_link", "noscript")}
+        "embed_link", "noscript", "town_choice")}
     ttext["title"] = msg("title", name=name)
     ttext["privacy_note"] = msg("privacy_note", threshold=pub.threshold)
     ttext["table_caption"] = msg("table_caption", month=month_labels[pub.month])
@@ -769,6 +789,8 @@ def render_map(
         "t": ttext, "synthetic": pub.synthetic, "banners": banners,
         "months": [{"value": m, "label": month_labels[m]} for m in pub.months],
         "categories": [{"code": c, "label": labels[c]} for c in layer_codes], "overlays": overlays,
+        "towns": [{"slug": town_slug(tw), "label": tw} for tw in town_names] if len(town_names) > 1 else [],
+        "town_all": msg("town_both" if len(town_names) == 2 else "town_all"),
         "summary": summary, "notes": notes, "table": _table_rows(pub, ids, names, layer_codes),
         "attributions": sources, "tiles_attribution": tiles_text, "embed_file": EMBED_FILE,
         "data_json": Markup(safe_json(data)),
@@ -855,6 +877,27 @@ def _tile_layer(tiles: str, attribution: str | None) -> tuple[Any, str]:
     return folium.TileLayer(tiles, attr=escape(text), name="tiles", max_zoom=19), text
 
 
+def town_slug(name: str) -> str:
+    """The town's code in the page's URL (``#comune=<code>``): its name folded to ASCII, with dashes.
+
+    Examples
+    --------
+    >>> town_slug("Cassolnovo")
+    'cassolnovo'
+    >>> town_slug("Sant'Angelo Lomellina")
+    'sant-angelo-lomellina'
+    """
+    from fragmap._text import fold_name
+
+    return fold_name(name).replace(" ", "-")
+
+
+def map_towns(pub: Publication) -> list[str]:
+    """The towns of the published map's areas, sorted (the order of the town selector)."""
+    areas = pub.areas[pub.areas["level"] == "quarter"]
+    return sorted({str(x) for x in areas["town"].dropna()})
+
+
 def pub_title(pub: Publication) -> str:
     """The name the pages of ``pub`` carry: its title (the network, or a town of it), else "Rete"."""
     return pub.title or translate(_MESSAGES, "network_generic", pub.language)
@@ -917,12 +960,35 @@ def write_map(publication: Publication, out_dir: str | Path, **kwargs: Any) -> l
         f'{msg("embed_title")}</title></head>\n<body style="font-family:system-ui,sans-serif;max-width:48rem;margin:1rem auto;padding:0 1rem">\n'
         f"<main>\n<h1>{msg('embed_title')}</h1>\n"
         f"<p>{msg('embed_help', file=MAP_FILE)}</p>\n"
-        f"<pre tabindex=\"0\" role=\"region\" aria-label=\"{msg('embed_code')}\" style=\"background:#f4f4f4;padding:.75rem;overflow:auto\"><code>{escape(snippet)}</code></pre>\n"
+        f"{_code_block(snippet, msg('embed_code'))}"
+        f"{_town_snippets(publication)}"
         f"<h2>{msg('embed_preview')}</h2>\n{snippet}</main></body></html>\n"
     )
     p_embed = out / EMBED_FILE
     p_embed.write_text(embed, encoding="utf-8")
     return [p_map, p_embed]
+
+
+def _code_block(snippet: str, label: str) -> str:
+    """The snippet to copy, in a keyboard-reachable scrollable box (``label``: already escaped)."""
+    return (f'<pre tabindex="0" role="region" aria-label="{label}" style="background:#f4f4f4;padding:.75rem;'
+            f'overflow:auto"><code>{escape(snippet)}</code></pre>\n')
+
+
+def _town_snippets(pub: Publication) -> str:
+    """On the embed page, one snippet per town (``mappa.html#comune=<code>``), when there are several."""
+    towns = map_towns(pub)
+    if len(towns) < 2:
+        return ""
+    lang = pub.language
+    msg = lambda key, **kw: escape(translate(_MESSAGES, key, lang, **kw))  # noqa: E731
+    out = [f"<p>{msg('embed_towns')}</p>\n"]
+    for tw in towns:
+        snippet = embed_snippet(f"{MAP_FILE}#{TOWN_PARAM}={town_slug(tw)}", language=lang,
+                                name=f"{pub_title(pub)} · {tw}")
+        out.append(f"<h2>{msg('embed_one', town=tw)}</h2>\n")
+        out.append(_code_block(snippet, msg("embed_code") + " · " + escape(tw)))
+    return "".join(out)
 
 
 def explore_map(publication: Publication, *, category: str = TOTAL, month: str | None = None) -> Any:

@@ -5,7 +5,7 @@
 var FM = (function () {
   "use strict";
   var D = null, T = null, ctx = null;
-  var state = { month: null, cat: null, measure: "rate" };
+  var state = { month: null, cat: null, measure: "rate", town: "" };
   var areaLayers = [], townLabels = [];
 
   function data() {
@@ -105,9 +105,48 @@ var FM = (function () {
   function bindTown(feature) {
     townLabels.push({ name: feature.properties.name, at: feature.properties.label });
   }
+  /* ---- service markers: a shape per type as well as a colour (colours alone merge for
+     protanopes and deuteranopes); drawn as the circle marker's own SVG path, so hover,
+     tooltips and bounds stay Leaflet's; the legend draws the same shape ---- */
+  function shapePath(shape, x, y, r) {
+    function poly(pts) {
+      return "M" + pts.map(function (q) { return (x + q[0]).toFixed(2) + "," + (y + q[1]).toFixed(2); }).join("L") + "Z";
+    }
+    var a, k, pts = [];
+    switch (shape) {
+      case "square": a = r * 0.9; return poly([[-a, -a], [a, -a], [a, a], [-a, a]]);
+      case "diamond": a = r * 1.25; return poly([[0, -a], [a, 0], [0, a], [-a, 0]]);
+      case "triangle": a = r * 1.3; return poly([[0, -a], [a * 0.95, a * 0.65], [-a * 0.95, a * 0.65]]);
+      case "plus":
+        a = r * 1.1; k = r * 0.4;
+        return poly([[-k, -a], [k, -a], [k, -k], [a, -k], [a, k], [k, k], [k, a], [-k, a], [-k, k], [-a, k], [-a, -k], [-k, -k]]);
+      case "star":
+        for (k = 0; k < 10; k++) {
+          a = (k % 2 ? r * 0.62 : r * 1.4);
+          pts.push([a * Math.sin(k * Math.PI / 5), -a * Math.cos(k * Math.PI / 5)]);
+        }
+        return poly(pts);
+      default:  // circle
+        return "M" + (x - r) + "," + y + "a" + r + "," + r + " 0 1,0 " + 2 * r + ",0a" + r + "," + r + " 0 1,0 " + (-2 * r) + ",0Z";
+    }
+  }
+  function shapeIcon(shape, fill) {  // the legend's swatch: the marker's shape, 16 px
+    var NS = "http://www.w3.org/2000/svg", svg = document.createElementNS(NS, "svg"), path = document.createElementNS(NS, "path");
+    svg.setAttribute("viewBox", "0 0 18 18"); svg.setAttribute("width", "18"); svg.setAttribute("height", "18");
+    svg.setAttribute("class", "fm-shape"); svg.setAttribute("aria-hidden", "true"); svg.setAttribute("focusable", "false");
+    path.setAttribute("d", shapePath(shape, 9, 9, 5.5));
+    path.setAttribute("fill", fill); path.setAttribute("stroke", "#222222"); path.setAttribute("stroke-width", "1.5");
+    svg.appendChild(path);
+    return svg;
+  }
   function bindService(feature, layer) {
-    var p = feature.properties, d = data();
+    var p = feature.properties, d = data(), shape = (d.serviceShapes || {})[p.t] || "circle";
     layer.setStyle({ fillColor: d.serviceColours[p.t] || "#ffffff", radius: d.serviceRadius[p.t] || 5 });
+    layer.options.className = "fm-service fm-shape-" + shape;
+    layer._updatePath = function () {  // this marker's shape instead of Leaflet's circle (SVG renderer)
+      if (this._empty && this._empty()) { this._renderer._setPath(this, "M0 0"); return; }
+      this._renderer._setPath(this, shapePath(shape, this._point.x, this._point.y, this._radius));
+    };
     layer.bindTooltip(el("div", null, p.name + " (" + (d.serviceTypes[p.t] || p.t) + ")"));
     noTab(layer);
   }
@@ -253,8 +292,11 @@ var FM = (function () {
     if (ctx.services && ctx.map.hasLayer(ctx.services)) {
       body.appendChild(el("h3", null, T.services));
       D.serviceOrder.forEach(function (t) {
-        var sw = legendRow(body, "dot", D.serviceColours[t], D.serviceTypes[t]);
-        sw.style.borderColor = "#222222";
+        var row = el("div", "fm-service-row");
+        row.setAttribute("data-fm-shape", (D.serviceShapes || {})[t] || "circle");
+        row.appendChild(shapeIcon((D.serviceShapes || {})[t] || "circle", D.serviceColours[t]));
+        row.appendChild(document.createTextNode(D.serviceTypes[t]));
+        body.appendChild(row);
       });
     }
     if (ctx.iso && ctx.map.hasLayer(ctx.iso)) {
@@ -317,7 +359,10 @@ var FM = (function () {
     return n;
   }
   function fit(map, bounds, legend, layers) {
-    var tl = L.point(52, 28), edge = L.point(10, 10);
+    // clear of the buttons: beside them (a tall frame wastes its width so), or below them
+    // when that zooms closer (a wide town in a phone's narrow frame)
+    var tl = L.point(52, 28), edge = L.point(10, 10), below = L.point(10, 122);
+    if (map.getBoundsZoom(bounds, false, below.add(edge)) > map.getBoundsZoom(bounds, false, tl.add(edge))) tl = below;
     map.fitBounds(bounds, { paddingTopLeft: tl, paddingBottomRight: edge, animate: false });
     // put the legend in the corner where it covers fewest areas ...
     var best = null;
@@ -406,8 +451,8 @@ var FM = (function () {
     var legend = makeLegend(map);
     legend.addTo(map);
     legend.update();
-    var bounds = o.areas.getBounds(), shapes = o.areas.getLayers();
-    if (o.towns) { bounds.extend(o.towns.getBounds()); shapes = shapes.concat(o.towns.getLayers()); }
+    state.town = townFromUrl();
+    var view = townView(o, state.town), bounds = view.bounds, shapes = view.shapes;
     fit(map, bounds, legend, shapes);
     // bounded to the towns: a few steps out from the fitted view at most, panning near them only
     var home = {};
@@ -429,6 +474,26 @@ var FM = (function () {
       setHome();
       if (declutter) declutter();
     }
+    // the town view (and all towns): the view, its bounds and "reset view" follow it, the
+    // table lists its areas, the URL remembers it so the website can embed one town
+    function chooseTown(slug, said) {
+      state.town = slug;
+      view = townView(o, slug); bounds = view.bounds; shapes = view.shapes;
+      relayout();
+      rememberTown(slug);
+      Array.prototype.forEach.call(document.querySelectorAll("input[name=fm-town]"), function (r) {
+        r.checked = r.value === slug;
+      });
+      refresh(said);
+    }
+    Array.prototype.forEach.call(document.querySelectorAll("input[name=fm-town]"), function (r) {
+      r.checked = r.value === state.town;
+      r.addEventListener("change", function (e) { if (e.target.checked) chooseTown(e.target.value, true); });
+    });
+    window.addEventListener("hashchange", function () {
+      var slug = townFromUrl();
+      if (slug !== state.town) chooseTown(slug, true);
+    });
     window.addEventListener("beforeprint", relayout);
     window.addEventListener("afterprint", relayout);
     if (window.matchMedia) {
@@ -442,7 +507,7 @@ var FM = (function () {
       legend.update();
       updateTable();
       var st = document.getElementById("fm-options-state");
-      if (st) st.textContent = D.labels[state.cat] + " · " + D.monthLabels[state.month] + " · " +
+      if (st) st.textContent = (state.town ? townOf(state.town).name + " · " : "") + D.labels[state.cat] + " · " + D.monthLabels[state.month] + " · " +
         (state.measure === "rate" ? per1000() : T.countName);
       if (said) announce();
       mapDiv.setAttribute("data-state", state.month + "|" + state.cat + "|" + state.measure);
@@ -482,6 +547,9 @@ var FM = (function () {
           map.removeLayer(layer);
           if (under) map.removeLayer(under);
         }
+        // points over lines: the services, then the proposed sites (with their halos), on top
+        if (o.services && map.hasLayer(o.services)) o.services.bringToFront();
+        if (o.whereNext && map.hasLayer(o.whereNext)) { casing["fm-where"].eachLayer(function (c) { c.bringToFront(); }); o.whereNext.bringToFront(); }
         legend.update();
       });
     });
@@ -508,6 +576,43 @@ var FM = (function () {
     refresh();
   }
 
+  /* ---- a view per town (and all of them), remembered in the URL: mappa.html#comune=vigevano ---- */
+  function townOf(slug) {
+    var ts = data().towns || [];
+    for (var k = 0; k < ts.length; k++) { if (ts[k].slug === slug) return { name: ts[k].name, index: k }; }
+    return null;
+  }
+  // "#comune=vigevano" (or "?comune=vigevano"); an unknown or missing town is the whole view
+  function townFromUrl() {
+    var re = new RegExp("(?:^|[#?&])" + D.townParam + "=([^&#]*)"), m = null;
+    try { m = re.exec(window.location.hash) || re.exec(window.location.search); } catch (e) { m = null; }
+    var slug = "";
+    if (m) { try { slug = decodeURIComponent(m[1]).toLowerCase(); } catch (e) { slug = ""; } }
+    return townOf(slug) ? slug : "";
+  }
+  function rememberTown(slug) {
+    var url = window.location.pathname + window.location.search + (slug ? "#" + D.townParam + "=" + slug : "");
+    try { window.history.replaceState(null, "", url); }
+    catch (e) { if (slug) window.location.hash = D.townParam + "=" + slug; }
+  }
+  // the bounds and shapes a view fits: the town's areas and outline, or every area and outline
+  function townView(o, slug) {
+    var t = slug ? townOf(slug) : null, shapes = [], bounds = L.latLngBounds([]);
+    o.areas.getLayers().forEach(function (layer) {
+      if (!t || D.areas.town[layer.feature.properties.i] === t.index) shapes.push(layer);
+    });
+    if (o.towns) o.towns.getLayers().forEach(function (layer) {
+      if (!t || layer.feature.properties.name === t.name) shapes.push(layer);
+    });
+    if (!shapes.length) return townView(o, "");
+    shapes.forEach(function (layer) { bounds.extend(layer.getBounds()); });
+    return { bounds: bounds, shapes: shapes };
+  }
+  function inTown(i) {
+    var t = state.town ? townOf(state.town) : null;
+    return !t || D.areas.town[i] === t.index;
+  }
+
   /* ---- the data table follows month and measure, marks the layer, and says so politely ---- */
   function tableCell(i, cat) {
     var c = D.cells[state.month][cat];
@@ -527,12 +632,14 @@ var FM = (function () {
         if (denominator(c) !== "population") cap += " · " + D.labels[c] + ": " + per1000(c);
       });
     }
+    if (state.town) cap += " · " + townOf(state.town).name;
     document.getElementById("fm-caption").textContent = cap;
     Array.prototype.forEach.call(document.querySelectorAll("th[data-fm-col]"), function (th) {
       th.classList.toggle("fm-col-active", th.getAttribute("data-fm-col") === state.cat);
     });
     Array.prototype.forEach.call(document.querySelectorAll("tr[data-fm-area]"), function (row) {
       var i = Number(row.getAttribute("data-fm-area")), tds = row.querySelectorAll("td");
+      row.hidden = !inTown(i);
       D.categories.forEach(function (cat, k) {
         var td = tds[k], x = tableCell(i, cat);
         if (!td) return;
@@ -552,7 +659,7 @@ var FM = (function () {
   function announce() {
     var live = document.getElementById("fm-live");
     if (!live) return;
-    live.textContent = T.announce.replace("{layer}", D.labels[state.cat]).replace("{month}", D.monthLabels[state.month])
+    live.textContent = (state.town ? townOf(state.town).name + ": " : "") + T.announce.replace("{layer}", D.labels[state.cat]).replace("{month}", D.monthLabels[state.month])
       .replace("{measure}", state.measure === "rate" ? per1000() : T.countName);
   }
 
