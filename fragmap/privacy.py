@@ -900,6 +900,7 @@ _COUNT_ATTR = re.compile(r'data-fm-count="([^"]*)"')
 #: Column or key names that hold counts in a download (folded: lower case, ASCII).
 _COUNT_NAME = re.compile(
     r"^(value|valore|count|conteggio|numero|n|n[_ ].*|.*segnalazion.*|reports?|casi|totale|total|persone|people"
+    r"|reports?[_ ]a[_ ]year[_ ]before"
     # figures of a run about reports (the private manifest's): never published under the threshold
     r"|read|accepted|rejected|duplicates|window[_ ]reports|unassigned.*|fuori.*|senza[_ ].*|geocoded.*"
     r"|.*[_ ]by[_ ](?:level|reason))$"
