@@ -17,11 +17,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from factories import make_publication, with_previous_year
 from matplotlib.colors import to_hex
 from scipy.stats import binomtest
 from shapely.geometry import box
 
-from factories import make_publication, with_previous_year
 from fragmap import PrivacyError
 from fragmap.change import (
     CLASSES,
@@ -233,7 +233,7 @@ def test_atlas_shows_the_year_before_and_tells_stable_from_not_computable(tmp_pa
     def total_row(area: str) -> str:
         html = (tmp_path / "quartieri" / f"{area}.html").read_text(encoding="utf-8")
         assert "un anno prima</th>" in html
-        rows = re.findall(r"<tr><th scope=\"row\">Totale</th>(.*?)</tr>", html, re.S)
+        rows = re.findall(r"<tr><th scope=\"row\">Totale</th>(.*?)</tr>", html, re.DOTALL)
         return rows[0]
 
     r1 = total_row("PV-01")
@@ -254,7 +254,7 @@ def test_web_map_tooltip_data_has_the_status_and_the_year_before() -> None:
 
     pub = _yoy_pub()
     html = render_map(pub)
-    data = json.loads(re.search(r'<script type="application/json" id="fm-data">(.*?)</script>', html, re.S).group(1))
+    data = json.loads(re.search(r'<script type="application/json" id="fm-data">(.*?)</script>', html, re.DOTALL).group(1))
     ids = list(pub.areas.loc[pub.areas["level"] == "quarter", "area_id"])
     cell = data["cells"][pub.month][TOTAL]
     i = {a: str(ids.index(a)) for a in PAIRS}
@@ -320,6 +320,7 @@ def _window(cube: pd.DataFrame, month: str, quarter: str, category: str) -> int:
 @pytest.fixture(scope="module")
 def by_hand():  # type: ignore[no-untyped-def]
     from factories import demo_defaults
+
     from fragmap.privacy import publish
 
     settings = demo_defaults(Path(__file__).resolve().parent.parent)
@@ -332,7 +333,7 @@ def by_hand():  # type: ignore[no-untyped-def]
 
 
 def test_value_prev_is_the_count_a_year_before_as_that_month_publishes_it(by_hand) -> None:  # type: ignore[no-untyped-def]
-    _, cube, pub12, pub24 = by_hand
+    _, _, pub12, pub24 = by_hand
     t24 = pub24.table
     key = ["area_id", "level", "window", "category", "partner", "action"]
     now = t24[t24["month"] == pub24.month]
