@@ -421,3 +421,12 @@ def test_publish_status_is_the_rule_on_the_two_shown_counts(by_hand) -> None:  #
     expected = classify_changes(t.loc[both, "value"], t.loc[both, "value_prev"])["status"].to_numpy()
     assert np.array_equal(t.loc[both, "change_status"].to_numpy(), expected)
     assert (t.loc[~both, "change_status"] == NOT_COMPUTABLE).all()
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    import fragmap.change
+
+    result = doctest.testmod(fragmap.change, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 8 and result.failed == 0
