@@ -527,7 +527,10 @@ def publish(
     tv = pd.Series(town_val.reindex(tkey).to_numpy(), index=full.index)
     full["share_of_town"] = np.where((full["level"] == "quarter") & (tv > 0), full["value"] / tv, np.nan)
     table = full[full["month"].isin(months)].copy()
-    for col in ("rate_per_1000", "change_yoy", "share_of_town"):
+    # A hidden cell shows no count a year before either: a 12-month publication would otherwise
+    # republish the 12 earlier months in full, with a suppression pattern whose zero rule
+    # (_after_zero) sees less history than the publications of those months did.
+    for col in ("rate_per_1000", "change_yoy", "share_of_town", "value_prev"):
         table.loc[table["suppressed"], col] = np.nan
     table.loc[table["suppressed"], "change_status"] = NOT_COMPUTABLE
     table = table[["area_id", "level", "month", "window", "category", "partner", "action", "value", "suppressed",

@@ -31,9 +31,7 @@ change_yoy         relative change against the same month a year before; NaN
                    when either side is suppressed or missing, or the base is 0
 value_prev         the published count of the same cell a year before (month - 12,
                    same window), suppressed in its own month like any count: NaN
-                   when hidden there or missing (shown even when ``value`` is hidden:
-                   it is the figure that month published, and nothing is computed
-                   from the hidden one)
+                   when hidden there, missing, or when ``value`` is suppressed
 change_status      :mod:`fragmap.change` status of the change: ``"aumento"`` /
                    ``"calo"`` (significant), ``"stabile"``, ``"non_significativa"``
                    or ``"non_calcolabile"`` (no percentage)
@@ -316,7 +314,8 @@ def check_table(table: pd.DataFrame, threshold: int, *, show_zero: bool = True) 
     if missing:
         raise PrivacyError(f"publication table lacks column(s): {', '.join(missing)}")
     sup = table["suppressed"].astype(bool)
-    leaked = table.loc[sup, ["value", "rate_per_1000", "change_yoy", "share_of_town"]].notna()
+    leaked = table.loc[sup, [c for c in ("value", "rate_per_1000", "change_yoy", "share_of_town", "value_prev")
+                             if c in table.columns]].notna()
     if leaked.to_numpy().any():
         raise PrivacyError(
             f"{int(leaked.any(axis=1).sum())} suppressed cell(s) still carry a value or a "

@@ -112,7 +112,7 @@ def with_previous_year(table: pd.DataFrame, previous: object) -> pd.DataFrame:
     t["value_prev"] = np.asarray(previous, dtype=float)
     ch = classify_changes(t["value"].to_numpy(dtype=float), t["value_prev"].to_numpy(dtype=float))
     t["change_yoy"], t["change_status"] = ch["change"].to_numpy(), ch["status"].to_numpy()
-    t.loc[t["suppressed"], "change_yoy"] = np.nan
+    t.loc[t["suppressed"], ["change_yoy", "value_prev"]] = np.nan
     t.loc[t["suppressed"], "change_status"] = NOT_COMPUTABLE
     return t
 

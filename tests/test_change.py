@@ -119,7 +119,7 @@ PAIRS = {
     "PV-05": (30, 0),       # no base
     "PV-06": (25, 10),      # base under the minimum
     "PV-07": (50, 100),     # significant fall
-    "PV-08": (None, 30),    # hidden now, shown a year before
+    "PV-08": (None, 30),    # hidden now: no count a year before either
     "PV-09": (0, 0),
 }
 
@@ -149,7 +149,7 @@ def test_the_publication_carries_the_count_a_year_before_and_the_status() -> Non
     assert q.loc["PV-03", "change_status"] == STABLE
     for a in ("PV-04", "PV-05", "PV-08", "PV-09"):
         assert q.loc[a, "change_status"] == NOT_COMPUTABLE and np.isnan(q.loc[a, "change_yoy"])
-    assert q.loc["PV-08", "value_prev"] == 30 and np.isnan(q.loc["PV-08", "value"])
+    assert np.isnan(q.loc["PV-08", "value_prev"]) and np.isnan(q.loc["PV-08", "value"])
 
 
 def test_check_table_refuses_a_small_count_a_year_before_or_a_change_from_a_hidden_count() -> None:
@@ -176,6 +176,10 @@ def test_check_table_refuses_a_small_count_a_year_before_or_a_change_from_a_hidd
     planted = t.copy()
     planted.loc[hidden, ["change_yoy", "change_status"]] = [1.0, RISE]
     with pytest.raises(PrivacyError):
+        dataclasses.replace(pub, table=planted)
+    planted = t.copy()
+    planted.loc[hidden, "value_prev"] = 30.0  # a hidden cell shows nothing, not even its year before
+    with pytest.raises(PrivacyError, match="suppressed cell"):
         dataclasses.replace(pub, table=planted)
 
 
@@ -244,7 +248,7 @@ def test_atlas_shows_the_year_before_and_tells_stable_from_not_computable(tmp_pa
     r4 = total_row("PV-04")
     assert 'data-fm-change="non_calcolabile">non calcolabile<' in r4 and "%" not in r4.split("data-fm-change")[1]
     r8 = total_row("PV-08")
-    assert 'data-fm-count="suppressed"' in r8 and 'data-fm-count="30"' in r8 and "non calcolabile" in r8
+    assert 'data-fm-count="suppressed"' in r8 and 'data-fm-count="30"' not in r8 and "non calcolabile" in r8
     css = next(tmp_path.rglob("*.css")).read_text(encoding="utf-8")
     assert 'data-fm-change="aumento"' in css
 
@@ -274,7 +278,7 @@ def test_exports_carry_the_year_before_and_the_status() -> None:
     assert tot.index.is_unique
     assert tot.loc["PV-01", "segnalazioni un anno prima"] == 5
     assert tot.loc["PV-01", "andamento annuo"] == "variazione non significativa"
-    assert tot.loc["PV-08", "segnalazioni"] == "< 5" and tot.loc["PV-08", "segnalazioni un anno prima"] == 30
+    assert tot.loc["PV-08", "segnalazioni"] == "< 5" and pd.isna(tot.loc["PV-08", "segnalazioni un anno prima"])
     assert np.isnan(tot.loc["PV-08", "variazione annua %"]) and tot.loc["PV-08", "andamento annuo"] == "non calcolabile"
     en = export_table(pub, month=pub.month, language="en")
     assert "reports a year before" in en.columns and "year-on-year trend" in en.columns
@@ -339,6 +343,7 @@ def test_value_prev_is_the_count_a_year_before_as_that_month_publishes_it(by_han
     now = t24[t24["month"] == pub24.month]
     before = t24[t24["month"] == str(pd.Period(pub24.month, freq="M") - 12)].set_index(key)["value"]
     prev = before.reindex(pd.MultiIndex.from_frame(now[key])).to_numpy(dtype=float)
+    prev[now["suppressed"].to_numpy(dtype=bool)] = np.nan  # a hidden cell shows no year before
     assert np.array_equal(np.isnan(prev), np.isnan(now["value_prev"].to_numpy(dtype=float)))
     shown = ~np.isnan(prev)
     assert np.array_equal(prev[shown], now["value_prev"].to_numpy(dtype=float)[shown])
