@@ -164,8 +164,8 @@ LABELS: dict[str, dict[str, str]] = {
     "category_lead": {"it": "Tassi per 1.000 residenti (totale mobile a 12 mesi), mese per mese: una mappa per comune e per mese.",
                       "en": "Rates per 1,000 residents (rolling 12-month total), month by month: one map per town and month."},
     "category_caption": {"it": "Tutte le aree, ultimi 12 mesi", "en": "All areas, last 12 months"},
-    "yoy_note": {"it": "«rispetto a un anno prima»: «aumento» o «calo» solo se la differenza è più di quanto il caso spieghi (test esatto di Poisson, p < {alpha}, almeno {base} segnalazioni un anno prima); «stabile» (entro ±10%) e «variazione non significativa» non sono un allarme. «non calcolabile»: il dato attuale o quello di un anno prima è nascosto o zero, oppure un anno prima non c'erano ancora 12 mesi completi di segnalazioni.",
-                 "en": "'vs a year before': 'rise' or 'fall' only when the difference is more than chance explains (exact Poisson test, p < {alpha}, at least {base} reports a year before); 'stable' (within ±10%) and 'change not significant' are no alarm. 'not computable': the current figure or the one of a year before is hidden or zero, or a year before there were not yet 12 full months of reports."},
+    "yoy_note": {"it": "«rispetto a un anno prima»: «aumento» o «calo» solo se la differenza è più di quanto il caso spieghi (test esatto di Poisson, p < {alpha}, almeno {base} segnalazioni un anno prima); «stabile» (entro ±10%) e «non significativa» non sono un allarme. «non calcolabile»: il dato attuale o quello di un anno prima è nascosto o zero, oppure un anno prima non c'erano ancora 12 mesi completi di segnalazioni.",
+                 "en": "'vs a year before': 'rise' or 'fall' only when the difference is more than chance explains (exact Poisson test, p < {alpha}, at least {base} reports a year before); 'stable' (within ±10%) and 'not significant' are no alarm. 'not computable': the current figure or the one of a year before is hidden or zero, or a year before there were not yet 12 full months of reports."},
     "q_read": {"it": "Righe lette", "en": "Rows read"},
     "q_accepted": {"it": "Segnalazioni accettate", "en": "Reports accepted"},
     "q_rejected": {"it": "Righe scartate (da correggere e rinviare)", "en": "Rows rejected (to fix and resend)"},
@@ -364,8 +364,8 @@ class _Atlas:
         return self.count(cl["value"], cl["suppressed"], cl["reason"])
 
     def yoy(self, x: Any, status: str = NOT_COMPUTABLE) -> str:
-        """The change and its status (fragmap.change) as HTML: "+40% · variazione non significativa"."""
-        label = escape(status_label(status, self.lang))
+        """The change and its status (fragmap.change) as HTML: "+40% · non significativa"."""
+        label = escape(status_label(status, self.lang, short=True))
         if _nan(x) or status == NOT_COMPUTABLE:
             text = label
         else:

@@ -77,6 +77,13 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
     NOT_COMPUTABLE: {"it": "non calcolabile", "en": "not computable"},
 }
 
+#: Shorter labels where a column head already says "a year before" (the printed atlas: a
+#: quarter must fit one A4 sheet).
+STATUS_SHORT: dict[str, dict[str, str]] = {
+    **STATUS_LABELS,
+    NOT_SIGNIFICANT: {"it": "non significativa", "en": "not significant"},
+}
+
 #: Display classes of a change (maps and charts), lowest first; -1 is "not computable".
 CLASSES = ("fall_big", "fall", "stable", "not_significant", "rise", "rise_big")
 CLASS_LABELS: dict[str, dict[str, str]] = {
@@ -257,9 +264,10 @@ def change_classes(change: Any, status: Sequence[str] | Any) -> np.ndarray:
     return out
 
 
-def status_label(status: str, language: str = "it") -> str:
-    """The short label of a status (:data:`STATUS_LABELS`) in ``language``."""
-    return translate(STATUS_LABELS, status if status in STATUS_LABELS else NOT_COMPUTABLE, language)
+def status_label(status: str, language: str = "it", *, short: bool = False) -> str:
+    """The label of a status (:data:`STATUS_LABELS`, or :data:`STATUS_SHORT`) in ``language``."""
+    table = STATUS_SHORT if short else STATUS_LABELS
+    return translate(table, status if status in table else NOT_COMPUTABLE, language)
 
 
 def class_label(key: str, language: str = "it") -> str:
@@ -269,6 +277,6 @@ def class_label(key: str, language: str = "it") -> str:
 
 __all__ = [
     "ALPHA", "BIG_CHANGE", "CLASSES", "CLASS_LABELS", "FALL", "MIN_BASE", "NOT_COMPUTABLE", "NOT_SIGNIFICANT",
-    "RISE", "STABLE", "STABLE_BAND", "STATUSES", "STATUS_LABELS", "YearOnYear", "change_classes",
+    "RISE", "STABLE", "STABLE_BAND", "STATUSES", "STATUS_LABELS", "STATUS_SHORT", "YearOnYear", "change_classes",
     "class_label", "classify_changes", "p_values", "status_label", "year_on_year",
 ]
