@@ -44,6 +44,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from fragmap._errors import FragmapError
+from fragmap.change import ALPHA, MIN_BASE, NOT_COMPUTABLE, status_label
 from fragmap.charts import CONTEXT_FILL, HIGHLIGHT_FILL, PATTERN_FILLS, bars_svg, map_svg, trend_svg
 from fragmap.classify import (
     PATTERNS,
@@ -83,6 +84,7 @@ LABELS: dict[str, dict[str, str]] = {
     "per1000_pop_65": {"it": "per 1.000 residenti di 65 anni e più", "en": "per 1,000 residents aged 65+"},
     "per1000_pop_65_short": {"it": "per 1.000 over 65", "en": "per 1,000 aged 65+"},
     "yoy": {"it": "rispetto a un anno prima", "en": "vs a year before"},
+    "year_before": {"it": "un anno prima", "en": "a year before"},
     "index": {"it": "Indice", "en": "Index"},
     "index_map": {"it": "Indice composito di fragilità per area", "en": "Composite fragility index by area"},
     "rate_map": {"it": "Segnalazioni per 1.000 residenti (12 mesi)", "en": "Reports per 1,000 residents (12 months)"},
@@ -185,8 +187,8 @@ LABELS: dict[str, dict[str, str]] = {
     "category_lead": {"it": "Tassi per 1.000 residenti (totale mobile a 12 mesi), mese per mese: una mappa per comune e per mese.",
                       "en": "Rates per 1,000 residents (rolling 12-month total), month by month: one map per town and month."},
     "category_caption": {"it": "Tutte le aree, ultimi 12 mesi", "en": "All areas, last 12 months"},
-    "yoy_note": {"it": "«{nd}» nella colonna «rispetto a un anno prima»: il dato attuale o quello di un anno prima è nascosto, oppure un anno prima non c'erano ancora 12 mesi completi di segnalazioni.",
-                 "en": "'{nd}' in the 'vs a year before' column: the current figure or the one of a year before is hidden, or a year before there were not yet 12 full months of reports."},
+    "yoy_note": {"it": "«rispetto a un anno prima»: «aumento» o «calo» solo se la differenza è più di quanto il caso spieghi (test esatto di Poisson, p < {alpha}, almeno {base} segnalazioni un anno prima); «stabile» (entro ±10%) e «non significativa» non sono un allarme. «non calcolabile»: il dato attuale o quello di un anno prima è nascosto o zero, oppure un anno prima non c'erano ancora 12 mesi completi di segnalazioni.",
+                 "en": "'vs a year before': 'rise' or 'fall' only when the difference is more than chance explains (exact Poisson test, p < {alpha}, at least {base} reports a year before); 'stable' (within ±10%) and 'not significant' are no alarm. 'not computable': the current figure or the one of a year before is hidden or zero, or a year before there were not yet 12 full months of reports."},
     "q_read": {"it": "Righe lette", "en": "Rows read"},
     "q_accepted": {"it": "Segnalazioni accettate", "en": "Reports accepted"},
     "q_rejected": {"it": "Righe scartate (da correggere e rinviare)", "en": "Rows rejected (to fix and resend)"},
@@ -258,8 +260,9 @@ def labels_for(language: str, threshold: int, *, name: str = "", whole: str = ""
     out["lt"] = t("suppressed", language, threshold=threshold)
     for k in ("privacy_note", "hidden", "access_row_hidden", "access_note", "legend_primary"):
         out[k] = out[k].format(threshold=threshold)
-    for k in ("nd_note", "ranking_ties", "yoy_note"):
+    for k in ("nd_note", "ranking_ties"):
         out[k] = out[k].format(nd=nd)
+    out["yoy_note"] = out["yoy_note"].format(alpha=format_number(ALPHA, language, 2), base=MIN_BASE)
     return out
 
 
@@ -372,18 +375,28 @@ class _Atlas:
         if (area_id, category) in self.last.index:
             r = self.last.loc[(area_id, category)]
             return {"value": r["value"], "suppressed": bool(r["suppressed"]), "reason": str(r["reason"]),
-                    "rate": r["rate_per_1000"], "yoy": r["change_yoy"]}
-        return {"value": float("nan"), "suppressed": False, "reason": "", "rate": float("nan"), "yoy": float("nan")}
+                    "rate": r["rate_per_1000"], "yoy": r["change_yoy"], "prev": r["value_prev"],
+                    "status": str(r["change_status"])}
+        return {"value": float("nan"), "suppressed": False, "reason": "", "rate": float("nan"), "yoy": float("nan"),
+                "prev": float("nan"), "status": NOT_COMPUTABLE}
 
     def cell_count(self, area_id: str, category: str) -> str:
         cl = self.cell(area_id, category)
         return self.count(cl["value"], cl["suppressed"], cl["reason"])
 
-    def yoy(self, x: Any) -> str:
-        if _nan(x):
-            return self.L["nd"]
-        s = format_share(x, self.lang)
-        return ("+" + s) if x > 0 else s
+    def yoy(self, x: Any, status: str = NOT_COMPUTABLE) -> str:
+        """The change and its status (fragmap.change) as HTML: "+40% · non significativa"."""
+        label = escape(status_label(status, self.lang, short=True))
+        if _nan(x) or status == NOT_COMPUTABLE:
+            text = label
+        else:
+            s = format_share(x, self.lang)
+            text = f"{escape(('+' + s) if x > 0 else s)} · {label}"
+        return f'<span class="fm-change" data-fm-change="{escape(status)}">{text}</span>'
+
+    def prev(self, x: Any) -> str:
+        """The count a year before (already suppressed in its month): the number, or n.d."""
+        return self.count(x, False)
 
     def rate(self, x: Any) -> str:
         return format_number(shown_rate(x), self.lang, 1)  # as the map shows it
@@ -621,7 +634,8 @@ def build_pages(
             # a rate per 1,000 residents aged 65+ says so where it is shown
             lab = A.label(c) + (f" ({L['per1000_pop_65_short']})" if pub.denominator(c) == "pop_65" else "")
             rows.append({"label": lab, "count": A.count(cl["value"], cl["suppressed"], cl["reason"]),
-                         "rate": A.rate(cl["rate"]), "town_rate": A.rate(tc["rate"]), "yoy": A.yoy(cl["yoy"])})
+                         "rate": A.rate(cl["rate"]), "town_rate": A.rate(tc["rate"]), "prev": A.prev(cl["prev"]),
+                         "yoy": A.yoy(cl["yoy"], cl["status"])})
             bars.append((lab, None if cl["suppressed"] or _nan(cl["rate"]) else float(cl["rate"]),
                          None if _nan(tc["rate"]) else float(tc["rate"])))
         trends = []
@@ -639,11 +653,12 @@ def build_pages(
         trend_table = _trend_table(A, aid, pub.months, lang)
         partners = []
         pt = town_partners[town_partners["area_id"] == town]
-        for p, v, s, r, rate, yoy in sorted(zip(pt["partner"], pt["value"], pt["suppressed"], pt["reason"],
-                                                 pt["rate_per_1000"], pt["change_yoy"]),
-                                             key=lambda x: (pub.labels.get(x[0], x[0]), x[0])):
+        for p, v, s, r, rate, yoy, prev, st in sorted(
+                zip(pt["partner"], pt["value"], pt["suppressed"], pt["reason"], pt["rate_per_1000"], pt["change_yoy"],
+                    pt["value_prev"], pt["change_status"]),
+                key=lambda x: (pub.labels.get(x[0], x[0]), x[0])):
             partners.append({"name": pub.labels.get(p, p), "count": A.count(v, bool(s), str(r)),
-                             "rate": A.rate(rate), "yoy": A.yoy(yoy)})
+                             "rate": A.rate(rate), "prev": A.prev(prev), "yoy": A.yoy(yoy, str(st))})
         access = []
         for c in A.cats:
             cl = A.cell(aid, c)
@@ -711,7 +726,7 @@ def build_pages(
             cl = A.cell(a, c)
             rows.append({"file": _file(a), "name": A.names[j], "town": town,
                          "count": A.count(cl["value"], cl["suppressed"], cl["reason"]),
-                         "rate": A.rate(cl["rate"]), "yoy": A.yoy(cl["yoy"])})
+                         "rate": A.rate(cl["rate"]), "prev": A.prev(cl["prev"]), "yoy": A.yoy(cl["yoy"], cl["status"])})
         category_pages[f"categorie/{c}.html"] = render("atlas/category.html.j2", "../", label=A.label(c),
                                                        towns=towns,
                                                        legend=_legend(classes, lang) + _pattern_rows(L, used),
@@ -725,7 +740,7 @@ def build_pages(
     for aid, kname in [*[(tw, tw) for tw in town_index], *wholes]:
         cl = A.cell(aid, TOTAL)
         keys.append({"name": kname, "count": A.count(cl["value"], cl["suppressed"], cl["reason"]),
-                     "rate": A.rate(cl["rate"]), "yoy": A.yoy(cl["yoy"])})
+                     "rate": A.rate(cl["rate"]), "prev": A.prev(cl["prev"]), "yoy": A.yoy(cl["yoy"], cl["status"])})
     fi = pub.extras.get("fragility_index")
     has_index = fi is not None and len(fi) > 0
     total_rate = {a: A.cell(a, TOTAL)["rate"] for a in ids}

@@ -30,6 +30,17 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from fragmap.change import (
+    ALPHA,
+    MIN_BASE,
+    NOT_COMPUTABLE,
+    change_classes,
+    class_label,
+    classify_changes,
+    p_values,
+    status_label,
+)
+from fragmap.change import CLASSES as CHANGE_CLASSES
 from fragmap.classify import (
     PATTERNS,
     class_labels,
@@ -49,8 +60,8 @@ MEASURES: dict[str, dict[str, str]] = {
     "rate_per_1000": {"it": "segnalazioni per 1.000 residenti", "en": "reports per 1,000 residents"},
     "value": {"it": "numero di segnalazioni", "en": "number of reports"},
     "share_of_town": {"it": "quota delle segnalazioni del comune (%)", "en": "share of the town's reports (%)"},
-    "change_yoy": {"it": "variazione: ultimi 12 mesi rispetto ai 12 precedenti",
-                   "en": "change: last 12 months against the 12 before"},
+    "change_yoy": {"it": "variazione: ultimi 12 mesi rispetto ai 12 precedenti (test esatto di Poisson, 5%)",
+                   "en": "change: last 12 months against the 12 before (exact Poisson test, 5%)"},
     "fragility_index": {"it": "indice composito di fragilità (0-100)", "en": "composite fragility index (0-100)"},
     "share_within_5": {"it": "quota di segnalazioni entro 5 minuti a piedi", "en": "share of reports within a 5-minute walk"},
     "share_within_10": {"it": "quota di segnalazioni entro 10 minuti a piedi", "en": "share of reports within a 10-minute walk"},
@@ -71,18 +82,18 @@ _TEXT: dict[str, dict[str, str]] = {
                "en": "hidden (under {threshold}, or so that it cannot be computed back)"},
     "not_available": {"it": "dato non disponibile", "en": "no data"},
     "no_reports": {"it": "nessuna segnalazione della categoria", "en": "no report of the category"},
-    "no_base": {"it": "non calcolabile (zero o nascosto un anno prima)", "en": "not computable (zero or hidden a year before)"},
+    "no_base": {"it": "non calcolabile (zero, nascosto o assente un anno prima)",
+                "en": "not computable (zero, hidden or missing a year before)"},
     "no_index": {"it": "senza indice (troppi valori nascosti, o area senza residenti)",
                  "en": "no index (too many hidden figures, or no residents)"},
     "index_zero": {"it": "0: nessuna segnalazione", "en": "0: no reports"},
     "top_decile": {"it": "10% delle aree con l'indice più alto", "en": "top 10% of areas by index"},
     "same_scale": {"it": "stessa scala per tutte le mappe", "en": "one scale for all maps"},
     "vs_year_before": {"it": "{month} rispetto a {before}", "en": "{month} against {before}"},
-    "fall_big": {"it": "calo oltre il 25%", "en": "fall over 25%"},
-    "fall": {"it": "calo tra 10% e 25%", "en": "fall of 10-25%"},
-    "stable": {"it": "stabile (entro ±10%)", "en": "stable (within ±10%)"},
-    "rise": {"it": "aumento tra 10% e 25%", "en": "rise of 10-25%"},
-    "rise_big": {"it": "aumento oltre il 25%", "en": "rise over 25%"},
+    "change_note": {"it": "Colorate solo le variazioni significative (test esatto di Poisson, p < {alpha}, almeno "
+                          "{base} segnalazioni un anno prima); le altre non sono un allarme.",
+                    "en": "Only significant changes are coloured (exact Poisson test, p < {alpha}, at least "
+                          "{base} reports a year before); the others are no alarm."},
     "cov_0": {"it": "meno del 25%", "en": "under 25%"},
     "cov_1": {"it": "25-50%", "en": "25-50%"},
     "cov_2": {"it": "50-75%", "en": "50-75%"},
@@ -130,6 +141,8 @@ _COMPARE_COLUMNS: dict[str, dict[str, str]] = {
     "value": {"it": "segnalazioni {m}", "en": "reports {m}"},
     "difference": {"it": "differenza", "en": "difference"},
     "change": {"it": "variazione %", "en": "change %"},
+    "status": {"it": "andamento", "en": "trend"},
+    "p_value": {"it": "p (test esatto)", "en": "p (exact test)"},
     "rate": {"it": "per 1.000 residenti {m}", "en": "per 1,000 residents {m}"},
     "rate_pop_65": {"it": "per 1.000 residenti over 65 {m}", "en": "per 1,000 residents aged 65+ {m}"},
 }
@@ -154,9 +167,13 @@ _COVERAGE_COLUMNS: dict[str, dict[str, str]] = {
 
 #: Hidden areas and areas with no figure: the published map's patterns (fragmap.classify.PATTERNS).
 _HIDDEN, _MISSING = PATTERNS["primary"], PATTERNS["missing"]
-#: Diverging colours for the change map (ColorBrewer RdBu, colour-blind safe): fall blue, rise red.
-CHANGE_COLOURS = ("#0571b0", "#92c5de", "#f7f7f7", "#f4a582", "#ca0020")
-CHANGE_BREAKS = (-0.25, -0.10, 0.10, 0.25)
+#: Colours of the change map, one per :data:`fragmap.change.CLASSES` (ColorBrewer RdBu ends,
+#: colour-blind safe): significant falls blue, significant rises red; a stable area a solid
+#: sand (visibly a figure, unlike the white dotted "not computable"); a change that is not
+#: significant a pale sand with horizontal lines: neither is an alarm.
+CHANGE_COLOURS = ("#0571b0", "#92c5de", "#d9ccb0", "#f3eee3", "#f4a582", "#ca0020")
+CHANGE_HATCHES = (None, None, None, "---", None, None)
+CHANGE_EDGE = "#a89a7c"
 
 
 def _require(pub: Any) -> Publication:
@@ -273,8 +290,10 @@ def quarter_figures(
     geopandas.GeoDataFrame
         One row per quarter (EPSG:4326): ``area_id, name, town, level, population,
         population_estimated, value, suppressed, reason, rate_per_1000, change_yoy,
-        share_of_town, geometry``. ``value`` is a whole-number count (``Int64``); hidden
-        values are missing (NA/NaN) with ``suppressed`` True.
+        share_of_town, value_prev, change_status, geometry``. ``value`` is a whole-number count
+        (``Int64``); hidden values are missing (NA/NaN) with ``suppressed`` True;
+        ``value_prev`` is the published count a year before and ``change_status`` the
+        :mod:`fragmap.change` status of the change.
 
     Raises
     ------
@@ -292,7 +311,8 @@ def quarter_figures(
     category = _category(pub, category)
     _check(pub, month=month, window=window)
     cells = pub.cells(month=month, window=window, level="quarter", category=category)
-    cols = ["area_id", "value", "suppressed", "reason", "rate_per_1000", "change_yoy", "share_of_town"]
+    cols = ["area_id", "value", "suppressed", "reason", "rate_per_1000", "change_yoy", "share_of_town", "value_prev",
+            "change_status"]
     areas = pub.areas[pub.areas["level"] == "quarter"]
     if town is not None:
         towns = sorted(areas["town"].unique())
@@ -305,23 +325,37 @@ def quarter_figures(
     return out.sort_values("area_id").reset_index(drop=True)
 
 
+#: Values of ``compare_months(against=...)`` that mean "the same month a year before".
+YEAR_BEFORE = ("anno_precedente", "year_before")
+
+
 def compare_months(
     pub: Publication,
-    before: str,
-    after: str,
+    before: str | None = None,
+    after: str | None = None,
     *,
+    against: str | None = None,
     window: int = 12,
     category: str = TOTAL,
     language: str | None = None,
 ) -> pd.DataFrame:
     """Published figures of two months side by side, with the difference where both are shown.
 
+    Two forms: ``compare_months(pub, before, after)`` compares two months of the publication;
+    ``compare_months(pub, month, against="anno_precedente")`` (or just ``compare_months(pub,
+    month)``, or ``compare_months(pub)`` for the reference month) compares a month with the same
+    month a year before, from the counts a year before that the publication carries
+    (``value_prev``), so the earlier month need not be one of ``pub.months``.
+
     Parameters
     ----------
     pub : Publication
         Suppressed figures.
-    before, after : str
-        Two months of ``pub.months`` (``YYYY-MM``).
+    before, after : str, optional
+        Two months of ``pub.months`` (``YYYY-MM``); with one month (or ``against``), that
+        month against 12 months earlier; with none, the reference month against 12 months earlier.
+    against : str, optional
+        ``"anno_precedente"`` (or ``"year_before"``): compare with 12 months earlier.
     window : int
         Months summed, ending at each month (12: the rolling year).
     category : str
@@ -337,41 +371,86 @@ def compare_months(
         per 1.000 residenti <after>`` (months written as ``apr 2026``); English ones
         (``language="en"``): ``area_id, area, town, reports <before>, ...``. The difference
         and the change are missing where either side is hidden. Counts, differences and
-        the change (rounded to a whole percentage) are whole numbers (``Int64``).
+        the change (rounded to a whole percentage) are whole numbers (``Int64``). When the two
+        months are 12 apart two more columns follow ``variazione %``: ``andamento`` (aumento,
+        calo, stabile, variazione non significativa, non calcolabile: :mod:`fragmap.change`)
+        and ``p (test esatto)``, the p-value of the exact test.
 
     Raises
     ------
     ValueError
-        If a month, the window or the category is not in the publication.
+        If a month, the window or the category is not in the publication, or ``against`` is
+        unknown or given with two months.
 
     Examples
     --------
     >>> cmp = compare_months(pub, "2026-04", "2026-10", category="anziani")   # doctest: +SKIP
     >>> cmp.sort_values("differenza", ascending=False).head()                 # doctest: +SKIP
+    >>> yoy = compare_months(pub, "2026-10", against="anno_precedente")       # doctest: +SKIP
     """
     pub = _require(pub)
     lang = _lang(pub, language)
     category = _category(pub, category)
+    if against is not None and against not in YEAR_BEFORE:
+        raise ValueError(f"against={against!r} is not known: use against='anno_precedente' (12 months earlier), "
+                         "or give two months")
+    if against is not None or after is None:
+        if before is not None and after is not None:
+            raise ValueError("against='anno_precedente' compares ONE month with 12 months earlier: give one month")
+        month = before or pub.month
+        _check(pub, month=month)
+        b = quarter_figures(pub, month=month, window=window, category=category)
+        earlier = str(pd.Period(month, freq="M") - 12)
+        prev = b["value_prev"].astype(float).to_numpy()
+        rates_before = _rates(pub, b, prev, category)
+        return _comparison(pub, b, (earlier, prev, rates_before),
+                           (month, b["value"].astype(float).to_numpy(), b["rate_per_1000"].astype(float).to_numpy()),
+                           category=category, lang=lang, status=b["change_status"].fillna(NOT_COMPUTABLE).to_numpy())
     for m in (before, after):
         _check(pub, month=m)
     a = quarter_figures(pub, month=before, window=window, category=category)
     b = quarter_figures(pub, month=after, window=window, category=category).set_index("area_id").loc[a["area_id"]]
-    mb, ma = format_month(before, lang, short=True), format_month(after, lang, short=True)
+    va, vb = b["value"].astype(float).to_numpy(), a["value"].astype(float).to_numpy()
+    year_apart = (pd.Period(after, freq="M") - pd.Period(before, freq="M")).n == 12
+    status = classify_changes(va, vb)["status"].to_numpy() if year_apart else None
+    return _comparison(pub, a, (before, vb, a["rate_per_1000"].astype(float).to_numpy()),
+                       (after, va, b["rate_per_1000"].astype(float).to_numpy()), category=category, lang=lang,
+                       status=status)
+
+
+def _rates(pub: Publication, areas: pd.DataFrame, values: np.ndarray, category: str) -> np.ndarray:
+    """Counts per 1,000 of the residents the category's rates are per (as publish computes them)."""
+    col = "population" if category == TOTAL else pub.denominator(category)
+    pop = areas[col].to_numpy(dtype=float) if col in areas else np.full(len(areas), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(pop > 0, values / pop * 1000, np.nan)
+
+
+def _comparison(pub: Publication, areas: pd.DataFrame, first: tuple[str, np.ndarray, np.ndarray],
+                second: tuple[str, np.ndarray, np.ndarray], *, category: str, lang: str,
+                status: np.ndarray | None) -> pd.DataFrame:
+    """The table of :func:`compare_months`: ``first`` and ``second`` are (month, counts, rates)."""
+    (m1, v1, r1), (m2, v2, r2) = first, second
+    mb, ma = format_month(m1, lang, short=True), format_month(m2, lang, short=True)
 
     def col(key: str, **values: object) -> str:
         return translate(_COMPARE_COLUMNS, key, lang, **values)
 
-    out = pd.DataFrame({col("area_id"): a["area_id"], col("name"): [display_name(str(n), lang) for n in a["name"]],
-                        col("town"): a["town"]})
-    vb, va = a["value"].astype(float).to_numpy(), b["value"].astype(float).to_numpy()
-    out[col("value", m=mb)] = _counts(vb)
-    out[col("value", m=ma)] = _counts(va)
-    out[col("difference")] = _counts(va - vb)
+    out = pd.DataFrame({col("area_id"): areas["area_id"].to_numpy(),
+                        col("name"): [display_name(str(n), lang) for n in areas["name"]],
+                        col("town"): areas["town"].to_numpy()})
+    out[col("value", m=mb)] = _counts(v1)
+    out[col("value", m=ma)] = _counts(v2)
+    out[col("difference")] = _counts(v2 - v1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out[col("change")] = _counts(np.where(vb > 0, (va / vb - 1) * 100, np.nan))
+        out[col("change")] = _counts(np.where(v1 > 0, (v2 / v1 - 1) * 100, np.nan))
+    if status is not None:  # windows a year apart: the exact test says whether it is more than chance
+        out[col("status")] = [status_label(str(s), lang) for s in status]
+        pv = p_values(v2, v1)
+        out[col("p_value")] = np.where(status != NOT_COMPUTABLE, pv, np.nan).round(3)
     rate = "rate" if category == TOTAL or pub.denominator(category) == "population" else f"rate_{pub.denominator(category)}"
-    out[col(rate, m=mb)] = shown_rates(a["rate_per_1000"])  # as the map and the atlas show them
-    out[col(rate, m=ma)] = shown_rates(b["rate_per_1000"])
+    out[col(rate, m=mb)] = shown_rates(r1)  # as the map and the atlas show them
+    out[col(rate, m=ma)] = shown_rates(r2)
     return out.reset_index(drop=True)
 
 
@@ -755,6 +834,9 @@ def _layer(
     if column in _TABLE_MEASURES:
         gdf = quarter_figures(pub, month=month, window=window, category=category, town=town)
         gdf["v"] = gdf[column].astype(float)
+        if column == "change_yoy":  # the display class (fragmap.change), -1 -> NaN: not computable
+            cls = change_classes(gdf["change_yoy"], gdf["change_status"].fillna(NOT_COMPUTABLE)).astype(float)
+            gdf["v"] = np.where(cls >= 0, cls, np.nan)
         gdf["hidden"] = gdf["suppressed"]
         missing = _tr("no_base", lang) if column == "change_yoy" else _tr("not_available", lang)
     elif column == "fragility_index":
@@ -808,11 +890,12 @@ class _Scale:
     def __init__(self, column: str, values: np.ndarray, *, scheme: str, k: int, lang: str) -> None:
         self.column = column
         v = values[np.isfinite(values)]
-        if column == "change_yoy":
-            self.edges = np.array(CHANGE_BREAKS)
+        self.hatches: list[str | None] = []
+        if column == "change_yoy":  # values are display classes of fragmap.change (significance first)
             self.colours = list(CHANGE_COLOURS)
-            self.labels = [_tr(x, lang) for x in ("fall_big", "fall", "stable", "rise", "rise_big")]
-            self.kind = "edges"
+            self.hatches = list(CHANGE_HATCHES)
+            self.labels = [class_label(x, lang) for x in CHANGE_CLASSES]
+            self.kind = "codes"
         elif column == "fragility_index":  # the atlas's fixed classes, zero class first
             self.factor = 1.0
             self.classes = index_classes()
@@ -836,6 +919,9 @@ class _Scale:
     def index(self, values: np.ndarray) -> np.ndarray:
         out = np.full(len(values), -1, dtype=int)
         ok = np.isfinite(values)
+        if self.kind == "codes":
+            out[ok] = values[ok].astype(int)
+            return out
         if self.kind == "edges":
             side = "left" if self.column in _COVERAGE_MEASURES else "right"
             out[ok] = np.searchsorted(self.edges, values[ok], side=side)
@@ -1011,7 +1097,10 @@ def plot_choropleth(
             drew["missing"] = True
         for i, colour in enumerate(scale.colours):
             sel = cls == i
-            if sel.any():
+            hatch = scale.hatches[i] if i < len(scale.hatches) else None
+            if sel.any() and hatch:
+                _draw(a, g.geometry[sel], facecolor=colour, edgecolor=CHANGE_EDGE, hatch=hatch, linewidth=0)
+            elif sel.any():
                 _draw(a, g.geometry[sel], facecolor=colour, edgecolor="none", linewidth=0)
         _draw(a, g.geometry, facecolor="none", edgecolor="white", linewidth=0.5)
         _draw(a, [shapely.union_all(g.geometry.buffer(1.0).to_numpy()).buffer(-1.0)], facecolor="none",
@@ -1037,8 +1126,9 @@ def plot_choropleth(
             a.set_title(name, fontsize=11)
 
     # Legend: the classes, then hidden and missing areas.
-    handles = [Patch(facecolor=col, edgecolor="#999999", linewidth=0.5, label=lab)
-               for col, lab in zip(scale.colours, scale.labels)]
+    hatches = scale.hatches or [None] * len(scale.colours)
+    handles = [Patch(facecolor=col, edgecolor=CHANGE_EDGE if h else "#999999", hatch=h, linewidth=0.5, label=lab)
+               for col, h, lab in zip(scale.colours, hatches, scale.labels)]
     if drew["hidden"]:
         handles.append(Patch(facecolor=_HIDDEN.ground, edgecolor=_HIDDEN.ink, hatch=_HIDDEN.hatch,
                              label=_tr("hidden", lang, threshold=pub.threshold)))
@@ -1068,6 +1158,8 @@ def plot_choropleth(
         if len(towns) == 1 and (len(cats) > 1 or len(panels) == 1):
             title += f" · {towns[0]}"
     extra = _tr("index_note", lang) if column == "fragility_index" else ""
+    if column == "change_yoy":
+        extra = _tr("change_note", lang, alpha=format_number(ALPHA, lang, 2), base=MIN_BASE)
     if column in _COVERAGE_MEASURES:
         extra = str(_coverage(pub)["method"].iloc[0]).capitalize() + "."
     if column in ("rate_per_1000", "fragility_index"):  # the figures that divide by residents

@@ -51,6 +51,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from fragmap._errors import PrivacyError
+from fragmap.change import STATUSES, status_label
 from fragmap.classify import PATTERNS, class_labels, shown_rate, zero_aware_classes
 from fragmap.i18n import format_month, format_number, t, translate
 from fragmap.privacy import WHERE_NEXT_COLUMNS, check_where_next
@@ -109,6 +110,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "legend_primary": {"it": "meno di {threshold} segnalazioni (nascosto)", "en": "fewer than {threshold} reports (hidden)"},
     "legend_other": {"it": "n.d.: nascosto per non permettere di ricalcolare un dato piccolo", "en": "n/a: hidden so that a small count cannot be computed back"},
     "yoy": {"it": "rispetto a un anno prima", "en": "vs a year before"},
+    "year_before": {"it": "un anno prima", "en": "a year before"},
     "estimated": {"it": "popolazione stimata", "en": "estimated population"},
     "iso_band": {"it": "entro {minutes} minuti a piedi", "en": "within {minutes} minutes' walk"},
     "where_rank": {"it": "Proposta n. {rank}", "en": "Proposal no. {rank}"},
@@ -449,9 +451,11 @@ def _cells_and_classes(pub: Publication, ids: list[str], layer_codes: list[str],
             rate: list[Any] = [None] * len(ids)
             hidden = [0] * len(ids)
             yoy: dict[str, int] = {}  # sparse: most areas have no year-on-year figure
+            status: dict[str, str] = {}  # fragmap.change status where there is a change
+            prev: dict[str, int] = {}  # the count a year before (a count: the audit reads "n_prev")
             rows = zip(gm["area_id"], gm["value"], gm["suppressed"], gm["reason"], gm["change_yoy"],
-                       gm["rate_per_1000"])
-            for a, v, s, r, y, pr in rows:
+                       gm["rate_per_1000"], gm["value_prev"], gm["change_status"])
+            for a, v, s, r, y, pr, vp, st in rows:
                 i = pos.get(a)
                 if i is None:
                     continue
@@ -466,7 +470,11 @@ def _cells_and_classes(pub: Publication, ids: list[str], layer_codes: list[str],
                         rates_all.append(rt)
                     if not math.isnan(y):
                         yoy[str(i)] = int(round(y * 100))
-            cells.setdefault(m, {})[c] = {"value": value, "rate": rate, "suppressed": hidden, "yoy": yoy}
+                        status[str(i)] = str(st)
+                    if not math.isnan(vp):
+                        prev[str(i)] = int(vp)
+            cells.setdefault(m, {})[c] = {"value": value, "rate": rate, "suppressed": hidden, "yoy": yoy,
+                                          "yoyStatus": status, "n_prev": prev}
         classes[c] = {}
         for measure, vals, dec in (("count", counts_all, 0), ("rate", rates_all, 1)):
             cl = zero_aware_classes(vals, scheme=scheme, k=k, decimals=dec)
@@ -616,12 +624,13 @@ def _banners_notes_sources(pub: Publication) -> tuple[list[str], list[str], list
     return banners, notes, sources
 
 
-def _script_text(pub: Publication) -> dict[str, str]:
+def _script_text(pub: Publication) -> dict[str, Any]:
     msg = lambda key, **kw: translate(_MESSAGES, key, pub.language, **kw)  # noqa: E731
     return {
         "window": msg("window"), "reports": msg("reports"), "per1000": msg("rate"), "na": msg("na"),
         "per1000_pop_65": msg("rate_pop_65"),
         "nd": t("not_available", pub.language), "hiddenOther": msg("hidden_other"), "yoy": msg("yoy"),
+        "yearBefore": msg("year_before"), "yoyStatus": {k: status_label(k, pub.language) for k in STATUSES},
         "estimated": msg("estimated"), "legend": msg("legend"),
         "zoomIn": msg("zoom_in"), "zoomOut": msg("zoom_out"), "resetView": msg("reset_view"),
         "legendPrimary": msg("legend_primary", threshold=pub.threshold), "legendOther": msg("legend_other"),

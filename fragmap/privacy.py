@@ -55,6 +55,7 @@ import shapely
 
 from fragmap._errors import PrivacyError
 from fragmap._text import fold_name as _fold
+from fragmap.change import NOT_COMPUTABLE, classify_changes
 from fragmap.classify import rate_per_1000
 from fragmap.publication import (
     ALL_ACTIONS, ALL_PARTNERS, NETWORK, TOTAL, UNASSIGNED, Publication, check_table, unassigned_id,
@@ -515,17 +516,27 @@ def publish(
     prev_month = full["month"].map(lambda m: str(pd.Period(m, freq="M") - 12))
     base = full.set_index([*key, "month"])["value"]
     prev_val = pd.Series(base.reindex(pd.MultiIndex.from_arrays([*(full[k] for k in key), prev_month])).to_numpy(), index=full.index)
-    full["change_yoy"] = np.where(prev_val > 0, full["value"] / prev_val - 1, np.nan)
+    # the count a year before as that month publishes it (NaN when hidden there): the change,
+    # its exact test and status come from two shown counts only (fragmap.change)
+    full["value_prev"] = prev_val
+    yoy = classify_changes(full["value"].to_numpy(dtype=float), prev_val.to_numpy(dtype=float))
+    full["change_yoy"] = yoy["change"].to_numpy()
+    full["change_status"] = yoy["status"].to_numpy()
     # share of the town: both shown
     town_val = full[full["level"] == "town"].set_index(["area_id", "month", "category", "partner", "action"])["value"]
     tkey = pd.MultiIndex.from_arrays([full["town"], full["month"], full["category"], full["partner"], full["action"]])
     tv = pd.Series(town_val.reindex(tkey).to_numpy(), index=full.index)
     full["share_of_town"] = np.where((full["level"] == "quarter") & (tv > 0), full["value"] / tv, np.nan)
     table = full[full["month"].isin(months)].copy()
-    for col in ("rate_per_1000", "change_yoy", "share_of_town"):
+    # A hidden cell shows no count a year before either: a 12-month publication would otherwise
+    # republish the 12 earlier months in full, with a suppression pattern whose zero rule
+    # (_after_zero) sees less history than the publications of those months did.
+    for col in ("rate_per_1000", "change_yoy", "share_of_town", "value_prev"):
         table.loc[table["suppressed"], col] = np.nan
+    table.loc[table["suppressed"], "change_status"] = NOT_COMPUTABLE
     table = table[["area_id", "level", "month", "window", "category", "partner", "action", "value", "suppressed",
-                   "reason", "rate_per_1000", "change_yoy", "share_of_town"]].reset_index(drop=True)
+                   "reason", "rate_per_1000", "change_yoy", "share_of_town", "value_prev",
+                   "change_status"]].reset_index(drop=True)
     table["reason"] = table["reason"].astype(str)
     town_areas = _town_areas(quarters)
     pub_areas = pd.concat([areas.drop(columns=["merged"]), town_areas], ignore_index=True)
@@ -954,6 +965,7 @@ _COUNT_ATTR = re.compile(r'data-fm-count="([^"]*)"')
 #: Column or key names that hold counts in a download (folded: lower case, ASCII).
 _COUNT_NAME = re.compile(
     r"^(value|valore|count|conteggio|numero|n|n[_ ].*|.*segnalazion.*|reports?|casi|totale|total|persone|people"
+    r"|reports?[_ ]a[_ ]year[_ ]before"
     # figures of a run about reports (the private manifest's): never published under the threshold
     r"|read|accepted|rejected|duplicates|window[_ ]reports|unassigned.*|fuori.*|senza[_ ].*|geocoded.*"
     r"|.*[_ ]by[_ ](?:level|reason))$"

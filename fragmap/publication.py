@@ -28,7 +28,13 @@ rate_per_1000      count per 1,000 residents (of the category's denominator,
                    :attr:`Publication.denominators`: e.g. residents aged 65+
                    for ``anziani``); NaN when suppressed or unknown
 change_yoy         relative change against the same month a year before; NaN
-                   when either side is suppressed or missing
+                   when either side is suppressed or missing, or the base is 0
+value_prev         the published count of the same cell a year before (month - 12,
+                   same window), suppressed in its own month like any count: NaN
+                   when hidden there, missing, or when ``value`` is suppressed
+change_status      :mod:`fragmap.change` status of the change: ``"aumento"`` /
+                   ``"calo"`` (significant), ``"stabile"``, ``"non_significativa"``
+                   or ``"non_calcolabile"`` (no percentage)
 share_of_town      count / town count; NaN when suppressed
 =================  =============================================================
 
@@ -86,7 +92,12 @@ TABLE_COLUMNS = (
     "rate_per_1000",
     "change_yoy",
     "share_of_town",
+    "value_prev",
+    "change_status",
 )
+#: Columns added after the first release: a table built without them (and without any
+#: year-on-year figure) gets them empty, so older table builders keep working.
+_LATER_COLUMNS = ("value_prev", "change_status")
 AREA_COLUMNS = ("area_id", "name", "town", "level", "population", "population_estimated", "geometry")
 
 
@@ -164,6 +175,7 @@ class Publication:
     whole: str = ""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "table", _with_later_columns(self.table))
         check_table(self.table, self.threshold, show_zero=self.show_zero)
         # Read-only tables: a cell changed in place after the checks would be drawn unchecked.
         object.__setattr__(self, "table", _read_only(self.table))
@@ -326,6 +338,17 @@ def resolve_category(pub: Publication, value: str, *, language: str | None = Non
     raise ValueError(_CATEGORY_TEXT["unknown"][lang].format(value=value, choices=choices))
 
 
+def _with_later_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with :data:`_LATER_COLUMNS`, empty, if it has none of them and no change figure."""
+    if any(c in table.columns for c in _LATER_COLUMNS) or "change_yoy" not in table.columns:
+        return table
+    if table["change_yoy"].notna().any():
+        return table  # a change without the count it was computed from: check_table refuses it
+    from fragmap.change import NOT_COMPUTABLE
+
+    return table.assign(value_prev=np.nan, change_status=NOT_COMPUTABLE)
+
+
 def _read_only(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose cells cannot be assigned in place (``ValueError`` if tried)."""
     out = frame.copy()
@@ -355,7 +378,8 @@ def check_table(table: pd.DataFrame, threshold: int, *, show_zero: bool = True) 
     if missing:
         raise PrivacyError(f"publication table lacks column(s): {', '.join(missing)}")
     sup = table["suppressed"].astype(bool)
-    leaked = table.loc[sup, ["value", "rate_per_1000", "change_yoy", "share_of_town"]].notna()
+    leaked = table.loc[sup, [c for c in ("value", "rate_per_1000", "change_yoy", "share_of_town", "value_prev")
+                             if c in table.columns]].notna()
     if leaked.to_numpy().any():
         raise PrivacyError(
             f"{int(leaked.any(axis=1).sum())} suppressed cell(s) still carry a value or a "
@@ -370,3 +394,36 @@ def check_table(table: pd.DataFrame, threshold: int, *, show_zero: bool = True) 
             f"{int(small.sum())} published count(s) are under the privacy threshold "
             f"({threshold}) and not suppressed"
         )
+    _check_change(table, threshold, show_zero=show_zero)
+
+
+def _check_change(table: pd.DataFrame, threshold: int, *, show_zero: bool) -> None:
+    """The year-on-year columns: a shown count a year before passes the threshold, and a change
+    is given only between two shown counts (so it cannot carry a hidden one)."""
+    from fragmap.change import FALL, NOT_COMPUTABLE, RISE, STATUSES
+
+    prev = table["value_prev"].to_numpy(dtype=float)
+    shown = prev[~np.isnan(prev)]
+    small = (shown < threshold) & ~((shown == 0) & show_zero)
+    if small.any():
+        raise PrivacyError(
+            f"{int(small.sum())} count(s) of a year before are under the privacy threshold ({threshold})"
+        )
+    status = table["change_status"].astype(str).to_numpy()
+    unknown = sorted(set(status) - set(STATUSES))
+    if unknown:
+        raise PrivacyError(f"unknown change status(es): {', '.join(unknown)}; known: {', '.join(STATUSES)}")
+    value = table["value"].to_numpy(dtype=float)
+    change = table["change_yoy"].to_numpy(dtype=float)
+    has = ~np.isnan(change)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = value / prev - 1
+    wrong = has & ~(np.isclose(change, expected, rtol=1e-9, atol=1e-9) & (prev > 0))
+    if wrong.any():
+        raise PrivacyError(
+            f"{int(wrong.sum())} year-on-year change(s) are not computed from the two shown counts "
+            "(value and value_prev)"
+        )
+    bad = (has == (status == NOT_COMPUTABLE)) | ((status == RISE) & ~(change > 0)) | ((status == FALL) & ~(change < 0))
+    if bad.any():
+        raise PrivacyError(f"{int(bad.sum())} change status(es) do not match their change")

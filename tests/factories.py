@@ -104,6 +104,20 @@ def make_publication(
     )
 
 
+def with_previous_year(table: pd.DataFrame, previous: object) -> pd.DataFrame:
+    """``table`` with ``value_prev`` set to ``previous`` (NaN: hidden or missing a year before) and
+    the change and its status computed as :func:`fragmap.privacy.publish` does."""
+    from fragmap.change import NOT_COMPUTABLE, classify_changes
+
+    t = table.copy()
+    t["value_prev"] = np.asarray(previous, dtype=float)
+    ch = classify_changes(t["value"].to_numpy(dtype=float), t["value_prev"].to_numpy(dtype=float))
+    t["change_yoy"], t["change_status"] = ch["change"].to_numpy(), ch["status"].to_numpy()
+    t.loc[t["suppressed"], ["change_yoy", "value_prev"]] = np.nan
+    t.loc[t["suppressed"], "change_status"] = NOT_COMPUTABLE
+    return t
+
+
 def offline_route(external: list[str]):  # type: ignore[no-untyped-def]
     """A Playwright route handler: file: and data: URLs load, anything else is aborted and noted."""
 

@@ -211,7 +211,8 @@ def _with_partners_and_coverage(pub: Publication) -> Publication:
     rows = []
     for code, value in (("auser", 40.0), ("anffas", 25.0)):
         r = town.iloc[0].copy()
-        r["partner"], r["value"], r["rate_per_1000"], r["change_yoy"] = code, value, value / 10, 0.1
+        r["partner"], r["value"], r["rate_per_1000"] = code, value, value / 10
+        r["value_prev"], r["change_yoy"], r["change_status"] = value - 2, value / (value - 2) - 1, "stabile"
         rows.append(r)
     table = pd.concat([t, pd.DataFrame(rows)], ignore_index=True)
     cov = pd.DataFrame([

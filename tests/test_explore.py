@@ -17,7 +17,7 @@ import pytest
 from shapely import affinity
 
 import fragmap
-from factories import make_publication
+from factories import make_publication, with_previous_year
 from fragmap.explore import (
     compare_months,
     coverage_summary,
@@ -267,12 +267,13 @@ def test_change_and_index_maps() -> None:
 
     pub = make_publication(seed=10)
     t = pub.table.copy()
-    t["change_yoy"] = np.where(t["value"].notna() & (t["value"] > 0), 0.3, np.nan)
+    prev = np.floor(t["value"].to_numpy(dtype=float) / 1.6)
+    t = with_previous_year(t, np.where(prev >= 5, prev, np.nan))
     last = t[(t["month"] == pub.month) & (t["window"] == 12) & (t["level"] == "quarter")]
     pub = dataclasses.replace(pub, table=t, extras={"fragility_index": fragility_index(last, categories=["anziani"])})
     fig = plot_choropleth(pub, column="change_yoy")
     title, labels = _legend(fig)
-    assert title.startswith("variazione") and "aumento oltre il 25%" in labels
+    assert title.startswith("variazione") and "aumento significativo oltre il 25%" in labels
     assert "gen 2026 - dic 2026 rispetto a gen 2025 - dic 2025" in fig._suptitle.get_text()
     fig = plot_choropleth(pub, column="fragility_index")
     title, labels = _legend(fig)

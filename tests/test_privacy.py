@@ -309,7 +309,8 @@ def test_audit_passes_a_clean_folder_and_checks_csv_downloads(private, settings,
     assert not res.ok and res.findings[0].file == "dati.csv"
 
 
-@pytest.mark.parametrize("column", ["segnalazioni", "n_reports", "Conteggio", "count"])
+@pytest.mark.parametrize("column", ["segnalazioni", "n_reports", "Conteggio", "count", "segnalazioni un anno prima",
+                                    "reports a year before", "anziani_segnalazioni_anno_prima", "n_prev"])
 def test_audit_checks_counts_under_any_count_like_name(private, settings, tmp_path: Path, column: str) -> None:
     (tmp_path / "dati.csv").write_text(f"area_id,{column},rate\nQ1,12,3.5\nQ2,2,1.1\n", encoding="utf-8")
     res = audit_folder(tmp_path, private, settings)

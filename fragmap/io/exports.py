@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from fragmap.change import ALPHA, MIN_BASE, NOT_COMPUTABLE, status_label
 from fragmap.classify import shown_rates
 from fragmap.i18n import format_month, format_number, t, translate
 from fragmap.io.tables import neutralise_formulas
@@ -45,7 +46,9 @@ _COLUMNS: dict[str, dict[str, str]] = {
     "value": {"it": "segnalazioni", "en": "reports"},
     "rate": {"it": "tasso per 1.000", "en": "rate per 1,000"},
     "unit": {"it": "unità del tasso", "en": "rate unit"},
+    "value_prev": {"it": "segnalazioni un anno prima", "en": "reports a year before"},
     "change": {"it": "variazione annua %", "en": "year-on-year change %"},
+    "status": {"it": "andamento annuo", "en": "year-on-year trend"},
     "share": {"it": "quota del comune %", "en": "share of the town %"},
     "note": {"it": "nota", "en": "note"},
 }
@@ -77,6 +80,14 @@ _TEXT: dict[str, dict[str, str]] = {
     "units_line": {"it": "Tassi per 1.000 residenti; per la categoria {cats}: per 1.000 residenti di 65 anni e più.",
                    "en": "Rates per 1,000 residents; for {cats}: per 1,000 residents aged 65+."},
     "units_all": {"it": "Tassi per 1.000 residenti.", "en": "Rates per 1,000 residents."},
+    "change_line": {"it": "Variazione annua: totale di 12 mesi rispetto a quello che termina nello stesso mese un anno "
+                          "prima (colonna «segnalazioni un anno prima», nascosta come ogni conteggio). «aumento» o "
+                          "«calo» solo se significativa (test esatto di Poisson, p < {alpha}, almeno {base} "
+                          "segnalazioni un anno prima); «non calcolabile»: un dato è nascosto, zero o assente.",
+                    "en": "Year-on-year change: 12-month total against the one ending in the same month a year "
+                          "before (column 'reports a year before', hidden like every count). 'rise' or 'fall' only "
+                          "when significant (exact Poisson test, p < {alpha}, at least {base} reports a year "
+                          "before); 'not computable': a figure is hidden, zero or missing."},
     "synthetic": {"it": "DATI SINTETICI DI PROVA: non descrivono persone reali.",
                   "en": "SYNTHETIC TEST DATA: they describe no real person."},
     "credits": {"it": "Fonti e licenze", "en": "Sources and licences"},
@@ -167,7 +178,10 @@ def export_table(pub: Publication, *, month: str | None = None, language: str | 
         _col("value", lang): pd.Series(counts, dtype=object).to_numpy(),
         _col("rate", lang): shown_rates(tb["rate_per_1000"]),  # as the map and the atlas print it
         _col("unit", lang): unit,
+        _col("value_prev", lang): pd.Series([None if np.isnan(v) else int(v) for v in tb["value_prev"].astype(float)],
+                                            dtype=object).to_numpy(),
         _col("change", lang): (tb["change_yoy"].astype(float) * 100).round(0).to_numpy(),
+        _col("status", lang): [status_label(str(x), lang) for x in tb["change_status"]],
         _col("share", lang): (tb["share_of_town"].astype(float) * 100).round(1).to_numpy(),
         _col("note", lang): notes,
     })
@@ -185,6 +199,7 @@ def notes_table(pub: Publication, *, language: str | None = None) -> pd.DataFram
         _tr("period_line", lang, period=period_text(pub.month, lang)),
         _tr("threshold_line", lang, threshold=pub.threshold),
         _tr("units_line", lang, cats=", ".join(old)) if old else _tr("units_all", lang),
+        _tr("change_line", lang, alpha=str(ALPHA).replace(".", "," if lang == "it" else "."), base=MIN_BASE),
         *dict.fromkeys(pub.notes),
         *[f"{_tr('credits', lang)}: {a}" for a in dict.fromkeys(pub.attributions)],
     ]
@@ -323,6 +338,9 @@ def areas_layer(pub: Publication, *, language: str | None = None) -> Any:
         out[f"{c}_testo"] = [_hidden_text(str(r), pub.threshold, lang) if h else str(int(v))
                              for v, h, r in zip(g["value"], hidden, g["reason"])]
         out[f"{c}_tasso"] = shown_rates(g["rate_per_1000"])
+        out[f"{c}_segnalazioni_anno_prima"] = g["value_prev"].astype(float).to_numpy()
+        out[f"{c}_variazione_pct"] = (g["change_yoy"].astype(float) * 100).round(0).to_numpy()
+        out[f"{c}_andamento"] = [status_label(str(x), lang) for x in g["change_status"].fillna(NOT_COMPUTABLE)]
     out = neutralise_formulas(out)
     return gpd.GeoDataFrame(out, geometry=areas.geometry.to_numpy(), crs=4326)
 

@@ -28,8 +28,9 @@ var FM = (function () {
   }
   function cell(i) {
     var c = data().cells[state.month][state.cat];
-    var y = c.yoy[String(i)];  // sparse
-    return { value: c.value[i], suppressed: c.suppressed[i], yoy: y === undefined ? null : y };
+    var y = c.yoy[String(i)], p = (c.n_prev || {})[String(i)];  // sparse
+    return { value: c.value[i], suppressed: c.suppressed[i], yoy: y === undefined ? null : y,
+             status: (c.yoyStatus || {})[String(i)] || "non_calcolabile", prev: p === undefined ? null : p };
   }
   function denominator(cat) {  // the residents the layer's rate is per 1,000 of (65+ for older people)
     var col = (D.denominator || {})[cat || state.cat];
@@ -75,7 +76,10 @@ var FM = (function () {
       line(T.reports + ": " + fmt(c.value, 0));
       var r = rate(i, c.value);
       if (r !== null) line(fmt(r, 1) + " " + per1000());
-      if (c.yoy !== null) line(T.yoy + ": " + (c.yoy > 0 ? "+" : "") + fmt(c.yoy, 0) + "%");
+      if (c.prev !== null) line(T.yearBefore + ": " + fmt(c.prev, 0));
+      // the change only with its status: "stabile" and "non calcolabile" never look alike
+      line(T.yoy + ": " + (c.yoy !== null ? (c.yoy > 0 ? "+" : "") + fmt(c.yoy, 0) + "% · " : "") +
+           (T.yoyStatus[c.status] || T.yoyStatus.non_calcolabile));
     }
     if (D.areas.estimated[i]) line(T.estimated);
     return box;
