@@ -17,32 +17,7 @@ import pandas as pd
 #: stella, alba, felice, franco, angelo, santo, vera, viola...) are left out on purpose: they
 #: would raise false alarms in place names. A first name alone is never enough: it must stand
 #: next to another name-like word, or after an honorific or a family word.
-_FIRST_NAMES = frozenset("""
-adriano agostino alberto aldo alessandro alessio alfonso alfredo ambrogio amedeo andrea
-antonino antonio armando arturo attilio bruno carlo carmelo cesare christian cristian claudio
-corrado cristiano dario davide diego dino domenico edoardo elia elio emanuele emilio enrico
-enzo ermanno ernesto ettore fabio fabrizio fausto federico ferdinando fernando filippo
-flavio francesco gabriele gaetano giacomo giampiero giancarlo gianfranco gianluca gianni
-gianpiero gino giorgio giovanni giulio giuseppe graziano guido ignazio italo ivan lino
-leonardo lorenzo luca luciano lucio luigi manuel marcello marco mario massimo matteo mattia
-maurizio mauro michele mirko nicola nicolo niccolo nino osvaldo ottavio paolo pasquale piero
-pierluigi pietro raffaele remo renato riccardo roberto rocco rosario salvatore samuele
-sandro sebastiano sergio silvio simone stefano teodoro tiziano tommaso ugo umberto valerio
-valter walter vincenzo vittorio
-ada adriana agnese alessandra alice amalia angela anna annamaria antonella antonietta arianna
-barbara beatrice bruna camilla carla carmela carolina caterina cinzia claudia concetta
-cristina daniela debora donatella elena eleonora elisa elisabetta emma enrica ester fabiana
-federica fernanda filomena fiorella francesca franca gabriella gemma gina ginevra giorgia
-giovanna giulia giuliana giuseppina gloria graziella ida ilaria ines iolanda irene irma lidia
-liliana lina loredana lorena lorenza lucia luciana luigia luisa maddalena manuela mara
-margherita maria mariarosa marisa marta martina matilde mirella monica nadia natalia
-nicoletta noemi olga ornella paola patrizia pierina raffaella renata rita roberta rosanna
-rosaria rossella sabrina sandra sara silvana silvia simona sofia sonia stefania tatiana
-teresa tiziana valentina valeria vanda veronica vincenza virginia vittoria wanda
-mohamed mohammed muhammad mohammad ahmed ahmad hassan hamza omar youssef yusuf mustafa ibrahim
-fatima fatma khadija aisha amina ion andrei mihai alexandru irina svetlana oksana natasha
-jose juan carlos luis jorge
-""".split())
+_FIRST_NAMES = frozenset(["adriano", "agostino", "alberto", "aldo", "alessandro", "alessio", "alfonso", "alfredo", "ambrogio", "amedeo", "andrea", "antonino", "antonio", "armando", "arturo", "attilio", "bruno", "carlo", "carmelo", "cesare", "christian", "cristian", "claudio", "corrado", "cristiano", "dario", "davide", "diego", "dino", "domenico", "edoardo", "elia", "elio", "emanuele", "emilio", "enrico", "enzo", "ermanno", "ernesto", "ettore", "fabio", "fabrizio", "fausto", "federico", "ferdinando", "fernando", "filippo", "flavio", "francesco", "gabriele", "gaetano", "giacomo", "giampiero", "giancarlo", "gianfranco", "gianluca", "gianni", "gianpiero", "gino", "giorgio", "giovanni", "giulio", "giuseppe", "graziano", "guido", "ignazio", "italo", "ivan", "lino", "leonardo", "lorenzo", "luca", "luciano", "lucio", "luigi", "manuel", "marcello", "marco", "mario", "massimo", "matteo", "mattia", "maurizio", "mauro", "michele", "mirko", "nicola", "nicolo", "niccolo", "nino", "osvaldo", "ottavio", "paolo", "pasquale", "piero", "pierluigi", "pietro", "raffaele", "remo", "renato", "riccardo", "roberto", "rocco", "rosario", "salvatore", "samuele", "sandro", "sebastiano", "sergio", "silvio", "simone", "stefano", "teodoro", "tiziano", "tommaso", "ugo", "umberto", "valerio", "valter", "walter", "vincenzo", "vittorio", "ada", "adriana", "agnese", "alessandra", "alice", "amalia", "angela", "anna", "annamaria", "antonella", "antonietta", "arianna", "barbara", "beatrice", "bruna", "camilla", "carla", "carmela", "carolina", "caterina", "cinzia", "claudia", "concetta", "cristina", "daniela", "debora", "donatella", "elena", "eleonora", "elisa", "elisabetta", "emma", "enrica", "ester", "fabiana", "federica", "fernanda", "filomena", "fiorella", "francesca", "franca", "gabriella", "gemma", "gina", "ginevra", "giorgia", "giovanna", "giulia", "giuliana", "giuseppina", "gloria", "graziella", "ida", "ilaria", "ines", "iolanda", "irene", "irma", "lidia", "liliana", "lina", "loredana", "lorena", "lorenza", "lucia", "luciana", "luigia", "luisa", "maddalena", "manuela", "mara", "margherita", "maria", "mariarosa", "marisa", "marta", "martina", "matilde", "mirella", "monica", "nadia", "natalia", "nicoletta", "noemi", "olga", "ornella", "paola", "patrizia", "pierina", "raffaella", "renata", "rita", "roberta", "rosanna", "rosaria", "rossella", "sabrina", "sandra", "sara", "silvana", "silvia", "simona", "sofia", "sonia", "stefania", "tatiana", "teresa", "tiziana", "valentina", "valeria", "vanda", "veronica", "vincenza", "virginia", "vittoria", "wanda", "mohamed", "mohammed", "muhammad", "mohammad", "ahmed", "ahmad", "hassan", "hamza", "omar", "youssef", "yusuf", "mustafa", "ibrahim", "fatima", "fatma", "khadija", "aisha", "amina", "ion", "andrei", "mihai", "alexandru", "irina", "svetlana", "oksana", "natasha", "jose", "juan", "carlos", "luis", "jorge"])
 #: Words after which a first name is a place or a saint ("San Pietro", "Casa Maria").
 _BEFORE_PLACE_NAME = frozenset({
     "san", "santa", "santo", "sant", "santi", "ss", "s", "beato", "beata", "papa", "don",
