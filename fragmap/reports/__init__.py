@@ -38,6 +38,15 @@ Example
 >>> result = validate(read_table("export.csv").frame, settings,
 ...                   source_file="export.csv", today=date(2026, 11, 1))  # doctest: +SKIP
 >>> result.accepted.shape, result.rejected["reason"].value_counts()   # doctest: +SKIP
+
+A file too large for memory goes through :class:`Validator` a chunk at a time
+(:func:`fragmap.io.tables.open_table`), as :func:`fragmap.ingest.ingest_files` does.
+
+Modules: :mod:`~fragmap.reports.headers` (header matching), :mod:`~fragmap.reports.guard`
+(the file-level guard), :mod:`~fragmap.reports.names` (person names),
+:mod:`~fragmap.reports.values` (dates, coordinates, vocabularies, hashes),
+:mod:`~fragmap.reports.validate`, :mod:`~fragmap.reports.messages`,
+:mod:`~fragmap.reports.contract`.
 """
 
 
@@ -48,7 +57,7 @@ from fragmap.reports.contract import (
     REPORT_COLUMNS,
     REQUIRED_FIELDS,
 )
-from fragmap.reports.guard import find_personal_data
+from fragmap.reports.guard import PersonalScan, find_personal_data
 from fragmap.reports.headers import (
     ALIASES,
     EXACT_ONLY,
@@ -62,12 +71,13 @@ from fragmap.reports.headers import (
 )
 from fragmap.reports.messages import field_label, no_id_note, reason_label
 from fragmap.reports.names import looks_like_person, person_mask
-from fragmap.reports.validate import IntakeResult, validate
+from fragmap.reports.validate import IntakeResult, Validator, validate
 from fragmap.reports.values import parse_coordinate, parse_dates, record_hash
 
 __all__ = [
     "ALIASES", "EXACT_ONLY", "MAX_LISTED", "NOT_FIELD", "PERSONAL_HEADERS", "REASONS",
     "REJECTED_COLUMNS", "REPORT_COLUMNS", "REQUIRED_FIELDS", "HeaderMatch", "IntakeResult",
+    "PersonalScan", "Validator",
     "field_label", "find_personal_data", "header_words", "looks_like_person", "match_columns",
     "match_headers", "no_id_note", "parse_coordinate", "parse_dates", "person_mask",
     "personal_header_kind", "reason_label", "record_hash", "validate",
