@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_stages import _timed_run  # noqa: E402  (also puts tests/ on sys.path)
+from bench_stages import _timed_run
 
 #: The demo generator's default report count (the demo has about 4,850 accepted).
 DEMO_REPORTS = 5000
