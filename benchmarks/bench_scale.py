@@ -1,6 +1,6 @@
 """A month at ten times the demo (issue 16, Speed): about 50,000 reports and 300 areas.
 
-Builds a SYNTHETIC workload in a temporary folder with the demo's own generator
+Builds a SYNTHETIC workload (once; kept in the system's temporary folder) with the demo's own generator
 (:func:`fragmap.demo.write_demo_data`, ``n_reports`` ten times the demo's; its files are
 named ``segnalazioni_sintetiche_*``, as every synthetic file is), a hexagon grid fine enough
 for about 300 areas, then times a forced monthly run stage by stage (the ``on_step``
@@ -34,13 +34,18 @@ def build(tmp: Path, n_reports: int, hex_size_m: float):  # type: ignore[no-unty
 
     from fragmap.demo import write_demo_data
 
-    data = tmp / "data_sintetici"
+    # generating 50,000 reports takes minutes: the workload is kept between runs (same seed,
+    # same files) in the system's temporary folder
+    data = Path(tempfile.gettempdir()) / f"fragmap-scale-data-{n_reports}"
     t0 = time.perf_counter()
-    files = write_demo_data(data, n_reports=n_reports)
+    if not (data / "complete").exists():
+        write_demo_data(data, n_reports=n_reports)
+        (data / "complete").write_text("ok\n", encoding="utf-8")
+    files = sorted(data.iterdir())
     reports = tuple(p for p in files if p.name.startswith("segnalazioni_sintetiche_"))
     size = sum(p.stat().st_size for p in reports)
     print(f"synthetic workload: {n_reports:,} reports in {len(reports)} files ({size / 1024**2:.1f} MB), "
-          f"written in {time.perf_counter() - t0:.1f} s to {data}")
+          f"ready in {time.perf_counter() - t0:.1f} s in {data}", flush=True)
     s = demo_project_settings(tmp)
     services = tuple(data / p.name if p.name.startswith("servizi_rete_esempio") else p for p in s.paths.services)
     return dataclasses.replace(
