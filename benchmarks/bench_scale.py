@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_stages import _timed_run
+import bench_stages  # noqa: F401  (puts tests/ on sys.path)
 
 #: The demo generator's default report count (the demo has about 4,850 accepted).
 DEMO_REPORTS = 5000
@@ -53,6 +53,32 @@ def build(tmp: Path, n_reports: int, hex_size_m: float):  # type: ignore[no-unty
         paths=dataclasses.replace(s.paths, reports=reports, services=services),
         quarters=dataclasses.replace(s.quarters, hex_size_m=hex_size_m),
     )
+
+
+def _timed_run(label: str, settings, *, force: bool) -> float:  # type: ignore[no-untyped-def]
+    """:func:`bench_stages._timed_run`, but a refusal of the audit still prints the stages' times
+    (every stage up to the audit ran) and how many findings it had (never their values)."""
+    from fragmap._errors import PrivacyError
+    from fragmap.pipeline import run
+
+    marks: list[tuple[str, float]] = []
+    t0 = time.perf_counter()
+    refused = None
+    try:
+        run(settings, force=force, on_step=lambda name, _fig: marks.append((name, time.perf_counter())))
+    except PrivacyError as exc:
+        refused = exc
+    total = time.perf_counter() - t0
+    print(f"\n{label}: {total:.2f} s" + ("  (AUDIT REFUSED, see below)" if refused else ""), flush=True)
+    previous = t0
+    for name, when in marks:  # a stage's time is from the previous callback to its own
+        print(f"    {name:<12} {when - previous:7.2f} s")
+        previous = when
+    print(f"    {'(after)':<12} {t0 + total - previous:7.2f} s")
+    if refused is not None:
+        lines = str(refused).splitlines()
+        print(f"    the privacy audit refused to publish: {len(lines) - 1} finding(s), e.g. {lines[1].strip()[:90]}")
+    return total
 
 
 def main() -> None:
