@@ -64,8 +64,14 @@ def _timed_run(label: str, settings, *, force: bool) -> float:  # type: ignore[n
     marks: list[tuple[str, float]] = []
     t0 = time.perf_counter()
     refused = None
+
+    def step(name: str, figures: dict) -> None:  # type: ignore[type-arg]
+        marks.append((name, time.perf_counter()))
+        if name == "privacy":
+            print(f"    (privacy: {figures.get('cells')} published cells)", flush=True)
+
     try:
-        run(settings, force=force, on_step=lambda name, _fig: marks.append((name, time.perf_counter())))
+        run(settings, force=force, on_step=step)
     except PrivacyError as exc:
         refused = exc
     total = time.perf_counter() - t0
@@ -103,21 +109,17 @@ def main() -> None:
         from fragmap.io.store import Store
 
         n = len(Store(s.paths.store).reports())
-        areas = _areas(s)
-        print(f"\nstore: {n:,} accepted reports; areas: {areas}")
+        print(f"\nstore: {n:,} accepted reports; areas: {_areas(s)}")
         print(f"goal (issue 16): under 15 s -> cold {total:.1f} s, warm {warm:.1f} s")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _areas(s) -> str:  # type: ignore[no-untyped-def]
-    import json
+def _areas(s) -> int:  # type: ignore[no-untyped-def]
+    """How many areas the hexagon grid gives (what the run assigned reports to)."""
+    from fragmap.pipeline import Project
 
-    manifest = s.paths.output / "manifest.json"
-    if not manifest.exists():
-        return "?"
-    counts = json.loads(manifest.read_text(encoding="utf-8")).get("counts", {})
-    return str(counts.get("quarters", counts.get("areas", "?")))
+    return len(Project(s).quarters)
 
 
 if __name__ == "__main__":
