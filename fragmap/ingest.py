@@ -19,12 +19,13 @@ from typing import Any
 
 import pandas as pd
 
-from fragmap._errors import FragmapError, InputFileError, PersonalDataError
+from fragmap._errors import InputFileError, PersonalDataError, ValidationError
 from fragmap.i18n import translate
 from fragmap.io.publish import file_sha256
 from fragmap.io.store import Store, UpsertResult
-from fragmap.io.tables import read_table, write_csv
-from fragmap.reports import reason_label, validate
+from fragmap.io.tables import open_table, write_csv
+from fragmap.reports import reason_label
+from fragmap.reports.validate import Validator
 from fragmap.settings import Settings
 
 #: The coordinator's ledger, relative to the store's folder.
@@ -95,6 +96,7 @@ def ingest_files(
     today: _dt.date | None = None,
     town_polygons: Any = None,
     write_ledger: bool = True,
+    chunk_rows: int | None = None,
 ) -> IngestResult:
     """Read, validate and store report files; never raises for a bad file, reports it.
 
@@ -111,6 +113,9 @@ def ingest_files(
         Comune polygons for the coordinate check (default: read from ``paths.boundaries``).
     write_ledger : bool
         Write the whole ledger to ``<store folder>/scarti/scarti.csv``.
+    chunk_rows : int, optional
+        Rows of a CSV read, validated and stored at a time (default
+        :data:`fragmap.io.tables.CSV_CHUNK_ROWS`): the memory a file needs follows it.
 
     Returns
     -------
@@ -126,7 +131,7 @@ def ingest_files(
     with run_lock(store.path.parent, language=settings.language), \
             plain_failures(settings.language, path=store.path):
         return _ingest_files(paths, settings, store=store, today=today, town_polygons=town_polygons,
-                             write_ledger=write_ledger)
+                             write_ledger=write_ledger, chunk_rows=chunk_rows)
 
 
 _FILE_MESSAGES: dict[str, dict[str, str]] = {
@@ -180,6 +185,7 @@ def _ingest_files(
     today: _dt.date | None,
     town_polygons: Any,
     write_ledger: bool,
+    chunk_rows: int | None = None,
 ) -> IngestResult:
     lang = settings.language
     today = today or _dt.date.today()
@@ -201,14 +207,15 @@ def _ingest_files(
                 raise PersonalDataError(translate(_FILE_MESSAGES, "personal_file_name", lang,
                                                   file=name, kind=label(name_kind, lang)))
             try:
-                table = read_table(path)
-                res = validate(table.frame, settings, source_file=name, today=today,
-                               town_polygons=town_polygons)
+                _ingest_file(path, name, out, settings, store=store, today=today,
+                             town_polygons=town_polygons, batch=batch, chunk_rows=chunk_rows)
             except MemoryError as exc:
                 raise InputFileError(translate(_FILE_MESSAGES, "out_of_memory", lang, file=name)) from exc
-        except FragmapError as exc:
+        except (InputFileError, ValidationError) as exc:
             # The message names columns and rows, never a value: safe for the ledger.
             out.refused = str(exc)
+            out.read = out.accepted = out.rejected = out.duplicates = 0
+            out.upsert, out.notes, out.reasons = None, [], {}
             reason = "personal_data" if isinstance(exc, PersonalDataError) else "file_error"
             with store.transaction() as con:
                 store.record_refusal(name, reason, " ".join(str(exc).split()), batch=batch,
@@ -217,20 +224,50 @@ def _ingest_files(
                     store.record_file(name, file_sha256(path), rows=0, accepted=0, rejected=0,
                                       refused=True, con=con)
             continue
-        out.read, out.accepted, out.rejected = res.read, len(res.accepted), len(res.rejected)
-        out.notes, out.has_ids, out.duplicates = [*table.notes, *res.notes], res.has_ids, res.duplicates
-        out.reasons = dict(res.reasons)
-        with store.transaction() as con:
-            out.upsert = store.upsert_reports(res.accepted, con=con, ids_given=res.has_ids)
-            store.replace_rejected(path.name, res.rejected, batch=batch, accepted=res.accepted,
-                                   ids_given=res.has_ids, con=con)
-            store.record_file(path.name, file_sha256(path), rows=res.read, accepted=out.accepted,
-                              rejected=out.rejected, refused=False, con=con)
     ledger = None
     table = ledger_table(store.rejected(), settings.language)
     if write_ledger:
         ledger = write_csv(table, store.path.parent / LEDGER_NAME)
     return IngestResult(outcomes, ledger, len(table))
+
+
+def _ingest_file(
+    path: Path,
+    name: str,
+    out: FileOutcome,
+    settings: Settings,
+    *,
+    store: Store,
+    today: _dt.date,
+    town_polygons: Any,
+    batch: str,
+    chunk_rows: int | None,
+) -> None:
+    """Read, validate and store one file a chunk at a time, in ONE transaction.
+
+    Each chunk is validated and written before the next is read, so the memory stays near
+    that of a chunk whatever the file's size. What needs the whole file (the personal-data
+    guard's verdict, duplicates across chunks, date corrections across months, the ledger's
+    hints) is decided at the end; a refusal then rolls the whole file back.
+    """
+    stream = open_table(path, chunk_rows=chunk_rows)
+    v = Validator(stream.columns, settings, source_file=name, today=today,
+                  town_polygons=town_polygons, drop_empty_unnamed=True)
+    accepted = rejected = 0
+    with store.transaction() as con:
+        writer = store.file_writer(path.name, batch=batch, ids_given=v.has_ids, con=con)
+        for chunk in stream:
+            acc, rej = v.add(chunk)
+            writer.add(acc, rej)
+            accepted, rejected = accepted + len(acc), rejected + len(rej)
+            del chunk, acc, rej
+        res = v.finish()
+        out.upsert = writer.finish(partner_fill=v.partner_fill, month_fill=v.month_fill)
+        store.record_file(path.name, file_sha256(path), rows=res.read, accepted=accepted,
+                          rejected=rejected, refused=False, con=con)
+    out.read, out.accepted, out.rejected = res.read, accepted, rejected
+    out.notes, out.has_ids, out.duplicates = [*stream.notes, *res.notes], res.has_ids, res.duplicates
+    out.reasons = dict(res.reasons)
 
 
 def ledger_table(rejected: pd.DataFrame, language: str = "it") -> pd.DataFrame:

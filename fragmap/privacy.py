@@ -1039,11 +1039,12 @@ class _FoldedWords:
         """The first (sorted) of ``phrases`` found in the text, or None."""
         self._index()
         present = self._set
-        candidates = []
-        for p in _sorted_phrases(phrases):
-            parts, k = _phrase_parts(p)
-            if k < 0 or all(w in present for w in parts):  # most phrases stop here
-                candidates.append(p)
+        by_word, plain = _phrases_by_word(phrases)
+        # only the phrases whose longest word is in the text can be in it: look those up by the
+        # text's words instead of going through every phrase (tens of thousands at scale)
+        near = [p for w in (present if len(present) < len(by_word) else by_word)
+                if w in present and w in by_word for p in by_word[w]]
+        candidates = sorted([*plain, *(p for p in near if all(w in present for w in _phrase_parts(p)[0]))])
         self._positions({_phrase_parts(p)[0][_phrase_parts(p)[1]] for p in candidates if _phrase_parts(p)[1] >= 0})
         for p in candidates:
             if self.has_phrase(p):
@@ -1061,8 +1062,17 @@ def _phrase_parts(phrase: str) -> tuple[list[str], int]:
 
 
 @functools.lru_cache(maxsize=8)
-def _sorted_phrases(phrases: frozenset[str]) -> tuple[str, ...]:
-    return tuple(sorted(phrases))
+def _phrases_by_word(phrases: frozenset[str]) -> tuple[dict[str, list[str]], tuple[str, ...]]:
+    """The folded phrases by their longest word, and the others (compared the plain way)."""
+    by_word: dict[str, list[str]] = {}
+    plain = []
+    for p in phrases:
+        parts, k = _phrase_parts(p)
+        if k < 0:
+            plain.append(p)
+        else:
+            by_word.setdefault(parts[k], []).append(p)
+    return by_word, tuple(plain)
 
 
 def audit_text(name: str, text: str, private: PrivateFingerprint, *, threshold: int, show_zero: bool = True) -> list[Finding]:

@@ -152,14 +152,14 @@ def test_running_out_of_memory_on_a_file_refuses_that_file_only(settings, tmp_pa
     from fragmap import ingest as ingest_mod
 
     big, small = report_file(tmp_path / "grande.csv", 5), report_file(tmp_path / "piccolo.csv", 5, "P")
-    real = ingest_mod.read_table
+    real = ingest_mod.open_table
 
     def oom(path, *a, **k):  # type: ignore[no-untyped-def]
         if Path(path).name == "grande.csv":
             raise MemoryError
         return real(path, *a, **k)
 
-    monkeypatch.setattr(ingest_mod, "read_table", oom)
+    monkeypatch.setattr(ingest_mod, "open_table", oom)
     res = ingest(settings, [big, small])
     assert "memoria" in res.files[0].refused and "grande.csv" in res.files[0].refused
     assert res.files[1].accepted == 5

@@ -192,46 +192,31 @@ class Store:
         if con is None:
             with self.transaction() as c:
                 return self.upsert_reports(reports, con=c, ids_given=ids_given)
-        key = ["partner", "report_id", "month"]
-        incoming = reports[[*key, "record_hash", "source_file"]].astype(str).reset_index(drop=True)
-        months = sorted(incoming["month"].unique())
-        existing = pd.read_sql_query(
-            f"SELECT partner, report_id, month, source_file AS file_old, record_hash AS hash_old "
-            f"FROM reports WHERE month IN ({', '.join('?' * len(months))})",
-            con, params=months,
-        )
-        pairs = incoming.reset_index().merge(existing, on=key, how="inner")
-        same_content = pairs[pairs["hash_old"] == pairs["record_hash"]]["index"].unique()
-        same_file = pairs[pairs["file_old"] == pairs["source_file"]]["index"].unique()
-        n = len(incoming)
-        stored = np.zeros(n, dtype=bool)
-        stored[pairs["index"].unique()] = True
-        unchanged = np.zeros(n, dtype=bool)
-        unchanged[same_content] = True
-        changed = np.zeros(n, dtype=bool)
-        changed[same_file] = True
-        changed &= ~unchanged  # a new version of this file's row: a correction
-        collision = stored & ~unchanged & ~changed  # another file's report under this ID
-        new = ~stored
-        moved_old = _moved(incoming, new, con) if ids_given and new.any() else None
-        if moved_old is not None and len(moved_old):
-            con.executemany(
-                "DELETE FROM reports WHERE partner = ? AND report_id = ? AND month = ? AND source_file = ?",
-                list(moved_old[[*key, "source_file"]].itertuples(index=False, name=None)),
-            )
-        write = reports.reset_index(drop=True)[new | changed | collision]
-        if len(write):
-            con.executemany(
-                f"INSERT OR REPLACE INTO reports ({', '.join(_FIELDS)}) "
-                f"VALUES ({', '.join('?' * len(_FIELDS))})",
-                _rows_for_sql(write),
-            )
-        others = pairs[pairs["index"].isin(np.flatnonzero(collision))]["file_old"]
-        n_moved = 0 if moved_old is None else len(moved_old)
-        return UpsertResult(
-            int(new.sum() + collision.sum()) - n_moved, int(changed.sum()) + n_moved,
-            int(unchanged.sum()), n_moved, int(collision.sum()), tuple(sorted(set(others))),
-        )
+        results = []
+        for source_file, part in reports.groupby("source_file", sort=False):
+            writer = FileWriter(con, str(source_file), batch="", ids_given=ids_given, ledger=False)
+            writer.add(part)
+            results.append(writer.finish())
+        return _sum_results(results)
+
+    def file_writer(self, source_file: str, *, batch: str, ids_given: bool,
+                    con: sqlite3.Connection) -> FileWriter:
+        """Write a new version of ``source_file`` a chunk at a time, in the transaction ``con``.
+
+        Its ledger entries are cleared at once; then :meth:`FileWriter.add` stores each
+        chunk's accepted reports and rejected rows, and :meth:`FileWriter.finish` ends the
+        file. The result is what :meth:`upsert_reports` and :meth:`replace_rejected` give for
+        the whole file at once.
+
+        Examples
+        --------
+        >>> with store.transaction() as con:                                        # doctest: +SKIP
+        ...     w = store.file_writer("a.csv", batch="2026-11-24", ids_given=True, con=con)
+        ...     for accepted, rejected in chunks:
+        ...         w.add(accepted, rejected)
+        ...     result = w.finish()
+        """
+        return FileWriter(con, source_file, batch=batch, ids_given=ids_given)
 
     def reports(self, *, until_month: str | None = None) -> pd.DataFrame:
         """Accepted reports (the Reports contract), up to ``until_month`` inclusive."""
@@ -276,26 +261,7 @@ class Store:
                 return self.replace_rejected(source_file, rejected, batch=batch, accepted=accepted,
                                              ids_given=ids_given, con=c)
         con.execute("DELETE FROM rejected WHERE source_file = ?", (source_file,))
-        if len(rejected):
-            df = rejected[list(REJECTED_COLUMNS)].astype(object).where(rejected.notna(), None)
-            rows = [(*r, batch) for r in df.itertuples(index=False, name=None)]
-            con.executemany(f"INSERT OR REPLACE INTO rejected ({_quoted(_LEDGER)}) "
-                            f"VALUES ({', '.join('?' * len(_LEDGER))})", rows)
-        if accepted is not None and len(accepted) and ids_given:
-            keys = accepted[["partner", "report_id", "month"]].astype(str).drop_duplicates()
-            con.execute("CREATE TEMP TABLE IF NOT EXISTS accepted_keys "
-                        "(partner TEXT, report_id TEXT, month TEXT)")
-            con.execute("DELETE FROM accepted_keys")
-            con.executemany("INSERT INTO accepted_keys VALUES (?, ?, ?)",
-                            list(keys.itertuples(index=False, name=None)))
-            con.execute(
-                "DELETE FROM rejected WHERE source_file <> ? AND report_id <> '' AND EXISTS ("
-                " SELECT 1 FROM accepted_keys k WHERE k.partner = rejected.partner"
-                " AND k.report_id = rejected.report_id"
-                " AND (rejected.month IS NULL OR k.month = rejected.month))",
-                (source_file,),
-            )
-            con.execute("DROP TABLE accepted_keys")
+        _add_rejected(con, source_file, rejected, batch=batch, accepted=accepted, ids_given=ids_given)
         return None
 
     def record_refusal(
@@ -331,7 +297,7 @@ class Store:
             with self.transaction() as c:
                 return self.record_file(name, sha256, rows=rows, accepted=accepted, rejected=rejected,
                                         refused=refused, con=c)
-        now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
         con.execute(
             "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
             (name, sha256, rows, accepted, rejected, int(refused), now),
@@ -444,39 +410,150 @@ def _open_checked(path: Path, language: str) -> int:
         return version
 
 
-def _moved(incoming: pd.DataFrame, new: np.ndarray, con: sqlite3.Connection) -> pd.DataFrame:
-    """Stored keys that new rows replace under another month (a date corrected across months).
+class FileWriter:
+    """One file's reports and ledger entries, written a chunk at a time (see
+    :meth:`Store.file_writer`).
 
-    A stored report (partner, id, old month) that came from the same file is replaced when
-    the new version of that file has the same partner and ID in another month, still holds
-    reports of that partner in the old month, and no longer this ID in the old month.
+    The keys of the file's accepted reports go to a temporary table (on disk, not in memory):
+    at :meth:`finish` they tell which stored reports of this file a date correction moved to
+    another month (the module docstring), which needs the whole file.
     """
-    key = ["partner", "report_id", "month"]
-    out = []
-    for source_file, rows in incoming.groupby("source_file"):
-        fresh = rows[pd.Series(new, index=incoming.index)[rows.index].to_numpy(dtype=bool)]
-        if fresh.empty:
-            continue
-        stored = pd.read_sql_query(
-            "SELECT partner, report_id, month AS old_month FROM reports WHERE source_file = ?",
-            con, params=(source_file,),
+
+    def __init__(self, con: sqlite3.Connection, source_file: str, *, batch: str, ids_given: bool,
+                 ledger: bool = True) -> None:
+        self.con, self.source_file, self.batch, self.ids_given = con, source_file, batch, ids_given
+        self.ledger = ledger
+        self.inserted = self.updated = self.unchanged = self.collisions = 0
+        self.other_files: set[str] = set()
+        self.any_new = False
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS file_keys "
+                    "(partner TEXT, report_id TEXT, month TEXT, new INTEGER)")
+        con.execute("CREATE INDEX IF NOT EXISTS temp.file_keys_key ON file_keys (partner, report_id, month)")
+        con.execute("CREATE INDEX IF NOT EXISTS temp.file_keys_month ON file_keys (partner, month)")
+        con.execute("DELETE FROM file_keys")
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS chunk_keys (i INTEGER, partner TEXT, report_id TEXT, month TEXT)")
+        if ledger:
+            con.execute("DELETE FROM rejected WHERE source_file = ?", (source_file,))
+
+    def add(self, accepted: pd.DataFrame, rejected: pd.DataFrame | None = None) -> None:
+        """Store one chunk: its accepted reports (the Reports contract) and rejected rows."""
+        if len(accepted):
+            self._upsert(accepted)
+        if self.ledger:
+            _add_rejected(self.con, self.source_file,
+                          rejected if rejected is not None else pd.DataFrame(columns=list(REJECTED_COLUMNS)),
+                          batch=self.batch, accepted=accepted, ids_given=self.ids_given)
+
+    def _upsert(self, reports: pd.DataFrame) -> None:
+        con = self.con
+        key = ["partner", "report_id", "month"]
+        incoming = reports[[*key, "record_hash", "source_file"]].astype(str).reset_index(drop=True)
+        con.execute("DELETE FROM chunk_keys")
+        con.executemany("INSERT INTO chunk_keys VALUES (?, ?, ?, ?)",
+                        list(incoming[key].itertuples(index=True, name=None)))
+        pairs = pd.read_sql_query(
+            "SELECT k.i AS i, r.source_file AS file_old, r.record_hash AS hash_old FROM chunk_keys k "
+            "JOIN reports r ON r.partner = k.partner AND r.report_id = k.report_id AND r.month = k.month",
+            con,
         )
-        cand = fresh[key].merge(stored, on=["partner", "report_id"])
-        cand = cand[cand["month"] != cand["old_month"]]
-        if cand.empty:
-            continue
-        covered = set(zip(rows["partner"], rows["month"]))
-        present = set(zip(rows["partner"], rows["report_id"], rows["month"]))
-        ok = [
-            (p, m) in covered and (p, i, m) not in present
-            for p, i, m in zip(cand["partner"], cand["report_id"], cand["old_month"])
-        ]
-        moved = cand.loc[ok, ["partner", "report_id", "old_month"]]
-        moved = moved.rename(columns={"old_month": "month"}).assign(source_file=source_file)
-        out.append(moved)
-    if not out:
-        return pd.DataFrame(columns=[*key, "source_file"])
-    return pd.concat(out, ignore_index=True).drop_duplicates()
+        con.execute("DELETE FROM chunk_keys")
+        at = pairs["i"].to_numpy(dtype=np.int64)
+        same_content = at[pairs["hash_old"].to_numpy() == incoming["record_hash"].to_numpy()[at]]
+        same_file = at[pairs["file_old"].to_numpy() == incoming["source_file"].to_numpy()[at]]
+        n = len(incoming)
+        stored = np.zeros(n, dtype=bool)
+        stored[at] = True
+        unchanged = np.zeros(n, dtype=bool)
+        unchanged[same_content] = True
+        changed = np.zeros(n, dtype=bool)
+        changed[same_file] = True
+        changed &= ~unchanged  # a new version of this file's row: a correction
+        collision = stored & ~unchanged & ~changed  # another file's report under this ID
+        new = ~stored
+        write = reports.reset_index(drop=True)[new | changed | collision]
+        if len(write):
+            con.executemany(
+                f"INSERT OR REPLACE INTO reports ({', '.join(_FIELDS)}) "
+                f"VALUES ({', '.join('?' * len(_FIELDS))})",
+                _rows_for_sql(write),
+            )
+        con.executemany("INSERT INTO file_keys VALUES (?, ?, ?, ?)",
+                        list(incoming[key].assign(new=new.astype(int)).itertuples(index=False, name=None)))
+        self.any_new = self.any_new or bool(new.any())
+        self.inserted += int(new.sum() + collision.sum())
+        self.updated += int(changed.sum())
+        self.unchanged += int(unchanged.sum())
+        self.collisions += int(collision.sum())
+        self.other_files.update(pairs.loc[np.isin(at, np.flatnonzero(collision)), "file_old"])
+
+    def finish(self, *, partner_fill: str | None = None, month_fill: str | None = None) -> UpsertResult:
+        """End the file: date corrections across months, the ledger's partner and month hints
+        for rows that did not say them (see :meth:`fragmap.reports.Validator.fill_hints`).
+        """
+        con = self.con
+        n_moved = 0
+        if self.ids_given and self.any_new:
+            moved = con.execute(
+                "SELECT DISTINCT r.partner, r.report_id, r.month, r.source_file FROM reports r "
+                "WHERE r.source_file = ? "
+                "AND EXISTS (SELECT 1 FROM file_keys n WHERE n.new = 1 AND n.partner = r.partner "
+                "AND n.report_id = r.report_id AND n.month <> r.month) "
+                "AND NOT EXISTS (SELECT 1 FROM file_keys k WHERE k.partner = r.partner "
+                "AND k.report_id = r.report_id AND k.month = r.month) "
+                "AND EXISTS (SELECT 1 FROM file_keys k WHERE k.partner = r.partner AND k.month = r.month)",
+                (self.source_file,),
+            ).fetchall()
+            if moved:
+                con.executemany("DELETE FROM reports WHERE partner = ? AND report_id = ? AND month = ? "
+                                "AND source_file = ?", moved)
+            n_moved = len(moved)
+        con.execute("DELETE FROM file_keys")
+        if self.ledger:
+            for column, value in (("partner", partner_fill), ("month", month_fill)):
+                if value is not None:
+                    con.execute(f"UPDATE rejected SET {column} = ? WHERE source_file = ? AND {column} IS NULL",
+                                (value, self.source_file))
+        return UpsertResult(self.inserted - n_moved, self.updated + n_moved, self.unchanged, n_moved,
+                            self.collisions, tuple(sorted(self.other_files)))
+
+
+def _sum_results(results: list[UpsertResult]) -> UpsertResult:
+    if len(results) == 1:
+        return results[0]
+    return UpsertResult(
+        sum(r.inserted for r in results), sum(r.updated for r in results),
+        sum(r.unchanged for r in results), sum(r.moved for r in results),
+        sum(r.collisions for r in results),
+        tuple(sorted({f for r in results for f in r.collision_files})),
+    )
+
+
+def _add_rejected(
+    con: sqlite3.Connection, source_file: str, rejected: pd.DataFrame, *, batch: str,
+    accepted: pd.DataFrame | None, ids_given: bool,
+) -> None:
+    """Add ``source_file``'s rejected rows to the ledger, and remove entries of OTHER files
+    whose report is in ``accepted`` (see :meth:`Store.replace_rejected`)."""
+    if len(rejected):
+        df = rejected[list(REJECTED_COLUMNS)].astype(object).where(rejected.notna(), None)
+        rows = [(*r, batch) for r in df.itertuples(index=False, name=None)]
+        con.executemany(f"INSERT OR REPLACE INTO rejected ({_quoted(_LEDGER)}) "
+                        f"VALUES ({', '.join('?' * len(_LEDGER))})", rows)
+    if accepted is not None and len(accepted) and ids_given:
+        keys = accepted[["partner", "report_id", "month"]].astype(str).drop_duplicates()
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS accepted_keys "
+                    "(partner TEXT, report_id TEXT, month TEXT)")
+        con.execute("DELETE FROM accepted_keys")
+        con.executemany("INSERT INTO accepted_keys VALUES (?, ?, ?)",
+                        list(keys.itertuples(index=False, name=None)))
+        con.execute(
+            "DELETE FROM rejected WHERE source_file <> ? AND report_id <> '' AND EXISTS ("
+            " SELECT 1 FROM accepted_keys k WHERE k.partner = rejected.partner"
+            " AND k.report_id = rejected.report_id"
+            " AND (rejected.month IS NULL OR k.month = rejected.month))",
+            (source_file,),
+        )
+        con.execute("DROP TABLE accepted_keys")
 
 
 def _quoted(names: list[str]) -> str:

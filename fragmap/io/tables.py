@@ -16,11 +16,12 @@ Italian Excel opens it) atomically: a reader sees the old file or the new one, n
 from __future__ import annotations
 
 import datetime as _dt
-import io
 import os
 import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -66,29 +67,47 @@ def detect_encoding(data: bytes) -> str:
     >>> detect_encoding("Data;Indirizzo".encode("utf-16")), detect_encoding("Città".encode("cp1252"))
     ('utf-16', 'cp1252')
     """
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    view = memoryview(data)
+    return _detect_encoding(data[:4096], lambda: (view[i:i + _BLOCK] for i in range(0, len(data), _BLOCK)))
+
+
+#: Bytes read at a time when a file is checked without being loaded.
+_BLOCK = 1 << 20
+
+
+def _detect_encoding(head: bytes, blocks: Callable[[], Iterable[bytes | memoryview]]) -> str:
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return "utf-16"
-    head = data[:4096]
     if len(head) >= 4 and head[1::2].count(0) > len(head) // 4:
         return "utf-16-le"
     if len(head) >= 4 and head[0::2].count(0) > len(head) // 4:
         return "utf-16-be"
-    if _decodes(data, "utf-8"):
+    if _decodes_blocks(blocks(), "utf-8"):
         return "utf-8-sig"
-    if _decodes(data, "cp1252"):
+    if _decodes_blocks(blocks(), "cp1252"):
         return "cp1252"
     return "latin-1"
 
 
-def _decodes(data: bytes, encoding: str, chunk: int = 1 << 20) -> bool:
+def _file_blocks(path: Path) -> Iterator[bytes]:
+    with open(path, "rb") as fh:
+        while block := fh.read(_BLOCK):
+            yield block
+
+
+def _decodes(data: bytes, encoding: str, chunk: int = _BLOCK) -> bool:
     """Whether ``data`` decodes, checked 1 MB at a time (no copy of a large file as text)."""
+    view = memoryview(data)
+    return _decodes_blocks((view[i:i + chunk] for i in range(0, len(data), chunk)), encoding)
+
+
+def _decodes_blocks(blocks: Iterable[bytes | memoryview], encoding: str) -> bool:
     import codecs
 
     dec = codecs.getincrementaldecoder(encoding)()
-    view = memoryview(data)
     try:
-        for i in range(0, len(data), chunk):
-            dec.decode(view[i:i + chunk], final=False)
+        for block in blocks:
+            dec.decode(block, final=False)
         dec.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
@@ -132,63 +151,119 @@ def read_table(path: str | Path, *, sheet: str | int = 0) -> RawTable:
     >>> t.separator, t.encoding                 # doctest: +SKIP
     (';', 'cp1252')
     """
+    stream = open_table(path, sheet=sheet)
+    parts = list(stream)
+    frame = pd.concat(parts, copy=False) if len(parts) > 1 else parts[0]
+    # Columns pandas invented for empty header cells ("Unnamed: 3") that hold nothing.
+    empty_unnamed = [c for c in frame.columns if c.startswith("Unnamed:") and (frame[c] == "").all()]
+    return RawTable(stream.path, frame.drop(columns=empty_unnamed), encoding=stream.encoding,
+                    separator=stream.separator, notes=stream.notes)
+
+
+@dataclass
+class TableStream:
+    """A spreadsheet read a chunk of rows at a time: iterate it for the chunks.
+
+    Each chunk is a frame as :attr:`RawTable.frame` describes (cells as stripped ``str``,
+    index = spreadsheet row numbers, fully blank rows dropped), with every column of the
+    header, also the ``Unnamed: n`` ones that may turn out empty in the whole file
+    (:func:`read_table` drops those). A CSV is parsed as it is iterated, so a problem further
+    down the file (a row longer than the header) raises :class:`InputFileError` then;
+    XLSX/ODS files (size-checked) come as one chunk.
+
+    Attributes
+    ----------
+    path : Path
+    columns : list of str
+        The header (after title rows above it are skipped).
+    encoding, separator : str or None
+        What was detected for CSV files.
+    notes : tuple of str
+        Hints about how the file was read.
+    """
+
+    path: Path
+    columns: list[str]
+    encoding: str | None
+    separator: str | None
+    notes: tuple[str, ...]
+    _chunks: Iterator[pd.DataFrame]
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        return self._chunks
+
+
+def open_table(path: str | Path, *, sheet: str | int = 0, chunk_rows: int | None = None) -> TableStream:
+    """Open a CSV, XLSX or ODS file to read it a chunk of rows at a time.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    sheet : str or int
+        Sheet name or index for XLSX/ODS (default the first).
+    chunk_rows : int, optional
+        Rows per CSV chunk (default :data:`CSV_CHUNK_ROWS`).
+
+    Returns
+    -------
+    TableStream
+
+    Raises
+    ------
+    InputFileError
+        As :func:`read_table` (also while iterating, for a CSV row longer than the header).
+
+    Examples
+    --------
+    >>> stream = open_table("segnalazioni.csv", chunk_rows=50_000)   # doctest: +SKIP
+    >>> sum(len(chunk) for chunk in stream)                           # doctest: +SKIP
+    """
     path = Path(path)
     if not path.exists():
         raise InputFileError(f"{path}: file not found / file non trovato")
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
-        return _read_csv(path)
+        return _open_csv(path, chunk_rows or CSV_CHUNK_ROWS)
     if suffix in EXCEL_SUFFIXES | ODS_SUFFIXES:
-        return _read_spreadsheet(path, sheet, engine="odf" if suffix in ODS_SUFFIXES else "openpyxl")
+        table = _read_spreadsheet(path, sheet, engine="odf" if suffix in ODS_SUFFIXES else "openpyxl")
+        return TableStream(path, list(table.frame.columns), None, None, table.notes, iter([table.frame]))
     raise InputFileError(
         f"{path}: unsupported file type {suffix!r}; save it as CSV, XLSX or ODS "
         f"/ formato non supportato: salvare come CSV, XLSX o ODS"
     )
 
 
-def _read_csv(path: Path) -> RawTable:
-    data = path.read_bytes()
-    if not data.strip():
+def _open_csv(path: Path, chunk_rows: int) -> TableStream:
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+    if not any(block.strip() for block in _file_blocks(path)):
         raise InputFileError(f"{path}: the file is empty / il file è vuoto")
-    encoding = detect_encoding(data)
-    if not _decodes(data, encoding):
+    encoding = _detect_encoding(head[:4096], lambda: _file_blocks(path))
+    if not _decodes_blocks(_file_blocks(path), encoding):
         raise InputFileError(
             f"{path}: the text encoding cannot be read ({encoding}); save it again as "
             f"'CSV UTF-8' / codifica del testo illeggibile: salvarlo di nuovo come «CSV UTF-8»"
         )
-    first = data[:65536].decode(encoding, errors="ignore").lstrip("\ufeff").split("\n", 1)[0]
+    first = head.decode(encoding, errors="ignore").lstrip("\ufeff").split("\n", 1)[0]
     sep = sniff_separator(first)
-    import warnings
-
-    try:
-        with warnings.catch_warnings():
-            # pandas warns (and drops the values) when a row has more values than the header
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = _read_csv_chunks(data, encoding, sep)
-    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
-        text = data.decode(encoding).lstrip("\ufeff")
-        rows = _rows_longer_than_header(text, sep)
-        where = f" (rows / righe {', '.join(map(str, rows[:5]))}{' …' if len(rows) > 5 else ''})" if rows else ""
-        raise InputFileError(
-            f"{path}: some rows have more values than the header has columns{where}; check the "
-            f"separators and add the missing column names / alcune righe hanno più valori delle "
-            f"colonne dell'intestazione{where.replace('rows / righe', 'righe')}: controllare i separatori "
-            f"e aggiungere i nomi di colonna mancanti"
-        ) from exc
-    del data
-    titled = _find_header(frame)
-    return RawTable(path, _finish(titled, stripped=titled is frame), encoding=encoding.replace("-sig", ""),
-                    separator=sep)
+    chunks = _csv_chunks(path, encoding, sep, chunk_rows)
+    columns = next(chunks)  # the header, once title rows above it are skipped
+    return TableStream(path, columns, encoding.replace("-sig", ""), sep, (), chunks)
 
 
 #: Rows parsed at a time: each chunk's cells are stripped and shared (one ``str`` per distinct
-#: value of a column) before the next is parsed, which keeps the memory near twice the file.
+#: value of a column) before the next is parsed; ingest validates and stores a chunk before
+#: reading the next, so its memory stays a small multiple of one chunk.
 CSV_CHUNK_ROWS = 100_000
 
 
-def _read_csv_chunks(data: bytes, encoding: str, sep: str) -> pd.DataFrame:
+def _csv_chunks(path: Path, encoding: str, sep: str, chunk_rows: int) -> Iterator[Any]:
+    """The header (first item), then the file's chunks as :class:`TableStream` describes."""
+    import warnings
+
     reader = pd.read_csv(
-        io.BytesIO(data),
+        path,
         encoding=encoding,
         sep=sep,
         dtype=str,
@@ -198,18 +273,51 @@ def _read_csv_chunks(data: bytes, encoding: str, sep: str) -> pd.DataFrame:
         quotechar='"',
         # rows ending with an extra separator ("1;2;3;") must not shift every column
         index_col=False,
-        chunksize=CSV_CHUNK_ROWS,
+        iterator=True,
     )
     shared: dict[str, dict[str, str] | None] = {}
-    parts = []
+
+    def parse(n: int) -> pd.DataFrame | None:
+        try:
+            with warnings.catch_warnings():
+                # pandas warns (and drops the values) when a row has more values than the header
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                chunk = reader.get_chunk(n)
+        except StopIteration:
+            return None
+        except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
+            reader.close()
+            rows = _rows_longer_than_header(path, encoding, sep)
+            where = f" (rows / righe {', '.join(map(str, rows[:5]))}{' …' if len(rows) > 5 else ''})" if rows else ""
+            raise InputFileError(
+                f"{path}: some rows have more values than the header has columns{where}; check the "
+                f"separators and add the missing column names / alcune righe hanno più valori delle "
+                f"colonne dell'intestazione{where.replace('rows / righe', 'righe')}: controllare i separatori "
+                f"e aggiungere i nomi di colonna mancanti"
+            ) from exc
+        for c in chunk.columns:
+            chunk[c] = _shared_strip(chunk[c], shared, c)
+        chunk.columns = [c.lstrip("\ufeff") if isinstance(c, str) else c for c in chunk.columns]
+        return chunk
+
     with reader:
-        for chunk in reader:
-            for c in chunk.columns:
-                chunk[c] = _shared_strip(chunk[c], shared, c)
-            parts.append(chunk)
-    frame = pd.concat(parts, ignore_index=True, copy=False) if len(parts) > 1 else parts[0]
-    frame.columns = [c.lstrip("\ufeff") if isinstance(c, str) else c for c in frame.columns]
-    return frame
+        # the first chunk holds the rows where a real header below title rows is looked for
+        first = parse(max(chunk_rows, HEADER_SEARCH_ROWS + 1))
+        if first is None:  # pragma: no cover - pandas raises EmptyDataError before
+            raise InputFileError(f"{path}: the file is empty / il file è vuoto")
+        titled = _find_header(first)
+        labels = list(titled.columns)
+        header_row = int(titled.attrs.get("header_row", 1))
+        yield [str(c).strip() for c in labels]
+        next_row = header_row + 1
+        chunk: pd.DataFrame | None = titled
+        while chunk is not None:
+            if chunk is not titled:
+                chunk.columns = labels
+            chunk = _finish(chunk, first_row=next_row, stripped=titled is first)
+            next_row += int(chunk.attrs["rows"])
+            yield chunk
+            chunk = parse(chunk_rows)
 
 
 def _shared_strip(col: pd.Series, shared: dict[str, dict[str, str] | None], name: str) -> pd.Series:
@@ -227,16 +335,18 @@ def _shared_strip(col: pd.Series, shared: dict[str, dict[str, str] | None], name
     return col.map(table)
 
 
-def _rows_longer_than_header(text: str, sep: str) -> list[int]:
-    """Spreadsheet rows (header = 1) holding values beyond the header's columns."""
+def _rows_longer_than_header(path: Path, encoding: str, sep: str) -> list[int]:
+    """Spreadsheet rows (header = 1) holding values beyond the header's columns (the file is
+    read as a stream, never whole)."""
     import csv
 
-    reader = csv.reader(io.StringIO(text), delimiter=sep, quotechar='"')
-    width = len(next(reader, []))
-    out = []
-    for n, row in enumerate(reader, start=2):
-        if len(row) > width and any(c.strip() for c in row[width:]):
-            out.append(n)
+    with open(path, encoding=encoding, newline="") as fh:
+        reader = csv.reader(fh, delimiter=sep, quotechar='"')
+        width = len(next(reader, []))
+        out = []
+        for n, row in enumerate(reader, start=2):
+            if len(row) > width and any(c.strip() for c in row[width:]):
+                out.append(n)
     return out
 
 
@@ -293,7 +403,9 @@ def _read_spreadsheet(path: Path, sheet: str | int, engine: str) -> RawTable:
             )
     frame = frame.map(_cell_text)
     frame = _find_header(frame)
-    return RawTable(path, _finish(frame), notes=tuple(notes))
+    frame = _finish(frame, first_row=int(frame.attrs.get("header_row", 1)) + 1)
+    empty_unnamed = [c for c in frame.columns if c.startswith("Unnamed:") and (frame[c] == "").all()]
+    return RawTable(path, frame.drop(columns=empty_unnamed), notes=tuple(notes))
 
 
 #: Limits checked before a spreadsheet is parsed (XLSX and ODS are zip files of XML: a
@@ -394,18 +506,19 @@ def _strip(col: pd.Series) -> pd.Series:
     return col.map({u: u.strip() for u in uniq})
 
 
-def _finish(frame: pd.DataFrame, *, stripped: bool = False) -> pd.DataFrame:
-    header_row = int(frame.attrs.get("header_row", 1))
+def _finish(frame: pd.DataFrame, *, first_row: int, stripped: bool = False) -> pd.DataFrame:
+    """Cells as stripped text, the index as spreadsheet row numbers from ``first_row``, fully
+    blank rows dropped (their numbers skipped); ``attrs["rows"]`` is how many rows came in."""
+    n = len(frame)
     frame.columns = [str(c).strip() for c in frame.columns]
-    if not stripped:  # CSV chunks arrive as stripped text already (see _read_csv_chunks)
+    if not stripped:  # CSV chunks arrive as stripped text already (see _csv_chunks)
         frame = frame.fillna("").astype(str)
         frame = frame.apply(_strip)
-    frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))  # spreadsheet row numbers
+    frame.index = pd.RangeIndex(first_row, first_row + n)  # spreadsheet row numbers
     blank = (frame == "").all(axis=1)
     frame = frame[~blank]
-    # Columns pandas invented for empty header cells ("Unnamed: 3") that hold nothing.
-    empty_unnamed = [c for c in frame.columns if c.startswith("Unnamed:") and (frame[c] == "").all()]
-    return frame.drop(columns=empty_unnamed)
+    frame.attrs["rows"] = n
+    return frame
 
 
 #: First characters that make Excel, LibreOffice or Google Sheets read a cell as a formula
