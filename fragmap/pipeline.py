@@ -819,7 +819,7 @@ def _run_locked(
             private_previous.get("month", month or ""), output, private_previous, None,
             time.perf_counter() - started, up_to_date=True,
         )
-    from fragmap import atlas, maps, privacy  # heavy (folium...): only once a rebuild is decided
+    from fragmap import privacy  # heavy imports (folium...) only once a rebuild is decided
 
     ingest_result = project.ingest() if ingest else None
     month = month or project.latest_month()
@@ -829,37 +829,178 @@ def _run_locked(
     with io_publish.staging_folder(output) as tmp:
         unassigned = project.unassigned(month)
         _write_private_list(settings, f"non_assegnate-{month}.csv", unassigned.private)
-        quality = _quality(ingest_result, geo, month, unassigned)
+        quality = data_quality(project, month, ingest_result=ingest_result)
         # one map and atlas per level ([project] levels): the network here, each town in comuni/<slug>
         for sub, level_pub in publications(pub, settings):
             dest = tmp / sub if sub else tmp
-            where_next = project.where_next_layer(month)
-            where_next = within_level(where_next, level_pub) if sub else where_next
-            map_files = maps.write_map(level_pub, dest, services=project.services,
-                                       scheme=settings.classification.scheme, k=settings.classification.k,
-                                       isochrones=project.isochrones(), where_next=where_next, tiles=tiles,
-                                       background=project.background)
-            project._step("map", {"files": len(map_files), **({"level": sub} if sub else {})})
-            atlas_files = atlas.render_atlas(level_pub, dest / "atlas", quality=quality, services=project.services,
-                                             where_next=where_next, background=project.background)
-            project._step("atlas", {"pages": len(atlas_files), **({"level": sub} if sub else {})})
+            build_map(project, level_pub, dest, tiles=tiles, level=sub)
+            build_atlas(project, level_pub, dest / "atlas", quality=quality, level=sub)
         # the full manifest stays private; the audit sees every published file, the public
         # manifest and the README included
         manifest = _manifest(project, month, pub, geo, ingest_result, quality)
         manifest["run_key"] = key
         io_publish.write_json(tmp / "manifest.json", privacy.public_manifest(manifest))
         (tmp / "README.md").write_text(io_publish.OUTPUT_README, encoding="utf-8")
-        audit = privacy.audit_folder(tmp, project.fingerprint(month), settings)  # every level's folder
-        project._step("audit", {"findings": len(audit.findings)})
-        if not audit.ok:
-            raise PrivacyError(
-                "the privacy audit refused to publish; last month's folder is untouched:\n"
-                + "\n".join(f"  - {f}" for f in audit.findings[:20])
-            )
+        audit_or_refuse(project, tmp, month)  # every level's folder
         io_publish.write_json(_private_manifest_path(settings, month), manifest)
         io_publish.swap_in(tmp, output, language=settings.language)
     project._step("publish", {"output": str(output)})
     return RunResult(month, output, manifest, pub, time.perf_counter() - started)
+
+
+# -- stages: the steps run() composes, public for the CLI's previews (`fragmap map`, `fragmap atlas`) ----
+def last_ingest_figures(project: Project) -> dict[str, Any]:
+    """Rows read and rejected at the last ingest, for a build that does not ingest itself.
+
+    The store's record of the files of ``[paths] reports`` (all stored files when none of
+    them is recorded), else the counts of the last PRIVATE manifest, else unknown (None).
+
+    Parameters
+    ----------
+    project : Project
+        The project (its store and settings).
+
+    Returns
+    -------
+    dict
+        ``{"read": int | None, "rejected": int | None}``.
+    """
+    files = project.store.files()
+    if len(files):
+        names = {p.name for p in expand_inputs(project.settings.paths.reports)}
+        current = files[files["name"].isin(names)] if names & set(files["name"]) else files
+        return {"read": int(current["rows"].sum()), "rejected": int(current["rejected"].sum())}
+    public = _previous_manifest(project.settings.paths.output)
+    counts = (_private_manifest(project.settings, public) or {}).get("counts") or {}
+    return {"read": counts.get("read"), "rejected": counts.get("rejected")}
+
+
+def data_quality(project: Project, month: str, *, ingest_result: Any = None) -> dict[str, Any]:
+    """Data-quality figures of the atlas and the manifest (totals only, nothing per report).
+
+    Parameters
+    ----------
+    project : Project
+        The project.
+    month : str
+        Reference month ``YYYY-MM``.
+    ingest_result : IngestResult, optional
+        This run's ingest; without it rows read and rejected come from
+        :func:`last_ingest_figures`.
+
+    Returns
+    -------
+    dict
+        ``read``, ``accepted``, ``rejected``, ``geocoded_by_level``, ``window_reports``,
+        ``unassigned``, ``unassigned_by_reason``, ``placed_by_partner``, ``placement_fix``...
+    """
+    quality = _quality(ingest_result, project.assigned(month), month, project.unassigned(month))
+    if ingest_result is None:
+        quality.update(last_ingest_figures(project))
+    return quality
+
+
+def _level_where_next(project: Project, pub: Publication, level: str) -> gpd.GeoDataFrame:
+    """The publishable where-next layer of the month, restricted to a level's towns (``level`` not empty)."""
+    where_next = project.where_next_layer(pub.month)
+    return within_level(where_next, pub) if level else where_next
+
+
+def build_map(project: Project, pub: Publication, dest: Path, *, tiles: str | None = None,
+              level: str = "") -> list[Path]:
+    """Write the interactive map of one publication into ``dest`` (the ``map`` stage).
+
+    Parameters
+    ----------
+    project : Project
+        The project (services, isochrones, where-next layer, background, classification).
+    pub : Publication
+        The publication (of the network, or of one level from :func:`fragmap.levels.publications`).
+    dest : Path
+        Folder to write into (a staging folder: audit it before publishing).
+    tiles : str, optional
+        Online base-map tile URL or provider name; default none.
+    level : str
+        The level's sub-folder (``comuni/<slug>``), empty for the whole network.
+
+    Returns
+    -------
+    list of Path
+        The files written (:func:`fragmap.maps.write_map`).
+    """
+    from fragmap import maps
+
+    s = project.settings
+    files = maps.write_map(pub, dest, services=project.services, scheme=s.classification.scheme,
+                           k=s.classification.k, isochrones=project.isochrones(),
+                           where_next=_level_where_next(project, pub, level), tiles=tiles,
+                           background=project.background)
+    project._step("map", {"files": len(files), **({"level": level} if level else {})})
+    return files
+
+
+def build_atlas(project: Project, pub: Publication, dest: Path, *, quality: dict[str, Any],
+                level: str = "") -> list[Path]:
+    """Write the atlas of one publication into ``dest`` (the ``atlas`` stage).
+
+    Parameters
+    ----------
+    project : Project
+        The project (services, where-next layer, background).
+    pub : Publication
+        The publication with its coverage (:meth:`Project.with_access`), or one level of it.
+    dest : Path
+        Folder to write into (a staging folder: audit it before publishing).
+    quality : dict
+        :func:`data_quality` of the month.
+    level : str
+        The level's sub-folder (``comuni/<slug>``), empty for the whole network.
+
+    Returns
+    -------
+    list of Path
+        The files written (:func:`fragmap.atlas.render_atlas`).
+    """
+    from fragmap import atlas
+
+    files = atlas.render_atlas(pub, dest, quality=quality, services=project.services,
+                               where_next=_level_where_next(project, pub, level), background=project.background)
+    project._step("atlas", {"pages": len(files), **({"level": level} if level else {})})
+    return files
+
+
+def audit_or_refuse(project: Project, folder: Path, month: str) -> Any:
+    """Audit a built folder against the project's private fingerprint (the ``audit`` stage).
+
+    Parameters
+    ----------
+    project : Project
+        The project (its fingerprint of the month and its settings).
+    folder : Path
+        The staging folder, before it replaces anything.
+    month : str
+        Reference month ``YYYY-MM``.
+
+    Returns
+    -------
+    AuditResult
+        The clean audit (:func:`fragmap.privacy.audit_folder`).
+
+    Raises
+    ------
+    PrivacyError
+        On any finding; the folder must then not be published.
+    """
+    from fragmap import privacy
+
+    audit = privacy.audit_folder(folder, project.fingerprint(month), project.settings)
+    project._step("audit", {"findings": len(audit.findings)})
+    if not audit.ok:
+        raise PrivacyError(
+            "the privacy audit refused to publish; the previous folder is untouched:\n"
+            + "\n".join(f"  - {f}" for f in audit.findings[:20])
+        )
+    return audit
 
 
 def _with_access(project: Project, pub: Publication, month: str) -> Publication:

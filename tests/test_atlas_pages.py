@@ -416,10 +416,10 @@ def test_demo_index_ranks_and_reports_quality(demo_atlas: dict) -> None:
 
 @pytest.mark.slow
 def test_ingest_figures_come_from_the_store(demo_atlas: dict) -> None:
-    from fragmap.cli.run import _ingest_figures
+    from fragmap.pipeline import last_ingest_figures
 
     stored = len(demo_atlas["project"].reports())
-    assert _ingest_figures(demo_atlas["project"]) == {"read": 5000, "rejected": 5000 - stored}
+    assert last_ingest_figures(demo_atlas["project"]) == {"read": 5000, "rejected": 5000 - stored}
     assert 0 < 5000 - stored < 5000
 
 

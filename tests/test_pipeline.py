@@ -246,3 +246,28 @@ def test_older_residents_far_from_a_help_desk_are_in_the_atlas(demo) -> None:
     index = unescape((s.paths.output / "atlas" / "index.html").read_text(encoding="utf-8"))
     assert ("dei residenti con 65 anni e più vive a più di 15 minuti a piedi (0,8 m/s) da uno sportello della "
             "rete") in index and "stima: distribuzione uniforme" in index
+
+
+def test_cli_previews_are_the_runs_stages(demo, tmp_path: Path) -> None:
+    """`fragmap atlas` and `fragmap map` call the stages `run` composes: same pages, byte for byte."""
+    import fragmap.cli.run as cli_run
+
+    s, _ = demo
+    import ast
+
+    tree = ast.parse(Path(cli_run.__file__).read_text(encoding="utf-8"))
+    taken = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == "fragmap.pipeline"
+             for a in n.names}
+    assert {"build_atlas", "build_map", "audit_or_refuse", "data_quality"} <= taken
+    assert not {n for n in taken if n.startswith("_")} and "expand_inputs" not in taken
+    res = CliRunner().invoke(main, ["run", "--config", str(_config(s)), "--quiet", "--force"])
+    assert res.exit_code == 0, res.output
+    atlas_out, map_out = tmp_path / "anteprima-atlante", tmp_path / "anteprima-mappa"
+    for args in (["atlas", "-o", str(atlas_out)], ["map", "-o", str(map_out)]):
+        res = CliRunner().invoke(main, [*args, "--config", str(_config(s))])
+        assert res.exit_code == 0, res.output
+    published = s.paths.output
+    for page in ("index.html", *(p.relative_to(published / "atlas").as_posix()
+                                 for p in sorted((published / "atlas" / "quartieri").glob("*.html"))[:3])):
+        assert (atlas_out / page).read_bytes() == (published / "atlas" / page).read_bytes(), page
+    assert (map_out / "mappa.html").read_bytes() == (published / "mappa.html").read_bytes()
