@@ -1261,7 +1261,7 @@ def show_map(pub: Publication, *, height: int = 560, **kwargs: Any) -> Any:
 
     Examples
     --------
-    >>> show_map(pub, services=project.services)   # doctest: +SKIP
+    >>> show_map(pub, services=project.locate_services())   # doctest: +SKIP
     """
     from html import escape
 

@@ -350,8 +350,8 @@ def demo_atlas(tmp_path_factory: pytest.TempPathFactory) -> dict:
     en_project = Project(dataclasses.replace(s, language="en"))
     pub_en = en_project.with_access("2026-10")
     out = {"it": tmp / "it", "en": tmp / "en"}
-    files = {"it": render_atlas(pub, out["it"], quality=quality, services=project.services),
-             "en": render_atlas(pub_en, out["en"], quality=quality, services=en_project.services)}
+    files = {"it": render_atlas(pub, out["it"], quality=quality, services=project.locate_services()),
+             "en": render_atlas(pub_en, out["en"], quality=quality, services=en_project.locate_services())}
     return {"project": project, "pub": pub, "pub_en": pub_en, "quality": quality, "out": out, "files": files,
             "tmp": tmp}
 
