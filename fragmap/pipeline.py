@@ -929,6 +929,11 @@ def last_ingest_figures(project: Project) -> dict[str, Any]:
     -------
     dict
         ``{"read": int | None, "rejected": int | None}``.
+
+    Examples
+    --------
+    >>> last_ingest_figures(Project.load("fragmap.toml"))   # doctest: +SKIP
+    {'read': 5000, 'rejected': 163}
     """
     files = project.store.files()
     if len(files):
@@ -958,6 +963,11 @@ def data_quality(project: Project, month: str, *, ingest_result: Any = None) -> 
     dict
         ``read``, ``accepted``, ``rejected``, ``geocoded_by_level``, ``window_reports``,
         ``unassigned``, ``unassigned_by_reason``, ``placed_by_partner``, ``placement_fix``...
+
+    Examples
+    --------
+    >>> quality = data_quality(project, "2026-10")   # doctest: +SKIP
+    >>> quality["geocoded_by_level"]                 # doctest: +SKIP
     """
     quality = _quality(ingest_result, project.assigned(month), month, project.unassigned(month))
     if ingest_result is None:
@@ -992,6 +1002,13 @@ def build_map(project: Project, pub: Publication, dest: Path, *, tiles: str | No
     -------
     list of Path
         The files written (:func:`fragmap.maps.write_map`).
+
+    Examples
+    --------
+    >>> pub = project.with_access("2026-10")                          # doctest: +SKIP
+    >>> with staging_folder(Path("anteprima")) as tmp:                # doctest: +SKIP
+    ...     build_map(project, pub, tmp)
+    ...     audit_or_refuse(project, tmp, pub.month)
     """
     from fragmap import maps
 
@@ -1025,6 +1042,11 @@ def build_atlas(project: Project, pub: Publication, dest: Path, *, quality: dict
     -------
     list of Path
         The files written (:func:`fragmap.atlas.render_atlas`).
+
+    Examples
+    --------
+    >>> pub = project.with_access("2026-10")                                             # doctest: +SKIP
+    >>> build_atlas(project, pub, tmp, quality=data_quality(project, pub.month))         # doctest: +SKIP
     """
     from fragmap import atlas
 
@@ -1055,6 +1077,11 @@ def audit_or_refuse(project: Project, folder: Path, month: str) -> Any:
     ------
     PrivacyError
         On any finding; the folder must then not be published.
+
+    Examples
+    --------
+    >>> audit_or_refuse(project, tmp, "2026-10").ok   # doctest: +SKIP
+    True
     """
     from fragmap import privacy
 
