@@ -125,16 +125,16 @@ def main() -> None:
         p.ingest()
         pub = p.publication()
         quality: dict = {}
-        plain, _ = timed("render the demo map without background", lambda: render_map(pub, services=p.services))
-        demo_bg, _ = timed("load the demo background (shipped data)", lambda: load_background(s, p.boundaries))
-        demo, _ = timed("render the demo map with it", lambda: render_map(pub, services=p.services,
+        plain, _ = timed("render the demo map without background", lambda: render_map(pub, services=p.locate_services()))
+        demo_bg, _ = timed("load the demo background (shipped data)", lambda: load_background(s, p.load_boundaries()))
+        demo, _ = timed("render the demo map with it", lambda: render_map(pub, services=p.locate_services(),
                                                                             background=demo_bg))
         geodata = Path(d) / "geodati"
-        timed("write a full-size synthetic geodata set", lambda: synthetic_geodata(p.boundaries, geodata))
+        timed("write a full-size synthetic geodata set", lambda: synthetic_geodata(p.load_boundaries(), geodata))
         s_full = dataclasses.replace(s, paths=dataclasses.replace(s.paths, geodata=geodata))
-        full_bg, _ = timed("load the full background", lambda: load_background(s_full, p.boundaries))
+        full_bg, _ = timed("load the full background", lambda: load_background(s_full, p.load_boundaries()))
         full, _ = timed("render the map with the full background",
-                        lambda: render_map(pub, services=p.services, background=full_bg))
+                        lambda: render_map(pub, services=p.locate_services(), background=full_bg))
         payload = map_payload(full_bg)
         n_vertices = len(background_points(payload)) - len(payload["labels"])
         print(f"    full background: {len(full_bg.roads)} road pieces, {n_vertices:,} vertices printed, "
@@ -148,7 +148,7 @@ def main() -> None:
         means = {}
         for label, bg in (("no background", None), ("demo background", demo_bg), ("full background", full_bg)):
             pages, _ = timed(f"build the atlas, {label}",
-                             lambda bg=bg: build_pages(pub, quality=quality, services=p.services, background=bg))
+                             lambda bg=bg: build_pages(pub, quality=quality, services=p.locate_services(), background=bg))
             q = [v for k, v in pages.items() if k.startswith("quartieri/")]
             total = sum(len(v.encode()) for v in pages.values()) / 1024
             means[label] = float(np.mean([len(v.encode()) for v in q])) / 1024

@@ -22,7 +22,7 @@ def main() -> None:
             p = Project(s)
             p.ingest()
             pub = p.publication()
-            html, t = timed(f"render the map, {size:.0f} m hexagons", lambda: render_map(pub, services=p.services))
+            html, t = timed(f"render the map, {size:.0f} m hexagons", lambda: render_map(pub, services=p.locate_services()))
             n = int((pub.areas["level"] == "quarter").sum())
             print(f"    {n} areas x {len(pub.months)} months x 6 layers: {len(html.encode()) / 1024:,.0f} KB (goal < 400 KB)")
 

@@ -50,18 +50,18 @@ def demo() -> None:
         pts = project.window_points()
         speeds = access.walking_speeds(pts["category"], speed_ms=s.walking_speed_kmh / 3.6,
                                        elderly_speed_ms=s.elderly_speed_ms)
-        times = access.access_times(pts, project.help_desks, graph=project.graph, speed_ms=speeds,
+        times = access.access_times(pts, project.help_desk_services(), graph=project.street_network(), speed_ms=speeds,
                                     detour_factor=s.detour_factor)
         current = times.filter(like="min_").min(axis=1)
-        flat = access.access_times(pts, project.help_desks, graph=project.graph, speed_ms=s.walking_speed_kmh / 3.6,
+        flat = access.access_times(pts, project.help_desk_services(), graph=project.street_network(), speed_ms=s.walking_speed_kmh / 3.6,
                                    detour_factor=s.detour_factor).filter(like="min_").min(axis=1)
         print(f"    {len(pts):,} reports; uncovered at 15 minutes: {int((current > 15).sum()):,} with 0.8 m/s for "
               f"anziani, {int((flat > 15).sum()):,} if everybody walked at 4.5 km/h")
         cands = access.area_candidates(project.publication().areas)
-        kw = {"graph": project.graph, "minutes": 15, "speed_ms": s.walking_speed_kmh / 3.6,
-              "elderly_speed_ms": s.elderly_speed_ms, "detour_factor": s.detour_factor, "within": project.boundaries}
+        kw = {"graph": project.street_network(), "minutes": 15, "speed_ms": s.walking_speed_kmh / 3.6,
+              "elderly_speed_ms": s.elderly_speed_ms, "detour_factor": s.detour_factor, "within": project.load_boundaries()}
         compare("areas", pts, cands, current, **kw)
-        compare("services", pts, project.services[~project.services["type"].isin(["sportello", "centro"])],
+        compare("services", pts, project.locate_services()[~project.locate_services()["type"].isin(["sportello", "centro"])],
                 current, **kw)
 
 

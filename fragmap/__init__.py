@@ -59,7 +59,7 @@ _LAZY = {
     "render_map": "fragmap.maps",
     "write_map": "fragmap.maps",
     "render_atlas": "fragmap.atlas",
-    "explore_map": "fragmap.maps",
+    "explore_map": "fragmap.explore",
     "coverage_gaps": "fragmap.access",
     "resident_coverage": "fragmap.residents",
     "read_geodata": "fragmap.io.geodata",

@@ -1336,7 +1336,7 @@ def show_map(pub: Publication, *, height: int = 560, **kwargs: Any) -> Any:
 
     It is the page :func:`fragmap.maps.render_map` writes for the website (Leaflet is
     inlined), shown in an ``<iframe srcdoc>``, so it draws offline; folium's
-    :func:`fragmap.maps.explore_map` instead loads Leaflet from a CDN.
+    :func:`explore_map` instead loads Leaflet from a CDN.
 
     Parameters
     ----------
@@ -1353,7 +1353,7 @@ def show_map(pub: Publication, *, height: int = 560, **kwargs: Any) -> Any:
 
     Examples
     --------
-    >>> show_map(pub, services=project.services)   # doctest: +SKIP
+    >>> show_map(pub, services=project.locate_services())   # doctest: +SKIP
     """
     from html import escape
 
@@ -1366,6 +1366,39 @@ def show_map(pub: Publication, *, height: int = 560, **kwargs: Any) -> Any:
         f'<div class="fragmap-map"><iframe srcdoc="{escape(page, quote=True)}" title="mappa" '
         f'style="width:100%;height:{int(height)}px;border:1px solid #ccc"></iframe></div>'
     )
+
+
+def explore_map(publication: Publication, *, category: str = TOTAL, month: str | None = None) -> Any:
+    """A folium map of one published layer for notebooks (:meth:`geopandas.GeoDataFrame.explore`).
+
+    The rates of :func:`quarter_figures`, as the published map shows them
+    (:func:`fragmap.classify.shown_rate`); hidden areas are grey. Leaflet is loaded from a
+    CDN when the map is shown: offline, use :func:`show_map`.
+
+    Parameters
+    ----------
+    publication : Publication
+        What to show (only published figures).
+    category : str
+        A category code or name, or ``"totale"``.
+    month : str, optional
+        ``YYYY-MM``; default the publication's reference month.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> explore_map(pub, category="anziani")    # doctest: +SKIP
+    """
+    gdf = quarter_figures(publication, month=month, category=category)
+    caption = translate(MEASURES, "rate_per_1000", _lang(publication))
+    shown = gdf[["area_id", "name", "geometry"]].copy()
+    shown[caption] = shown_rates(gdf["rate_per_1000"])
+    return shown.explore(column=caption, cmap="YlGnBu", tiles=None, tooltip=["name", caption],
+                         missing_kwds={"color": "#bdbdbd"}, style_kwds={"weight": 0.5},
+                         legend_kwds={"caption": caption})
 
 
 def save_figure(fig: Any, folder: str | Path, name: str, *, project: Any) -> list[Path]:
@@ -1430,6 +1463,7 @@ def save_figure(fig: Any, folder: str | Path, name: str, *, project: Any) -> lis
 
 
 __all__ = [
-    "MEASURES", "compare_months", "coverage_by_area", "coverage_summary", "fragility_index_table", "plot_choropleth",
+    "MEASURES", "compare_months", "coverage_by_area", "coverage_summary", "explore_map", "fragility_index_table",
+    "plot_choropleth",
     "plot_coverage", "plot_trend", "quarter_figures", "save_figure", "show_map", "trend",
 ]

@@ -999,35 +999,3 @@ def _town_snippets(pub: Publication) -> str:
         out.append(_code_block(snippet, msg("embed_code") + " · " + escape(tw)))
     return "".join(out)
 
-
-def explore_map(publication: Publication, *, category: str = TOTAL, month: str | None = None) -> Any:
-    """A folium map of one published layer for notebooks (loads Leaflet from a CDN when shown).
-
-    Parameters
-    ----------
-    publication : Publication
-        What to show (only published figures).
-    category : str
-        A category code, or ``"totale"``.
-    month : str, optional
-        ``YYYY-MM``; default the publication's reference month.
-
-    Returns
-    -------
-    folium.Map
-
-    Examples
-    --------
-    >>> explore_map(pub, category="anziani")    # doctest: +SKIP
-    """
-    from fragmap.explore import quarter_figures
-
-    gdf = quarter_figures(publication, month=month, category=category)
-    gdf["shown"] = [shown_rate(x) for x in gdf["rate_per_1000"]]
-    m = folium.Map(tiles=None, zoom_control=True)
-    folium.Choropleth(gdf, data=gdf, columns=["area_id", "shown"], key_on="feature.properties.area_id",
-                      fill_color="YlGnBu", nan_fill_color="#bdbdbd", legend_name="per 1.000 residenti").add_to(m)
-    folium.GeoJson(gdf[["name", "shown", "geometry"]], style_function=lambda f: {"weight": 0, "fillOpacity": 0},
-                   tooltip=folium.GeoJsonTooltip(["name", "shown"])).add_to(m)
-    m.fit_bounds([[gdf.total_bounds[1], gdf.total_bounds[0]], [gdf.total_bounds[3], gdf.total_bounds[2]]])
-    return m

@@ -106,7 +106,7 @@ def personal_kind(text: str, *, names: bool = True, phones: bool = True) -> str 
     if phones and PHONE.search(text):
         return "phone"
     if names:
-        from fragmap.reports import looks_like_person
+        from fragmap.reports.names import looks_like_person
 
         if looks_like_person(text):
             return "name"

@@ -22,7 +22,6 @@ import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +89,19 @@ def month_range(end: str, n: int) -> list[str]:
     return [str(p - i) for i in range(n - 1, -1, -1)]
 
 
+#: ``Project`` cache entries that :meth:`Project.ingest` keeps: new reports do not change them.
+_KEPT_BY_INGEST = frozenset({"store", "private", "graph"})
+
+
+def _deprecated(project: Project, old: str, new: str) -> Callable[[], Any]:
+    """The method that replaced a property, after a :class:`DeprecationWarning` naming it."""
+    import warnings
+
+    warnings.warn(f"Project.{old} is deprecated: call Project.{new}() (the work it does is a method now)",
+                  DeprecationWarning, stacklevel=3)
+    return getattr(project, new)
+
+
 @dataclass
 class Project:
     """A fragmap project: settings plus the private store, with each stage computed once.
@@ -99,10 +111,20 @@ class Project:
     settings : Settings
         The validated project settings.
 
+    Notes
+    -----
+    One caching style: every stage is an explicit method (``build_quarters()``,
+    ``locate_services()``, ``geocoded(month)``...) whose result is kept in one dict, keyed by
+    the stage and its arguments; :meth:`ingest` empties it (except the store, the private
+    view and the street network, which new reports do not change). Properties do no work:
+    ``store`` and ``private`` only open light objects; the former properties of expensive
+    stages (``quarters``, ``services``, ``boundaries``, ``places``, ``background``,
+    ``graph``, ``unlocated_services``, ``help_desks``) are deprecated aliases of the methods.
+
     Examples
     --------
     >>> p = Project.load("fragmap.toml")             # doctest: +SKIP
-    >>> p.quarters.plot()                            # doctest: +SKIP
+    >>> p.build_quarters().plot()                    # doctest: +SKIP
     """
 
     settings: Settings
@@ -117,19 +139,23 @@ class Project:
         return cls(load_settings(config), **kwargs)
 
     # -- private side -------------------------------------------------------------------
-    @cached_property
+    @property
     def private(self) -> Any:
         """Every private table in one place (warns once, labels its results): see :mod:`fragmap.private`."""
-        from fragmap.private import PrivateData
+        if "private" not in self._cache:
+            from fragmap.private import PrivateData
 
-        return PrivateData(self)
+            self._cache["private"] = PrivateData(self)
+        return self._cache["private"]
 
-    @cached_property
+    @property
     def store(self) -> Any:
         """The private SQLite store (reports, rejected rows, geocoded points)."""
-        from fragmap.io.store import Store
+        if "store" not in self._cache:
+            from fragmap.io.store import Store
 
-        return Store(self.settings.paths.store, language=self.settings.language)
+            self._cache["store"] = Store(self.settings.paths.store, language=self.settings.language)
+        return self._cache["store"]
 
     def _step(self, name: str, figures: dict[str, Any]) -> None:
         if self.on_step is not None:
@@ -144,7 +170,9 @@ class Project:
 
         files = files if files is not None else expand_inputs(self.settings.paths.reports)
         result = ingest_files(files, self.settings, store=self.store)
+        kept = {k: v for k, v in self._cache.items() if k in _KEPT_BY_INGEST}
         self._cache.clear()
+        self._cache.update(kept)
         self._cache["ingest"] = result
         self._step("ingest", _figures(result))
         return result
@@ -175,8 +203,7 @@ class Project:
             self._step("geocode", {"reports": len(geo), **{f"level_{k}": v for k, v in levels.items()}})
         return self._cache[key]
 
-    @property
-    def boundaries(self) -> gpd.GeoDataFrame:
+    def load_boundaries(self) -> gpd.GeoDataFrame:
         """The comune polygons of the configured towns (EPSG:4326)."""
         if "boundaries" not in self._cache:
             from fragmap.io.geo import read_boundaries
@@ -186,17 +213,15 @@ class Project:
             )
         return self._cache["boundaries"]
 
-    @property
-    def background(self) -> Any:
+    def load_background(self) -> Any:
         """The map and atlas background (:func:`fragmap.background.load_background`): public layers."""
         if "background" not in self._cache:
             from fragmap.background import load_background
 
-            self._cache["background"] = load_background(self.settings, self.boundaries, places=self.places)
+            self._cache["background"] = load_background(self.settings, self.load_boundaries(), places=self.load_places())
         return self._cache["background"]
 
-    @property
-    def quarters(self) -> gpd.GeoDataFrame:
+    def build_quarters(self) -> gpd.GeoDataFrame:
         """Quarter polygons with population (from the project file, else a hexagon grid)."""
         if "quarters" not in self._cache:
             from fragmap import quarters as q
@@ -205,7 +230,7 @@ class Project:
             s = self.settings
             if s.paths.quarters is not None:
                 raw = geo.read_quarters(s.paths.quarters, name_column=s.quarters.name_column)
-                quarters, check = q.prepare_quarters(raw, self.boundaries)
+                quarters, check = q.prepare_quarters(raw, self.load_boundaries())
                 self._cache["quarter_check"] = check
                 for line in check.lines(s.language):
                     self._step("quarters", {"check": line})
@@ -214,7 +239,7 @@ class Project:
             else:
                 from fragmap.naming import name_areas
 
-                quarters = name_areas(q.hex_grid(self.boundaries, size_m=s.quarters.hex_size_m), self.places)
+                quarters = name_areas(q.hex_grid(self.load_boundaries(), size_m=s.quarters.hex_size_m), self.load_places())
             population = geo.read_population(s.paths.population)
             user_pop = (
                 geo.read_quarter_population(s.paths.quarter_population)
@@ -224,8 +249,8 @@ class Project:
             quarters = q.add_population(
                 quarters,
                 population,
-                boundaries=self.boundaries,
-                weights=self.services,
+                boundaries=self.load_boundaries(),
+                weights=self.locate_services(),
                 user_population=user_pop,
             )
             self._cache["quarters"] = quarters
@@ -235,8 +260,7 @@ class Project:
             )
         return self._cache["quarters"]
 
-    @property
-    def places(self) -> gpd.GeoDataFrame:
+    def load_places(self) -> gpd.GeoDataFrame:
         """Named places of the towns (``fragmap.io.places``) that name the hexagons.
 
         The shipped quarter landmarks, ISTAT localities and GeoNames points, plus the OSM
@@ -251,7 +275,7 @@ class Project:
             places = read_places(
                 landmarks=existing(p.quarter_landmarks), localities=existing(p.localities),
                 geonames=existing(p.places), osm=existing(_osm_places_path(self.settings)),
-                boundaries=self.boundaries, towns=self.settings.town_names,
+                boundaries=self.load_boundaries(), towns=self.settings.town_names,
             )
             todo = places.geometry.isna() & (places["address"].astype(str) != "") & (places["kind"] != "macroquartiere")
             if todo.any():
@@ -275,7 +299,7 @@ class Project:
 
             if not self.settings.paths.gazetteer.exists():
                 default_gazetteer(self.settings)  # builds and saves it
-            self._cache["geocoder"] = make_geocoder(self.settings, towns=self.boundaries)
+            self._cache["geocoder"] = make_geocoder(self.settings, towns=self.load_boundaries())
         return self._cache["geocoder"]
 
     def _landmark_quarters(self) -> gpd.GeoDataFrame:
@@ -286,18 +310,17 @@ class Project:
         s = self.settings
         table = read_landmark_table(_landmark_table(s))
         placed = locate_landmarks(table, self._geocoder(), town_names=s.town_names)
-        quarters, check = quarters_from_landmarks(placed.points, self.boundaries, language=s.language)
+        quarters, check = quarters_from_landmarks(placed.points, self.load_boundaries(), language=s.language)
         self._cache["quarter_check"] = check
         for line in [*placed.lines(s.language), *check.lines(s.language)]:
             self._step("quarters", {"check": line})
         return quarters
 
-    @property
-    def services(self) -> gpd.GeoDataFrame:
+    def locate_services(self) -> gpd.GeoDataFrame:
         """Public service locations (pharmacies, schools, hospitals, the network's sites).
 
         Rows with only an address are placed with the project's geocoder; those it cannot
-        place are kept in :attr:`unlocated_services` and reported, never dropped silently.
+        place are kept in :meth:`unplaced_services` and reported, never dropped silently.
         """
         if "services" not in self._cache:
             from fragmap.access import SERVICE_REASONS, locate_services
@@ -330,14 +353,12 @@ class Project:
             self._step("services", figures)
         return self._cache["services"]
 
-    @property
-    def unlocated_services(self) -> pd.DataFrame:
+    def unplaced_services(self) -> pd.DataFrame:
         """Services that could not be placed (name, address, reason)."""
-        self.services
+        self.locate_services()
         return self._cache["unlocated_services"]
 
-    @cached_property
-    def graph(self) -> Any:
+    def street_network(self) -> Any:
         """The walking street network, or None (access then uses the straight-line fallback).
 
         ``[paths] street_network`` if set; else the stored geodata network
@@ -345,14 +366,17 @@ class Project:
         ``[access] download_network = true`` an osmnx download over the comuni, cached
         under ``data/`` (the only network access fragmap ever makes, and only when asked).
         """
-        from fragmap.io.network import street_network_for
+        if "graph" not in self._cache:
+            from fragmap.io.network import street_network_for
 
-        s = self.settings
-        try:
-            return street_network_for(s, self.boundaries, allow_download=s.access.download_network)
-        except (OSError, ConnectionError) as exc:  # offline although asked: say so, fall back
-            self._step("access", {"network": f"download failed ({type(exc).__name__}): straight-line fallback"})
-            return None
+            s = self.settings
+            try:
+                graph = street_network_for(s, self.load_boundaries(), allow_download=s.access.download_network)
+            except (OSError, ConnectionError) as exc:  # offline although asked: say so, fall back
+                self._step("access", {"network": f"download failed ({type(exc).__name__}): straight-line fallback"})
+                graph = None
+            self._cache["graph"] = graph
+        return self._cache["graph"]
 
     def assigned(self, until_month: str | None = None) -> pd.DataFrame:
         """Geocoded reports with their ``quarter_id`` (NA when outside every quarter; PRIVATE)."""
@@ -361,7 +385,7 @@ class Project:
             from fragmap.quarters import assign_reports
 
             geo = self.geocoded(until_month).copy()
-            geo["quarter_id"] = assign_reports(geo, self.quarters)
+            geo["quarter_id"] = assign_reports(geo, self.build_quarters())
             self._cache[key] = geo
             self._step(
                 "assign",
@@ -376,7 +400,7 @@ class Project:
             from fragmap.aggregate import count_cube
 
             self._cache[key] = count_cube(
-                self.assigned(month), self.quarters, self.settings, months=month_range(month, months)
+                self.assigned(month), self.build_quarters(), self.settings, months=month_range(month, months)
             )
         return self._cache[key]
 
@@ -413,7 +437,7 @@ class Project:
             from fragmap import privacy
 
             s = self.settings
-            quarters = self.quarters
+            quarters = self.build_quarters()
             source = str(quarters["source"].iloc[0]) if len(quarters) else "griglia"
             pub = privacy.publish(
                 self.cube(month),
@@ -449,10 +473,10 @@ class Project:
         pts = geo[geo["quarter_id"].notna() & geo["lat"].notna() & geo["month"].isin(month_range(month, 12))]
         return gpd.GeoDataFrame(pts, geometry=gpd.points_from_xy(pts["lon"], pts["lat"]), crs="EPSG:4326")
 
-    @property
-    def help_desks(self) -> gpd.GeoDataFrame:
+    def help_desk_services(self) -> gpd.GeoDataFrame:
         """The services that are the network's help desks (types :data:`HELP_DESK_TYPES`)."""
-        return self.services[self.services["type"].isin(HELP_DESK_TYPES)]
+        services = self.locate_services()
+        return services[services["type"].isin(HELP_DESK_TYPES)]
 
     def isochrones(self) -> gpd.GeoDataFrame:
         """Areas within 5/10/15 minutes' walk of each help desk (sportello), for the map.
@@ -464,9 +488,9 @@ class Project:
             from fragmap.access import isochrones
 
             s = self.settings
-            desks = self.help_desks
+            desks = self.help_desk_services()
             self._cache["isochrones"] = isochrones(
-                desks, minutes=s.access.thresholds_min, graph=self.graph, speed_ms=s.access.walking_speed_kmh / 3.6,
+                desks, minutes=s.access.thresholds_min, graph=self.street_network(), speed_ms=s.access.walking_speed_kmh / 3.6,
                 detour_factor=s.access.detour_factor, language=s.language,
             )
         return self._cache["isochrones"]
@@ -493,7 +517,7 @@ class Project:
             pts = self.window_points(month)
             speeds = access.walking_speeds(pts["category"], speed_ms=a.walking_speed_kmh / 3.6,
                                            elderly_speed_ms=a.elderly_speed_ms)
-            times = access.access_times(pts, self.help_desks, graph=self.graph, speed_ms=speeds,
+            times = access.access_times(pts, self.help_desk_services(), graph=self.street_network(), speed_ms=speeds,
                                         detour_factor=a.detour_factor, language=s.language)
             cols = [c for c in times.columns if c.startswith("min_")]
             current = times[cols].min(axis=1) if cols else pd.Series(float("inf"), index=pts.index)
@@ -501,16 +525,16 @@ class Project:
                 from fragmap.io.geo import read_services
 
                 candidates: Any = access.locate_services(read_services(s.paths.candidate_sites), None)[0]
-            elif self.graph is not None:
+            elif self.street_network() is not None:
                 candidates = "nodes"
             else:
                 candidates = access.area_candidates(self.publication(month).areas)
             with warnings.catch_warnings():  # the notes are kept in attrs and reported as a step
                 warnings.simplefilter("ignore", UserWarning)
                 best = access.where_next(
-                    pts, candidates, current, k=k, graph=self.graph, minutes=max(a.thresholds_min),
+                    pts, candidates, current, k=k, graph=self.street_network(), minutes=max(a.thresholds_min),
                     speed_ms=a.walking_speed_kmh / 3.6, elderly_speed_ms=a.elderly_speed_ms,
-                    detour_factor=a.detour_factor, within=self.boundaries, language=s.language)
+                    detour_factor=a.detour_factor, within=self.load_boundaries(), language=s.language)
             self._cache[key] = best
             figures: dict[str, Any] = {"where_next_greedy": best.attrs["greedy_covered"]}
             if best.attrs["optimal_covered"] is not None:
@@ -574,7 +598,7 @@ class Project:
             pub = self.publication(month)
             homes = read_layer(geodata_folder(s), "edifici", language=s.language)
             cov = residents.resident_coverage(
-                pub.areas, self.services, buildings=homes, graph=self.graph, minutes=minutes, speed_ms=speed_ms,
+                pub.areas, self.locate_services(), buildings=homes, graph=self.street_network(), minutes=minutes, speed_ms=speed_ms,
                 detour_factor=a.detour_factor, service_types=service_types, column=population, language=s.language)
             self._cache[key] = privacy.publish_resident_coverage(cov, pub, s)
             if len(cov):  # the last row is the network's
@@ -602,20 +626,20 @@ class Project:
         given = self.reports(month)
         # the typed addresses too: a corrected report's original address stays private
         both = pd.concat([geo, given[["lat", "lon", "address"]]], ignore_index=True)
-        svc = self.services
+        svc = self.locate_services()
         public = [(y, x) for x, y in zip(svc.geometry.x, svc.geometry.y)]
         public += [(round(y, 5), round(x, 5)) for y, x in public]  # as printed on the map
         # vertices of the published polygons are public too (a report may lie on one)
         import shapely
 
-        for geom in self.quarters.geometry:
+        for geom in self.build_quarters().geometry:
             xy = shapely.get_coordinates(geom)
             public += [(y, x) for x, y in xy] + [(round(y, 5), round(x, 5)) for x, y in xy]
         # the optional map layers are drawn from services and candidate sites, not reports
         from fragmap.maps import layer_points
 
         public += layer_points(isochrones=self.isochrones(), where_next=self.where_next_layer(month),
-                               background=self.background)
+                               background=self.load_background())
         from fragmap.io.publish import file_sha256
 
         inputs = [f for f in expand_inputs(self.settings.paths.reports) if f.is_file()]
@@ -623,6 +647,47 @@ class Project:
             both, public_addresses=svc["address"].dropna().astype(str).tolist(), public_points=public,
             private_files=[f.name for f in inputs], private_hashes=[file_sha256(f) for f in inputs],
         )
+
+    # -- deprecated property names: thin aliases of the methods above (notebooks written before 0.x) --
+    @property
+    def boundaries(self) -> gpd.GeoDataFrame:
+        """Deprecated: use :meth:`load_boundaries`."""
+        return _deprecated(self, "boundaries", "load_boundaries")()
+
+    @property
+    def background(self) -> Any:
+        """Deprecated: use :meth:`load_background`."""
+        return _deprecated(self, "background", "load_background")()
+
+    @property
+    def quarters(self) -> gpd.GeoDataFrame:
+        """Deprecated: use :meth:`build_quarters`."""
+        return _deprecated(self, "quarters", "build_quarters")()
+
+    @property
+    def places(self) -> gpd.GeoDataFrame:
+        """Deprecated: use :meth:`load_places`."""
+        return _deprecated(self, "places", "load_places")()
+
+    @property
+    def services(self) -> gpd.GeoDataFrame:
+        """Deprecated: use :meth:`locate_services`."""
+        return _deprecated(self, "services", "locate_services")()
+
+    @property
+    def unlocated_services(self) -> pd.DataFrame:
+        """Deprecated: use :meth:`unplaced_services`."""
+        return _deprecated(self, "unlocated_services", "unplaced_services")()
+
+    @property
+    def help_desks(self) -> gpd.GeoDataFrame:
+        """Deprecated: use :meth:`help_desk_services`."""
+        return _deprecated(self, "help_desks", "help_desk_services")()
+
+    @property
+    def graph(self) -> Any:
+        """Deprecated: use :meth:`street_network`."""
+        return _deprecated(self, "graph", "street_network")()
 
     def _notes(self, quarters: gpd.GeoDataFrame) -> tuple[str, ...]:
         lang = self.settings.language
@@ -819,7 +884,7 @@ def _run_locked(
             private_previous.get("month", month or ""), output, private_previous, None,
             time.perf_counter() - started, up_to_date=True,
         )
-    from fragmap import atlas, maps, privacy  # heavy (folium...): only once a rebuild is decided
+    from fragmap import privacy  # heavy imports (folium...) only once a rebuild is decided
 
     ingest_result = project.ingest() if ingest else None
     month = month or project.latest_month()
@@ -829,37 +894,205 @@ def _run_locked(
     with io_publish.staging_folder(output) as tmp:
         unassigned = project.unassigned(month)
         _write_private_list(settings, f"non_assegnate-{month}.csv", unassigned.private)
-        quality = _quality(ingest_result, geo, month, unassigned)
+        quality = data_quality(project, month, ingest_result=ingest_result)
         # one map and atlas per level ([project] levels): the network here, each town in comuni/<slug>
         for sub, level_pub in publications(pub, settings):
             dest = tmp / sub if sub else tmp
-            where_next = project.where_next_layer(month)
-            where_next = within_level(where_next, level_pub) if sub else where_next
-            map_files = maps.write_map(level_pub, dest, services=project.services,
-                                       scheme=settings.classification.scheme, k=settings.classification.k,
-                                       isochrones=project.isochrones(), where_next=where_next, tiles=tiles,
-                                       background=project.background)
-            project._step("map", {"files": len(map_files), **({"level": sub} if sub else {})})
-            atlas_files = atlas.render_atlas(level_pub, dest / "atlas", quality=quality, services=project.services,
-                                             where_next=where_next, background=project.background)
-            project._step("atlas", {"pages": len(atlas_files), **({"level": sub} if sub else {})})
+            build_map(project, level_pub, dest, tiles=tiles, level=sub)
+            build_atlas(project, level_pub, dest / "atlas", quality=quality, level=sub)
         # the full manifest stays private; the audit sees every published file, the public
         # manifest and the README included
         manifest = _manifest(project, month, pub, geo, ingest_result, quality)
         manifest["run_key"] = key
         io_publish.write_json(tmp / "manifest.json", privacy.public_manifest(manifest))
         (tmp / "README.md").write_text(io_publish.OUTPUT_README, encoding="utf-8")
-        audit = privacy.audit_folder(tmp, project.fingerprint(month), settings)  # every level's folder
-        project._step("audit", {"findings": len(audit.findings)})
-        if not audit.ok:
-            raise PrivacyError(
-                "the privacy audit refused to publish; last month's folder is untouched:\n"
-                + "\n".join(f"  - {f}" for f in audit.findings[:20])
-            )
+        audit_or_refuse(project, tmp, month)  # every level's folder
         io_publish.write_json(_private_manifest_path(settings, month), manifest)
         io_publish.swap_in(tmp, output, language=settings.language)
     project._step("publish", {"output": str(output)})
     return RunResult(month, output, manifest, pub, time.perf_counter() - started)
+
+
+# -- stages: the steps run() composes, public for the CLI's previews (`fragmap map`, `fragmap atlas`) ----
+def last_ingest_figures(project: Project) -> dict[str, Any]:
+    """Rows read and rejected at the last ingest, for a build that does not ingest itself.
+
+    The store's record of the files of ``[paths] reports`` (all stored files when none of
+    them is recorded), else the counts of the last PRIVATE manifest, else unknown (None).
+
+    Parameters
+    ----------
+    project : Project
+        The project (its store and settings).
+
+    Returns
+    -------
+    dict
+        ``{"read": int | None, "rejected": int | None}``.
+
+    Examples
+    --------
+    >>> last_ingest_figures(Project.load("fragmap.toml"))   # doctest: +SKIP
+    {'read': 5000, 'rejected': 163}
+    """
+    files = project.store.files()
+    if len(files):
+        names = {p.name for p in expand_inputs(project.settings.paths.reports)}
+        current = files[files["name"].isin(names)] if names & set(files["name"]) else files
+        return {"read": int(current["rows"].sum()), "rejected": int(current["rejected"].sum())}
+    public = _previous_manifest(project.settings.paths.output)
+    counts = (_private_manifest(project.settings, public) or {}).get("counts") or {}
+    return {"read": counts.get("read"), "rejected": counts.get("rejected")}
+
+
+def data_quality(project: Project, month: str, *, ingest_result: Any = None) -> dict[str, Any]:
+    """Data-quality figures of the atlas and the manifest (totals only, nothing per report).
+
+    Parameters
+    ----------
+    project : Project
+        The project.
+    month : str
+        Reference month ``YYYY-MM``.
+    ingest_result : IngestResult, optional
+        This run's ingest; without it rows read and rejected come from
+        :func:`last_ingest_figures`.
+
+    Returns
+    -------
+    dict
+        ``read``, ``accepted``, ``rejected``, ``geocoded_by_level``, ``window_reports``,
+        ``unassigned``, ``unassigned_by_reason``, ``placed_by_partner``, ``placement_fix``...
+
+    Examples
+    --------
+    >>> quality = data_quality(project, "2026-10")   # doctest: +SKIP
+    >>> quality["geocoded_by_level"]                 # doctest: +SKIP
+    """
+    quality = _quality(ingest_result, project.assigned(month), month, project.unassigned(month))
+    if ingest_result is None:
+        quality.update(last_ingest_figures(project))
+    return quality
+
+
+def _level_where_next(project: Project, pub: Publication, level: str) -> gpd.GeoDataFrame:
+    """The publishable where-next layer of the month, restricted to a level's towns (``level`` not empty)."""
+    where_next = project.where_next_layer(pub.month)
+    return within_level(where_next, pub) if level else where_next
+
+
+def build_map(project: Project, pub: Publication, dest: Path, *, tiles: str | None = None,
+              level: str = "") -> list[Path]:
+    """Write the interactive map of one publication into ``dest`` (the ``map`` stage).
+
+    Parameters
+    ----------
+    project : Project
+        The project (services, isochrones, where-next layer, background, classification).
+    pub : Publication
+        The publication (of the network, or of one level from :func:`fragmap.levels.publications`).
+    dest : Path
+        Folder to write into (a staging folder: audit it before publishing).
+    tiles : str, optional
+        Online base-map tile URL or provider name; default none.
+    level : str
+        The level's sub-folder (``comuni/<slug>``), empty for the whole network.
+
+    Returns
+    -------
+    list of Path
+        The files written (:func:`fragmap.maps.write_map`).
+
+    Examples
+    --------
+    >>> pub = project.with_access("2026-10")                          # doctest: +SKIP
+    >>> with staging_folder(Path("anteprima")) as tmp:                # doctest: +SKIP
+    ...     build_map(project, pub, tmp)
+    ...     audit_or_refuse(project, tmp, pub.month)
+    """
+    from fragmap import maps
+
+    s = project.settings
+    files = maps.write_map(pub, dest, services=project.locate_services(), scheme=s.classification.scheme,
+                           k=s.classification.k, isochrones=project.isochrones(),
+                           where_next=_level_where_next(project, pub, level), tiles=tiles,
+                           background=project.load_background())
+    project._step("map", {"files": len(files), **({"level": level} if level else {})})
+    return files
+
+
+def build_atlas(project: Project, pub: Publication, dest: Path, *, quality: dict[str, Any],
+                level: str = "") -> list[Path]:
+    """Write the atlas of one publication into ``dest`` (the ``atlas`` stage).
+
+    Parameters
+    ----------
+    project : Project
+        The project (services, where-next layer, background).
+    pub : Publication
+        The publication with its coverage (:meth:`Project.with_access`), or one level of it.
+    dest : Path
+        Folder to write into (a staging folder: audit it before publishing).
+    quality : dict
+        :func:`data_quality` of the month.
+    level : str
+        The level's sub-folder (``comuni/<slug>``), empty for the whole network.
+
+    Returns
+    -------
+    list of Path
+        The files written (:func:`fragmap.atlas.render_atlas`).
+
+    Examples
+    --------
+    >>> pub = project.with_access("2026-10")                                             # doctest: +SKIP
+    >>> build_atlas(project, pub, tmp, quality=data_quality(project, pub.month))         # doctest: +SKIP
+    """
+    from fragmap import atlas
+
+    files = atlas.render_atlas(pub, dest, quality=quality, services=project.locate_services(),
+                               where_next=_level_where_next(project, pub, level), background=project.load_background())
+    project._step("atlas", {"pages": len(files), **({"level": level} if level else {})})
+    return files
+
+
+def audit_or_refuse(project: Project, folder: Path, month: str) -> Any:
+    """Audit a built folder against the project's private fingerprint (the ``audit`` stage).
+
+    Parameters
+    ----------
+    project : Project
+        The project (its fingerprint of the month and its settings).
+    folder : Path
+        The staging folder, before it replaces anything.
+    month : str
+        Reference month ``YYYY-MM``.
+
+    Returns
+    -------
+    AuditResult
+        The clean audit (:func:`fragmap.privacy.audit_folder`).
+
+    Raises
+    ------
+    PrivacyError
+        On any finding; the folder must then not be published.
+
+    Examples
+    --------
+    >>> audit_or_refuse(project, tmp, "2026-10").ok   # doctest: +SKIP
+    True
+    """
+    from fragmap import privacy
+
+    audit = privacy.audit_folder(folder, project.fingerprint(month), project.settings)
+    project._step("audit", {"findings": len(audit.findings)})
+    if not audit.ok:
+        raise PrivacyError(
+            "the privacy audit refused to publish; the previous folder is untouched:\n"
+            + "\n".join(f"  - {f}" for f in audit.findings[:20])
+        )
+    return audit
 
 
 def _with_access(project: Project, pub: Publication, month: str) -> Publication:
@@ -872,10 +1105,10 @@ def _with_access(project: Project, pub: Publication, month: str) -> Publication:
     # coverage per publication area: merged small quarters count together
     areas = pub.extras["quarter_areas"]
     gpts["quarter_id"] = gpts["quarter_id"].map(dict(zip(areas["quarter_id"], areas["area_id"])))
-    services = project.services
+    services = project.locate_services()
     if gpts.empty or services.empty:
         return pub
-    cov = access.coverage_for_reports(gpts, services, graph=project.graph, settings=project.settings)
+    cov = access.coverage_for_reports(gpts, services, graph=project.street_network(), settings=project.settings)
     published = privacy.publish_coverage(cov, pub, project.settings)
     project._step("access", {"method": str(cov["method"].iloc[0]) if len(cov) else ""})
     # placement quality: reports known only to their street make walking times uncertain
@@ -886,7 +1119,7 @@ def _with_access(project: Project, pub: Publication, month: str) -> Publication:
 
 def _with_residents(project: Project, pub: Publication, month: str) -> Publication:
     """Attach residents-based coverage (public estimates, rounded) as ``extras["resident_coverage"]``."""
-    if project.services.empty:
+    if project.locate_services().empty:
         return pub
     table = project.coverage_of_residents(month)
     return dataclasses.replace(pub, extras={**pub.extras, "resident_coverage": table})

@@ -351,8 +351,8 @@ def demo_atlas(tmp_path_factory: pytest.TempPathFactory) -> dict:
     en_project = Project(dataclasses.replace(s, language="en"))
     pub_en = en_project.with_access("2026-10")
     out = {"it": tmp / "it", "en": tmp / "en"}
-    files = {"it": render_atlas(pub, out["it"], quality=quality, services=project.services),
-             "en": render_atlas(pub_en, out["en"], quality=quality, services=en_project.services)}
+    files = {"it": render_atlas(pub, out["it"], quality=quality, services=project.locate_services()),
+             "en": render_atlas(pub_en, out["en"], quality=quality, services=en_project.locate_services())}
     return {"project": project, "pub": pub, "pub_en": pub_en, "quality": quality, "out": out, "files": files,
             "tmp": tmp}
 
@@ -380,7 +380,7 @@ def test_demo_atlas_pages_speak_one_language(demo_atlas: dict) -> None:
 @pytest.mark.slow
 def test_demo_atlas_is_byte_identical_between_runs(demo_atlas: dict, tmp_path: Path) -> None:
     d = demo_atlas
-    again = render_atlas(d["pub"], tmp_path / "again", quality=d["quality"], services=d["project"].services)
+    again = render_atlas(d["pub"], tmp_path / "again", quality=d["quality"], services=d["project"].locate_services())
     first = d["files"]["it"]
     assert [p.relative_to(d["out"]["it"]) for p in first] == [p.relative_to(tmp_path / "again") for p in again]
     assert all(a.read_bytes() == b.read_bytes() for a, b in zip(first, again))
@@ -417,10 +417,10 @@ def test_demo_index_ranks_and_reports_quality(demo_atlas: dict) -> None:
 
 @pytest.mark.slow
 def test_ingest_figures_come_from_the_store(demo_atlas: dict) -> None:
-    from fragmap.cli.run import _ingest_figures
+    from fragmap.pipeline import last_ingest_figures
 
     stored = len(demo_atlas["project"].reports())
-    assert _ingest_figures(demo_atlas["project"]) == {"read": 5000, "rejected": 5000 - stored}
+    assert last_ingest_figures(demo_atlas["project"]) == {"read": 5000, "rejected": 5000 - stored}
     assert 0 < 5000 - stored < 5000
 
 

@@ -117,7 +117,28 @@ def test_notebook_functions_are_public() -> None:
     for name in ("trend", "fragility_index_table", "coverage_summary", "plot_trend", "plot_coverage",
                  "show_map", "save_figure", "explore_map"):
         assert name in fragmap.__all__
-    assert fragmap.explore_map.__module__ == "fragmap.maps"
+    assert fragmap.explore_map.__module__ == "fragmap.explore"  # notebook helpers: maps never imports them
+
+
+def test_explore_map_shows_the_published_rates_only() -> None:
+    """explore_map lives with the notebook helpers (GeoDataFrame.explore), not in the published-map module."""
+    import json
+
+    from fragmap.classify import shown_rates
+    from fragmap.explore import explore_map
+
+    pub = make_publication(seed=3, threshold=18)  # about half the 12-month cells hidden
+    gdf = quarter_figures(pub, category="anziani")
+    m = explore_map(pub, category="anziani")
+    layer = next(c for c in m._children.values() if type(c).__name__ == "GeoJson")
+    features = json.loads(json.dumps(layer.data))["features"]
+    assert len(features) == len(gdf)
+    caption = "segnalazioni per 1.000 residenti"
+    got = {f["properties"]["area_id"]: f["properties"][caption] for f in features}
+    for area, rate, hidden in zip(gdf["area_id"], shown_rates(gdf["rate_per_1000"]), gdf["suppressed"]):
+        assert (got[area] is None) if (hidden or math.isnan(rate)) else got[area] == rate
+    assert gdf["suppressed"].any()  # the check above saw a hidden area
+    assert "value" not in features[0]["properties"]  # rates as shown, not the counts behind them
 
 
 # -- tables -----------------------------------------------------------------------------------------

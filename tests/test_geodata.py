@@ -288,12 +288,12 @@ def test_offline_from_the_cli_is_one_italian_line(geo_settings, monkeypatch) -> 
 
 # -- end to end -----------------------------------------------------------------------------------------
 def test_download_to_gazetteer_network_and_run_inputs_offline(geo_settings) -> None:
-    """Download (replayed) -> stored files -> gazetteer -> walking network -> Project.graph, all offline."""
+    """Download (replayed) -> stored files -> gazetteer -> walking network -> Project.street_network(), all offline."""
     from fragmap.geocode import make_geocoder
     from fragmap.pipeline import Project, _input_files, attributions
 
     before = attributions(geo_settings)
-    assert Project(geo_settings).graph is None  # nothing yet: straight-line fallback
+    assert Project(geo_settings).street_network() is None  # nothing yet: straight-line fallback
     result = download_geodata(geo_settings, consent=True, transport=Replay(), sleep=no_sleep)
     folder = geo_settings.paths.geodata
     # the file contract
@@ -320,7 +320,7 @@ def test_download_to_gazetteer_network_and_run_inputs_offline(geo_settings) -> N
     assert m.level == "civico"
     assert abs(m.lon - expected.x) < 1e-6 and abs(m.lat - expected.y) < 1e-6
     # fragmap run: the stored walking network, the files as inputs, the ODbL attribution
-    graph = Project(geo_settings).graph
+    graph = Project(geo_settings).street_network()
     assert graph is not None and graph.number_of_nodes() == 17
     inputs = {p.name for p in _input_files(geo_settings)}
     assert {NETWORK_FILE, METADATA_FILE, "strade.geojson", "civici.geojson"} <= inputs

@@ -71,7 +71,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory):
     p = Project(s)
     p.ingest()
     pub = p.publication("2026-10")
-    svc = p.services
+    svc = p.locate_services()
     iso = isochrones(svc[svc["type"] == "sportello"])
     schools = svc[svc["type"] == "school"].to_crs(4326)
     wn = _where_next(list(schools.geometry.iloc[:3]))

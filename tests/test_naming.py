@@ -212,7 +212,7 @@ def test_cli_from_landmarks_writes_approximate_quarters(tmp_path: Path, comuni) 
     text = cfg.read_text(encoding="utf-8") + f'\n[quarters]\nlandmarks = "{table.as_posix()}"\n'
     cfg.write_text(text, encoding="utf-8")
     project = Project(load_settings(cfg))
-    quarters = project.quarters
+    quarters = project.build_quarters()
     assert sorted(quarters["name"]) == ["Centro", "Centro", "Vallone"]
     assert quarters["population_estimated"].all() and quarters["population"].gt(0).all()
     assert any("confini approssimativi" in n for n in project._notes(quarters))

@@ -78,12 +78,12 @@ def test_services_with_an_address_only_are_placed_or_reported(tmp_path: Path) ->
     s = demo_project_settings(tmp_path)
     steps = []
     p = Project(s, on_step=lambda n, f: steps.append((n, f)))
-    names = set(p.services["name"])
-    assert "Spazio Auser Vigevano" in names and "centro" in set(p.services["type"])
+    names = set(p.locate_services()["name"])
+    assert "Spazio Auser Vigevano" in names and "centro" in set(p.locate_services()["type"])
     reported = {n for n, f in steps if n == "services" for n in f}
-    for name in p.unlocated_services["name"]:
+    for name in p.unplaced_services()["name"]:
         assert any(k.startswith(name) for k in reported), name
-    assert len(p.services) + len(p.unlocated_services) == 160
+    assert len(p.locate_services()) + len(p.unplaced_services()) == 160
 
 
 def test_every_page_says_synthetic_and_carries_attribution(demo) -> None:
@@ -246,3 +246,52 @@ def test_older_residents_far_from_a_help_desk_are_in_the_atlas(demo) -> None:
     index = unescape((s.paths.output / "atlas" / "index.html").read_text(encoding="utf-8"))
     assert ("dei residenti con 65 anni e più vive a più di 15 minuti a piedi (0,8 m/s) da uno sportello della "
             "rete") in index and "stima: distribuzione uniforme" in index
+
+
+def test_cli_previews_are_the_runs_stages(demo, tmp_path: Path) -> None:
+    """`fragmap atlas` and `fragmap map` call the stages `run` composes: same pages, byte for byte."""
+    import fragmap.cli.run as cli_run
+
+    s, _ = demo
+    import ast
+
+    tree = ast.parse(Path(cli_run.__file__).read_text(encoding="utf-8"))
+    taken = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == "fragmap.pipeline"
+             for a in n.names}
+    assert {"build_atlas", "build_map", "audit_or_refuse", "data_quality"} <= taken
+    assert not {n for n in taken if n.startswith("_")} and "expand_inputs" not in taken
+    res = CliRunner().invoke(main, ["run", "--config", str(_config(s)), "--quiet", "--force"])
+    assert res.exit_code == 0, res.output
+    atlas_out, map_out = tmp_path / "anteprima-atlante", tmp_path / "anteprima-mappa"
+    for args in (["atlas", "-o", str(atlas_out)], ["map", "-o", str(map_out)]):
+        res = CliRunner().invoke(main, [*args, "--config", str(_config(s))])
+        assert res.exit_code == 0, res.output
+    published = s.paths.output
+    for page in ("index.html", *(p.relative_to(published / "atlas").as_posix()
+                                 for p in sorted((published / "atlas" / "quartieri").glob("*.html"))[:3])):
+        assert (atlas_out / page).read_bytes() == (published / "atlas" / page).read_bytes(), page
+    assert (map_out / "mappa.html").read_bytes() == (published / "mappa.html").read_bytes()
+
+
+def test_project_caches_one_way_and_hides_no_work_behind_properties(tmp_path: Path) -> None:
+    """Stages are methods memoised in one dict; the old property names are deprecated aliases of them."""
+    import functools
+    import inspect
+    import warnings
+
+    members = dict(inspect.getmembers(Project))
+    assert not [n for n, m in members.items() if isinstance(m, functools.cached_property)]
+    aliases = {"boundaries": "load_boundaries", "background": "load_background", "quarters": "build_quarters",
+               "places": "load_places", "services": "locate_services", "unlocated_services": "unplaced_services",
+               "help_desks": "help_desk_services", "graph": "street_network"}
+    properties = {n for n, m in members.items() if isinstance(m, property)}
+    assert properties == {"store", "private", *aliases}  # store and private only open light objects
+    p = Project(demo_project_settings(tmp_path))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the methods warn about nothing
+        boundaries = p.load_boundaries()
+    with pytest.warns(DeprecationWarning, match=r"Project\.boundaries is deprecated: call Project\.load_boundaries"):
+        assert p.boundaries is boundaries  # the alias returns the one cached result
+    assert p.load_boundaries() is boundaries
+    for old, new in aliases.items():
+        assert callable(getattr(Project, new)) and new in (members[old].__doc__ or ""), old

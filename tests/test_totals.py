@@ -107,7 +107,7 @@ def test_demo_town_totals_match_the_store_by_hand(demo_project) -> None:
     pub = p.publication("2026-10")
     window = set(month_range("2026-10", 12))
     assigned = p.assigned("2026-10")
-    quarter_town = dict(zip(p.quarters["quarter_id"], p.quarters["town"]))
+    quarter_town = dict(zip(p.build_quarters()["quarter_id"], p.build_quarters()["town"]))
     rows = assigned[assigned["month"].isin(window)]
     # a report's town: its quarter's when it has one, else the town it was reported in
     town = [quarter_town[q] if isinstance(q, str) else t for q, t in zip(rows["quarter_id"], rows["town"])]

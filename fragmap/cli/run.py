@@ -165,19 +165,6 @@ def run(config: Path | None, month: str | None, quiet: bool, force: bool, tiles:
         click.secho(("  " if 0 < i and not low else "") + line, fg="yellow" if low else None)
 
 
-def _map_options(settings: Any, project: Any, month: str, *, tiles: str | None = None) -> dict[str, Any]:
-    """Keyword arguments of :func:`fragmap.maps.write_map` from the settings (one place for CLI commands)."""
-    return {
-        "services": project.services,
-        "scheme": settings.classification.scheme,
-        "k": settings.classification.k,
-        "tiles": tiles,
-        "isochrones": project.isochrones(),
-        "where_next": project.where_next_layer(month),
-        "background": project.background,
-    }
-
-
 @main.command(name="map")
 @config_option
 @month_option()
@@ -207,18 +194,17 @@ def map_(config: Path | None, month: str | None, out: Path | None, tiles: str | 
         fragmap map --month 2026-10 -o anteprima/
         fragmap map --month 2026-10 --tiles OpenStreetMap
     """
-    from fragmap import maps, privacy
     from fragmap.io import publish as io_publish
-    from fragmap.pipeline import Project
+    from fragmap.pipeline import Project, audit_or_refuse, build_map
 
     settings = get_settings(config)
     out = out or settings.paths.output.parent / "anteprima-mappa"
     _check_preview_folder(settings, out)
     project = Project(settings)
-    pub = project.publication(month)
+    pub = project.with_access(month)  # as `fragmap run` publishes it (its notes say how certain access is)
     with io_publish.staging_folder(out) as tmp:  # built aside, audited, then swapped in
-        files = maps.write_map(pub, tmp, **_map_options(settings, project, pub.month, tiles=tiles))
-        _audit_or_fail(privacy, tmp, project, pub.month)
+        files = build_map(project, pub, tmp, tiles=tiles)
+        audit_or_refuse(project, tmp, pub.month)
         io_publish.replace_folder(tmp, out, language=settings.language)
     click.echo(f"fragmap: map for {pub.month} written to {out / files[0].relative_to(tmp)}")
 
@@ -252,9 +238,8 @@ def atlas(config: Path | None, month: str | None, out: Path | None, pdf: bool) -
         fragmap atlas --pdf
     """
     from fragmap import atlas as atlas_mod
-    from fragmap import privacy
     from fragmap.io import publish as io_publish
-    from fragmap.pipeline import Project, _quality, _with_access
+    from fragmap.pipeline import Project, audit_or_refuse, build_atlas, data_quality
 
     settings = get_settings(config)
     if pdf:
@@ -262,36 +247,15 @@ def atlas(config: Path | None, month: str | None, out: Path | None, pdf: bool) -
     out = out or settings.paths.output.parent / "anteprima-atlante"
     _check_preview_folder(settings, out)
     project = Project(settings)
-    pub = project.publication(month)
-    pub = _with_access(project, pub, pub.month)
-    quality = _quality(None, project.assigned(pub.month), pub.month)
-    quality.update(_ingest_figures(project))
+    pub = project.with_access(month)  # the stages of `fragmap run`, without its ingest and swap
     with io_publish.staging_folder(out) as tmp:
-        files = atlas_mod.render_atlas(pub, tmp, quality=quality, services=project.services,
-                                       where_next=project.where_next_layer(pub.month),
-                                       background=project.background)
-        _audit_or_fail(privacy, tmp, project, pub.month)
+        files = build_atlas(project, pub, tmp, quality=data_quality(project, pub.month))
+        audit_or_refuse(project, tmp, pub.month)
         if pdf:
             files.append(atlas_mod.write_pdf(tmp))
         io_publish.replace_folder(tmp, out, language=settings.language)
     click.echo(f"fragmap: atlas for {pub.month}: {len(files)} files in {out}"
                + (f" (PDF: {out / 'atlas.pdf'})" if pdf else ""))
-
-
-def _ingest_figures(project: Any) -> dict[str, Any]:
-    """Rows read and rejected at the last ingest: the store's file record, else the last (private) manifest."""
-    from fragmap.pipeline import _previous_manifest, expand_inputs
-
-    files = project.store.files()
-    if len(files):
-        names = {p.name for p in expand_inputs(project.settings.paths.reports)}
-        current = files[files["name"].isin(names)] if names & set(files["name"]) else files
-        return {"read": int(current["rows"].sum()), "rejected": int(current["rejected"].sum())}
-    from fragmap.pipeline import _private_manifest
-
-    public = _previous_manifest(project.settings.paths.output)
-    counts = (_private_manifest(project.settings, public) or {}).get("counts") or {}
-    return {"read": counts.get("read"), "rejected": counts.get("rejected")}
 
 
 def _check_preview_folder(settings: Any, out: Path) -> None:
@@ -303,12 +267,3 @@ def _check_preview_folder(settings: Any, out: Path) -> None:
     if why:
         raise click.ClickException(why.replace("paths.output", "--out"))
     check_replaceable(out, settings.language)
-
-
-def _audit_or_fail(privacy: Any, folder: Path, project: Any, month: str) -> None:
-    result = privacy.audit_folder(folder, project.fingerprint(month), project.settings)
-    if not result.ok:
-        raise click.ClickException(
-            "privacy audit failed, do not publish this folder:\n"
-            + "\n".join(f"  - {f}" for f in result.findings[:20])
-        )

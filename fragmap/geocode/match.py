@@ -32,9 +32,7 @@ tried, so an address missed offline is tried online once the online backend is o
 from __future__ import annotations
 
 import math
-import sqlite3
 import warnings
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -62,6 +60,7 @@ from fragmap.geocode.normalise import (
     town_of,
 )
 from fragmap.i18n import translate
+from fragmap.io.geocode_cache import AnswerCache
 
 LEVELS = ("coordinate", "civico", "via", "quartiere", "comune", "non_trovato")
 RESULT_COLUMNS = ("lat", "lon", "match_level", "match_score", "matched_address", "match_note", "uncertainty_m")
@@ -152,54 +151,18 @@ class Match(NamedTuple):
 NOT_FOUND = Match(math.nan, math.nan, "non_trovato", 0.0, "", "")
 
 
-class GeocodeCache:
+class GeocodeCache(AnswerCache):
     """A persistent cache of answers, keyed on the rules, the gazetteer version and the typed address.
 
-    Stored in SQLite (one small file); a gazetteer rebuild or a change of the rules
-    changes the key, so stale answers are never reused. Each answer records the
-    backends tried, so an offline miss is retried once the online backend is on.
+    Stored in SQLite (one small file, :class:`fragmap.io.geocode_cache.AnswerCache`); a
+    gazetteer rebuild or a change of the rules changes the key, so stale answers are never
+    reused. Each answer records the backends tried, so an offline miss is retried once the
+    online backend is on.
     """
-
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with sqlite3.connect(self.path) as con:
-            con.execute(
-                "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, lat REAL, lon REAL, level TEXT, "
-                "score REAL, matched TEXT, note TEXT, uncertainty REAL, town TEXT, street TEXT, reason TEXT, "
-                "backends TEXT)"
-            )
 
     def get_many(self, keys: list[str]) -> dict[str, Match]:
         """Cached answers for the keys that have one."""
-        out: dict[str, Match] = {}
-        with sqlite3.connect(self.path) as con:
-            for i in range(0, len(keys), 500):
-                chunk = keys[i : i + 500]
-                q = f"SELECT * FROM answers WHERE key IN ({','.join('?' * len(chunk))})"
-                for k, lat, lon, level, score, matched, note, unc, town, street, reason, backends in con.execute(q, chunk):
-                    out[k] = Match(
-                        math.nan if lat is None else lat, math.nan if lon is None else lon,
-                        level, score, matched or "", note or "", math.nan if unc is None else unc,
-                        town or "", street or "", reason or "", backends or "offline",
-                    )
-        return out
-
-    def put_many(self, answers: dict[str, Match]) -> None:
-        """Store answers (replacing older ones of the same key) in one transaction."""
-        if not answers:
-            return
-
-        def num(v: float) -> float | None:
-            return None if v is None or math.isnan(v) else float(v)
-
-        rows = [
-            (k, num(m.lat), num(m.lon), m.level, m.score, m.matched, m.note, num(m.uncertainty_m),
-             m.town, m.key, m.reason, m.backends)
-            for k, m in answers.items()
-        ]
-        with sqlite3.connect(self.path) as con:
-            con.executemany("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        return {k: Match._make(row) for k, row in self.rows(keys).items()}
 
 
 class _Resolved:
