@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-UTM = 32632
+from fragmap._geo import UTM
 
 #: Which service types count as "relevant" for a category (walking time to the nearest of them).
 RELEVANT_SERVICES: dict[str, tuple[str, ...]] = {
@@ -325,7 +325,7 @@ def _graph_arrays(graph: Any) -> tuple[np.ndarray, np.ndarray, Any]:
     x = np.array([graph.nodes[n]["x"] for n in nodes], dtype=float)
     y = np.array([graph.nodes[n]["y"] for n in nodes], dtype=float)
     crs = graph.graph.get("crs", "EPSG:4326")
-    if str(crs).upper() not in ("EPSG:32632",):
+    if str(crs).upper() != f"EPSG:{UTM}":
         tr = Transformer.from_crs(crs, UTM, always_xy=True)
         x, y = tr.transform(x, y)
     u_, v_, w_ = [], [], []

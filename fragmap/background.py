@@ -44,9 +44,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from fragmap._geo import UTM
 from fragmap._text import fold_name as fold
 
-UTM = 32632
 #: Files of the geodata set-up (read only; written by the set-up command).
 GEODATA_FILES = {
     "strade_principali": "strade_principali.geojson", "strade": "strade.geojson", "acque": "acque.geojson",

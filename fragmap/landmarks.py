@@ -30,6 +30,7 @@ import pandas as pd
 import shapely
 
 from fragmap._errors import QuartersError
+from fragmap._geo import UTM
 from fragmap.quarters import QuarterCheck, quarters_from_points
 
 #: ``source`` of quarters built around landmarks.
@@ -217,8 +218,8 @@ def tiles_exactly(quarters: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, *, t
     >>> tiles_exactly(q, comuni)        # doctest: +SKIP
     True
     """
-    b = boundaries.to_crs(32632)
-    q = quarters.to_crs(32632)
+    b = boundaries.to_crs(UTM)
+    q = quarters.to_crs(UTM)
     for town, poly in zip(b["name"].astype(str), b.geometry):
         mine = q[q["town"] == town].geometry
         if mine.empty:

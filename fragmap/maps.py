@@ -51,13 +51,13 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from fragmap._errors import PrivacyError
+from fragmap._geo import UTM
 from fragmap.classify import PATTERNS, class_labels, shown_rate, zero_aware_classes
 from fragmap.i18n import format_month, format_number, t, translate
 from fragmap.privacy import WHERE_NEXT_COLUMNS, check_where_next
 from fragmap.naming import display_name
 from fragmap.publication import ALL_ACTIONS, ALL_PARTNERS, TOTAL, Publication
 
-UTM = 32632
 MAP_FILE = "mappa.html"
 EMBED_FILE = "embed.html"
 

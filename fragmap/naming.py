@@ -30,7 +30,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-UTM = 32632
+from fragmap._geo import UTM
 
 #: Quarter-table kinds, in the order a hexagon prefers them when it holds several.
 QUARTER_KINDS = ("quartiere", "rione", "frazione", "località")

@@ -31,7 +31,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from fragmap import __version__
-from fragmap._errors import PrivacyError, ValidationError
+from fragmap._errors import ValidationError
 from fragmap.freshness import (  # noqa: F401  (the up-to-date decision, light to import)
     _input_files,
     _landmark_table,
@@ -851,11 +851,7 @@ def _run_locked(
         (tmp / "README.md").write_text(io_publish.OUTPUT_README, encoding="utf-8")
         audit = privacy.audit_folder(tmp, project.fingerprint(month), settings)  # every level's folder
         project._step("audit", {"findings": len(audit.findings)})
-        if not audit.ok:
-            raise PrivacyError(
-                "the privacy audit refused to publish; last month's folder is untouched:\n"
-                + "\n".join(f"  - {f}" for f in audit.findings[:20])
-            )
+        audit.raise_for_findings("the privacy audit refused to publish; last month's folder is untouched")
         io_publish.write_json(_private_manifest_path(settings, month), manifest)
         io_publish.swap_in(tmp, output, language=settings.language)
     project._step("publish", {"output": str(output)})

@@ -54,6 +54,7 @@ import pandas as pd
 import shapely
 
 from fragmap._errors import PrivacyError
+from fragmap._geo import UTM
 from fragmap._text import fold_name as _fold
 from fragmap.classify import rate_per_1000
 from fragmap.publication import (
@@ -61,7 +62,6 @@ from fragmap.publication import (
 )
 from fragmap.settings import Settings
 
-UTM = 32632
 WINDOW = 12
 
 
@@ -944,6 +944,16 @@ class AuditResult:
     @property
     def ok(self) -> bool:
         return not self.findings
+
+    def raise_for_findings(self, headline: str, *, limit: int = 20) -> None:
+        """Refuse what was audited: a :class:`PrivacyError` with ``headline`` and the first
+        ``limit`` findings, one a line; nothing when the audit found nothing.
+
+        The one place that turns an audit into a refusal (the pipeline's publish, the CLI's
+        map and atlas previews, :func:`fragmap.explore.save_figure`).
+        """
+        if self.findings:
+            raise PrivacyError(headline + ":\n" + "\n".join(f"  - {f}" for f in self.findings[:limit]))
 
 
 TEXT_SUFFIXES = {".html", ".htm", ".js", ".json", ".geojson", ".csv", ".svg", ".txt", ".md", ".css", ".xml"}

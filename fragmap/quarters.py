@@ -37,9 +37,9 @@ import shapely
 from shapely.geometry import Polygon
 
 from fragmap._errors import QuartersError
+from fragmap._geo import UTM
 from fragmap._text import fold_name as _fold
 
-UTM = 32632
 QUARTER_COLUMNS = ("quarter_id", "name", "town", "population", "pop_65", "population_estimated", "source", "geometry")
 
 

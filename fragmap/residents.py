@@ -39,9 +39,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from fragmap._geo import UTM
 from fragmap.i18n import format_number, translate
 
-UTM = 32632
 #: The service types a resident is measured to by default: the network's help desks (sportelli).
 DEFAULT_SERVICE_TYPES: tuple[str, ...] = ("sportello",)
 #: Grid spacing (m) of the uniform distribution.

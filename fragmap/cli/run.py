@@ -307,8 +307,4 @@ def _check_preview_folder(settings: Any, out: Path) -> None:
 
 def _audit_or_fail(privacy: Any, folder: Path, project: Any, month: str) -> None:
     result = privacy.audit_folder(folder, project.fingerprint(month), project.settings)
-    if not result.ok:
-        raise click.ClickException(
-            "privacy audit failed, do not publish this folder:\n"
-            + "\n".join(f"  - {f}" for f in result.findings[:20])
-        )
+    result.raise_for_findings("privacy audit failed, do not publish this folder")

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from fragmap._errors import GeocodingError
+from fragmap._geo import UTM
 from fragmap.geocode.gazetteer import (
     AMBIGUITY_MARGIN,
     SAME_WORDS_SCORE,
@@ -315,7 +316,7 @@ class Geocoder:
                     start = i
         self._lines: dict[tuple[str, str], tuple[Any, float]] = {}
         if gazetteer.lines is not None and len(gazetteer.lines):
-            lengths = gazetteer.lines.to_crs(32632).length.to_numpy()
+            lengths = gazetteer.lines.to_crs(UTM).length.to_numpy()
             for t, k, geom, length in zip(gazetteer.lines["town"], gazetteer.lines["key"], gazetteer.lines.geometry, lengths):
                 self._lines[(t, k)] = (geom, float(length))
         self._memo: dict[tuple[str, str | None, str | None, str], _Resolved] = {}

@@ -35,6 +35,7 @@ from typing import Any, Protocol
 import geopandas as gpd
 
 from fragmap._errors import DownloadError, InputFileError, NetworkDisabledError
+from fragmap._geo import UTM
 from fragmap.geodata import (
     ATTRIBUTION,
     FILES,
@@ -379,7 +380,7 @@ def build_geodata(settings: Any, paths: Sequence[Path], *, source: dict[str, Any
     lang = settings.language
     say = progress or (lambda _m: None)
     comuni = _comuni(settings)
-    utm = comuni.to_crs(32632)
+    utm = comuni.to_crs(UTM)
     around = shapely.union_all(utm.buffer(NETWORK_BUFFER_M).to_crs(4326).geometry.to_numpy())
     osm_files = [p for p in paths if p.suffix.lower() != ".graphml"]
     graph_files = [p for p in paths if p.suffix.lower() == ".graphml"]
