@@ -67,8 +67,6 @@ PLACE_RANK = {"suburb": ("quarter", 1), "quarter": ("quarter", 1), "neighbourhoo
 #: GeoNames feature code -> (kind, rank); codes not listed (hotels, museums...) are not drawn.
 GEONAMES_RANK = {"RSTN": ("station", 1), "CSTL": ("landmark", 2), "BDG": ("landmark", 2), "PRK": ("park", 2),
                  "GDN": ("park", 3), "SQR": ("landmark", 3), "PPL": ("hamlet", 3), "UNIV": ("landmark", 3)}
-#: Landmark table kind -> rank.
-QUARTER_RANK = {"quartiere": 1, "rione": 2, "frazione": 2, "località": 3}
 #: Street types of the ANNCSU table that make a street "main" when several bus stops stand on it.
 MAIN_STREET_TYPES = ("CORSO", "VIALE", "STRADA", "LUNGOTICINO")
 #: Simplification tolerance (metres) and coordinate decimals (5 ≈ 1 m) of the published layers.

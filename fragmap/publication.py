@@ -70,7 +70,6 @@ def unassigned_id(town: str) -> str:
     """
     return f"{UNASSIGNED}:{town}"
 
-SUPPRESSION_REASONS = ("", "primary", "secondary", "area", "history")
 
 TABLE_COLUMNS = (
     "area_id",

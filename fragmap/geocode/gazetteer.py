@@ -830,9 +830,3 @@ def place_number(numbers: np.ndarray, xs: np.ndarray, ys: np.ndarray, n: int) ->
     -> the nearest known number, uncertainty unknown here (``nan``: the caller decides).
     """
     return StreetPoints(numbers, xs, ys).place(int(n))
-
-
-def interpolate_number(numbers: np.ndarray, xs: np.ndarray, ys: np.ndarray, n: int) -> tuple[float, float, str]:
-    """``(x, y, level)`` of house number ``n``: ``civico`` if known, else ``via`` (see :func:`place_number`)."""
-    p = place_number(numbers, xs, ys, n)
-    return p.x, p.y, "civico" if p.kind == "exact" else "via"

@@ -65,7 +65,6 @@ from fragmap.geocode.normalise import (
 from fragmap.i18n import translate
 
 LEVELS = ("coordinate", "civico", "via", "quartiere", "comune", "non_trovato")
-RESULT_COLUMNS = ("lat", "lon", "match_level", "match_score", "matched_address", "match_note", "uncertainty_m")
 
 #: Uncertainty (m) of a known address point: a building's coordinates, not its door.
 CIVICO_UNCERTAINTY_M = 10.0

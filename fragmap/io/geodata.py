@@ -549,11 +549,6 @@ def read_layer(folder: str | Path, name: str, *, language: str = "it") -> gpd.Ge
     return gdf.set_crs(4326) if gdf.crs is None else gdf.to_crs(4326)
 
 
-def geodata_present(settings: Any) -> bool:
-    """Whether the project has a stored geodata set (its ``geodati.json``)."""
-    return (geodata_folder(settings) / METADATA_FILE).exists()
-
-
 def geodata_files(settings: Any) -> list[Path]:
     """The files of the project's geodata set that exist (metadata, layers, network)."""
     folder = geodata_folder(settings)

@@ -29,7 +29,6 @@ from fragmap._errors import InputFileError
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 ODS_SUFFIXES = {".ods"}
-SUPPORTED = CSV_SUFFIXES | EXCEL_SUFFIXES | ODS_SUFFIXES
 
 
 @dataclass(frozen=True)
