@@ -31,6 +31,7 @@ import shapely
 
 from fragmap._errors import QuartersError
 from fragmap._geo import UTM
+from fragmap.i18n import translate
 from fragmap.quarters import QuarterCheck, quarters_from_points
 
 #: ``source`` of quarters built around landmarks.
@@ -80,8 +81,8 @@ class LandmarkPlacement:
         ['row 3: Crosione (Pavia): Piazzale Crosione: address not found on a street (town level only)']
         """
         lang = "en" if language == "en" else "it"
-        return [f"{_TEXT['row'][lang]} {r.row}: {r.quartiere or '-'} ({r.town or '-'}): {r.landmark or '-'}: "
-                f"{LANDMARK_REASONS[r.reason][lang]}" for r in self.unplaced.itertuples(index=False)]
+        return [f"{translate(_TEXT, 'row', lang)} {r.row}: {r.quartiere or '-'} ({r.town or '-'}): {r.landmark or '-'}: "
+                f"{translate(LANDMARK_REASONS, r.reason, lang)}" for r in self.unplaced.itertuples(index=False)]
 
 
 def parse_latlon(text: str) -> tuple[float, float] | None:
@@ -202,11 +203,11 @@ def quarters_from_landmarks(
     for r, g in zip(points.drop(columns="geometry").to_dict("records"), points.to_crs(4326).geometry):
         poly = polys.get(str(r["town"]))
         if poly is None or not poly.covers(g):
-            bad.append(_TEXT["outside_row"][lang].format(
+            bad.append(translate(_TEXT, "outside_row", lang,
                 row=r.get("row", "-"), quartiere=r["quartiere"], town=r["town"], landmark=r.get("label", ""),
                 lat=g.y, lon=g.x))
     if bad:
-        raise QuartersError(_TEXT["outside"][lang] + "\n  - " + "\n  - ".join(bad))
+        raise QuartersError(translate(_TEXT, "outside", lang) + "\n  - " + "\n  - ".join(bad))
     return quarters_from_points(points, boundaries, with_check=True, source=LANDMARK_SOURCE)
 
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fragmap._errors import SettingsError
+from fragmap.i18n import translate
 from fragmap.settings import DEFAULT_ACTIONS, Category, Partner, Town
 
 #: Columns of an ANNCSU street list (the empty one a new project starts with).
@@ -66,9 +67,8 @@ _MESSAGES = {
 }
 
 
-def _t(key: str, language: str, **values: object) -> str:
-    entry = _MESSAGES[key]
-    return (entry.get(language) or entry["it"]).format(**values)
+def _t(key: str, language: str, /, **values: object) -> str:
+    return translate(_MESSAGES, key, language, **values)
 
 
 def slug(text: str, sep: str = "_") -> str:

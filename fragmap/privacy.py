@@ -57,6 +57,7 @@ from fragmap._errors import PrivacyError
 from fragmap._geo import UTM
 from fragmap._text import fold_name as _fold
 from fragmap.classify import rate_per_1000
+from fragmap.i18n import plural
 from fragmap.publication import (
     ALL_ACTIONS, ALL_PARTNERS, NETWORK, TOTAL, UNASSIGNED, Publication, check_table, unassigned_id,
 )
@@ -534,9 +535,9 @@ def publish(
     n_merged = int(areas["merged"].sum())
     if n_merged:
         all_notes.append(
-            f"{n_merged} aree con meno di {p.min_quarter_population} residenti unite alla vicina "
-            f"(nome «A + B»)" if settings.language == "it" else
-            f"{n_merged} areas with fewer than {p.min_quarter_population} residents merged with a neighbour "
+            f"{n_merged} {plural(n_merged, 'area', 'aree')} con meno di {p.min_quarter_population} residenti "
+            f"{plural(n_merged, 'unita', 'unite')} alla vicina (nome «A + B»)" if settings.language == "it" else
+            f"{n_merged} {plural(n_merged, 'area', 'areas')} with fewer than {p.min_quarter_population} residents merged with a neighbour "
             f"(named 'A + B')"
         )
     u_note = unassigned_note(table, months[-1], settings.language)

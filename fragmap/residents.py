@@ -76,7 +76,7 @@ COLUMNS = ("area_id", "name", "town", "level", "population", "residents", "withi
            "minutes", "speed_ms", "services", "distribution", "method", "population_estimated")
 
 
-def _t(key: str, language: str, **values: Any) -> str:
+def _t(key: str, language: str, /, **values: Any) -> str:
     return translate(_TEXT, key, language, **values)
 
 

@@ -201,11 +201,11 @@ def test_reports_and_sites_without_a_point_are_left_out_with_a_count() -> None:
     with pytest.warns(UserWarning) as caught:
         out = where_next(pts, sites, pd.Series([60.0] * 6), k=2, **RADIUS)
     said = " ".join(str(w.message) for w in caught)
-    assert "3 segnalazioni senza una posizione valida" in said and "1 luoghi candidati senza una posizione" in said
+    assert "3 segnalazioni senza una posizione valida" in said and "1 luogo candidato senza una posizione" in said
     assert out["site"].tolist() == ["Buono"] and out["new_reports_covered"].tolist() == [3]
     assert (out.attrs["dropped_reports"], out.attrs["dropped_candidates"]) == (3, 1)
     with pytest.warns(UserWarning, match="3 reports without a valid location"), \
-            pytest.warns(UserWarning, match="1 candidate sites without a valid location"):
+            pytest.warns(UserWarning, match="1 candidate site without a valid location"):
         en = where_next(pts, sites, pd.Series([60.0] * 6), k=2, language="en", **RADIUS)
     assert "3 reports without a valid location" in en.attrs["notes"][0]
     t = access_times(pts, utm_points([(0, 0)], type=["sportello"], name=["S"]))

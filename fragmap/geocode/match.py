@@ -111,9 +111,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                  "en": "sources disagree on No. {number} (points {metres:.0f} m apart)"},
     "outside": {"it": "coordinate fuori dai comuni: scartate", "en": "coordinates outside the towns: dropped"},
     "online_unreachable": {
-        "it": "Geocodifica online non raggiungibile ({error}): {left} indirizzi restano solo offline "
+        "it": "Geocodifica online non raggiungibile ({error}): {left} {left|indirizzo resta|indirizzi restano} solo offline "
               "(salvati nella cache; saranno ritentati online alla prossima esecuzione).",
-        "en": "Online geocoder unreachable ({error}): {left} addresses left offline-only "
+        "en": "Online geocoder unreachable ({error}): {left} {left|address|addresses} left offline-only "
               "(saved in the cache; they will be retried online on the next run).",
     },
 }
@@ -320,7 +320,7 @@ class Geocoder:
                 self._lines[(t, k)] = (geom, float(length))
         self._memo: dict[tuple[str, str | None, str | None, str], _Resolved] = {}
 
-    def _t(self, key: str, **values: Any) -> str:
+    def _t(self, key: str, /, **values: Any) -> str:
         return translate(MESSAGES, key, self.language, **values)
 
     # -- one address -----------------------------------------------------------------------
