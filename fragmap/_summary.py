@@ -2,12 +2,6 @@
 
 Only published figures are summarised (the network's 12-month total as the table shows it,
 ``< 5`` when it is hidden), so the summary is as safe to share as the publication itself.
-
-Examples
---------
->>> from fragmap._summary import summary_items   # doctest: +SKIP
->>> summary_items(pub)[0]                         # doctest: +SKIP
-('Periodo', 'nov 2025 - ott 2026 (12 mesi fino al mese di riferimento)')
 """
 
 from __future__ import annotations

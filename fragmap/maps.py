@@ -683,8 +683,6 @@ def render_map(
     Examples
     --------
     >>> html = render_map(pub, services=project.services)    # doctest: +SKIP
-    >>> len(html.encode()) < 400_000                         # doctest: +SKIP
-    True
     """
     if not isinstance(publication, Publication):
         raise TypeError("render_map accepts only a Publication (suppressed, aggregated figures)")
@@ -901,7 +899,6 @@ def write_map(publication: Publication, out_dir: str | Path, **kwargs: Any) -> l
     Examples
     --------
     >>> write_map(pub, "maps", services=project.services)    # doctest: +SKIP
-    [PosixPath('maps/mappa.html'), PosixPath('maps/embed.html')]
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

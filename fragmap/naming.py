@@ -145,8 +145,6 @@ def name_areas(areas: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *, max_joined:
     Examples
     --------
     >>> named = name_areas(hex_grid(comuni, size_m=1500), read_places(landmarks=table))  # doctest: +SKIP
-    >>> named.loc[named["name"].str.startswith("Vallone"), "name"].tolist()          # doctest: +SKIP
-    ['Vallone / San Pietro in Verzolo', 'Vallone (nord)']
     """
     out = areas.copy()
     a = areas.to_crs(UTM)

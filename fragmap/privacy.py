@@ -1270,8 +1270,6 @@ def audit_folder(folder: str | Path, private: PrivateFingerprint, settings: Sett
     Examples
     --------
     >>> res = audit_folder("maps", fingerprint(geocoded), settings)   # doctest: +SKIP
-    >>> res.ok                                                          # doctest: +SKIP
-    True
     """
     folder = Path(folder)
     result = AuditResult()

@@ -244,7 +244,6 @@ class Publication:
         Examples
         --------
         >>> pub.category_code("Fragilità economica")   # doctest: +SKIP
-        'fragilita_economica'
         """
         return resolve_category(self, category)
 

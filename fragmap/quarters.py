@@ -326,8 +326,6 @@ def prepare_quarters(
     Examples
     --------
     >>> quarters, check = prepare_quarters(read_quarters("quartieri.gpkg"), comuni)   # doctest: +SKIP
-    >>> check.lines("en")                                                           # doctest: +SKIP
-    ['no quarters for Vigevano: its reports are counted only at town level']
     """
     if raw.crs is None:
         raise QuartersError("quarter boundaries have no coordinate reference system")

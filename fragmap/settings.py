@@ -7,8 +7,8 @@ project folder. Everything not in the file takes the defaults below.
 Example
 -------
 >>> from fragmap.settings import load_settings
->>> s = load_settings("fragmap.toml")            # doctest: +SKIP
->>> s.privacy.threshold                          # doctest: +SKIP
+>>> s = load_settings("fragmap.toml")            # the demo project of the repository
+>>> s.privacy.threshold
 5
 
 Validation refuses unsafe values outright (for instance a privacy threshold
@@ -679,9 +679,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
 
     Examples
     --------
-    >>> s = load_settings("fragmap.toml")     # doctest: +SKIP
-    >>> s.paths.output                        # doctest: +SKIP
-    PosixPath('/percorso/progetto/maps')
+    >>> s = load_settings("fragmap.toml")
+    >>> s.paths.output.name                   # an absolute path, next to the project file
+    'maps'
     """
     if path is None:
         candidate = Path("fragmap.toml")

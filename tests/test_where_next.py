@@ -159,7 +159,7 @@ def test_sites_outside_the_comuni_are_refused_by_name() -> None:
     town = gpd.GeoDataFrame({"name": ["Comune"]}, geometry=[box(X0 - 500, Y0 - 500, X0 + 500, Y0 + 500)], crs=32632)
     pts = utm_points([(560 + i, 0) for i in range(8)])  # reports just outside the border
     sites = utm_points([(600, 0), (480, 0)], name=["Fuori città", "Dentro"])  # the outside one is nearer
-    with pytest.warns(UserWarning, match="fuori dai comuni del progetto, non proposti: Fuori città"):
+    with pytest.warns(UserWarning, match="1 luogo candidato fuori dai comuni del progetto, non proposto: Fuori città"):
         out = where_next(pts, sites, pd.Series([60.0] * 8), k=2, within=town, **RADIUS)
     assert out["site"].tolist() == ["Dentro"] and out.attrs["outside"] == ["Fuori città"]
     assert all(town.to_crs(4326).geometry.iloc[0].contains(g) for g in out.geometry)

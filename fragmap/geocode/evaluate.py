@@ -16,8 +16,8 @@ Everything here is pure (no file, no network).
 Example
 -------
 >>> rng = np.random.default_rng(1)
->>> messy_variant("CORSO STRADA NUOVA", "45", "Pavia", rng)      # doctest: +SKIP
-('c.so strada nuova, 45 int. 3', 'Pavia')
+>>> messy_variant("CORSO STRADA NUOVA", "45", "Pavia", rng)
+('Corso Strada Nuova n°45', 'Pavia')
 """
 
 from __future__ import annotations

@@ -243,7 +243,6 @@ class Geocoder:
     --------
     >>> g = Geocoder(gazetteer, towns=polygons)                 # doctest: +SKIP
     >>> g.lookup("v.le Matteotti 12", "Voghera")                # doctest: +SKIP
-    Match(lat=45.19, lon=9.16, level='via', score=90.0, ...)
     """
 
     def __init__(

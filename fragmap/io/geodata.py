@@ -561,8 +561,7 @@ def geodata_status(settings: Any) -> dict[str, Any]:
 
     Examples
     --------
-    >>> geodata_status(settings)["present"]     # doctest: +SKIP
-    False
+    >>> status = geodata_status(settings)     # doctest: +SKIP
     """
     folder = geodata_folder(settings)
     meta = read_metadata(folder, language=settings.language)

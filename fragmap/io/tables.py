@@ -127,8 +127,8 @@ def read_table(path: str | Path, *, sheet: str | int = 0) -> RawTable:
 
     Examples
     --------
-    >>> t = read_table("segnalazioni.csv")      # doctest: +SKIP
-    >>> t.separator, t.encoding                 # doctest: +SKIP
+    >>> t = read_table("data/synthetic/segnalazioni_sintetiche_anffas.csv")
+    >>> t.separator, t.encoding
     (';', 'cp1252')
     """
     path = Path(path)
