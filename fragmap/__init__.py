@@ -50,7 +50,6 @@ _LAZY = {
     "name_areas": "fragmap.naming",
     "quarters_from_landmarks": "fragmap.landmarks",
     "count_cube": "fragmap.aggregate",
-    "indicators": "fragmap.aggregate",
     "fragility_index": "fragmap.aggregate",
     # the one scale of map, atlas and notebooks
     "rate_per_1000": "fragmap.classify",

@@ -27,6 +27,8 @@ from typing import Any
 
 import pydantic
 
+from fragmap.i18n import translate
+
 #: Array tables of the project file (``[[towns]]``): their items are named by position.
 ARRAYS = ("towns", "partners", "categories")
 
@@ -99,9 +101,8 @@ _KIND = {
 }
 
 
-def _say(message: str, language: str, **values: object) -> str:
-    entry = _TEXT[message]
-    return (entry.get(language) or entry["it"]).format(**values)
+def _t(message: str, language: str, /, **values: object) -> str:
+    return translate(_TEXT, message, language, **values)
 
 
 def _show(value: Any) -> str:
@@ -147,13 +148,13 @@ def _name(loc: tuple[Any, ...], language: str) -> str:
     rest = list(loc)
     text = ""
     if len(rest) >= 2 and rest[0] in ARRAYS and isinstance(rest[1], int):
-        text = _say("block_name", language, key=rest[0], n=rest[1] + 1)
+        text = _t("block_name", language, key=rest[0], n=rest[1] + 1)
         rest = rest[2:]
     keys = ".".join(str(p) for p in rest if not isinstance(p, int))
     text = f"{text}, {keys}" if text and keys else text or keys
     items = [p for p in rest if isinstance(p, int)]
     if items:
-        text += f" ({_say('item', language, n=items[-1] + 1)})"
+        text += f" ({_t('item', language, n=items[-1] + 1)})"
     return text
 
 
@@ -165,16 +166,16 @@ def _one(error: Any, schema: type, language: str, prefix: tuple[str, ...]) -> st
     hint = _HINTS.get(path, {}).get(language) or _HINTS.get(path, {}).get("it")
     if kind == "missing":
         parent = _name(loc[:-1], language)
-        text = _say("missing", language, key=key) + (f" ({hint})" if hint else "")
+        text = _t("missing", language, key=key) + (f" ({hint})" if hint else "")
         return f"{parent}: {text}" if parent else text
     if kind in ("unexpected_keyword_argument", "extra_forbidden"):
         _, owner = _walk(schema, loc[len(prefix):])
         known = sorted(f.name for f in dataclasses.fields(owner)) if owner is not None else []
         owner_loc = loc[:-1]
         close = difflib.get_close_matches(key, known, n=1)
-        suggestion = _say("close", language, key=close[0]) if close else ""
+        suggestion = _t("close", language, key=close[0]) if close else ""
         which = "unknown_top" if len(loc) == 1 else "unknown"
-        text = _say(which, language, key=key, close=suggestion, known=", ".join(known))
+        text = _t(which, language, key=key, close=suggestion, known=", ".join(known))
         parent = _name(owner_loc, language)
         return f"{parent}: {text}" if parent else text
     annotation, _ = _walk(schema, loc[len(prefix):])
@@ -183,11 +184,11 @@ def _one(error: Any, schema: type, language: str, prefix: tuple[str, ...]) -> st
     if kind in ("dataclass_type", "dataclass_exact_type", "model_type", "dict_type"):
         block = loc[0] if loc else ""
         which = "block" if block in ARRAYS and len(loc) > 1 else "table"
-        return f"{head}: {_say(which, language, key=block)}"
+        return f"{head}: {_t(which, language, key=block)}"
     if kind in ("tuple_type", "list_type") and typing.get_origin(bare) is tuple:
         item = _bare(typing.get_args(bare)[0])
         if isinstance(item, type) and dataclasses.is_dataclass(item):
-            return f"{head}: {_say('blocks', language, key=key)}"
+            return f"{head}: {_t('blocks', language, key=key)}"
     what = _KIND.get(kind)
     if what == "str" and bare is Path:
         what = "path"
@@ -199,8 +200,8 @@ def _one(error: Any, schema: type, language: str, prefix: tuple[str, ...]) -> st
             return f"{head}: {hint}"
         limit = ctx.get(what, "")
         limit = int(limit) if isinstance(limit, float) and limit.is_integer() else limit
-        return f"{head}: {_say(what, language, limit=limit)}"
-    text = _say(what, language, expected=str(ctx.get("expected", "")).replace(" or ", ", "))
+        return f"{head}: {_t(what, language, limit=limit)}"
+    text = _t(what, language, expected=str(ctx.get("expected", "")).replace(" or ", ", "))
     if what == "pattern" and hint:
         text = f"{text}: {hint}"
     return f"{head}: {text}"
@@ -238,7 +239,7 @@ def explain(exc: pydantic.ValidationError, schema: type, language: str = "it", *
         lines.append(_one(error, schema, language, prefix))
     if len(lines) == 1:
         return lines[0]
-    return _say("many", language) + "\n  - " + "\n  - ".join(lines)
+    return _t("many", language) + "\n  - " + "\n  - ".join(lines)
 
 
 def where(path: Path | str | None, message: str) -> str:

@@ -2,12 +2,6 @@
 
 Only published figures are summarised (the network's 12-month total as the table shows it,
 ``< 5`` when it is hidden), so the summary is as safe to share as the publication itself.
-
-Examples
---------
->>> from fragmap._summary import summary_items   # doctest: +SKIP
->>> summary_items(pub)[0]                         # doctest: +SKIP
-('Periodo', 'nov 2025 - ott 2026 (12 mesi fino al mese di riferimento)')
 """
 
 from __future__ import annotations
@@ -42,7 +36,7 @@ _TEXT: dict[str, dict[str, str]] = {
 }
 
 
-def _tr(key: str, lang: str, **values: object) -> str:
+def _t(key: str, lang: str, /, **values: object) -> str:
     return translate(_TEXT, key, lang, **values)
 
 
@@ -58,11 +52,11 @@ def summary_items(pub: Publication) -> list[tuple[str, str]]:
     source_key = f"source_{pub.quarter_source}"
     area_text = format_number(len(quarters), lang)
     if source_key in _TEXT:
-        area_text += f" ({_tr(source_key, lang)}"
+        area_text += f" ({_t(source_key, lang)}"
         estimated = int(quarters["population_estimated"].fillna(False).astype(bool).sum())
         if estimated:
-            n = _tr("all", lang) if estimated == len(quarters) else format_number(estimated, lang)
-            area_text += "; " + _tr("estimated", lang, n=n)
+            n = _t("all", lang) if estimated == len(quarters) else format_number(estimated, lang)
+            area_text += "; " + _t("estimated", lang, n=n)
         area_text += ")"
     cats = [str(c) for c in pub.table["category"].unique() if c != TOTAL]
     ordered = [c for c in pub.labels if c in cats] + sorted(c for c in cats if c not in pub.labels)
@@ -77,13 +71,13 @@ def summary_items(pub: Publication) -> list[tuple[str, str]]:
     total = len(pub.table)
     share = format_number(hidden / total * 100 if total else 0.0, lang, 1)
     items = [
-        (_tr("period", lang), _tr("period_value", lang, period=format_period(pub.month, 12, lang))),
-        (_tr("towns", lang), ", ".join(towns)),
-        (_tr("areas", lang), area_text),
-        (_tr("categories", lang), ", ".join(pub.labels.get(c, c) for c in ordered)),
-        (_tr("reports", lang), reports),
-        (_tr("threshold", lang), str(pub.threshold)),
-        (_tr("suppressed", lang), _tr("suppressed_value", lang, n=format_number(hidden, lang),
+        (_t("period", lang), _t("period_value", lang, period=format_period(pub.month, 12, lang))),
+        (_t("towns", lang), ", ".join(towns)),
+        (_t("areas", lang), area_text),
+        (_t("categories", lang), ", ".join(pub.labels.get(c, c) for c in ordered)),
+        (_t("reports", lang), reports),
+        (_t("threshold", lang), str(pub.threshold)),
+        (_t("suppressed", lang), _t("suppressed_value", lang, n=format_number(hidden, lang),
                                       total=format_number(total, lang), share=share)),
     ]
     return items
@@ -91,7 +85,7 @@ def summary_items(pub: Publication) -> list[tuple[str, str]]:
 
 def _heading(pub: Publication) -> str:
     lang = pub.language if pub.language in ("it", "en") else "it"
-    head = _tr("head", lang) + (f" «{pub.title}»" if pub.title else "")
+    head = _t("head", lang) + (f" «{pub.title}»" if pub.title else "")
     if pub.synthetic:
         head += f" · {t('synthetic', lang).upper()}"
     return head

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-UTM = 32632
+from fragmap._geo import UTM
 
 #: Which service types count as "relevant" for a category (walking time to the nearest of them).
 RELEVANT_SERVICES: dict[str, tuple[str, ...]] = {
@@ -74,14 +74,14 @@ SPEED_TEXT = {"it": "{speed} km/h; per gli anziani {elderly} m/s ({elderly_kmh} 
 #: Notes of :func:`where_next` (sentences for coordinators; the counts are of rows left out).
 WHERE_NEXT_MESSAGES: dict[str, dict[str, str]] = {
     "reports_without_point": {
-        "it": "{n} segnalazioni senza una posizione valida (vuota o non numerica) lasciate fuori dal calcolo",
-        "en": "{n} reports without a valid location (empty or not a number) left out of the calculation"},
+        "it": "{n} {n|segnalazione|segnalazioni} senza una posizione valida (vuota o non numerica) {n|lasciata|lasciate} fuori dal calcolo",
+        "en": "{n} {n|report|reports} without a valid location (empty or not a number) left out of the calculation"},
     "candidates_without_point": {
-        "it": "{n} luoghi candidati senza una posizione valida (vuota o non numerica) lasciati fuori",
-        "en": "{n} candidate sites without a valid location (empty or not a number) left out"},
+        "it": "{n} {n|luogo candidato|luoghi candidati} senza una posizione valida (vuota o non numerica) {n|lasciato|lasciati} fuori",
+        "en": "{n} candidate {n|site|sites} without a valid location (empty or not a number) left out"},
     "candidates_outside": {
-        "it": "{n} luoghi candidati fuori dai comuni del progetto, non proposti: {names}",
-        "en": "{n} candidate sites outside the project's comuni, not proposed: {names}"},
+        "it": "{n} {n|luogo candidato|luoghi candidati} fuori dai comuni del progetto, non {n|proposto|proposti}: {names}",
+        "en": "{n} candidate {n|site|sites} outside the project's comuni, not proposed: {names}"},
     "exact_not_solved": {
         "it": "l'insieme ottimo non è stato dimostrato entro {seconds} secondi: resta la scelta passo per passo",
         "en": "the optimal set was not proven within {seconds} seconds: the step-by-step choice stays"},
@@ -325,7 +325,7 @@ def _graph_arrays(graph: Any) -> tuple[np.ndarray, np.ndarray, Any]:
     x = np.array([graph.nodes[n]["x"] for n in nodes], dtype=float)
     y = np.array([graph.nodes[n]["y"] for n in nodes], dtype=float)
     crs = graph.graph.get("crs", "EPSG:4326")
-    if str(crs).upper() not in ("EPSG:32632",):
+    if str(crs).upper() != f"EPSG:{UTM}":
         tr = Transformer.from_crs(crs, UTM, always_xy=True)
         x, y = tr.transform(x, y)
     u_, v_, w_ = [], [], []
@@ -753,7 +753,7 @@ def _finite_points(g: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     return xy, ok
 
 
-def _say(key: str, language: str, **values: object) -> str:
+def _t(key: str, language: str, /, **values: object) -> str:
     from fragmap.i18n import translate
 
     return translate(WHERE_NEXT_MESSAGES, key, language, **values)
@@ -796,13 +796,13 @@ def _where_next_candidates(
     cxy, ok = _finite_points(c)
     if (~ok).any():
         info["dropped_candidates"] = int((~ok).sum())
-        notes.append(_say("candidates_without_point", language, n=int((~ok).sum())))
+        notes.append(_t("candidates_without_point", language, n=int((~ok).sum())))
         c, cxy = c[ok].reset_index(drop=True), cxy[ok]
     if within is not None and len(c):
         inside = _inside_towns(c, within)
         if (~inside).any():
             info["outside"] = c.loc[~inside, "site"].astype(str).tolist()
-            notes.append(_say("candidates_outside", language, n=int((~inside).sum()),
+            notes.append(_t("candidates_outside", language, n=int((~inside).sum()),
                               names=", ".join(info["outside"])))
             c, cxy = c[inside].reset_index(drop=True), cxy[inside]
     return c, cxy, node_snap, info
@@ -926,7 +926,7 @@ def where_next(
     speeds = np.broadcast_to(walking_speeds(cats, speed_ms=speed_ms, elderly_speed_ms=elderly_speed_ms),
                              (len(points),))
     if (~ok).any():
-        notes.append(_say("reports_without_point", language, n=int((~ok).sum())))
+        notes.append(_t("reports_without_point", language, n=int((~ok).sum())))
     pxy, t, speeds = pxy[ok], t[ok], speeds[ok]
     uncovered = ~(t <= minutes)  # NaN (no help desk) counts as uncovered
     reach = minutes * 60 * speeds
@@ -963,7 +963,7 @@ def where_next(
         else:
             from fragmap.i18n import format_number
 
-            notes.append(_say("exact_not_solved", language, seconds=format_number(time_limit_s, language)))
+            notes.append(_t("exact_not_solved", language, seconds=format_number(time_limit_s, language)))
     parts = []
     for solution, rows, g in ((SOLUTION_GREEDY, chosen, gains), (SOLUTION_OPTIMAL, optimal_rows, optimal_gains)):
         if not rows and solution == SOLUTION_OPTIMAL:

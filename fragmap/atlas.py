@@ -44,6 +44,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from fragmap._errors import FragmapError
+from fragmap._geo import UTM
 from fragmap.change import ALPHA, MIN_BASE, NOT_COMPUTABLE, status_label
 from fragmap.charts import CONTEXT_FILL, HIGHLIGHT_FILL, PATTERN_FILLS, bars_svg, map_svg, trend_svg
 from fragmap.classify import (
@@ -56,8 +57,6 @@ from fragmap.classify import (
 )
 from fragmap.i18n import format_month, format_number, format_share, t
 from fragmap.publication import ALL_ACTIONS, ALL_PARTNERS, NETWORK, TOTAL, Publication
-
-UTM = 32632
 
 #: Every label of the atlas, in both languages (one table: no mixed languages on a page).
 LABELS: dict[str, dict[str, str]] = {

@@ -47,6 +47,9 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
+from fragmap._geo import UTM
+from fragmap._text import typo
+
 DEFAULT_SEED = 20261124
 REFERENCE = Path(__file__).resolve().parent.parent / "data" / "reference"
 
@@ -153,7 +156,6 @@ SAME_STREET_M = 120.0
 BUS_STOP_STREET_M = 200.0
 #: Spacing of the population surface, metres.
 SURFACE_STEP_M = 100.0
-UTM = 32632
 
 
 @dataclass(frozen=True)
@@ -226,15 +228,6 @@ def _title(name: str, rng: np.random.Generator) -> str:
     return name.lower()
 
 
-def _typo(word: str, rng: np.random.Generator) -> str:
-    if len(word) < 6:
-        return word
-    i = int(rng.integers(1, len(word) - 2))
-    if rng.random() < 0.5:
-        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]  # swap two letters
-    return word[:i] + word[i + 1 :]  # drop one letter
-
-
 def _drop_accents(name: str, rng: np.random.Generator) -> str:
     table = str.maketrans({"À": "A'", "È": "E'", "É": "E'", "Ì": "I'", "Ò": "O'", "Ù": "U'"})
     if rng.random() < 0.5:
@@ -253,7 +246,7 @@ def messy_address(
     name = _drop_accents(name, rng) if rng.random() < 0.3 else name
     name = _title(name, rng)
     if rng.random() < 0.05:
-        name = _typo(name, rng)
+        name = typo(name, rng, slips=("swap", "drop"))
     text = f"{st} {name}"
     r = rng.random()
     if number is None or r < 0.08:

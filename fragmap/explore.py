@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from fragmap._geo import UTM
 from fragmap.change import (
     ALPHA,
     MIN_BASE,
@@ -52,8 +53,6 @@ from fragmap.classify import (
 from fragmap.i18n import format_month, format_number, format_period, t, translate
 from fragmap.naming import display_name
 from fragmap.publication import NETWORK, TOTAL, Publication, resolve_category
-
-UTM = 32632
 
 #: Measures :func:`plot_choropleth` can map, with their legend titles.
 MEASURES: dict[str, dict[str, str]] = {
@@ -1439,7 +1438,6 @@ def save_figure(fig: Any, folder: str | Path, name: str, *, project: Any) -> lis
     >>> save_figure(fig, "figure", "totale", project=project)   # doctest: +SKIP
     """
     from fragmap import privacy
-    from fragmap._errors import PrivacyError
 
     if not getattr(fig, "_fragmap_publication", False):
         raise TypeError("save_figure publishes only figures drawn by fragmap's plot functions "
@@ -1457,8 +1455,7 @@ def save_figure(fig: Any, folder: str | Path, name: str, *, project: Any) -> lis
     if not result.ok:
         svg.unlink(missing_ok=True)
         png.unlink(missing_ok=True)
-        raise PrivacyError("the figure was not saved: the privacy audit found\n"
-                           + "\n".join(f"  - {f}" for f in result.findings[:20]))
+        result.raise_for_findings("the figure was not saved: the privacy audit found")
     return [svg, png]
 
 

@@ -117,8 +117,7 @@ def unchanged_manifest(settings: Settings, month: str | None = None, *, tiles: s
 
     Examples
     --------
-    >>> unchanged_manifest(load_settings("fragmap.toml")) is None   # doctest: +SKIP
-    False
+    >>> manifest = unchanged_manifest(load_settings("fragmap.toml"))   # doctest: +SKIP
     """
     from fragmap.io import publish as io_publish
     from fragmap.io.guard import plain_failures, run_lock

@@ -2,7 +2,12 @@
 
 Italian is the default, English is available. Each module keeps its own
 message table (a dict ``key -> {"it": ..., "en": ...}``) next to the code that
-uses it and calls :func:`translate`; the shared labels live in :data:`COMMON`.
+uses it and calls :func:`translate` (the one lookup: a module's ``_t`` is a
+one-line shortcut to it); the shared labels live in :data:`COMMON`.
+
+A message that counts writes its plural as ``{n|one|many}``: the form is chosen
+by the value of ``n`` (:func:`plural`), so ``"{n} {n|area unita|aree unite}"``
+reads "1 area unita" and "3 aree unite".
 
 Examples
 --------
@@ -12,6 +17,8 @@ Examples
 'ottobre 2026'
 >>> translate(COMMON, "synthetic", "en")
 'synthetic demo data'
+>>> translate({"merged": {"it": "{n} {n|area unita|aree unite}"}}, "merged", "it", n=1)
+'1 area unita'
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import datetime as _dt
 import functools
 import math
 import numbers
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -71,7 +79,7 @@ COMMON: dict[str, dict[str, str]] = {
 }
 
 
-def translate(messages: Messages, key: str, language: str = "it", **values: object) -> str:
+def translate(messages: Messages, key: str, /, language: str = "it", **values: object) -> str:
     """The message ``key`` in ``language`` (Italian if missing), formatted with ``values``.
 
     Raises
@@ -81,10 +89,37 @@ def translate(messages: Messages, key: str, language: str = "it", **values: obje
     """
     entry = messages[key]
     text = entry.get(language) or entry["it"]
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    if "|" in text:
+        text = _PLURAL.sub(lambda m: plural(values[m.group(1)], m.group(2), m.group(3)), text)
+    return text.format(**values)
 
 
-def t(key: str, language: str = "it", **values: object) -> str:
+#: ``{name|one|many}`` in a message: the singular or plural form, by the value of ``name``
+#: (the forms may hold plain ``{fields}``).
+_PLURAL = re.compile(r"\{(\w+)\|((?:[^{}|]|\{\w+\})*)\|((?:[^{}|]|\{\w+\})*)\}")
+
+
+def plural(n: object, one: str, many: str) -> str:
+    """``one`` when ``n`` is 1 (a number, or a number already written as text), else ``many``.
+
+    Italian and English both use the plural for 0 ("0 aree", "0 areas").
+
+    Examples
+    --------
+    >>> plural(1, "area", "aree"), plural(0, "area", "aree"), plural("1.234", "area", "aree")
+    ('area', 'aree', 'aree')
+    """
+    if isinstance(n, str):
+        return one if n.strip() == "1" else many
+    try:
+        return one if abs(float(n)) == 1 else many  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return many
+
+
+def t(key: str, /, language: str = "it", **values: object) -> str:
     """Shortcut for :func:`translate` on :data:`COMMON`."""
     return translate(COMMON, key, language, **values)
 

@@ -30,6 +30,8 @@ import pandas as pd
 import shapely
 
 from fragmap._errors import QuartersError
+from fragmap._geo import UTM
+from fragmap.i18n import translate
 from fragmap.quarters import QuarterCheck, quarters_from_points
 
 #: ``source`` of quarters built around landmarks.
@@ -79,8 +81,8 @@ class LandmarkPlacement:
         ['row 3: Crosione (Pavia): Piazzale Crosione: address not found on a street (town level only)']
         """
         lang = "en" if language == "en" else "it"
-        return [f"{_TEXT['row'][lang]} {r.row}: {r.quartiere or '-'} ({r.town or '-'}): {r.landmark or '-'}: "
-                f"{LANDMARK_REASONS[r.reason][lang]}" for r in self.unplaced.itertuples(index=False)]
+        return [f"{translate(_TEXT, 'row', lang)} {r.row}: {r.quartiere or '-'} ({r.town or '-'}): {r.landmark or '-'}: "
+                f"{translate(LANDMARK_REASONS, r.reason, lang)}" for r in self.unplaced.itertuples(index=False)]
 
 
 def parse_latlon(text: str) -> tuple[float, float] | None:
@@ -192,8 +194,6 @@ def quarters_from_landmarks(
     Examples
     --------
     >>> q, check = quarters_from_landmarks(placed.points, comuni)   # doctest: +SKIP
-    >>> set(q["source"])                                            # doctest: +SKIP
-    {'punti_riferimento'}
     """
     lang = "en" if language == "en" else "it"
     polys = dict(zip(boundaries["name"].astype(str), boundaries.to_crs(4326).geometry))
@@ -201,11 +201,11 @@ def quarters_from_landmarks(
     for r, g in zip(points.drop(columns="geometry").to_dict("records"), points.to_crs(4326).geometry):
         poly = polys.get(str(r["town"]))
         if poly is None or not poly.covers(g):
-            bad.append(_TEXT["outside_row"][lang].format(
+            bad.append(translate(_TEXT, "outside_row", lang,
                 row=r.get("row", "-"), quartiere=r["quartiere"], town=r["town"], landmark=r.get("label", ""),
                 lat=g.y, lon=g.x))
     if bad:
-        raise QuartersError(_TEXT["outside"][lang] + "\n  - " + "\n  - ".join(bad))
+        raise QuartersError(translate(_TEXT, "outside", lang) + "\n  - " + "\n  - ".join(bad))
     return quarters_from_points(points, boundaries, with_check=True, source=LANDMARK_SOURCE)
 
 
@@ -215,10 +215,9 @@ def tiles_exactly(quarters: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, *, t
     Examples
     --------
     >>> tiles_exactly(q, comuni)        # doctest: +SKIP
-    True
     """
-    b = boundaries.to_crs(32632)
-    q = quarters.to_crs(32632)
+    b = boundaries.to_crs(UTM)
+    q = quarters.to_crs(UTM)
     for town, poly in zip(b["name"].astype(str), b.geometry):
         mine = q[q["town"] == town].geometry
         if mine.empty:

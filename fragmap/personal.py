@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+from fragmap.i18n import translate
+
 __all__ = ["KINDS", "find_personal", "iban_ok", "mask_personal", "personal_kind"]
 
 #: Kinds found by :func:`personal_kind`, in the order they are tried.
@@ -144,11 +146,11 @@ def mask_personal(text: str, language: str = "it") -> str:
     >>> mask_personal("lista 333-1234567 mario.rossi@example.it.csv", "en")
     'lista [phone] [e-mail]'
     """
-    out = EMAIL.sub(f"[{_LABELS['email'][language]}]", text)
-    out = TAX_CODE.sub(f"[{_LABELS['tax_code'][language]}]", out)
+    out = EMAIL.sub(f"[{translate(_LABELS, 'email', language)}]", text)
+    out = TAX_CODE.sub(f"[{translate(_LABELS, 'tax_code', language)}]", out)
     for m in reversed(_ibans(out)):
-        out = out[:m.start()] + f"[{_LABELS['iban'][language]}]" + out[m.end():]
-    out = PHONE.sub(f"[{_LABELS['phone'][language]}]", out)
+        out = out[:m.start()] + f"[{translate(_LABELS, 'iban', language)}]" + out[m.end():]
+    out = PHONE.sub(f"[{translate(_LABELS, 'phone', language)}]", out)
     return out
 
 

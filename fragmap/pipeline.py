@@ -30,7 +30,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from fragmap import __version__
-from fragmap._errors import PrivacyError, ValidationError
+from fragmap._errors import ValidationError
 from fragmap.freshness import (  # noqa: F401  (the up-to-date decision, light to import)
     _input_files,
     _landmark_table,
@@ -932,8 +932,7 @@ def last_ingest_figures(project: Project) -> dict[str, Any]:
 
     Examples
     --------
-    >>> last_ingest_figures(Project.load("fragmap.toml"))   # doctest: +SKIP
-    {'read': 5000, 'rejected': 163}
+    >>> figures = last_ingest_figures(Project.load("fragmap.toml"))   # doctest: +SKIP
     """
     files = project.store.files()
     if len(files):
@@ -1080,18 +1079,13 @@ def audit_or_refuse(project: Project, folder: Path, month: str) -> Any:
 
     Examples
     --------
-    >>> audit_or_refuse(project, tmp, "2026-10").ok   # doctest: +SKIP
-    True
+    >>> audit = audit_or_refuse(project, tmp, "2026-10")   # doctest: +SKIP
     """
     from fragmap import privacy
 
     audit = privacy.audit_folder(folder, project.fingerprint(month), project.settings)
     project._step("audit", {"findings": len(audit.findings)})
-    if not audit.ok:
-        raise PrivacyError(
-            "the privacy audit refused to publish; the previous folder is untouched:\n"
-            + "\n".join(f"  - {f}" for f in audit.findings[:20])
-        )
+    audit.raise_for_findings("the privacy audit refused to publish; the previous folder is untouched")
     return audit
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from fragmap.i18n import format_number, format_share
+from fragmap.i18n import format_number, format_share, translate
 
 #: Levels that put a report on a street (and so in an area).
 STREET_LEVELS = ("coordinate", "civico", "via")
@@ -112,15 +112,15 @@ def placement_lines(
     shown = [r for r in figures if int(r["reports"]) >= max(min_reports, 1)]
     if not shown:
         return []
-    lines = [_TEXT["title"][lang]]
+    lines = [translate(_TEXT, "title", lang)]
     for r in shown:
         values = {"partner": names.get(str(r["partner"]), str(r["partner"])),
                   "share": format_share(float(r["share"]), lang, 0),
                   "placed": format_number(int(r["placed"]), lang), "reports": format_number(int(r["reports"]), lang)}
-        lines.append(_TEXT["row" if with_counts else "row_share"][lang].format(**values))
+        lines.append(translate(_TEXT, "row" if with_counts else "row_share", lang, **values))
     low = [names.get(str(r["partner"]), str(r["partner"])) for r in shown if bool(r["low"])]
     if low:
-        lines.append(_TEXT["low"][lang].format(partners=", ".join(low), limit=format_share(LOW_SHARE, lang, 0),
+        lines.append(translate(_TEXT, "low", lang, partners=", ".join(low), limit=format_share(LOW_SHARE, lang, 0),
                                                command=FIX_COMMAND))
     return lines
 
@@ -138,7 +138,7 @@ def placement_summary(figures: Sequence[Mapping[str, Any]], language: str = "it"
     reports = sum(int(r["reports"]) for r in figures)
     placed = sum(int(r["placed"]) for r in figures)
     share = placed / reports if reports else float("nan")
-    line = _TEXT["short"][lang].format(share=format_share(share, lang, 0))
+    line = translate(_TEXT, "short", lang, share=format_share(share, lang, 0))
     if any(bool(r["low"]) for r in figures):
-        line += _TEXT["short_low"][lang].format(command=FIX_COMMAND)
+        line += translate(_TEXT, "short_low", lang, command=FIX_COMMAND)
     return line

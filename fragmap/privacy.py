@@ -54,15 +54,16 @@ import pandas as pd
 import shapely
 
 from fragmap._errors import PrivacyError
+from fragmap._geo import UTM
 from fragmap._text import fold_name as _fold
 from fragmap.change import NOT_COMPUTABLE, classify_changes
 from fragmap.classify import rate_per_1000
+from fragmap.i18n import plural
 from fragmap.publication import (
     ALL_ACTIONS, ALL_PARTNERS, NETWORK, TOTAL, UNASSIGNED, Publication, check_table, unassigned_id,
 )
 from fragmap.settings import Settings
 
-UTM = 32632
 WINDOW = 12
 
 
@@ -545,9 +546,9 @@ def publish(
     n_merged = int(areas["merged"].sum())
     if n_merged:
         all_notes.append(
-            f"{n_merged} aree con meno di {p.min_quarter_population} residenti unite alla vicina "
-            f"(nome «A + B»)" if settings.language == "it" else
-            f"{n_merged} areas with fewer than {p.min_quarter_population} residents merged with a neighbour "
+            f"{n_merged} {plural(n_merged, 'area', 'aree')} con meno di {p.min_quarter_population} residenti "
+            f"{plural(n_merged, 'unita', 'unite')} alla vicina (nome «A + B»)" if settings.language == "it" else
+            f"{n_merged} {plural(n_merged, 'area', 'areas')} with fewer than {p.min_quarter_population} residents merged with a neighbour "
             f"(named 'A + B')"
         )
     u_note = unassigned_note(table, months[-1], settings.language)
@@ -956,6 +957,16 @@ class AuditResult:
     def ok(self) -> bool:
         return not self.findings
 
+    def raise_for_findings(self, headline: str, *, limit: int = 20) -> None:
+        """Refuse what was audited: a :class:`PrivacyError` with ``headline`` and the first
+        ``limit`` findings, one a line; nothing when the audit found nothing.
+
+        The one place that turns an audit into a refusal (the pipeline's publish, the CLI's
+        map and atlas previews, :func:`fragmap.explore.save_figure`).
+        """
+        if self.findings:
+            raise PrivacyError(headline + ":\n" + "\n".join(f"  - {f}" for f in self.findings[:limit]))
+
 
 TEXT_SUFFIXES = {".html", ".htm", ".js", ".json", ".geojson", ".csv", ".svg", ".txt", ".md", ".css", ".xml"}
 #: Files read as tables (every sheet or layer) and audited like a CSV download.
@@ -1281,8 +1292,6 @@ def audit_folder(folder: str | Path, private: PrivateFingerprint, settings: Sett
     Examples
     --------
     >>> res = audit_folder("maps", fingerprint(geocoded), settings)   # doctest: +SKIP
-    >>> res.ok                                                          # doctest: +SKIP
-    True
     """
     folder = Path(folder)
     result = AuditResult()

@@ -10,8 +10,6 @@ None of it may be published: maps, atlas, exports and saved figures read a
 Examples
 --------
 >>> pts = project.private.report_points("2026-10")   # doctest: +SKIP
->>> pts.attrs["fragmap"]                              # doctest: +SKIP
-'PRIVATO: dati a livello di segnalazione, da non pubblicare'
 """
 
 from __future__ import annotations

@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 
 from fragmap._errors import PrivacyError
+from fragmap.i18n import translate
 
 TOTAL = "totale"
 ALL_PARTNERS = "tutti"
@@ -76,7 +77,6 @@ def unassigned_id(town: str) -> str:
     """
     return f"{UNASSIGNED}:{town}"
 
-SUPPRESSION_REASONS = ("", "primary", "secondary", "area", "history")
 
 TABLE_COLUMNS = (
     "area_id",
@@ -256,7 +256,6 @@ class Publication:
         Examples
         --------
         >>> pub.category_code("Fragilità economica")   # doctest: +SKIP
-        'fragilita_economica'
         """
         return resolve_category(self, category)
 
@@ -329,13 +328,13 @@ def resolve_category(pub: Publication, value: str, *, language: str | None = Non
     if value in codes:
         return value
     lang = language or (pub.language if pub.language in ("it", "en") else "it")
-    names = {c: (_CATEGORY_TEXT["total"][lang] if c == TOTAL else pub.labels.get(c, c)) for c in codes}
+    names = {c: (translate(_CATEGORY_TEXT, "total", lang) if c == TOTAL else pub.labels.get(c, c)) for c in codes}
     wanted = fold_name(str(value))
     for code in codes:
         if wanted and wanted in (fold_name(code), fold_name(names[code])):
             return code
     choices = ", ".join(f"{c!r} ({names[c]})" if names[c] != c else repr(c) for c in codes)
-    raise ValueError(_CATEGORY_TEXT["unknown"][lang].format(value=value, choices=choices))
+    raise ValueError(translate(_CATEGORY_TEXT, "unknown", lang, value=value, choices=choices))
 
 
 def _with_later_columns(table: pd.DataFrame) -> pd.DataFrame:

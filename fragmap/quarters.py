@@ -37,9 +37,10 @@ import shapely
 from shapely.geometry import Polygon
 
 from fragmap._errors import QuartersError
+from fragmap._geo import UTM
 from fragmap._text import fold_name as _fold
+from fragmap.i18n import translate
 
-UTM = 32632
 QUARTER_COLUMNS = ("quarter_id", "name", "town", "population", "pop_65", "population_estimated", "source", "geometry")
 
 
@@ -177,12 +178,16 @@ _CHECK_TEXT: dict[str, dict[str, str]] = {
     "duplicate": {"it": "nome ripetuto: {name}", "en": "repeated name: {name}"},
     "shared": {"it": "{where} è assegnato a più quartieri ({quarters}): punto escluso dal calcolo",
                "en": "{where} is assigned to several quarters ({quarters}): point left out"},
-    "shared_many": {"it": "{n} punti assegnati a più quartieri ({quarters}), esclusi dal calcolo: {examples}",
-                    "en": "{n} points assigned to several quarters ({quarters}), left out: {examples}"},
+    "shared_many": {"it": "{n} {n|punto assegnato|punti assegnati} a più quartieri ({quarters}), {n|escluso|esclusi} dal calcolo: {examples}",
+                    "en": "{n} {n|point|points} assigned to several quarters ({quarters}), left out: {examples}"},
     "unbuilt": {"it": "{name} ({town}): nessun punto proprio, quartiere non costruito",
                 "en": "{name} ({town}): no point of its own, quarter not built"},
     "ok": {"it": "nessun problema", "en": "no problem"},
 }
+
+
+def _t(key: str, language: str, /, **values: object) -> str:
+    return translate(_CHECK_TEXT, key, language, **values)
 
 
 def _ha(value: float, decimals: int, language: str) -> str:
@@ -249,34 +254,31 @@ class QuarterCheck:
         """One line per problem, in ``language`` (``it`` or ``en``); areas in hectares."""
         lang = language if language in ("it", "en") else "it"
 
-        def msg(key: str, **values: object) -> str:
-            return _CHECK_TEXT[key][lang].format(**values)
-
-        out = [msg("repaired", name=n) for n in self.repaired]
-        out += [msg("overlap", a=a, b=b, ha=_ha(ha, 2, lang)) for a, b, ha in self.overlaps]
-        out += [msg("outside", name=n, ha=_ha(ha, 2, lang)) for n, ha in self.outside]
-        out += [msg("dropped", name=n, where=t or msg("dropped_any"), ha=_ha(ha, 1, lang)) for n, t, ha in self.dropped]
-        out += [msg("unknown_town", name=n, town=t) for n, t in self.unknown_towns]
-        out += [msg("gap", town=t, ha=_ha(ha, 1, lang)) for t, ha in self.gaps_ha.items() if ha >= 1]
-        out += [msg("no_quarters", town=t) for t in self.towns_without_quarters]
-        out += [msg("duplicate", name=n) for n in self.duplicates]
+        out = [_t("repaired", lang, name=n) for n in self.repaired]
+        out += [_t("overlap", lang, a=a, b=b, ha=_ha(ha, 2, lang)) for a, b, ha in self.overlaps]
+        out += [_t("outside", lang, name=n, ha=_ha(ha, 2, lang)) for n, ha in self.outside]
+        out += [_t("dropped", lang, name=n, where=t or _t("dropped_any", lang), ha=_ha(ha, 1, lang)) for n, t, ha in self.dropped]
+        out += [_t("unknown_town", lang, name=n, town=t) for n, t in self.unknown_towns]
+        out += [_t("gap", lang, town=t, ha=_ha(ha, 1, lang)) for t, ha in self.gaps_ha.items() if ha >= 1]
+        out += [_t("no_quarters", lang, town=t) for t in self.towns_without_quarters]
+        out += [_t("duplicate", lang, name=n) for n in self.duplicates]
         groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         for t, w, qs in self.shared_points:
             groups.setdefault((t, qs), []).append(w if w.endswith(t) else f"{w} ({t})")
         for (_town, qs), where in groups.items():
             names = ", ".join(qs)
             if len(where) == 1:
-                out.append(msg("shared", where=where[0], quarters=names))
+                out.append(_t("shared", lang, where=where[0], quarters=names))
             else:
                 more = f" (+{len(where) - 5})" if len(where) > 5 else ""
-                out.append(msg("shared_many", n=len(where), quarters=names, examples="; ".join(where[:5]) + more))
-        out += [msg("unbuilt", name=n, town=t) for t, n in self.unbuilt]
+                out.append(_t("shared_many", lang, n=len(where), quarters=names, examples="; ".join(where[:5]) + more))
+        out += [_t("unbuilt", lang, name=n, town=t) for t, n in self.unbuilt]
         return out
 
     def summary(self, language: str = "it") -> str:
         """The report as text, one problem per line ("nessun problema" when there is none)."""
         lines = self.lines(language)
-        return "\n".join(lines) if lines else _CHECK_TEXT["ok"][language if language in ("it", "en") else "it"]
+        return "\n".join(lines) if lines else _t("ok", language)
 
     def figures(self) -> dict[str, float | int]:
         """Counts of each kind of problem and the uncovered hectares (for logs and the run manifest)."""
@@ -324,8 +326,6 @@ def prepare_quarters(
     Examples
     --------
     >>> quarters, check = prepare_quarters(read_quarters("quartieri.gpkg"), comuni)   # doctest: +SKIP
-    >>> check.lines("en")                                                           # doctest: +SKIP
-    ['no quarters for Vigevano: its reports are counted only at town level']
     """
     if raw.crs is None:
         raise QuartersError("quarter boundaries have no coordinate reference system")
@@ -575,7 +575,7 @@ class StreetPlacement:
         for r in self.unplaced.itertuples(index=False):
             addr = " ".join(str(v) for v in (r.street, r.number) if isinstance(v, str) and v)
             town = f" ({r.town})" if isinstance(r.town, str) and r.town else ""
-            out.append(f"{word} {r.row}: {addr or '-'}{town} -> {r.quartiere or '-'}: {STREET_REASONS[r.reason][lang]}")
+            out.append(f"{word} {r.row}: {addr or '-'}{town} -> {r.quartiere or '-'}: {translate(STREET_REASONS, r.reason, lang)}")
         return out
 
 
@@ -871,7 +871,7 @@ class Unassigned:
     def lines(self, language: str = "it") -> list[str]:
         """``12 indirizzo non trovato`` lines for the reasons with reports."""
         lang = language if language in ("it", "en") else "it"
-        return [f"{int(n):,} {UNASSIGNED_REASONS[r][lang]}".replace(",", "." if lang == "it" else ",")
+        return [f"{int(n):,} {translate(UNASSIGNED_REASONS, r, lang)}".replace(",", "." if lang == "it" else ",")
                 for r, n in zip(self.counts["reason"], self.counts["reports"]) if n]
 
 
@@ -918,7 +918,7 @@ def unassigned_reports(
     vc = pd.Series(reason, dtype=object).value_counts()
     counts = pd.DataFrame({
         "reason": codes,
-        "label": [UNASSIGNED_REASONS[c][lang] for c in codes],
+        "label": [translate(UNASSIGNED_REASONS, c, lang) for c in codes],
         "reports": [int(vc.get(c, 0)) for c in codes],
     })
     town = r["town"].astype("string").fillna("").to_numpy() if "town" in r else np.full(len(r), "")

@@ -39,9 +39,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from fragmap._geo import UTM
 from fragmap.i18n import format_number, translate
 
-UTM = 32632
 #: The service types a resident is measured to by default: the network's help desks (sportelli).
 DEFAULT_SERVICE_TYPES: tuple[str, ...] = ("sportello",)
 #: Grid spacing (m) of the uniform distribution.
@@ -76,7 +76,7 @@ COLUMNS = ("area_id", "name", "town", "level", "population", "residents", "withi
            "minutes", "speed_ms", "services", "distribution", "method", "population_estimated")
 
 
-def _t(key: str, language: str, **values: Any) -> str:
+def _t(key: str, language: str, /, **values: Any) -> str:
     return translate(_TEXT, key, language, **values)
 
 

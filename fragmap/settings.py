@@ -7,8 +7,8 @@ project folder. Everything not in the file takes the defaults below.
 Example
 -------
 >>> from fragmap.settings import load_settings
->>> s = load_settings("fragmap.toml")            # doctest: +SKIP
->>> s.privacy.threshold                          # doctest: +SKIP
+>>> s = load_settings("fragmap.toml")            # the demo project of the repository
+>>> s.privacy.threshold
 5
 
 Validation refuses unsafe values outright (for instance a privacy threshold
@@ -34,6 +34,7 @@ from pydantic_core import PydanticCustomError
 
 from fragmap import _settings_errors
 from fragmap._errors import SettingsError
+from fragmap.i18n import translate
 
 #: The smallest privacy threshold the law and the network accept.
 MIN_PRIVACY_THRESHOLD = 3
@@ -519,7 +520,7 @@ def validate(s: Settings) -> None:
     lang = s.language if s.language in LANGUAGES else "it"
 
     def say(key: str, **values: object) -> str:
-        return _PROBLEMS[key][lang].format(**values)
+        return translate(_PROBLEMS, key, lang, **values)
 
     def repeated(codes: list[str]) -> str:
         return ", ".join(sorted({repr(c) for c in codes if codes.count(c) > 1}))
@@ -645,7 +646,7 @@ _LOAD_MESSAGES = {
 
 
 def _load_message(key: str, language: str, **values: object) -> str:
-    return _LOAD_MESSAGES[key][language].format(**values)
+    return translate(_LOAD_MESSAGES, key, language, **values)
 
 
 def _file_language(data: Any) -> str:
@@ -678,9 +679,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
 
     Examples
     --------
-    >>> s = load_settings("fragmap.toml")     # doctest: +SKIP
-    >>> s.paths.output                        # doctest: +SKIP
-    PosixPath('/percorso/progetto/maps')
+    >>> s = load_settings("fragmap.toml")
+    >>> s.paths.output.name                   # an absolute path, next to the project file
+    'maps'
     """
     if path is None:
         candidate = Path("fragmap.toml")

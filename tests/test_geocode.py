@@ -15,7 +15,6 @@ from factories import demo_network_toml
 from fragmap import NetworkDisabledError
 from fragmap.geocode import GeocodeCache, Geocoder, build_gazetteer, geocode_reports
 from fragmap.geocode import normalise_address as _normalise_address
-from fragmap.geocode.gazetteer import interpolate_number
 from fragmap.io.geo import read_services
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,12 +107,12 @@ def test_interpolation_prefers_the_same_side() -> None:
     numbers = np.array([10, 20, 11, 21])
     xs = np.array([0.0, 10.0, 0.0, 10.0])
     ys = np.array([0.0, 0.0, 1.0, 1.0])
-    x, y, level = interpolate_number(numbers, xs, ys, 16)
-    assert level == "via" and x == pytest.approx(6.0) and y == 0.0  # even side: between 10 and 20
-    x, y, level = interpolate_number(numbers, xs, ys, 15)
-    assert level == "via" and x == pytest.approx(4.0) and y == 1.0  # odd side: between 11 and 21
-    x, y, level = interpolate_number(numbers, xs, ys, 21)
-    assert level == "civico" and (x, y) == (10.0, 1.0)
+    p = place_number(numbers, xs, ys, 16)
+    assert p.kind == "interpolated" and p.x == pytest.approx(6.0) and p.y == 0.0  # even side: between 10 and 20
+    p = place_number(numbers, xs, ys, 15)
+    assert p.kind == "interpolated" and p.x == pytest.approx(4.0) and p.y == 1.0  # odd side: between 11 and 21
+    p = place_number(numbers, xs, ys, 21)
+    assert p.kind == "exact" and (p.x, p.y) == (10.0, 1.0)
 
 
 def test_table_levels_coordinates_quartiere_and_town(gazetteer) -> None:

@@ -574,7 +574,7 @@ def test_the_cli_warns_loudly_when_an_id_is_reused_by_another_file(tmp_path: Pat
     out = runner.invoke(cli, ["ingest", str(b), "--config", str(project)])
     assert out.exit_code == 0, out.output
     assert "nuove 1, corrette 0" in out.output
-    assert "ATTENZIONE: 1 segnalazioni hanno ID e mese già usati" in out.output and "dic_sportello.csv" in out.output
+    assert "ATTENZIONE: 1 segnalazione ha ID e mese già usati" in out.output and "dic_sportello.csv" in out.output
 
 
 def read_lines(path: Path) -> list[str]:

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString
 
+from fragmap._text import typo as _typo
 from fragmap.geocode import Geocoder, build_gazetteer, default_gazetteer
-from fragmap.geocode.evaluate import _typo
 from fragmap.geocode.gazetteer import metres_between
 from fragmap.geocode.places import split_stop_name
 from fragmap.geocode.reconcile import link_summary

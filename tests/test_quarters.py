@@ -12,7 +12,7 @@ from shapely.geometry import Polygon, box
 
 from factories import demo_network_toml
 from fragmap import QuartersError
-from fragmap.aggregate import count_cube, fragility_index, indicators
+from fragmap.aggregate import count_cube, fragility_index
 from fragmap.io.geo import read_boundaries, read_population, read_quarters
 from fragmap.quarters import add_population, assign_points, assign_reports, hex_grid, prepare_quarters, quarters_from_points
 
@@ -137,21 +137,6 @@ def test_count_cube_by_hand(tiny) -> None:
     assert c[("Q1", "2026-09", "anziani", "auser_vigevano", "sportello")] == 3
     assert c[("Q2", "2026-10", "disabilita", "genitori_dosso_verde", "sportello")] == 1
     assert c[("Q3", "2026-09", "anziani", "auser_vigevano", "sportello")] == 0
-
-
-def test_indicators_by_hand(tiny) -> None:
-    reports, quarters, settings = tiny
-    months = [str(pd.Period("2026-10", freq="M") - i) for i in range(23, -1, -1)]
-    cube = count_cube(reports, quarters, settings, months=months)
-    ind = indicators(cube, quarters).set_index(["quarter_id", "month", "category"])
-    q1 = ind.loc[("Q1", "2026-10", "totale")]
-    assert q1["count"] == 1 and q1["r3"] == 4 and q1["r12"] == 4
-    assert q1["rate_per_1000"] == pytest.approx(1.0)
-    assert q1["rate12_per_1000"] == pytest.approx(4.0)
-    assert ind.loc[("Q1", "2026-10", "anziani"), "rate_per_1000_65"] == pytest.approx(4 / 200 * 1000)
-    # share of the town: Pavia 12-month total = Q1 4 + Q2 2
-    assert q1["share_of_town"] == pytest.approx(4 / 6)
-    assert np.isnan(q1["change_yoy"])  # no reports a year before: no base
 
 
 def test_fragility_index_ranks_published_rates() -> None:
@@ -424,13 +409,3 @@ def test_quarter_population_refuses_a_column_mixing_formats(tmp_path: Path) -> N
     p.write_text("nome;popolazione\nA;1.234,5\nB;2500.5\n", encoding="utf-8")
     with pytest.raises(InputFileError, match="popolazione"):
         read_quarter_population(p)
-
-
-def test_rates_with_zero_population_are_nan_not_inf(tiny) -> None:
-    reports, quarters, settings = tiny
-    quarters = quarters.assign(population=[0.0, 2000.0, 500.0], pop_65=[0.0, 400.0, 100.0])
-    cube = count_cube(reports, quarters, settings, months=["2026-09", "2026-10"])
-    ind = indicators(cube, quarters)
-    assert not np.isinf(ind[["rate_per_1000", "rate12_per_1000", "rate_per_1000_65"]].to_numpy(dtype=float)).any()
-    q1 = ind[(ind["quarter_id"] == "Q1") & (ind["category"] == "totale") & (ind["month"] == "2026-09")]
-    assert q1["rate_per_1000"].isna().all() and q1["count"].iloc[0] == 3

@@ -70,17 +70,6 @@ def test_composite_index_uses_the_65_plus_rate(pub) -> None:
     assert idx.loc["Q0", "rank"] == 1
 
 
-def test_indicators_use_the_category_denominator(settings) -> None:
-    from fragmap.aggregate import indicators
-
-    q = two_quarters()
-    ind = indicators(even_cube(settings, q), q, denominators=settings.denominators())
-    last = ind[(ind["month"] == MONTHS[-1]) & (ind["quarter_id"] == "Q0")].set_index("category")
-    assert last.loc["anziani", "rate12_per_1000"] == pytest.approx(12 / 100 * 1000)
-    assert last.loc["fragilita_economica", "rate12_per_1000"] == pytest.approx(12 / 1000 * 1000)
-    assert last.loc[TOTAL, "rate12_per_1000"] == pytest.approx(last.loc[TOTAL, "r12"] / 1000 * 1000)
-
-
 def test_map_rates_use_the_65_plus_residents(pub) -> None:
     from fragmap.maps import render_map
 

@@ -159,7 +159,7 @@ def test_sites_outside_the_comuni_are_refused_by_name() -> None:
     town = gpd.GeoDataFrame({"name": ["Comune"]}, geometry=[box(X0 - 500, Y0 - 500, X0 + 500, Y0 + 500)], crs=32632)
     pts = utm_points([(560 + i, 0) for i in range(8)])  # reports just outside the border
     sites = utm_points([(600, 0), (480, 0)], name=["Fuori città", "Dentro"])  # the outside one is nearer
-    with pytest.warns(UserWarning, match="fuori dai comuni del progetto, non proposti: Fuori città"):
+    with pytest.warns(UserWarning, match="1 luogo candidato fuori dai comuni del progetto, non proposto: Fuori città"):
         out = where_next(pts, sites, pd.Series([60.0] * 8), k=2, within=town, **RADIUS)
     assert out["site"].tolist() == ["Dentro"] and out.attrs["outside"] == ["Fuori città"]
     assert all(town.to_crs(4326).geometry.iloc[0].contains(g) for g in out.geometry)
@@ -201,11 +201,11 @@ def test_reports_and_sites_without_a_point_are_left_out_with_a_count() -> None:
     with pytest.warns(UserWarning) as caught:
         out = where_next(pts, sites, pd.Series([60.0] * 6), k=2, **RADIUS)
     said = " ".join(str(w.message) for w in caught)
-    assert "3 segnalazioni senza una posizione valida" in said and "1 luoghi candidati senza una posizione" in said
+    assert "3 segnalazioni senza una posizione valida" in said and "1 luogo candidato senza una posizione" in said
     assert out["site"].tolist() == ["Buono"] and out["new_reports_covered"].tolist() == [3]
     assert (out.attrs["dropped_reports"], out.attrs["dropped_candidates"]) == (3, 1)
     with pytest.warns(UserWarning, match="3 reports without a valid location"), \
-            pytest.warns(UserWarning, match="1 candidate sites without a valid location"):
+            pytest.warns(UserWarning, match="1 candidate site without a valid location"):
         en = where_next(pts, sites, pd.Series([60.0] * 6), k=2, language="en", **RADIUS)
     assert "3 reports without a valid location" in en.attrs["notes"][0]
     t = access_times(pts, utm_points([(0, 0)], type=["sportello"], name=["S"]))

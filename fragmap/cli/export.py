@@ -50,10 +50,7 @@ def export(folder: Path, config: Path | None, month: str | None, formats: tuple[
             {"xlsx": pub.to_excel, "gpkg": pub.to_gpkg, "csv": pub.to_csv}[fmt](
                 str(staged / f"{base}.{fmt}"), language=language)
         result = privacy.audit_folder(staged, project.fingerprint(month), settings)
-        if not result.ok:
-            for f in result.findings:
-                click.secho(f"  - {f}", fg="red", err=True)
-            raise click.ClickException(f"{len(result.findings)} privacy finding(s) in the export: nothing written")
+        result.raise_for_findings(f"{len(result.findings)} privacy finding(s) in the export: nothing written")
         written = []
         for p in sorted(staged.iterdir()):
             shutil.move(str(p), folder / p.name)

@@ -42,14 +42,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status": {"it": "fragmap: geodati in {folder}, del {date}, da {source}; comuni {comuni}",
                "en": "fragmap: geodata in {folder}, of {date}, from {source}; comuni {comuni}"},
     "missing": {"it": "    {file}: manca", "en": "    {file}: missing"},
-    "features": {"it": "{n} elementi", "en": "{n} features"},
+    "features": {"it": "{n} {n|elemento|elementi}", "en": "{n} {n|feature|features}"},
     "graph": {"it": "{nodes} nodi, {edges} archi", "en": "{nodes} nodes, {edges} edges"},
     "pending": {"it": "    scaricamento interrotto, già arrivati: {layers} (fragmap geodati scarica riprende da lì)",
                 "en": "    interrupted download, already here: {layers} (fragmap geodati scarica resumes from there)"},
 }
 
 
-def _m(key: str, language: str, **values: object) -> str:
+def _t(key: str, language: str, /, **values: object) -> str:
     from fragmap.i18n import translate
 
     return translate(MESSAGES, key, language, **values)
@@ -62,8 +62,8 @@ def _echo(quiet: bool):  # type: ignore[no-untyped-def]
 def _summary(settings, result) -> None:  # type: ignore[no-untyped-def]
     lang = settings.language
     counts = ", ".join(f"{k} {v}" for k, v in result.counts.items())
-    net = _m("no_net", lang) if result.network is None else _m("net", lang, nodes=result.network[0])
-    click.echo(_m("summary", lang, folder=result.folder, counts=counts, net=net, gaz=settings.paths.gazetteer.name,
+    net = _t("no_net", lang) if result.network is None else _t("net", lang, nodes=result.network[0])
+    click.echo(_t("summary", lang, folder=result.folder, counts=counts, net=net, gaz=settings.paths.gazetteer.name,
                   attribution=result.meta.get("attribution", "")))
 
 
@@ -91,8 +91,8 @@ def scarica(yes: bool, server: str | None, config: Path | None, quiet: bool) -> 
 
     settings = get_settings(config)
     click.echo(consent_text(settings, endpoint=server))
-    if not yes and not click.confirm(_m("ask", settings.language), default=False):
-        raise click.ClickException(_m("cancelled", settings.language))
+    if not yes and not click.confirm(_t("ask", settings.language), default=False):
+        raise click.ClickException(_t("cancelled", settings.language))
     result = download_geodata(settings, consent=True, endpoint=server, progress=_echo(quiet))
     _summary(settings, result)
 
@@ -137,20 +137,20 @@ def stato(config: Path | None) -> None:
     lang = settings.language
     st = geodata_status(settings)
     if not st["present"]:
-        click.echo(_m("none", lang, folder=st["folder"]))
+        click.echo(_t("none", lang, folder=st["folder"]))
     else:
         src = st["source"]
         what = (f"Overpass {src.get('endpoint', '')}" if src.get("kind") == "overpass"
                 else ", ".join(f.get("file", "") for f in src.get("files", [])))
         comuni = ", ".join(f"{c['name']} ({c['istat']})" for c in st["comuni"])
-        click.echo(_m("status", lang, folder=st["folder"], date=st["date"], source=what, comuni=comuni))
+        click.echo(_t("status", lang, folder=st["folder"], date=st["date"], source=what, comuni=comuni))
         for f in st["files"]:
             if not f["present"]:
-                click.echo(_m("missing", lang, file=f["file"]))
+                click.echo(_t("missing", lang, file=f["file"]))
                 continue
-            n = (_m("features", lang, n=f["features"]) if f["features"] is not None
-                 else _m("graph", lang, nodes=f["nodes"], edges=f["edges"]) if f["nodes"] is not None else "")
+            n = (_t("features", lang, n=f["features"]) if f["features"] is not None
+                 else _t("graph", lang, nodes=f["nodes"], edges=f["edges"]) if f["nodes"] is not None else "")
             click.echo(f"    {f['file']}: {format_number(f['bytes'] / 1024, lang)} KB, {n}")
         click.echo(f"    {st['attribution']}")
     if st["pending_download"]:
-        click.echo(_m("pending", lang, layers=", ".join(st["pending_download"])))
+        click.echo(_t("pending", lang, layers=", ".join(st["pending_download"])))

@@ -18,11 +18,11 @@ _MESSAGES: dict[str, dict[str, str]] = {
     },
     "no_ids": {"it": "    attenzione: {note}", "en": "    warning: {note}"},
     "collisions": {
-        "it": "    ATTENZIONE: {n} segnalazioni hanno ID e mese già usati da segnalazioni diverse di "
+        "it": "    ATTENZIONE: {n} {n|segnalazione ha|segnalazioni hanno} ID e mese già usati da segnalazioni diverse di "
               "{files}: sono tenute entrambe come segnalazioni distinte (ID ricominciati da capo in "
               "ogni file). Se questo file voleva correggerle, rinviate invece il file originale "
               "corretto con il suo nome.",
-        "en": "    WARNING: {n} reports reuse the ID and month of different reports in {files}: both "
+        "en": "    WARNING: {n} {n|report reuses|reports reuse} the ID and month of different reports in {files}: both "
               "are kept as distinct reports (IDs restarted in each file). If this file was meant to "
               "correct them, resend the original file, corrected, under its own name instead.",
     },

@@ -7,24 +7,28 @@ from pathlib import Path
 import click
 
 from fragmap.cli._common import config_option, get_settings, handle_errors, main
+from fragmap.i18n import translate
 
 _TEXT: dict[str, dict[str, str]] = {
     "no_column": {"it": "{file}: nessuna colonna {col!r}; colonne presenti: {cols}",
                   "en": "{file}: no column {col!r}; the columns are {cols}"},
-    "unplaced": {"it": "{n} righe non localizzate (da correggere nello stradario):",
-                 "en": "{n} rows could not be placed (fix them in the street list):"},
-    "placed": {"it": "{rows} righe localizzate, {points} punti", "en": "{rows} rows placed, {points} points"},
+    "unplaced": {"it": "{n} {n|riga non localizzata|righe non localizzate} (da correggere nello stradario):",
+                 "en": "{n} {n|row|rows} could not be placed (fix {n|it|them} in the street list):"},
+    "placed": {"it": "{rows} {rows|riga localizzata|righe localizzate}, {points} {points|punto|punti}",
+               "en": "{rows} {rows|row|rows} placed, {points} {points|point|points}"},
     "check": {"it": "controllo dei quartieri:", "en": "quarter check:"},
-    "written": {"it": "fragmap: {n} quartieri (da stradario, non ufficiali) scritti in {out}",
-                "en": "fragmap: {n} quarters (from a street list, not official) written to {out}"},
+    "written": {"it": "fragmap: {n} {n|quartiere|quartieri} (da stradario, non {n|ufficiale|ufficiali}) {n|scritto|scritti} in {out}",
+                "en": "fragmap: {n} {n|quarter|quarters} (from a street list, not official) written to {out}"},
     "use": {"it": "per usarli: [paths] quarters = \"{out}\" in fragmap.toml",
             "en": "to use them: [paths] quarters = \"{out}\" in fragmap.toml"},
-    "checked": {"it": "fragmap: {file}: {n} quartieri ({source})", "en": "fragmap: {file}: {n} quarters ({source})"},
-    "landmarks_unplaced": {"it": "{n} punti di riferimento non localizzati (da correggere nella tabella):",
-                           "en": "{n} landmarks could not be placed (fix them in the table):"},
-    "landmarks_placed": {"it": "{n} punti di riferimento localizzati", "en": "{n} landmarks placed"},
-    "landmarks_written": {"it": "fragmap: {n} quartieri (confini approssimativi, non ufficiali) scritti in {out}",
-                          "en": "fragmap: {n} quarters (approximate boundaries, not official) written to {out}"},
+    "checked": {"it": "fragmap: {file}: {n} {n|quartiere|quartieri} ({source})",
+                "en": "fragmap: {file}: {n} {n|quarter|quarters} ({source})"},
+    "landmarks_unplaced": {"it": "{n} {n|punto di riferimento non localizzato|punti di riferimento non localizzati} (da correggere nella tabella):",
+                           "en": "{n} {n|landmark|landmarks} could not be placed (fix {n|it|them} in the table):"},
+    "landmarks_placed": {"it": "{n} {n|punto di riferimento localizzato|punti di riferimento localizzati}",
+                         "en": "{n} {n|landmark|landmarks} placed"},
+    "landmarks_written": {"it": "fragmap: {n} {n|quartiere|quartieri} (confini approssimativi, non {n|ufficiale|ufficiali}) {n|scritto|scritti} in {out}",
+                          "en": "fragmap: {n} {n|quarter|quarters} (approximate boundaries, not official) written to {out}"},
     "landmarks_use": {"it": "per usarli: [paths] quarters = \"{out}\" in fragmap.toml "
                             "(oppure direttamente [quarters] landmarks = \"{table}\")",
                       "en": "to use them: [paths] quarters = \"{out}\" in fragmap.toml "
@@ -34,8 +38,8 @@ _TEXT: dict[str, dict[str, str]] = {
 APPROXIMATE = {"it": "confini approssimativi", "en": "approximate boundaries"}
 
 
-def _t(key: str, lang: str, **values: object) -> str:
-    return _TEXT[key]["en" if lang == "en" else "it"].format(**values)
+def _t(key: str, lang: str, /, **values: object) -> str:
+    return translate(_TEXT, key, lang, **values)
 
 
 @main.group()

@@ -80,8 +80,10 @@ def safe_file_name(name: str, *, max_length: int = 80) -> str:
     --------
     >>> safe_file_name("../../etc/passwd")
     'passwd'
-    >>> safe_file_name('<script>alert(1)</script>.csv')
-    'script_alert_1_script_.csv'
+    >>> safe_file_name('<script>alert(1)</script>.csv')     # the last "/" starts the name
+    'script.csv'
+    >>> safe_file_name('ottobre <b>"2026"</b>.csv'.replace("/", ""))
+    'ottobre_b_2026_b.csv'
     >>> safe_file_name("C:\\\\Users\\\\Anna\\\\ottobre 2026.xlsx")
     'ottobre_2026.xlsx'
     """

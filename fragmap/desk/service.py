@@ -28,9 +28,9 @@ from fragmap.settings import Settings
 
 MESSAGES: dict[str, dict[str, str]] = {
     "other_partner": {
-        "it": "«{name}»: {n} righe indicano un'altra associazione ({others}); ogni associazione invia "
+        "it": "«{name}»: {n} {n|riga indica|righe indicano} un'altra associazione ({others}); ogni associazione invia "
               "solo le proprie segnalazioni. Correggere la colonna associazione e rinviare il file",
-        "en": "«{name}»: {n} rows name another partner ({others}); each partner sends only its own "
+        "en": "«{name}»: {n} {n|row names|rows name} another partner ({others}); each partner sends only its own "
               "reports. Fix the partner column and send the file again",
     },
     "unexpected": {

@@ -46,6 +46,7 @@ from fragmap.geocode.normalise import (
     normalise_address,
     normaliser,
 )
+from fragmap.i18n import plural
 
 #: Version of the street keys stored in a gazetteer file; older files are re-keyed on reading.
 GAZETTEER_FORMAT = "2"
@@ -554,7 +555,9 @@ def build_gazetteer(
         dropped = int((~g.index.isin(named.index)).sum()) + int(wrong.sum())
         named = named[~wrong & named["street"].astype(str).str.strip().ne("")]
         if dropped:
-            notes.append(f"{dropped} punti con nome fuori dai comuni (o dichiarati in un altro comune): non usati")
+            notes.append(f"{dropped} {plural(dropped, 'punto', 'punti')} con nome fuori dai comuni (o "
+                         f"{plural(dropped, 'dichiarato', 'dichiarati')} in un altro comune): non "
+                         f"{plural(dropped, 'usato', 'usati')}")
         link_input.append(pd.DataFrame({"town": named["town"].to_numpy(), "source": named["source"].to_numpy(),
                                         "name": named["street"].astype(str).to_numpy(),
                                         "typed": named["typed"].astype(bool).to_numpy()}))
@@ -830,9 +833,3 @@ def place_number(numbers: np.ndarray, xs: np.ndarray, ys: np.ndarray, n: int) ->
     -> the nearest known number, uncertainty unknown here (``nan``: the caller decides).
     """
     return StreetPoints(numbers, xs, ys).place(int(n))
-
-
-def interpolate_number(numbers: np.ndarray, xs: np.ndarray, ys: np.ndarray, n: int) -> tuple[float, float, str]:
-    """``(x, y, level)`` of house number ``n``: ``civico`` if known, else ``via`` (see :func:`place_number`)."""
-    p = place_number(numbers, xs, ys, n)
-    return p.x, p.y, "civico" if p.kind == "exact" else "via"

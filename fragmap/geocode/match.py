@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from fragmap._errors import GeocodingError
+from fragmap._geo import UTM
 from fragmap.geocode.gazetteer import (
     AMBIGUITY_MARGIN,
     SAME_WORDS_SCORE,
@@ -63,7 +64,6 @@ from fragmap.i18n import translate
 from fragmap.io.geocode_cache import AnswerCache
 
 LEVELS = ("coordinate", "civico", "via", "quartiere", "comune", "non_trovato")
-RESULT_COLUMNS = ("lat", "lon", "match_level", "match_score", "matched_address", "match_note", "uncertainty_m")
 
 #: Uncertainty (m) of a known address point: a building's coordinates, not its door.
 CIVICO_UNCERTAINTY_M = 10.0
@@ -110,9 +110,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                  "en": "sources disagree on No. {number} (points {metres:.0f} m apart)"},
     "outside": {"it": "coordinate fuori dai comuni: scartate", "en": "coordinates outside the towns: dropped"},
     "online_unreachable": {
-        "it": "Geocodifica online non raggiungibile ({error}): {left} indirizzi restano solo offline "
+        "it": "Geocodifica online non raggiungibile ({error}): {left} {left|indirizzo resta|indirizzi restano} solo offline "
               "(salvati nella cache; saranno ritentati online alla prossima esecuzione).",
-        "en": "Online geocoder unreachable ({error}): {left} addresses left offline-only "
+        "en": "Online geocoder unreachable ({error}): {left} {left|address|addresses} left offline-only "
               "(saved in the cache; they will be retried online on the next run).",
     },
 }
@@ -206,7 +206,6 @@ class Geocoder:
     --------
     >>> g = Geocoder(gazetteer, towns=polygons)                 # doctest: +SKIP
     >>> g.lookup("v.le Matteotti 12", "Voghera")                # doctest: +SKIP
-    Match(lat=45.19, lon=9.16, level='via', score=90.0, ...)
     """
 
     def __init__(
@@ -278,12 +277,12 @@ class Geocoder:
                     start = i
         self._lines: dict[tuple[str, str], tuple[Any, float]] = {}
         if gazetteer.lines is not None and len(gazetteer.lines):
-            lengths = gazetteer.lines.to_crs(32632).length.to_numpy()
+            lengths = gazetteer.lines.to_crs(UTM).length.to_numpy()
             for t, k, geom, length in zip(gazetteer.lines["town"], gazetteer.lines["key"], gazetteer.lines.geometry, lengths):
                 self._lines[(t, k)] = (geom, float(length))
         self._memo: dict[tuple[str, str | None, str | None, str], _Resolved] = {}
 
-    def _t(self, key: str, **values: Any) -> str:
+    def _t(self, key: str, /, **values: Any) -> str:
         return translate(MESSAGES, key, self.language, **values)
 
     # -- one address -----------------------------------------------------------------------

@@ -332,12 +332,6 @@ def distinctive_tokens(key: str) -> frozenset[str]:
     return frozenset(w for w in key.split() if w not in STOPWORDS and w != "S")
 
 
-def split_street_type(street: str) -> tuple[str | None, str]:
-    """``"V.LE MATTEOTTI"`` -> ``("VIALE", "MATTEOTTI")``; no known type -> ``(None, street)``."""
-    t, _, rest = _split_type(fold(street))
-    return t, rest
-
-
 _TYPE_OF_ALIAS = dict(_ABBREV)
 # One regex for every alias, longest first: followed by a space, a comma, the end, or
 # (for a dotted alias) directly by the name ("V.MAZZINI").

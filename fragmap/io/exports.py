@@ -97,7 +97,7 @@ _TEXT: dict[str, dict[str, str]] = {
 }
 
 
-def _tr(key: str, lang: str, **values: Any) -> str:
+def _t(key: str, lang: str, /, **values: Any) -> str:
     return translate(_TEXT, key, lang, **values)
 
 
@@ -140,10 +140,10 @@ def export_table(pub: Publication, *, month: str | None = None, language: str | 
 
     def area_name(aid: str, level: str) -> str:
         if level == "network":
-            return pub.whole or _tr("network_name", lang)
+            return pub.whole or _t("network_name", lang)
         if level == UNASSIGNED:
             town = aid.split(":", 1)[1]
-            return f"{_tr('no_town', lang) if town == NETWORK else town}: {_tr(UNASSIGNED, lang)}"
+            return f"{_t('no_town', lang) if town == NETWORK else town}: {_t(UNASSIGNED, lang)}"
         return names.get(aid, aid)
 
     def town_of(aid: str, level: str) -> str:
@@ -158,23 +158,23 @@ def export_table(pub: Publication, *, month: str | None = None, language: str | 
         for v, h, r in zip(tb["value"], hidden, tb["reason"])
     ]
     notes = [
-        "" if not h else (_tr("primary", lang, threshold=pub.threshold) if r == "primary"
-                          else _tr("history", lang) if r == "history" else _tr("other", lang))
+        "" if not h else (_t("primary", lang, threshold=pub.threshold) if r == "primary"
+                          else _t("history", lang) if r == "history" else _t("other", lang))
         for h, r in zip(hidden, tb["reason"])
     ]
-    unit = [_tr("per_pop_65" if c != TOTAL and pub.denominator(c) == "pop_65" else "per_all", lang)
+    unit = [_t("per_pop_65" if c != TOTAL and pub.denominator(c) == "pop_65" else "per_all", lang)
             for c in tb["category"]]
     out = pd.DataFrame({
         _col("area_id", lang): tb["area_id"].to_numpy(),
         _col("name", lang): [area_name(a, lv) for a, lv in zip(tb["area_id"], tb["level"])],
         _col("town", lang): [town_of(a, lv) for a, lv in zip(tb["area_id"], tb["level"])],
-        _col("level", lang): [_tr(lv, lang) for lv in tb["level"]],
+        _col("level", lang): [_t(lv, lang) for lv in tb["level"]],
         _col("month", lang): tb["month"].to_numpy(),
         _col("period", lang): [period_text(m, lang, int(w)) for m, w in zip(tb["month"], tb["window"])],
-        _col("category", lang): [_tr("total", lang) if c == TOTAL else pub.labels.get(c, c) for c in tb["category"]],
-        _col("partner", lang): [_tr("all_partners", lang) if p == ALL_PARTNERS else pub.labels.get(p, p)
+        _col("category", lang): [_t("total", lang) if c == TOTAL else pub.labels.get(c, c) for c in tb["category"]],
+        _col("partner", lang): [_t("all_partners", lang) if p == ALL_PARTNERS else pub.labels.get(p, p)
                                 for p in tb["partner"]],
-        _col("action", lang): [_tr("all_actions", lang) if a == ALL_ACTIONS else a for a in tb["action"]],
+        _col("action", lang): [_t("all_actions", lang) if a == ALL_ACTIONS else a for a in tb["action"]],
         _col("value", lang): pd.Series(counts, dtype=object).to_numpy(),
         _col("rate", lang): shown_rates(tb["rate_per_1000"]),  # as the map and the atlas print it
         _col("unit", lang): unit,
@@ -194,16 +194,16 @@ def notes_table(pub: Publication, *, language: str | None = None) -> pd.DataFram
     old = [pub.labels.get(c, c) for c in pub.denominators if pub.denominator(c) == "pop_65"]
     lines = []
     if pub.synthetic:
-        lines.append(_tr("synthetic", lang))
+        lines.append(_t("synthetic", lang))
     lines += [
-        _tr("period_line", lang, period=period_text(pub.month, lang)),
-        _tr("threshold_line", lang, threshold=pub.threshold),
-        _tr("units_line", lang, cats=", ".join(old)) if old else _tr("units_all", lang),
-        _tr("change_line", lang, alpha=str(ALPHA).replace(".", "," if lang == "it" else "."), base=MIN_BASE),
+        _t("period_line", lang, period=period_text(pub.month, lang)),
+        _t("threshold_line", lang, threshold=pub.threshold),
+        _t("units_line", lang, cats=", ".join(old)) if old else _t("units_all", lang),
+        _t("change_line", lang, alpha=str(ALPHA).replace(".", "," if lang == "it" else "."), base=MIN_BASE),
         *dict.fromkeys(pub.notes),
-        *[f"{_tr('credits', lang)}: {a}" for a in dict.fromkeys(pub.attributions)],
+        *[f"{_t('credits', lang)}: {a}" for a in dict.fromkeys(pub.attributions)],
     ]
-    return pd.DataFrame({_tr("notes_title", lang): lines})
+    return pd.DataFrame({_t("notes_title", lang): lines})
 
 
 #: Column names of the residents-based coverage table, per language ({m}: the minutes).
@@ -241,13 +241,13 @@ def resident_table(pub: Publication, *, language: str | None = None) -> pd.DataF
     m = format_number(float(table["minutes"].iloc[0]), lang, 0)
     who = str(table["population"].iloc[0])
     hidden = table["suppressed"].astype(bool).to_numpy() if "suppressed" in table else np.zeros(len(table), bool)
-    names = [pub.whole or _tr("network_name", lang) if lv == "network" else n
+    names = [pub.whole or _t("network_name", lang) if lv == "network" else n
              for n, lv in zip(table["name"].astype(str), table["level"])]
     out = pd.DataFrame({
         _col("area_id", lang): table["area_id"].to_numpy(),
         _col("name", lang): names,
         _col("town", lang): table["town"].astype(str).to_numpy(),
-        _col("level", lang): [_tr(lv, lang) for lv in table["level"]],
+        _col("level", lang): [_t(lv, lang) for lv in table["level"]],
         col("pop_65" if who == "pop_65" else "population"): table["residents"].astype(float).to_numpy(),
         col("within", m=m): table["within"].astype(float).to_numpy(),
         col("beyond", m=m): table["beyond"].astype(float).to_numpy(),
@@ -257,7 +257,7 @@ def resident_table(pub: Publication, *, language: str | None = None) -> pd.DataF
         col("services"): table["services"].astype(str).to_numpy(),
         col("distribution"): table["distribution"].astype(str).to_numpy(),
         col("method"): table["method"].astype(str).to_numpy(),
-        col("estimated"): [_tr("yes" if e else "no", lang) for e in table["population_estimated"].astype(bool)],
+        col("estimated"): [_t("yes" if e else "no", lang) for e in table["population_estimated"].astype(bool)],
         _col("note", lang): [col("hidden") if h else "" for h in hidden],
     })
     return out.reset_index(drop=True)
@@ -325,7 +325,7 @@ def areas_layer(pub: Publication, *, language: str | None = None) -> Any:
     out = pd.DataFrame({
         "codice": areas["area_id"].to_numpy(), "nome": areas["name"].astype(str).to_numpy(),
         "comune": areas["town"].astype(str).to_numpy(), "residenti": areas["population"].astype(float).round(0),
-        "popolazione_stimata": [_tr("yes" if e else "no", lang) for e in areas["population_estimated"]],
+        "popolazione_stimata": [_t("yes" if e else "no", lang) for e in areas["population_estimated"]],
         "periodo": period_text(pub.month, lang),
     })
     if "pop_65" in areas:

@@ -41,7 +41,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def _t(key: str, language: str, **values: Any) -> str:
+def _t(key: str, language: str, /, **values: Any) -> str:
     return translate(MESSAGES, key, language, **values)
 
 

@@ -35,6 +35,7 @@ from typing import Any, Protocol
 import geopandas as gpd
 
 from fragmap._errors import DownloadError, InputFileError, NetworkDisabledError
+from fragmap._geo import UTM
 from fragmap.geodata import (
     ATTRIBUTION,
     FILES,
@@ -114,7 +115,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def _t(key: str, language: str, **values: Any) -> str:
+def _t(key: str, language: str, /, **values: Any) -> str:
     return translate(MESSAGES, key, language, **values)
 
 
@@ -379,7 +380,7 @@ def build_geodata(settings: Any, paths: Sequence[Path], *, source: dict[str, Any
     lang = settings.language
     say = progress or (lambda _m: None)
     comuni = _comuni(settings)
-    utm = comuni.to_crs(32632)
+    utm = comuni.to_crs(UTM)
     around = shapely.union_all(utm.buffer(NETWORK_BUFFER_M).to_crs(4326).geometry.to_numpy())
     osm_files = [p for p in paths if p.suffix.lower() != ".graphml"]
     graph_files = [p for p in paths if p.suffix.lower() == ".graphml"]
@@ -548,11 +549,6 @@ def read_layer(folder: str | Path, name: str, *, language: str = "it") -> gpd.Ge
     return gdf.set_crs(4326) if gdf.crs is None else gdf.to_crs(4326)
 
 
-def geodata_present(settings: Any) -> bool:
-    """Whether the project has a stored geodata set (its ``geodati.json``)."""
-    return (geodata_folder(settings) / METADATA_FILE).exists()
-
-
 def geodata_files(settings: Any) -> list[Path]:
     """The files of the project's geodata set that exist (metadata, layers, network)."""
     folder = geodata_folder(settings)
@@ -565,8 +561,7 @@ def geodata_status(settings: Any) -> dict[str, Any]:
 
     Examples
     --------
-    >>> geodata_status(settings)["present"]     # doctest: +SKIP
-    False
+    >>> status = geodata_status(settings)     # doctest: +SKIP
     """
     folder = geodata_folder(settings)
     meta = read_metadata(folder, language=settings.language)

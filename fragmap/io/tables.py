@@ -30,7 +30,6 @@ from fragmap._errors import InputFileError
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 ODS_SUFFIXES = {".ods"}
-SUPPORTED = CSV_SUFFIXES | EXCEL_SUFFIXES | ODS_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -147,8 +146,8 @@ def read_table(path: str | Path, *, sheet: str | int = 0) -> RawTable:
 
     Examples
     --------
-    >>> t = read_table("segnalazioni.csv")      # doctest: +SKIP
-    >>> t.separator, t.encoding                 # doctest: +SKIP
+    >>> t = read_table("data/synthetic/segnalazioni_sintetiche_anffas.csv")
+    >>> t.separator, t.encoding
     (';', 'cp1252')
     """
     stream = open_table(path, sheet=sheet)
