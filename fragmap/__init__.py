@@ -51,7 +51,7 @@ _LAZY = {
     "quarters_from_landmarks": "fragmap.landmarks",
     "count_cube": "fragmap.aggregate",
     "indicators": "fragmap.aggregate",
-    "fragility_index": "fragmap.aggregate",
+    "fragility_index": "fragmap.privacy",
     "render_map": "fragmap.maps",
     "write_map": "fragmap.maps",
     "render_atlas": "fragmap.atlas",

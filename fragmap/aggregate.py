@@ -166,51 +166,10 @@ def indicators(cube: pd.DataFrame, quarters: pd.DataFrame, *,
     return g.drop(columns="m").reset_index(drop=True)
 
 
-def fragility_index(table: pd.DataFrame, *, categories: Sequence[str], min_parts: int | None = None) -> pd.DataFrame:
-    """A composite index per area from PUBLISHED 12-month rates (percentile ranks, averaged).
+def __getattr__(name: str) -> object:
+    """``fragility_index`` moved to :mod:`fragmap.privacy` (it reads published rates only)."""
+    if name == "fragility_index":
+        from fragmap.privacy import fragility_index
 
-    For each category, the areas whose rate is published are ranked by it (percentile
-    0-100, ties averaged; a shown zero is a real value and ranks lowest). A hidden rate
-    (a count under the threshold, or hidden to protect another figure) is unknown, not
-    low: it takes no part. The index of an area is the mean of the percentiles it has;
-    with fewer than ``min_parts`` of them (default: half the categories, rounded up) it
-    has no index. The top decile of the areas with an index is flagged. Because it reads
-    only published figures it reveals nothing the publication does not.
-
-    Parameters
-    ----------
-    table : DataFrame
-        ``area_id, category, rate_per_1000, suppressed`` for one month and window 12.
-    categories : sequence of str
-        Category codes to combine.
-    min_parts : int, optional
-        Fewest published categories an area needs for an index.
-
-    Returns
-    -------
-    DataFrame
-        ``area_id, index_value (0-100, NaN without enough parts), parts (categories
-        used), rank (1 = most fragile; NA without an index), top_decile``, sorted by rank.
-
-    Examples
-    --------
-    >>> t = pd.DataFrame({"area_id": ["A", "B"] * 2, "category": ["x", "x", "y", "y"],
-    ...                   "rate_per_1000": [4.0, 1.0, 2.0, 3.0], "suppressed": False})
-    >>> fragility_index(t, categories=["x", "y"])[["area_id", "index_value", "rank"]].to_dict("list")
-    {'area_id': ['A', 'B'], 'index_value': [75.0, 75.0], 'rank': [1, 1]}
-    """
-    cats = list(categories)
-    need = min_parts if min_parts is not None else -(-len(cats) // 2)
-    t = table[table["category"].isin(cats)]
-    t = t.assign(rate=t["rate_per_1000"].where(~t["suppressed"].astype(bool)))
-    wide = t.pivot_table(index="area_id", columns="category", values="rate", aggfunc="first", dropna=False)
-    wide = wide.reindex(index=sorted(t["area_id"].unique()), columns=cats)
-    ranks = wide.rank(pct=True, method="average") * 100
-    parts = ranks.notna().sum(axis=1)
-    idx = ranks.mean(axis=1).where(parts >= need)
-    out = pd.DataFrame({"area_id": idx.index, "index_value": idx.round(1).to_numpy(), "parts": parts.to_numpy()})
-    out["rank"] = out["index_value"].rank(ascending=False, method="min").astype("Int64")
-    has = out["index_value"].notna()
-    cutoff = out.loc[has, "index_value"].quantile(0.9) if has.any() else np.inf
-    out["top_decile"] = has & (out["index_value"] >= cutoff)
-    return out.sort_values(["rank", "area_id"], na_position="last").reset_index(drop=True)
+        return fragility_index
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -288,11 +288,6 @@ def _check_isochrones(isochrones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return isochrones
 
 
-def _check_where_next(where_next: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFrame:
-    """The privacy gate's own check (:func:`fragmap.privacy.check_where_next`): one door."""
-    return check_where_next(where_next, threshold)
-
-
 # -- the folium/branca element tree ---------------------------------------------------------------
 class _Raw(Element):
     """Already-safe markup placed as is (never compiled as a template: data cannot inject one)."""
@@ -544,32 +539,10 @@ def layer_points(
     *, isochrones: gpd.GeoDataFrame | None = None, where_next: gpd.GeoDataFrame | None = None,
     background: Any = None,
 ) -> list[tuple[float, float]]:
-    """``(lat, lon)`` of every vertex the optional layers print on the page, as printed.
+    """The public points of the optional layers: :func:`fragmap.privacy.layer_points` (one door)."""
+    from fragmap.privacy import layer_points as public_points
 
-    These points come from service locations and candidate sites, not from reports; pass
-    them to :func:`fragmap.privacy.fingerprint` as ``public_points`` so the audit does not
-    mistake an isochrone vertex that happens to lie near a report for a leaked location.
-    The background's roads, water, parks and labels (public reference data) are listed as
-    the page prints them (:func:`fragmap.background.background_points`).
-    """
-    import shapely
-    from shapely.geometry import shape
-
-    collections = []
-    if isochrones is not None and len(isochrones):
-        collections.append(_isochrones_fc(_check_isochrones(isochrones)))
-    if where_next is not None and len(where_next):
-        collections.append(_where_next_fc(where_next))
-    pts: list[tuple[float, float]] = []
-    for fc in collections:
-        for f in fc["features"]:
-            pts += [(float(y), float(x)) for x, y in shapely.get_coordinates(shape(f["geometry"]))]
-    payload = _background_payload(background)
-    if payload is not None:
-        from fragmap.background import background_points
-
-        pts += background_points(payload)
-    return pts
+    return public_points(isochrones=isochrones, where_next=where_next, background=background)
 
 
 def _table_rows(pub: Publication, ids: list[str], names: list[str], pop: np.ndarray,
@@ -723,7 +696,7 @@ def render_map(
     town_fc = _towns_fc(towns, tolerance_m) if len(towns) else None
     svc_fc, svc_types = _services_fc(_check_services(services)) if has(services) else (None, [])
     iso_fc = _isochrones_fc(_check_isochrones(isochrones)) if has(isochrones) else None
-    where_fc = _where_next_fc(_check_where_next(where_next, pub.threshold)) if has(where_next) else None
+    where_fc = _where_next_fc(check_where_next(where_next, pub.threshold)) if has(where_next) else None
     tile_layer, tiles_text = _tile_layer(tiles, tiles_attribution) if tiles else (None, None)
     bg_payload = _background_payload(background)
 

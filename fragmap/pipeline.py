@@ -556,9 +556,7 @@ class Project:
             xy = shapely.get_coordinates(geom)
             public += [(y, x) for x, y in xy] + [(round(y, 5), round(x, 5)) for x, y in xy]
         # the optional map layers are drawn from services and candidate sites, not reports
-        from fragmap.maps import layer_points
-
-        public += layer_points(isochrones=self.isochrones(), where_next=self.where_next_layer(month),
+        public += privacy.layer_points(isochrones=self.isochrones(), where_next=self.where_next_layer(month),
                                background=self.background)
         from fragmap.io.publish import file_sha256
 

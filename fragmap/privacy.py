@@ -547,8 +547,6 @@ def publish(
     last = table[(table["month"] == months[-1]) & (table["level"] == "quarter") & (table["partner"] == ALL_PARTNERS)
                  & (table["action"] == ALL_ACTIONS)]
     if len(last):
-        from fragmap.aggregate import fragility_index
-
         extras["fragility_index"] = fragility_index(last, categories=settings.category_codes)
     return Publication(
         table=table,
@@ -566,6 +564,56 @@ def publish(
                 **{q: settings.partner_name(q) for q in settings.partner_codes}},
         denominators=denominators,
     )
+
+
+def fragility_index(table: pd.DataFrame, *, categories: Sequence[str], min_parts: int | None = None) -> pd.DataFrame:
+    """A composite index per area from PUBLISHED 12-month rates (percentile ranks, averaged).
+
+    For each category, the areas whose rate is published are ranked by it (percentile
+    0-100, ties averaged; a shown zero is a real value and ranks lowest). A hidden rate
+    (a count under the threshold, or hidden to protect another figure) is unknown, not
+    low: it takes no part. The index of an area is the mean of the percentiles it has;
+    with fewer than ``min_parts`` of them (default: half the categories, rounded up) it
+    has no index. The top decile of the areas with an index is flagged. Because it reads
+    only published figures it reveals nothing the publication does not.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``area_id, category, rate_per_1000, suppressed`` for one month and window 12.
+    categories : sequence of str
+        Category codes to combine.
+    min_parts : int, optional
+        Fewest published categories an area needs for an index.
+
+    Returns
+    -------
+    DataFrame
+        ``area_id, index_value (0-100, NaN without enough parts), parts (categories
+        used), rank (1 = most fragile; NA without an index), top_decile``, sorted by rank.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"area_id": ["A", "B"] * 2, "category": ["x", "x", "y", "y"],
+    ...                   "rate_per_1000": [4.0, 1.0, 2.0, 3.0], "suppressed": False})
+    >>> fragility_index(t, categories=["x", "y"])[["area_id", "index_value", "rank"]].to_dict("list")
+    {'area_id': ['A', 'B'], 'index_value': [75.0, 75.0], 'rank': [1, 1]}
+    """
+    cats = list(categories)
+    need = min_parts if min_parts is not None else -(-len(cats) // 2)
+    t = table[table["category"].isin(cats)]
+    t = t.assign(rate=t["rate_per_1000"].where(~t["suppressed"].astype(bool)))
+    wide = t.pivot_table(index="area_id", columns="category", values="rate", aggfunc="first", dropna=False)
+    wide = wide.reindex(index=sorted(t["area_id"].unique()), columns=cats)
+    ranks = wide.rank(pct=True, method="average") * 100
+    parts = ranks.notna().sum(axis=1)
+    idx = ranks.mean(axis=1).where(parts >= need)
+    out = pd.DataFrame({"area_id": idx.index, "index_value": idx.round(1).to_numpy(), "parts": parts.to_numpy()})
+    out["rank"] = out["index_value"].rank(ascending=False, method="min").astype("Int64")
+    has = out["index_value"].notna()
+    cutoff = out.loc[has, "index_value"].quantile(0.9) if has.any() else np.inf
+    out["top_decile"] = has & (out["index_value"] >= cutoff)
+    return out.sort_values(["rank", "area_id"], na_position="last").reset_index(drop=True)
 
 
 def unassigned_note(table: pd.DataFrame, month: str, language: str = "it") -> str:
@@ -799,6 +847,51 @@ def check_where_next(layer: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFram
                 f"{threshold} above it (the difference is a count too)"
             )
     return layer
+
+
+def layer_points(
+    *, isochrones: gpd.GeoDataFrame | None = None, where_next: gpd.GeoDataFrame | None = None,
+    background: Any = None,
+) -> list[tuple[float, float]]:
+    """``(lat, lon)`` of every vertex the optional map layers may print, exact and as printed.
+
+    These points come from service locations, candidate sites and public reference data,
+    not from reports; pass them to :func:`fingerprint` as ``public_points`` so the audit
+    does not mistake an isochrone vertex that happens to lie near a report for a leaked
+    location. Computed from the layers themselves, not from a renderer's output: every
+    vertex of each walking time's outline (the renderers draw a simplification of it,
+    whose vertices are a subset), each candidate site, and the background's printed
+    positions (:func:`fragmap.background.background_points`). Each point is listed
+    exactly and rounded to 5 decimals (as the pages print it).
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> wn = gpd.GeoDataFrame({"rank": [1]}, geometry=[Point(9.123456, 45.187654)], crs=4326)
+    >>> layer_points(where_next=wn)
+    [(45.187654, 9.123456), (45.18765, 9.12346)]
+    """
+    pts: list[tuple[float, float]] = []
+
+    def add(xy: np.ndarray) -> None:
+        for x, y in xy:
+            pts.append((float(y), float(x)))
+            pts.append((round(float(y), 5), round(float(x), 5)))
+
+    if isochrones is not None and len(isochrones):
+        if "minutes" not in isochrones.columns:
+            raise ValueError("isochrones need a 'minutes' column (walking minutes of each polygon)")
+        g = isochrones.to_crs(UTM)
+        for minutes in sorted(g["minutes"].dropna().unique()):
+            outline = gpd.GeoSeries([g.loc[g["minutes"] == minutes].geometry.union_all()], crs=UTM).to_crs(4326)
+            add(shapely.get_coordinates(outline.to_numpy()))
+    if where_next is not None and len(where_next):
+        add(shapely.get_coordinates(where_next.to_crs(4326).geometry.to_numpy()))
+    if background is not None and not getattr(background, "is_empty", False):
+        from fragmap.background import background_points
+
+        pts += background_points(background)
+    return pts
 
 
 # -- audit ---------------------------------------------------------------------------------------
@@ -1223,6 +1316,6 @@ def audit_folder(folder: str | Path, private: PrivateFingerprint, settings: Sett
 
 __all__ = [
     "AuditResult", "Finding", "PrivateFingerprint", "audit_folder", "audit_text", "check_table",
-    "fingerprint", "merge_small_areas", "public_manifest", "publish", "publish_coverage", "suppress",
-    "unassigned_note",
+    "check_where_next", "fingerprint", "fragility_index", "layer_points", "merge_small_areas", "public_manifest",
+    "publish", "publish_coverage", "publish_where_next", "suppress", "unassigned_note",
 ]
