@@ -401,7 +401,7 @@ class Project:
             quarters = self.quarters
             source = str(quarters["source"].iloc[0]) if len(quarters) else "griglia"
             pub = privacy.publish(
-                self.cube(month),
+                self.cube(month, months=self._cube_months()),
                 quarters,
                 s,
                 months=month_range(month, 12),
@@ -410,6 +410,7 @@ class Project:
                 attributions=attributions(s),
                 notes=self._notes(quarters),
                 first_months=self.first_months(),
+                released=self.released(),
             )
             title, whole = level_titles(s, None)  # names from the project file, none in the code
             pub = dataclasses.replace(pub, title=title, whole=whole)
@@ -417,6 +418,19 @@ class Project:
             sup = int(pub.table["suppressed"].sum())
             self._step("privacy", {"cells": len(pub.table), "suppressed": sup})
         return self._cache[key]
+
+    def released(self) -> pd.DataFrame | None:
+        """PRIVATE: the ledger of what earlier runs published (:mod:`fragmap.io.released`)."""
+        if "released" not in self._cache:
+            from fragmap.io.released import ledger_path, read_released
+
+            self._cache["released"] = read_released(ledger_path(self.settings.paths.store))
+        return self._cache["released"]
+
+    def _cube_months(self) -> int:
+        """Months of cube the privacy gate reads: 36, or 48 once earlier publications exist
+        (the attacker over time then holds their 12-month totals too)."""
+        return 36 if self.released() is None else 48
 
     def first_months(self) -> dict[str, str]:
         """``partner -> YYYY-MM`` of each partner's first report in the store.
@@ -792,14 +806,23 @@ def _run_locked(
         io_publish.write_json(tmp / "manifest.json", privacy.public_manifest(manifest))
         (tmp / "README.md").write_text(io_publish.OUTPUT_README, encoding="utf-8")
         audit = privacy.audit_folder(tmp, project.fingerprint(month), settings)  # every level's folder
-        project._step("audit", {"findings": len(audit.findings)})
         if not audit.ok:
+            project._step("audit", {"findings": len(audit.findings)})
             raise PrivacyError(
                 "the privacy audit refused to publish; last month's folder is untouched:\n"
                 + "\n".join(f"  - {f}" for f in audit.findings[:20])
             )
+        # the attacker who keeps every publication, over this one and the ledger of the earlier ones
+        over_time = privacy.audit_over_time(pub, project.cube(month, months=project._cube_months()), settings,
+                                            first_months=project.first_months(), released=project.released())
+        project._step("audit", {"findings": len(audit.findings), "over_time_exposures": len(over_time.exposures),
+                                "over_time_seconds": round(over_time.seconds, 2)})
+        privacy.check_over_time(over_time, settings.language)
         io_publish.write_json(_private_manifest_path(settings, month), manifest)
         io_publish.swap_in(tmp, output, language=settings.language)
+    from fragmap.io.released import ledger_path, record_released
+
+    record_released(ledger_path(settings.paths.store), pub)  # what went out, for the next run's attacker
     project._step("publish", {"output": str(output)})
     return RunResult(month, output, manifest, pub, time.perf_counter() - started)
 

@@ -404,6 +404,121 @@ def _after_zero(cells: pd.DataFrame) -> Any:
     return mark
 
 
+# -- over time ------------------------------------------------------------------------------------
+_KEY_COLS = ["level", "area_id", "category", "partner", "action"]
+
+
+def _released_hidden(released: pd.DataFrame | None) -> dict[str, set[tuple[str, ...]]]:
+    """``month -> keys`` of the cells an earlier publication hid (they stay hidden)."""
+    if released is None or released.empty:
+        return {}
+    h = released[released["suppressed"].astype(bool)]
+    out: dict[str, set[tuple[str, ...]]] = {}
+    for m, g in h.groupby("month"):
+        out[str(m)] = set(map(tuple, g[_KEY_COLS].astype(str).to_numpy()))
+    return out
+
+
+def _in_keys(cm: pd.DataFrame, keys: set[tuple[str, ...]]) -> np.ndarray:
+    if not keys:
+        return np.zeros(len(cm), dtype=bool)
+    return np.array([tuple(k) in keys for k in cm[_KEY_COLS].astype(str).to_numpy()], dtype=bool)
+
+
+#: Rounds of extra suppression before the gate gives up (the audit then refuses).
+_MAX_ROUNDS = 40
+
+
+def _protect_over_time(
+    done: dict[str, pd.DataFrame], suppress_month: Any, cube: pd.DataFrame, released: pd.DataFrame | None, *,
+    threshold: int, data_start: str, partner_start: dict[str, str], published: set[str],
+) -> dict[str, pd.DataFrame]:
+    """Hide more new cells until the attacker over time pins nothing (see :func:`publish`, Notes)."""
+    from fragmap.disclosure import attack
+
+    earlier = _earlier_shown(released, cube)
+    extra: dict[str, set[tuple[str, ...]]] = {m: set() for m in done}
+    families = None
+    for _ in range(_MAX_ROUNDS):
+        full = pd.concat(list(done.values()), ignore_index=True)
+        shown, hidden = _attacker_view(full, earlier)
+        hidden = hidden[hidden["month"].isin(published)]  # the hidden cells the pages show as hidden
+        report = attack(cube, shown, threshold=threshold, data_start=data_start, partner_start=partner_start,
+                        hidden=hidden, families=families)
+        if report.ok:
+            break
+        new = full[~full["suppressed"] & (full["count"] > 0)]
+        if len(earlier):  # only cells no earlier publication showed can still be hidden
+            old_keys = set(map(tuple, earlier[[*_KEY_COLS, "month"]].astype(str).to_numpy()))
+            new = new[[tuple(k) not in old_keys for k in new[[*_KEY_COLS, "month"]].astype(str).to_numpy()]]
+        new_by = dict(iter(new.groupby(["level", "area_id"], sort=False)))
+        changed: set[str] = set()
+        for e in report.exposures:
+            pick = _candidate(new_by.get((e.level, e.area_id)), e)
+            if pick is None:
+                continue  # given away by earlier publications alone: the audit will refuse
+            m, key = pick
+            if key not in extra[m]:
+                extra[m].add(key)
+                changed.add(m)
+        if not changed:
+            break
+        before = {m: done[m]["suppressed"].to_numpy().copy() for m in changed}
+        for m in changed:
+            done[m] = suppress_month(m, extra[m])
+        touched = set()
+        for m in changed:
+            d = done[m]
+            flip = d["suppressed"].to_numpy() & ~before[m]
+            touched |= set(zip(d.loc[flip, "level"], d.loc[flip, "area_id"]))
+        families = sorted(touched | {(e.level, e.area_id) for e in report.exposures})
+    return done
+
+
+def _earlier_shown(released: pd.DataFrame | None, cube: pd.DataFrame) -> pd.DataFrame:
+    """The cells earlier publications showed whose 12 months lie within ``cube``."""
+    cols = [*_KEY_COLS, "month"]
+    if released is None or released.empty:
+        return pd.DataFrame(columns=cols)
+    first = str(pd.Period(min(cube["month"]), freq="M") + (WINDOW - 1))
+    r = released[~released["suppressed"].astype(bool) & (released["month"] >= first)
+                 & (released["month"] <= max(cube["month"]))]
+    return r[cols].astype(str).drop_duplicates().reset_index(drop=True)
+
+
+def _attacker_view(full: pd.DataFrame, earlier: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What the attacker holds (shown now or before) and the hidden cells to check."""
+    cols = [*_KEY_COLS, "month"]
+    sup = full["suppressed"].astype(bool)
+    shown = pd.concat([full.loc[~sup, cols], earlier], ignore_index=True).drop_duplicates()
+    hidden = full.loc[sup, cols]
+    if len(earlier):
+        was = set(map(tuple, earlier[cols].astype(str).to_numpy()))
+        hidden = hidden[[tuple(k) not in was for k in hidden[cols].astype(str).to_numpy()]]
+    return shown.reset_index(drop=True), hidden.reset_index(drop=True)
+
+
+def _candidate(g: pd.DataFrame | None, e: Any) -> tuple[str, tuple[str, ...]] | None:
+    """The shown cell to hide against an exposure, among ``g`` (the area's shown cells no
+    earlier publication showed): a window that holds the exposed month(s), a dimension that
+    holds the exposed cell's reports; the newest month first, then the smallest count."""
+    if g is None or g.empty:
+        return None
+    p = pd.Period(e.month, freq="M")
+    lo = str(p - (WINDOW - 1 if e.kind == "12 mesi" else 0))
+    hi = str(p + (WINDOW - 1))
+    keep = ((g["month"] >= lo) & (g["month"] <= hi)).to_numpy()
+    for col, every, val in (("category", TOTAL, e.category), ("partner", ALL_PARTNERS, e.partner),
+                            ("action", ALL_ACTIONS, e.action)):
+        if val != every:  # the exposed cell is one category (partner, action): its own or the total
+            keep &= ((g[col] == val) | (g[col] == every)).to_numpy()
+    g = g[keep]
+    if g.empty:
+        return None
+    best = g.sort_values(["month", "count"], ascending=[False, True], kind="stable").iloc[0]
+    return str(best["month"]), tuple(str(best[k]) for k in _KEY_COLS)
+
+
 # -- publication ------------------------------------------------------------------------------
 def publish(
     cube: pd.DataFrame,
@@ -416,6 +531,8 @@ def publish(
     attributions: Sequence[str] = (),
     notes: Sequence[str] = (),
     first_months: dict[str, str] | None = None,
+    released: pd.DataFrame | None = None,
+    protect_over_time: bool = True,
 ) -> Publication:
     """Turn the PRIVATE counts cube into a :class:`Publication` that is safe to render.
 
@@ -436,6 +553,15 @@ def publish(
         ``partner -> YYYY-MM`` of the partner's first report in the whole store. Default:
         the first month with a report in ``cube``. Pass the store's (the pipeline does)
         so that a month is suppressed the same way in every publication.
+    released : DataFrame, optional
+        The PRIVATE ledger of what earlier publications released
+        (:func:`fragmap.io.released.read_released`): ``level, area_id, category, partner,
+        action, month, suppressed``. A cell hidden there stays hidden; the attacker over
+        time (:mod:`fragmap.disclosure`) holds every cell shown there.
+    protect_over_time : bool
+        Play the attacker who keeps every publication (:func:`fragmap.disclosure.attack`)
+        and hide more of the cells no earlier publication showed until it can pin nothing
+        (see Notes). Default True.
 
     Returns
     -------
@@ -463,6 +589,17 @@ def publish(
     publication, pass a cube of 36 months (the pipeline does); with a shorter one the rule
     sees only the zeros inside it.
 
+    Exact rolling totals published month after month can still be combined: an attacker
+    who keeps the publications solves all their equations at once (linear programming,
+    counts >= 0, nothing before the data begin). With ``protect_over_time`` the gate plays
+    that attacker (:func:`fragmap.disclosure.attack`, one area at a time, over this
+    publication and the ``released`` ledger); while a monthly count can be pinned to a value
+    from 1 to ``threshold - 1``, or a hidden 12-month total confined to an interval narrower
+    than the threshold, it hides one more cell that no earlier publication showed (the
+    newest month of the area first, reason ``"history"``), suppresses around it, and plays
+    again. What earlier publications alone give away cannot be taken back: such exposures
+    stay, and the run's audit (:func:`audit_over_time`) refuses to publish.
+
     Examples
     --------
     >>> pub = publish(cube, quarters, settings, months=month_range("2026-10", 12),
@@ -484,18 +621,27 @@ def publish(
     w = _windowed(c, wanted)
     cells = _cells(w) if len(w) else pd.DataFrame()
     after_zero = _after_zero(cells)
-    frames = []
     settings_pairs = {(c.code, p) for c in settings.categories for p in c.partners}
-    for m, cm in cells.groupby("month", sort=True):
-        cm = cm.reset_index(drop=True)
+    per_month = {m: cm.reset_index(drop=True) for m, cm in cells.groupby("month", sort=True)}
+    earlier_hidden = _released_hidden(released)
+    forced = {m: history(cm) | after_zero(cm) | _in_keys(cm, earlier_hidden.get(m, set())) for m, cm in per_month.items()}
+
+    def suppress_month(m: str, extra: set[tuple[str, ...]]) -> pd.DataFrame:
+        cm = per_month[m].copy()
         wm = w[(w["month"] == m) & (w["count"] > 0)]
         pairs = settings_pairs | set(zip(wm["category"], wm["partner"]))
         groups = _groups(cm, settings.category_codes, pairs)
         hidden, reason = suppress(cm["count"].to_numpy(), groups, threshold=p.threshold, show_zero=p.show_zero,
-                                  forced=history(cm) | after_zero(cm), forced_reason="history")
+                                  forced=forced[m] | _in_keys(cm, extra), forced_reason="history")
         cm["suppressed"], cm["reason"] = hidden, reason
-        frames.append(cm)
-    full = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        return cm
+
+    done = {m: suppress_month(m, set()) for m in per_month}
+    if protect_over_time and done:
+        fm = first_months or c[c["count"] > 0].groupby("partner")["month"].min().to_dict()
+        done = _protect_over_time(done, suppress_month, c, released, threshold=p.threshold, data_start=first,
+                                  partner_start=fm, published=set(months))
+    full = pd.concat(list(done.values()), ignore_index=True) if done else pd.DataFrame()
     full["value"] = full["count"].where(~full["suppressed"]).astype(float)
     # per 1,000 of the residents the category is about (aged 65+ for older people)
     denominators = settings.denominators()
@@ -892,6 +1038,88 @@ def layer_points(
 
         pts += background_points(background)
     return pts
+
+
+def audit_over_time(
+    pub: Publication, cube: pd.DataFrame, settings: Settings, *, first_months: dict[str, str] | None = None,
+    released: pd.DataFrame | None = None,
+) -> Any:
+    """The run's audit over time: play the attacker who keeps every publication.
+
+    Independent of :func:`publish`'s own protection and of any renderer: it reads the
+    publication's table (the shown cells, and the 12-month totals a year earlier that the
+    shown year-on-year changes give back), the ledger of earlier publications and the
+    PRIVATE cube, and plays :func:`fragmap.disclosure.attack` over every area.
+
+    Parameters
+    ----------
+    pub : Publication
+        The publication about to go out.
+    cube : DataFrame
+        The PRIVATE counts cube it was built from (``quarter_id, town, month, category,
+        partner, action, count``), as many months back as the ledger reaches.
+    settings : Settings
+        ``privacy.threshold`` and ``start_date``.
+    first_months : dict, optional
+        ``partner -> YYYY-MM`` of each partner's first report.
+    released : DataFrame, optional
+        The ledger of earlier publications (:func:`fragmap.io.released.read_released`).
+
+    Returns
+    -------
+    fragmap.disclosure.AttackReport
+        ``ok`` is False when a monthly count can be pinned to a value from 1 to
+        ``threshold - 1`` or a hidden 12-month total confined to an interval narrower than
+        the threshold; :func:`check_over_time` turns that into a refusal.
+    """
+    from fragmap.disclosure import attack
+    from fragmap.disclosure import released as released_by
+
+    mapping = dict(zip(pub.extras["quarter_areas"]["quarter_id"], pub.extras["quarter_areas"]["area_id"])) \
+        if "quarter_areas" in pub.extras else {}
+    c = cube.copy()
+    c["area_id"] = c["quarter_id"].map(mapping).fillna(c["quarter_id"])
+    unplaced = c["quarter_id"] == UNASSIGNED
+    c.loc[unplaced, "area_id"] = [unassigned_id(t) for t in c.loc[unplaced, "town"]]
+    c = c.groupby(["area_id", "town", "month", "category", "partner", "action"], as_index=False)["count"].sum()
+    if first_months is None:
+        first_months = c[c["count"] > 0].groupby("partner")["month"].min().to_dict()
+    first, _ = first_publishable_month(settings, first_months)
+    c = c[c["month"] >= first]
+    cols = [*_KEY_COLS, "month"]
+    shown = pd.concat([released_by(pub.table)[cols], _earlier_shown(released, c)], ignore_index=True)
+    shown = shown[shown["month"] >= str(pd.Period(first, freq="M") + (WINDOW - 1))].drop_duplicates()
+    hidden = pub.table.loc[pub.table["suppressed"].astype(bool), cols]
+    return attack(c, shown.reset_index(drop=True), threshold=pub.threshold, data_start=first,
+                  partner_start=first_months, hidden=hidden.reset_index(drop=True))
+
+
+def check_over_time(report: Any, language: str = "it") -> None:
+    """Raise :class:`PrivacyError` (a plain message, Italian by default) if ``report`` has exposures.
+
+    Examples
+    --------
+    >>> from fragmap.disclosure import AttackReport, Exposure
+    >>> check_over_time(AttackReport())
+    >>> bad = AttackReport([Exposure("quarter", "PV-01", "2026-03", "mese", "anziani", "tutti", "tutte", 2, 2)])
+    >>> check_over_time(bad)
+    Traceback (most recent call last):
+    ...
+    fragmap._errors.PrivacyError: la verifica sulla privacy nel tempo ha rifiutato la pubblicazione: chi conserva le pubblicazioni di ogni mese potrebbe ricavare 1 conteggio sotto la soglia; la cartella pubblicata resta quella del mese scorso:
+      - quarter PV-01, anziani, 2026-03: il conteggio del mese si restringe a 1 valore/i possibile/i combinando le pubblicazioni
+    """
+    if report.ok:
+        return
+    lines = "\n".join(f"  - {e.describe(language)}" for e in report.exposures[:20])
+    n = len(report.exposures)
+    if language == "en":
+        raise PrivacyError(
+            "the privacy audit over time refused to publish: someone who keeps every monthly publication "
+            f"could work out {n} count(s) under the threshold; last month's folder is untouched:\n" + lines)
+    raise PrivacyError(
+        "la verifica sulla privacy nel tempo ha rifiutato la pubblicazione: chi conserva le pubblicazioni "
+        f"di ogni mese potrebbe ricavare {n} conteggio{'' if n == 1 else 'i'} sotto la soglia; la cartella "
+        "pubblicata resta quella del mese scorso:\n" + lines)
 
 
 # -- audit ---------------------------------------------------------------------------------------
@@ -1315,7 +1543,8 @@ def audit_folder(folder: str | Path, private: PrivateFingerprint, settings: Sett
 
 
 __all__ = [
-    "AuditResult", "Finding", "PrivateFingerprint", "audit_folder", "audit_text", "check_table",
+    "AuditResult", "Finding", "PrivateFingerprint", "audit_folder", "audit_over_time", "audit_text",
+    "check_over_time", "check_table",
     "check_where_next", "fingerprint", "fragility_index", "layer_points", "merge_small_areas", "public_manifest",
     "publish", "publish_coverage", "publish_where_next", "suppress", "unassigned_note",
 ]
