@@ -311,9 +311,11 @@ def _attack(cube: pd.DataFrame, shown: pd.DataFrame, *, threshold: int, data_sta
                         targets.append(("12 mesi", (r.category, r.partner, r.action), int(r.mo), t, v))
         if not targets:
             continue
-        free = _free_variables(A, b, bounds)
+        free, inner = _free_variables(A, b, bounds)
         basis = _row_space(dense, free)
         solver: _Solver | None = None
+        # solutions met so far: each bounds every interval from inside, for free
+        pool = [flat] + ([inner] if inner is not None else [])
         for kind, dc, m, t, true_value in targets:
             report.targets += 1
             c = t.astype(float)
@@ -322,16 +324,26 @@ def _attack(cube: pd.DataFrame, shown: pd.DataFrame, *, threshold: int, data_sta
             elif kind == "mese":
                 continue  # a monthly count is exposed only when pinned (to a value from 1 to threshold - 1)
             else:  # a hidden 12-month total: how wide is its interval?
+                seen = np.array([x @ c for x in pool])
+                if seen.max() - seen.min() >= threshold:
+                    continue  # two known solutions already lie that far apart
                 if solver is None:
                     solver = _Solver(A, b, bounds)
-                hi = solver.optimum(c, maximise=True)
+                x_hi = solver.solution(c, maximise=True)
                 report.programs += 1
-                if hi is None or np.floor(hi + _EPS) - true_value >= threshold:
-                    continue  # unbounded, or wide enough above the truth
+                if x_hi is None:
+                    continue  # unbounded: nothing pins it
+                pool.append(x_hi)
+                hi = float(x_hi @ c)
+                if np.floor(hi + _EPS) - seen.min() >= threshold:
+                    continue  # wide enough
                 lo = 0.0
                 if true_value >= 0.5:
-                    lo = solver.optimum(c, maximise=False) or 0.0
+                    x_lo = solver.solution(c, maximise=False)
                     report.programs += 1
+                    if x_lo is not None:
+                        pool.append(x_lo)
+                        lo = float(x_lo @ c)
                 low, high = _interval(lo, hi)
             if exposed(low, high, threshold):
                 report.exposures.append(Exposure(level, area_id, _month(m), kind, *dc, low, high))
@@ -400,6 +412,9 @@ class _Solver:
         lp.a_matrix_.index_ = csc.indices.astype(np.int32)
         lp.a_matrix_.value_ = csc.data.astype(float)
         h.passModel(lp)
+        # a new objective keeps the last basis feasible: primal simplex from it, no presolve
+        h.setOptionValue("presolve", "off")
+        h.setOptionValue("simplex_strategy", 4)
         self.h, self.hs, self.cols = h, highspy, np.arange(A.shape[1], dtype=np.int32)
 
     def optimum(self, c: np.ndarray, *, maximise: bool) -> float | None:
@@ -429,8 +444,9 @@ class _Solver:
         return np.asarray(self.h.getSolution().col_value)
 
 
-def _free_variables(A, b: np.ndarray, bounds: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Which unknowns can be positive somewhere in ``{x >= 0, A x = b}`` (one linear program).
+def _free_variables(A, b: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:  # type: ignore[no-untyped-def]
+    """Which unknowns can be positive somewhere in ``{x >= 0, A x = b}`` (one linear program),
+    and a solution where they all are (None if the program failed).
 
     Freund, Roundy and Todd (1985): maximise ``sum(y)`` with ``0 <= y <= 1``, ``y <= x`` and
     ``A x = theta b``, ``theta >= 1``; scaling by ``theta`` lets every unknown that can be
@@ -452,8 +468,9 @@ def _free_variables(A, b: np.ndarray, bounds: np.ndarray) -> np.ndarray:  # type
     cost = np.concatenate([np.zeros(n), np.ones(n), [0.0]])
     y = _Solver(rows, row_lo, bnds, row_upper=row_hi).solution(cost, maximise=True)
     if y is None:
-        return ub_x > 0
-    return y[n:2 * n] > 0.5
+        return ub_x > 0, None
+    # x / theta solves the original equations: a solution inside, for the intervals' pool
+    return y[n:2 * n] > 0.5, y[:n] / max(float(y[-1]), 1.0)
 
 
 def _row_space(A: np.ndarray, free: np.ndarray) -> np.ndarray:

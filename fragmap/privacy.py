@@ -515,7 +515,12 @@ def _candidate(g: pd.DataFrame | None, e: Any) -> tuple[str, tuple[str, ...]] | 
     g = g[keep]
     if g.empty:
         return None
-    best = g.sort_values(["month", "count"], ascending=[False, True], kind="stable").iloc[0]
+    if e.kind == "12 mesi":  # a hidden total narrowed: widen it in its own month first, then nearby
+        dist = np.abs(np.array([pd.Period(m, freq="M").ordinal for m in g["month"]]) - p.ordinal)
+        g = g.assign(_d=dist).sort_values(["_d", "count"], kind="stable")
+    else:  # a monthly count pinned: the newest total that holds it first
+        g = g.sort_values(["month", "count"], ascending=[False, True], kind="stable")
+    best = g.iloc[0]
     return str(best["month"]), tuple(str(best[k]) for k in _KEY_COLS)
 
 
