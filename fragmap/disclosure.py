@@ -21,11 +21,14 @@ consistent with everything published.
 
 Guarantee checked
 -----------------
-No monthly count and no hidden 12-month total of a family may be confined to an interval
-``[low, high]`` (whole numbers) narrower than the threshold that reaches under it:
-``high - low < threshold`` and ``low < threshold`` is an *exposure*, unless ``high == 0``
-(a count known to be 0, like a shown 0). A count confined to ``[12, 14]`` is not an
-exposure (it is not small); ``[0, 3]`` or ``[2, 2]`` is.
+No monthly count may be pinned to a single value from 1 to ``threshold - 1`` (two shown
+totals a month apart always *bound* the month that entered: that is what rolling totals
+are). No 12-month total hidden to protect another ("n.d.", reasons ``secondary``,
+``history``, ``area``) may be confined to an interval ``[low, high]`` (whole numbers)
+narrower than the threshold that reaches under it: ``high - low < threshold``,
+``low < threshold`` and ``high > 0`` is an *exposure* (``[12, 14]`` is not small, ``[0, 0]``
+is a zero, which may be shown anyway). A total hidden because it is small (``primary``)
+is printed "< 5", which already says it lies from 1 to 4: it may not be pinned to one value.
 
 Relations between areas within a month (quarters -> town) are protected by the monthly
 complementary suppression and are not combined with time here: the families are solved
@@ -307,8 +310,10 @@ def _attack(cube: pd.DataFrame, shown: pd.DataFrame, *, threshold: int, data_sta
                 if first_m <= int(r.mo) <= last_m:
                     t = window(atom_mask(r.category, r.partner, r.action), int(r.mo))
                     v = float(flat[t].sum())
-                    if v <= 2 * threshold - 2:  # above, an interval narrower than the threshold stays above it
-                        targets.append(("12 mesi", (r.category, r.partner, r.action), int(r.mo), t, v))
+                    if v <= 2 * threshold - 2:  # above, an interval narrower than the threshold around it stays above it
+                        primary = getattr(r, "reason", "") == "primary"
+                        targets.append(("12 mesi<" if primary else "12 mesi", (r.category, r.partner, r.action),
+                                        int(r.mo), t, v))
         if not targets:
             continue
         free, inner = _free_variables(A, b, bounds)
@@ -321,7 +326,7 @@ def _attack(cube: pd.DataFrame, shown: pd.DataFrame, *, threshold: int, data_sta
             c = t.astype(float)
             if _pinned(c, free, basis):
                 low = high = int(round(true_value))
-            elif kind == "mese":
+            elif kind in ("mese", "12 mesi<"):
                 continue  # a monthly count is exposed only when pinned (to a value from 1 to threshold - 1)
             else:  # a hidden 12-month total: how wide is its interval?
                 seen = np.array([x @ c for x in pool])
@@ -345,6 +350,10 @@ def _attack(cube: pd.DataFrame, shown: pd.DataFrame, *, threshold: int, data_sta
                         pool.append(x_lo)
                         lo = float(x_lo @ c)
                 low, high = _interval(lo, hi)
+            if kind == "12 mesi<":  # "< 5" on the page already says 1 to 4: exposed only when pinned
+                kind = "12 mesi"
+                if not (low == high and 0 < low < threshold):
+                    continue
             if exposed(low, high, threshold):
                 report.exposures.append(Exposure(level, area_id, _month(m), kind, *dc, low, high))
                 if limit is not None and len(report.exposures) >= limit:

@@ -469,7 +469,7 @@ def _protect_over_time(
         touched = set()
         for m in changed:
             d = done[m]
-            flip = d["suppressed"].to_numpy() & ~before[m]
+            flip = d["suppressed"].to_numpy() != before[m]  # hidden now, or shown again: both change a family
             touched |= set(zip(d.loc[flip, "level"], d.loc[flip, "area_id"]))
         families = sorted(touched | {(e.level, e.area_id) for e in report.exposures})
     return done
@@ -491,7 +491,7 @@ def _attacker_view(full: pd.DataFrame, earlier: pd.DataFrame) -> tuple[pd.DataFr
     cols = [*_KEY_COLS, "month"]
     sup = full["suppressed"].astype(bool)
     shown = pd.concat([full.loc[~sup, cols], earlier], ignore_index=True).drop_duplicates()
-    hidden = full.loc[sup, cols]
+    hidden = full.loc[sup, [*cols, "reason"]]
     if len(earlier):
         was = set(map(tuple, earlier[cols].astype(str).to_numpy()))
         hidden = hidden[[tuple(k) not in was for k in hidden[cols].astype(str).to_numpy()]]
@@ -1094,7 +1094,7 @@ def audit_over_time(
     cols = [*_KEY_COLS, "month"]
     shown = pd.concat([released_by(pub.table)[cols], _earlier_shown(released, c)], ignore_index=True)
     shown = shown[shown["month"] >= str(pd.Period(first, freq="M") + (WINDOW - 1))].drop_duplicates()
-    hidden = pub.table.loc[pub.table["suppressed"].astype(bool), cols]
+    hidden = pub.table.loc[pub.table["suppressed"].astype(bool), [*cols, "reason"]]
     return attack(c, shown.reset_index(drop=True), threshold=pub.threshold, data_start=first,
                   partner_start=first_months, hidden=hidden.reset_index(drop=True))
 
