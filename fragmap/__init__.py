@@ -42,6 +42,7 @@ _LAZY = {
     "Publication": "fragmap.publication",
     "publish": "fragmap.privacy",
     "audit_folder": "fragmap.privacy",
+    "audit_over_time": "fragmap.privacy",
     "geocode_reports": "fragmap.geocode",
     "normalise_address": "fragmap.geocode",
     "hex_grid": "fragmap.quarters",

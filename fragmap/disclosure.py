@@ -432,25 +432,35 @@ class _Solver:
         return None if x is None else float(c @ x)
 
     def solution(self, c: np.ndarray, *, maximise: bool) -> np.ndarray | None:
-        """A solution minimising (maximising) ``c . x``; None when unbounded or not solved."""
-        if self.h is None:
-            from scipy.optimize import linprog
+        """A solution minimising (maximising) ``c . x``; None when the objective is unbounded.
 
-            if self.row_upper is None:
-                res = linprog(-c if maximise else c, A_eq=self.A, b_eq=self.b, bounds=self.bounds, method="highs")
-            else:
-                from scipy.optimize import Bounds, LinearConstraint, milp
+        HiGHS from the last basis first; if it ends without an optimum for any other reason
+        (numerical trouble), the program is solved again from scratch with scipy, and if that
+        fails too :class:`ArithmeticError` is raised: a count is never declared safe because a
+        solver gave up.
+        """
+        if self.h is not None:
+            hs = self.hs
+            self.h.changeColsCost(len(self.cols), self.cols, c.astype(float))
+            self.h.changeObjectiveSense(hs.ObjSense.kMaximize if maximise else hs.ObjSense.kMinimize)
+            self.h.run()
+            status = self.h.getModelStatus()
+            if status == hs.HighsModelStatus.kOptimal:
+                return np.asarray(self.h.getSolution().col_value)
+            if status == hs.HighsModelStatus.kUnbounded:
+                return None
+        from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-                res = milp(-c if maximise else c, constraints=LinearConstraint(self.A, self.b, self.row_upper),
-                           bounds=Bounds(self.bounds[:, 0], self.bounds[:, 1]))
-            return None if res.status != 0 else np.asarray(res.x)
-        hs = self.hs
-        self.h.changeColsCost(len(self.cols), self.cols, c.astype(float))
-        self.h.changeObjectiveSense(hs.ObjSense.kMaximize if maximise else hs.ObjSense.kMinimize)
-        self.h.run()
-        if self.h.getModelStatus() != hs.HighsModelStatus.kOptimal:
+        if self.row_upper is None:
+            res = linprog(-c if maximise else c, A_eq=self.A, b_eq=self.b, bounds=self.bounds, method="highs")
+        else:
+            res = milp(-c if maximise else c, constraints=LinearConstraint(self.A, self.b, self.row_upper),
+                       bounds=Bounds(self.bounds[:, 0], self.bounds[:, 1]))
+        if res.status == 0:
+            return np.asarray(res.x)
+        if res.status == 3:  # unbounded
             return None
-        return np.asarray(self.h.getSolution().col_value)
+        raise ArithmeticError(f"the privacy attacker's linear program failed: {res.message}")
 
 
 def _free_variables(A, b: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:  # type: ignore[no-untyped-def]
@@ -476,8 +486,8 @@ def _free_variables(A, b: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, n
                       [[1.0, np.inf]]])
     cost = np.concatenate([np.zeros(n), np.ones(n), [0.0]])
     y = _Solver(rows, row_lo, bnds, row_upper=row_hi).solution(cost, maximise=True)
-    if y is None:
-        return ub_x > 0, None
+    if y is None:  # cannot happen (the objective is at most n): trust no unknown to be free
+        raise ArithmeticError("the privacy attacker's interior program is unbounded")
     # x / theta solves the original equations: a solution inside, for the intervals' pool
     return y[n:2 * n] > 0.5, y[:n] / max(float(y[-1]), 1.0)
 

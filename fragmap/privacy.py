@@ -441,8 +441,7 @@ def _protect_over_time(
     families = None
     for _ in range(_MAX_ROUNDS):
         full = pd.concat(list(done.values()), ignore_index=True)
-        shown, hidden = _attacker_view(full, earlier)
-        hidden = hidden[hidden["month"].isin(published)]  # the hidden cells the pages show as hidden
+        shown, hidden = _attacker_view(full, earlier, published)
         report = attack(cube, shown, threshold=threshold, data_start=data_start, partner_start=partner_start,
                         hidden=hidden, families=families)
         if report.ok:
@@ -486,12 +485,24 @@ def _earlier_shown(released: pd.DataFrame | None, cube: pd.DataFrame) -> pd.Data
     return r[cols].astype(str).drop_duplicates().reset_index(drop=True)
 
 
-def _attacker_view(full: pd.DataFrame, earlier: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """What the attacker holds (shown now or before) and the hidden cells to check."""
+def _attacker_view(full: pd.DataFrame, earlier: pd.DataFrame, published: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What the attacker holds and the hidden cells to check, exactly as the audit sees them.
+
+    Held: the shown cells of the published months, the year-earlier totals their shown
+    year-on-year changes give back (both shown and the earlier one above 0), and what earlier
+    publications showed. Checked: the hidden cells of the published months that no earlier
+    publication showed.
+    """
     cols = [*_KEY_COLS, "month"]
     sup = full["suppressed"].astype(bool)
-    shown = pd.concat([full.loc[~sup, cols], earlier], ignore_index=True).drop_duplicates()
-    hidden = full.loc[sup, [*cols, "reason"]]
+    now = full[full["month"].isin(published)]
+    shown_now = now[~now["suppressed"].astype(bool)]
+    base = full[~sup & (full["count"] > 0)][cols].copy()
+    base["month"] = [str(pd.Period(m, freq="M") + 12) for m in base["month"]]
+    base = base.merge(shown_now[cols], on=cols)  # a change is shown where both ends are
+    base["month"] = [str(pd.Period(m, freq="M") - 12) for m in base["month"]]
+    shown = pd.concat([shown_now[cols], base, earlier], ignore_index=True).drop_duplicates()
+    hidden = now.loc[now["suppressed"].astype(bool), [*cols, "reason"]]
     if len(earlier):
         was = set(map(tuple, earlier[cols].astype(str).to_numpy()))
         hidden = hidden[[tuple(k) not in was for k in hidden[cols].astype(str).to_numpy()]]
