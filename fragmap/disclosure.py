@@ -109,15 +109,6 @@ def _month(ordinal: int) -> str:
     return f"{ordinal // 12:04d}-{ordinal % 12 + 1:02d}"
 
 
-def family_rows(cube: pd.DataFrame, level: str, area_id: str) -> np.ndarray:
-    """Rows of an area-mapped cube (``area_id, town, ...``) that the cells of one area sum."""
-    if level in ("quarter", UNASSIGNED):
-        return (cube["area_id"] == area_id).to_numpy()
-    if level == "town":
-        return (cube["town"] == area_id).to_numpy()
-    return np.ones(len(cube), dtype=bool)
-
-
 def _interval(lo: float, hi: float) -> tuple[int, int]:
     return int(np.ceil(lo - _EPS)), int(np.floor(hi + _EPS))
 
@@ -325,7 +316,7 @@ def _attack(cube: pd.DataFrame, shown: pd.DataFrame, *, threshold: int, data_sta
             report.targets += 1
             c = t.astype(float)
             if _pinned(c, free, basis):
-                low = high = int(round(true_value))
+                low = high = round(true_value)
             elif kind in ("mese", "12 mesi<"):
                 continue  # a monthly count is exposed only when pinned (to a value from 1 to threshold - 1)
             else:  # a hidden 12-month total: how wide is its interval?
@@ -544,14 +535,5 @@ def released(table: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True).drop_duplicates().sort_values(cols).reset_index(drop=True)
 
 
-def new_cells(shown: pd.DataFrame, ledger: pd.DataFrame | None) -> np.ndarray:
-    """Which rows of ``shown`` (:data:`CELL_KEY`, ``month``) no earlier publication released."""
-    if ledger is None or ledger.empty:
-        return np.ones(len(shown), dtype=bool)
-    cols = [*CELL_KEY, "month"]
-    old = set(map(tuple, ledger.loc[~ledger["suppressed"].astype(bool), cols].astype(str).to_numpy()))
-    return np.array([tuple(r) not in old for r in shown[cols].astype(str).to_numpy()], dtype=bool)
-
-
-__all__ = ["AttackReport", "CELL_KEY", "Exposure", "attack", "exposed", "family_rows", "new_cells", "released"]
+__all__ = ["CELL_KEY", "AttackReport", "Exposure", "attack", "exposed", "released"]
 

@@ -32,6 +32,11 @@ Rules:
    next 12 months are hidden (reason ``"history"``).
 5. Quarters with fewer than ``min_quarter_population`` residents are merged with the
    neighbour sharing the longest border before counting, and the note says so.
+6. Over time: an attacker who keeps every publication (:mod:`fragmap.disclosure`, over
+   this publication and the private ledger of earlier ones) may pin no monthly count to a
+   value from 1 to ``threshold - 1`` and confine no hidden total under the threshold;
+   :func:`publish` hides more new cells until that holds, :func:`audit_over_time` checks it
+   again before a run publishes.
 
 :func:`audit_folder` scans any folder for report coordinates, addresses, ids and
 printed counts under the threshold. The pipeline refuses to publish if it finds any.

@@ -407,7 +407,7 @@ def check_extras(extras: dict[str, pd.DataFrame]) -> None:
 
 
 def check_fields(pub: Publication) -> None:
-    """Raise :class:`PrivacyError` (or ``ValueError``) on a field of the wrong kind.
+    """Raise :class:`PrivacyError`, ``TypeError`` or ``ValueError`` on a field of the wrong kind.
 
     The threshold is a whole number of at least 3 (the settings' floor), the language
     ``it`` or ``en``, text fields are text, labels and denominators map text to text, and
@@ -416,20 +416,20 @@ def check_fields(pub: Publication) -> None:
     if isinstance(pub.threshold, bool) or not isinstance(pub.threshold, (int, np.integer)) or pub.threshold < 3:
         raise PrivacyError(f"publication threshold must be a whole number of at least 3, not {pub.threshold!r}")
     if not isinstance(pub.show_zero, (bool, np.bool_)) or not isinstance(pub.synthetic, (bool, np.bool_)):
-        raise ValueError("publication show_zero and synthetic must be True or False")
+        raise TypeError("publication show_zero and synthetic must be True or False")
     if pub.language not in _LANGUAGES:
         raise ValueError(f"publication language must be one of {', '.join(_LANGUAGES)}, not {pub.language!r}")
     for name in ("attributions", "notes", "months"):
         value = getattr(pub, name)
         if isinstance(value, str) or not all(isinstance(x, str) for x in value):
-            raise ValueError(f"publication {name} must be a sequence of texts")
+            raise TypeError(f"publication {name} must be a sequence of texts")
     for name in ("quarter_source", "title", "whole"):
         if not isinstance(getattr(pub, name), str):
-            raise ValueError(f"publication {name} must be a text")
+            raise TypeError(f"publication {name} must be a text")
     for name in ("labels", "denominators"):
         value = getattr(pub, name)
         if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-            raise ValueError(f"publication {name} must map texts to texts")
+            raise TypeError(f"publication {name} must map texts to texts")
     bad = sorted(v for v in pub.denominators.values() if v not in ("population", "pop_65"))
     if bad:
         raise PrivacyError(f"publication denominators must be population columns, not {', '.join(bad)}")
