@@ -480,14 +480,23 @@ def _protect_over_time(
 
 
 def _earlier_shown(released: pd.DataFrame | None, cube: pd.DataFrame) -> pd.DataFrame:
-    """The cells earlier publications showed whose 12 months lie within ``cube``."""
+    """The cells earlier publications showed whose 12 months lie within ``cube`` and whose
+    value the cube still gives (a total published before reports were added or corrected
+    describes data that no longer exist: that equation is left out)."""
     cols = [*_KEY_COLS, "month"]
     if released is None or released.empty:
         return pd.DataFrame(columns=cols)
     first = str(pd.Period(min(cube["month"]), freq="M") + (WINDOW - 1))
     r = released[~released["suppressed"].astype(bool) & (released["month"] >= first)
                  & (released["month"] <= max(cube["month"]))]
-    return r[cols].astype(str).drop_duplicates().reset_index(drop=True)
+    r = r.astype({c: str for c in cols}).drop_duplicates(cols)
+    if "value" in r.columns and len(r):
+        truth = _cells(_windowed(cube, sorted(set(r["month"]))))
+        truth = truth.astype({c: str for c in cols})[[*cols, "count"]]
+        r = r.merge(truth, on=cols, how="left")
+        given = pd.to_numeric(r["value"], errors="coerce")
+        r = r[given.isna() | (given == r["count"])]
+    return r[cols].drop_duplicates().reset_index(drop=True)
 
 
 def _attacker_view(full: pd.DataFrame, earlier: pd.DataFrame, published: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -523,13 +532,19 @@ def _candidate(g: pd.DataFrame | None, e: Any) -> tuple[str, tuple[str, ...]] | 
     p = pd.Period(e.month, freq="M")
     lo = str(p - (WINDOW - 1 if e.kind == "12 mesi" else 0))
     hi = str(p + (WINDOW - 1))
-    keep = ((g["month"] >= lo) & (g["month"] <= hi)).to_numpy()
+    near = ((g["month"] >= lo) & (g["month"] <= hi)).to_numpy()
+    same = np.ones(len(g), dtype=bool)
     for col, every, val in (("category", TOTAL, e.category), ("partner", ALL_PARTNERS, e.partner),
                             ("action", ALL_ACTIONS, e.action)):
         if val != every:  # the exposed cell is one category (partner, action): its own or the total
-            keep &= ((g[col] == val) | (g[col] == every)).to_numpy()
-    g = g[keep]
-    if g.empty:
+            same &= ((g[col] == val) | (g[col] == every)).to_numpy()
+    # a window over the exposed months first; else any new total of the area, whose equation
+    # reaches the exposed months through the chain of windows
+    for keep in (near & same, same, np.ones(len(g), dtype=bool)):
+        if keep.any():
+            g = g[keep]
+            break
+    else:
         return None
     if e.kind == "12 mesi":  # a hidden total narrowed: widen it in its own month first, then nearby
         dist = np.abs(np.array([pd.Period(m, freq="M").ordinal for m in g["month"]]) - p.ordinal)
@@ -1092,6 +1107,14 @@ def audit_over_time(
         ``ok`` is False when a monthly count can be pinned to a value from 1 to
         ``threshold - 1`` or a hidden 12-month total confined to an interval narrower than
         the threshold; :func:`check_over_time` turns that into a refusal.
+
+    Examples
+    --------
+    >>> project = Project.load("fragmap.toml")                                      # doctest: +SKIP
+    >>> report = audit_over_time(project.publication("2026-10"), project.cube("2026-10", months=48),
+    ...                          project.settings, released=project.released())   # doctest: +SKIP
+    >>> report.ok, len(report.exposures)                                             # doctest: +SKIP
+    (True, 0)
     """
     from fragmap.disclosure import attack
     from fragmap.disclosure import released as released_by
@@ -1111,6 +1134,10 @@ def audit_over_time(
     shown = pd.concat([released_by(pub.table)[cols], _earlier_shown(released, c)], ignore_index=True)
     shown = shown[shown["month"] >= str(pd.Period(first, freq="M") + (WINDOW - 1))].drop_duplicates()
     hidden = pub.table.loc[pub.table["suppressed"].astype(bool), [*cols, "reason"]]
+    earlier = _earlier_shown(released, c)
+    if len(earlier):  # what an earlier publication showed is out already: not a hidden cell to protect
+        was = set(map(tuple, earlier[cols].astype(str).to_numpy()))
+        hidden = hidden[[tuple(k) not in was for k in hidden[cols].astype(str).to_numpy()]]
     return attack(c, shown.reset_index(drop=True), threshold=pub.threshold, data_start=first,
                   partner_start=first_months, hidden=hidden.reset_index(drop=True))
 

@@ -200,7 +200,10 @@ def test_the_ledger_keeps_what_went_out_and_a_hidden_cell_stays_hidden(settings,
     pub = publish(cube[cube["month"] < ms[-1]], q, s, months=ms[-13:-1], synthetic=True, quarter_source="griglia")
     path = record_released(tmp_path / "pubblicazioni.csv", pub)
     ledger = read_released(path)
-    assert ledger is not None and "count" not in ledger.columns and "value" not in ledger.columns
+    assert ledger is not None and "count" not in ledger.columns
+    # the values shown are kept (to tell an equation about data since changed); a hidden cell has none
+    assert (ledger.loc[ledger["suppressed"], "value"] == "").all()
+    assert (pd.to_numeric(ledger.loc[~ledger["suppressed"], "value"]) >= 0).all()
     assert set(pub.months) <= set(ledger["month"])
     # plant: the ledger says a shown cell of a month both publications show was hidden then
     t = pub.table

@@ -1,9 +1,10 @@
 """The private ledger of what each publication released (for the attacker over time).
 
 Every successful ``fragmap run`` adds the cells it published to
-``<private folder>/pubblicazioni.csv``: which 12-month totals were shown and which were
-hidden, per month and publication. No count is kept (the counts come from the store when
-the gate needs them). The privacy gate reads it back so that a cell hidden once stays hidden,
+``<private folder>/pubblicazioni.csv``: which 12-month totals were shown (with the value
+shown) and which were hidden, per month and publication. A value that the store no
+longer gives (reports added or corrected since) marks an equation about data that no
+longer exist: the attacker leaves it out. The privacy gate reads it back so that a cell hidden once stays hidden,
 and so that its attacker (:mod:`fragmap.disclosure`) holds every figure an outsider who
 kept the earlier publications holds.
 """
@@ -19,7 +20,7 @@ import pandas as pd
 from fragmap.publication import Publication
 
 LEDGER_NAME = "pubblicazioni.csv"
-COLUMNS = ("published_in", "level", "area_id", "category", "partner", "action", "month", "suppressed")
+COLUMNS = ("published_in", "level", "area_id", "category", "partner", "action", "month", "suppressed", "value")
 
 
 def ledger_path(store: Path) -> Path:
@@ -37,6 +38,8 @@ def read_released(path: str | Path) -> pd.DataFrame | None:
     if not path.is_file():
         return None
     t = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if "value" not in t.columns:
+        t["value"] = ""
     missing = [c for c in COLUMNS if c not in t.columns]
     if missing:
         raise ValueError(f"{path}: ledger of publications lacks column(s) {', '.join(missing)}")
@@ -50,13 +53,15 @@ def read_released(path: str | Path) -> pd.DataFrame | None:
 def released_cells(pub: Publication) -> pd.DataFrame:
     """The rows a publication adds to the ledger: its cells and the 12-month totals a year
     earlier that its shown year-on-year changes give back."""
-    from fragmap.disclosure import released
-
     t = pub.table
-    cells = t[["level", "area_id", "category", "partner", "action", "month", "suppressed"]].copy()
-    shown = released(t)
-    base = shown[~shown["month"].isin(set(t["month"]))].assign(suppressed=False)
+    cells = t[["level", "area_id", "category", "partner", "action", "month", "suppressed", "value"]].copy()
+    yoy = t[~t["suppressed"].astype(bool) & t["change_yoy"].notna()]
+    base = yoy[["level", "area_id", "category", "partner", "action", "month"]].assign(
+        suppressed=False, value=(yoy["value"] / (1 + yoy["change_yoy"])).round().to_numpy())
+    base["month"] = [str(pd.Period(m, freq="M") - 12) for m in base["month"]]
+    base = base[~base["month"].isin(set(t["month"]))]
     out = pd.concat([cells, base], ignore_index=True).assign(published_in=pub.month)
+    out["value"] = [("" if pd.isna(v) else str(int(round(float(v))))) for v in out["value"]]
     out["suppressed"] = out["suppressed"].astype(bool)
     return out[list(COLUMNS)]
 
