@@ -42,6 +42,7 @@ _LAZY = {
     "Publication": "fragmap.publication",
     "publish": "fragmap.privacy",
     "audit_folder": "fragmap.privacy",
+    "audit_over_time": "fragmap.privacy",
     "geocode_reports": "fragmap.geocode",
     "normalise_address": "fragmap.geocode",
     "hex_grid": "fragmap.quarters",
@@ -50,7 +51,7 @@ _LAZY = {
     "name_areas": "fragmap.naming",
     "quarters_from_landmarks": "fragmap.landmarks",
     "count_cube": "fragmap.aggregate",
-    "fragility_index": "fragmap.aggregate",
+    "fragility_index": "fragmap.privacy",
     # the one scale of map, atlas and notebooks
     "rate_per_1000": "fragmap.classify",
     "zero_aware_classes": "fragmap.classify",

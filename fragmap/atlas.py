@@ -101,7 +101,7 @@ LABELS: dict[str, dict[str, str]] = {
     "ranking_caption_rate": {"it": "Aree ordinate per segnalazioni per 1.000 residenti (1 = tasso più alto)", "en": "Areas ordered by reports per 1,000 residents (1 = highest rate)"},
     "index_explain": {"it": "L'indice composito va da 0 a 100: per ogni categoria le aree sono messe in ordine di segnalazioni per 1.000 residenti (rango percentile, 100 = tasso più alto) e l'indice è la media delle categorie. Confronta le aree tra loro, non è una misura assoluta.",
                       "en": "The composite index runs from 0 to 100: for each category the areas are ordered by reports per 1,000 residents (percentile rank, 100 = highest rate) and the index is the mean over the categories. It compares areas with each other; it is not an absolute measure."},
-    # How hidden cells enter aggregate.fragility_index: keep in step with that function.
+    # How hidden cells enter privacy.fragility_index: keep in step with that function.
     "index_hidden_rule": {"it": "Una categoria nascosta non è un tasso basso ma un dato sconosciuto: non entra nel calcolo, e l'indice è la media delle categorie pubblicate dell'area. Un'area con meno della metà delle categorie pubblicate non ha indice.",
                           "en": "A hidden category is not a low rate but an unknown one: it is left out, and the index is the mean over the area's published categories. An area with fewer than half of its categories published has no index."},
     "index_zero_rule": {"it": "Un'area senza segnalazioni in una categoria vale 0 per quella categoria (in fondo alla scala, non a metà); le aree con segnalazioni sono ordinate tra loro. Un'area senza residenti non ha tassi né indice: «non calcolabile».",

@@ -504,7 +504,7 @@ def fragility_index_table(
 ) -> pd.DataFrame:
     """The composite fragility index of each area, with the published rates it is made of.
 
-    The index (:func:`fragmap.aggregate.fragility_index`, computed by the privacy gate on
+    The index (:func:`fragmap.privacy.fragility_index`, computed by the privacy gate on
     published figures only) is the mean of an area's percentile ranks among the areas
     for each category's 12-month rate per 1,000 residents; 100 = highest everywhere.
 

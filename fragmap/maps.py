@@ -55,7 +55,7 @@ from fragmap._geo import UTM
 from fragmap.change import STATUSES, status_label
 from fragmap.classify import PATTERNS, class_labels, shown_rate, zero_aware_classes
 from fragmap.i18n import format_month, format_number, t, translate
-from fragmap.privacy import WHERE_NEXT_COLUMNS, check_where_next
+from fragmap.privacy import check_where_next
 from fragmap.naming import display_name
 from fragmap.publication import ALL_ACTIONS, ALL_PARTNERS, TOTAL, Publication
 
@@ -284,11 +284,6 @@ def _check_isochrones(isochrones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             f"isochrones must be polygons, found {sorted(kinds)}: no point reaches the published map"
         )
     return isochrones
-
-
-def _check_where_next(where_next: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFrame:
-    """The privacy gate's own check (:func:`fragmap.privacy.check_where_next`): one door."""
-    return check_where_next(where_next, threshold)
 
 
 # -- the folium/branca element tree ---------------------------------------------------------------
@@ -555,31 +550,14 @@ def layer_points(
     *, isochrones: gpd.GeoDataFrame | None = None, where_next: gpd.GeoDataFrame | None = None,
     background: Any = None,
 ) -> list[tuple[float, float]]:
-    """``(lat, lon)`` of every vertex the optional layers print on the page, as printed.
+    """The public points of the optional layers: :func:`fragmap.privacy.layer_points` (one door),
+    and the background's printed positions (:func:`fragmap.background.background_points`)."""
+    from fragmap.background import background_points
+    from fragmap.privacy import layer_points as public_points
 
-    These points come from service locations and candidate sites, not from reports; pass
-    them to :func:`fragmap.privacy.fingerprint` as ``public_points`` so the audit does not
-    mistake an isochrone vertex that happens to lie near a report for a leaked location.
-    The background's roads, water, parks and labels (public reference data) are listed as
-    the page prints them (:func:`fragmap.background.background_points`).
-    """
-    import shapely
-    from shapely.geometry import shape
-
-    collections = []
-    if isochrones is not None and len(isochrones):
-        collections.append(_isochrones_fc(_check_isochrones(isochrones)))
-    if where_next is not None and len(where_next):
-        collections.append(_where_next_fc(where_next))
-    pts: list[tuple[float, float]] = []
-    for fc in collections:
-        for f in fc["features"]:
-            pts += [(float(y), float(x)) for x, y in shapely.get_coordinates(shape(f["geometry"]))]
-    payload = _background_payload(background)
-    if payload is not None:
-        from fragmap.background import background_points
-
-        pts += background_points(payload)
+    pts = public_points(isochrones=isochrones, where_next=where_next)
+    if background is not None and not getattr(background, "is_empty", False):
+        pts += background_points(background)
     return pts
 
 
@@ -732,7 +710,7 @@ def render_map(
     town_fc = _towns_fc(towns, tolerance_m) if len(towns) else None
     svc_fc, svc_types = _services_fc(_check_services(services)) if has(services) else (None, [])
     iso_fc = _isochrones_fc(_check_isochrones(isochrones)) if has(isochrones) else None
-    where_fc = _where_next_fc(_check_where_next(where_next, pub.threshold)) if has(where_next) else None
+    where_fc = _where_next_fc(check_where_next(where_next, pub.threshold)) if has(where_next) else None
     tile_layer, tiles_text = _tile_layer(tiles, tiles_attribution) if tiles else (None, None)
     bg_payload = _background_payload(background)
 
@@ -805,7 +783,7 @@ def render_map(
 
     # the folium tree: a Figure (page) holding the Map, the layers as GeoJson, FM.start last
     page = _Page(lang, markup.top(), markup.bottom())
-    for name, html in (
+    for key, html in (
         ("meta_charset", '<meta charset="utf-8">'),
         ("viewport", '<meta name="viewport" content="width=device-width, initial-scale=1">'),
         ("title", f"<title>{escape(msg('title', name=name))} · {escape(month_labels[pub.month])}</title>"),
@@ -816,7 +794,7 @@ def render_map(
         ("leaflet", f"<script>{_static('leaflet', 'leaflet.js')}</script>"),
         ("fragmap_js", f"<script>{_lean(_static('map', 'fragmap-map.js'))}</script>"),
     ):
-        page.header.add_child(_Raw(html), name=name)
+        page.header.add_child(_Raw(html), name=key)
     (south, west), (north, east) = _bounds(areas)
     # the centre only places the view: 3 decimals (~100 m), never a point's precision (a town's
     # centre is where its reports crowd, and the audit refuses any 4-decimal report coordinate)

@@ -440,7 +440,7 @@ class Project:
             quarters = self.build_quarters()
             source = str(quarters["source"].iloc[0]) if len(quarters) else "griglia"
             pub = privacy.publish(
-                self.cube(month),
+                self.cube(month, months=self._cube_months()),
                 quarters,
                 s,
                 months=month_range(month, 12),
@@ -449,6 +449,7 @@ class Project:
                 attributions=attributions(s),
                 notes=self._notes(quarters),
                 first_months=self.first_months(),
+                released=self.released(),
             )
             title, whole = level_titles(s, None)  # names from the project file, none in the code
             pub = dataclasses.replace(pub, title=title, whole=whole)
@@ -457,6 +458,19 @@ class Project:
             sup = int(pub.table["suppressed"].sum())
             self._step("privacy", {"cells": len(pub.table), "suppressed": sup})
         return self._cache[key]
+
+    def released(self) -> pd.DataFrame | None:
+        """PRIVATE: the ledger of what earlier runs published (:mod:`fragmap.io.released`)."""
+        if "released" not in self._cache:
+            from fragmap.io.released import ledger_path, read_released
+
+            self._cache["released"] = read_released(ledger_path(self.settings.paths.store))
+        return self._cache["released"]
+
+    def _cube_months(self) -> int:
+        """Months of cube the privacy gate reads: 36, or 48 once earlier publications exist
+        (the attacker over time then holds their 12-month totals too)."""
+        return 36 if self.released() is None else 48
 
     def first_months(self) -> dict[str, str]:
         """``partner -> YYYY-MM`` of each partner's first report in the store.
@@ -636,10 +650,12 @@ class Project:
             xy = shapely.get_coordinates(geom)
             public += [(y, x) for x, y in xy] + [(round(y, 5), round(x, 5)) for x, y in xy]
         # the optional map layers are drawn from services and candidate sites, not reports
-        from fragmap.maps import layer_points
+        public += privacy.layer_points(isochrones=self.isochrones(), where_next=self.where_next_layer(month))
+        background = self.load_background()  # public reference data the page prints (OSM, GeoNames, stops)
+        if background is not None and not getattr(background, "is_empty", False):
+            from fragmap.background import background_points
 
-        public += layer_points(isochrones=self.isochrones(), where_next=self.where_next_layer(month),
-                               background=self.load_background())
+            public += background_points(background)
         from fragmap.io.publish import file_sha256
 
         inputs = [f for f in expand_inputs(self.settings.paths.reports) if f.is_file()]
@@ -906,9 +922,12 @@ def _run_locked(
         manifest["run_key"] = key
         io_publish.write_json(tmp / "manifest.json", privacy.public_manifest(manifest))
         (tmp / "README.md").write_text(io_publish.OUTPUT_README, encoding="utf-8")
-        audit_or_refuse(project, tmp, month)  # every level's folder
+        audit_or_refuse(project, tmp, month, pub=pub)  # every level's folder, and the attacker over time
         io_publish.write_json(_private_manifest_path(settings, month), manifest)
         io_publish.swap_in(tmp, output, language=settings.language)
+    from fragmap.io.released import ledger_path, record_released
+
+    record_released(ledger_path(settings.paths.store), pub)  # what went out, for the next run's attacker
     project._step("publish", {"output": str(output)})
     return RunResult(month, output, manifest, pub, time.perf_counter() - started)
 
@@ -1055,7 +1074,7 @@ def build_atlas(project: Project, pub: Publication, dest: Path, *, quality: dict
     return files
 
 
-def audit_or_refuse(project: Project, folder: Path, month: str) -> Any:
+def audit_or_refuse(project: Project, folder: Path, month: str, *, pub: Publication | None = None) -> Any:
     """Audit a built folder against the project's private fingerprint (the ``audit`` stage).
 
     Parameters
@@ -1066,6 +1085,10 @@ def audit_or_refuse(project: Project, folder: Path, month: str) -> Any:
         The staging folder, before it replaces anything.
     month : str
         Reference month ``YYYY-MM``.
+    pub : Publication, optional
+        What the folder publishes: then the attacker who keeps every publication is played
+        too, over this one and the ledger of the earlier ones
+        (:func:`fragmap.privacy.audit_over_time`), and pins nothing or the folder is refused.
 
     Returns
     -------
@@ -1075,7 +1098,8 @@ def audit_or_refuse(project: Project, folder: Path, month: str) -> Any:
     Raises
     ------
     PrivacyError
-        On any finding; the folder must then not be published.
+        On any finding, or on a hidden figure the attacker over time can pin; the folder
+        must then not be published.
 
     Examples
     --------
@@ -1083,9 +1107,17 @@ def audit_or_refuse(project: Project, folder: Path, month: str) -> Any:
     """
     from fragmap import privacy
 
-    audit = privacy.audit_folder(folder, project.fingerprint(month), project.settings)
-    project._step("audit", {"findings": len(audit.findings)})
+    settings = project.settings
+    audit = privacy.audit_folder(folder, project.fingerprint(month), settings)
+    if pub is None or not audit.ok:
+        project._step("audit", {"findings": len(audit.findings)})
     audit.raise_for_findings("the privacy audit refused to publish; the previous folder is untouched")
+    if pub is not None:
+        over_time = privacy.audit_over_time(pub, project.cube(month, months=project._cube_months()), settings,
+                                            first_months=project.first_months(), released=project.released())
+        project._step("audit", {"findings": len(audit.findings), "over_time_exposures": len(over_time.exposures),
+                                "over_time_seconds": round(over_time.seconds, 2)})
+        privacy.check_over_time(over_time, settings.language)
     return audit
 
 

@@ -32,6 +32,11 @@ Rules:
    next 12 months are hidden (reason ``"history"``).
 5. Quarters with fewer than ``min_quarter_population`` residents are merged with the
    neighbour sharing the longest border before counting, and the note says so.
+6. Over time: an attacker who keeps every publication (:mod:`fragmap.disclosure`, over
+   this publication and the private ledger of earlier ones) may pin no monthly count to a
+   value from 1 to ``threshold - 1`` and confine no hidden total under the threshold;
+   :func:`publish` hides more new cells until that holds, :func:`audit_over_time` checks it
+   again before a run publishes.
 
 :func:`audit_folder` scans any folder for report coordinates, addresses, ids and
 printed counts under the threshold. The pipeline refuses to publish if it finds any.
@@ -407,6 +412,152 @@ def _after_zero(cells: pd.DataFrame) -> Any:
     return mark
 
 
+# -- over time ------------------------------------------------------------------------------------
+_KEY_COLS = ["level", "area_id", "category", "partner", "action"]
+
+
+def _released_hidden(released: pd.DataFrame | None) -> dict[str, set[tuple[str, ...]]]:
+    """``month -> keys`` of the cells an earlier publication hid (they stay hidden)."""
+    if released is None or released.empty:
+        return {}
+    h = released[released["suppressed"].astype(bool)]
+    out: dict[str, set[tuple[str, ...]]] = {}
+    for m, g in h.groupby("month"):
+        out[str(m)] = set(map(tuple, g[_KEY_COLS].astype(str).to_numpy()))
+    return out
+
+
+def _in_keys(cm: pd.DataFrame, keys: set[tuple[str, ...]]) -> np.ndarray:
+    if not keys:
+        return np.zeros(len(cm), dtype=bool)
+    return np.array([tuple(k) in keys for k in cm[_KEY_COLS].astype(str).to_numpy()], dtype=bool)
+
+
+#: Rounds of extra suppression before the gate gives up (the audit then refuses).
+_MAX_ROUNDS = 40
+
+
+def _protect_over_time(
+    done: dict[str, pd.DataFrame], suppress_month: Any, cube: pd.DataFrame, released: pd.DataFrame | None, *,
+    threshold: int, data_start: str, partner_start: dict[str, str], published: set[str],
+) -> dict[str, pd.DataFrame]:
+    """Hide more new cells until the attacker over time pins nothing (see :func:`publish`, Notes)."""
+    from fragmap.disclosure import attack
+
+    earlier = _earlier_shown(released, cube)
+    extra: dict[str, set[tuple[str, ...]]] = {m: set() for m in done}
+    families = None
+    for _ in range(_MAX_ROUNDS):
+        full = pd.concat(list(done.values()), ignore_index=True)
+        shown, hidden = _attacker_view(full, earlier, published)
+        report = attack(cube, shown, threshold=threshold, data_start=data_start, partner_start=partner_start,
+                        hidden=hidden, families=families)
+        if report.ok:
+            break
+        new = full[~full["suppressed"] & (full["count"] > 0)]
+        if len(earlier):  # only cells no earlier publication showed can still be hidden
+            old_keys = set(map(tuple, earlier[[*_KEY_COLS, "month"]].astype(str).to_numpy()))
+            new = new[[tuple(k) not in old_keys for k in new[[*_KEY_COLS, "month"]].astype(str).to_numpy()]]
+        new_by = dict(iter(new.groupby(["level", "area_id"], sort=False)))
+        changed: set[str] = set()
+        for e in report.exposures:
+            pick = _candidate(new_by.get((e.level, e.area_id)), e)
+            if pick is None:
+                continue  # given away by earlier publications alone: the audit will refuse
+            m, key = pick
+            if key not in extra[m]:
+                extra[m].add(key)
+                changed.add(m)
+        if not changed:
+            break
+        before = {m: done[m]["suppressed"].to_numpy().copy() for m in changed}
+        for m in changed:
+            done[m] = suppress_month(m, extra[m])
+        touched = set()
+        for m in changed:
+            d = done[m]
+            flip = d["suppressed"].to_numpy() != before[m]  # hidden now, or shown again: both change a family
+            touched |= set(zip(d.loc[flip, "level"], d.loc[flip, "area_id"]))
+        families = sorted(touched | {(e.level, e.area_id) for e in report.exposures})
+    return done
+
+
+def _earlier_shown(released: pd.DataFrame | None, cube: pd.DataFrame) -> pd.DataFrame:
+    """The cells earlier publications showed whose 12 months lie within ``cube`` and whose
+    value the cube still gives (a total published before reports were added or corrected
+    describes data that no longer exist: that equation is left out)."""
+    cols = [*_KEY_COLS, "month"]
+    if released is None or released.empty:
+        return pd.DataFrame(columns=cols)
+    first = str(pd.Period(min(cube["month"]), freq="M") + (WINDOW - 1))
+    r = released[~released["suppressed"].astype(bool) & (released["month"] >= first)
+                 & (released["month"] <= max(cube["month"]))]
+    r = r.astype({c: str for c in cols}).drop_duplicates(cols)
+    if "value" in r.columns and len(r):
+        truth = _cells(_windowed(cube, sorted(set(r["month"]))))
+        truth = truth.astype({c: str for c in cols})[[*cols, "count"]]
+        r = r.merge(truth, on=cols, how="left")
+        given = pd.to_numeric(r["value"], errors="coerce")
+        r = r[given.isna() | (given == r["count"])]
+    return r[cols].drop_duplicates().reset_index(drop=True)
+
+
+def _attacker_view(full: pd.DataFrame, earlier: pd.DataFrame, published: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What the attacker holds and the hidden cells to check, exactly as the audit sees them.
+
+    Held: the shown cells of the published months, the year-earlier totals their shown
+    year-on-year changes give back (both shown and the earlier one above 0), and what earlier
+    publications showed. Checked: the hidden cells of the published months that no earlier
+    publication showed.
+    """
+    cols = [*_KEY_COLS, "month"]
+    sup = full["suppressed"].astype(bool)
+    now = full[full["month"].isin(published)]
+    shown_now = now[~now["suppressed"].astype(bool)]
+    base = full[~sup & (full["count"] > 0)][cols].copy()
+    base["month"] = [str(pd.Period(m, freq="M") + 12) for m in base["month"]]
+    base = base.merge(shown_now[cols], on=cols)  # a change is shown where both ends are
+    base["month"] = [str(pd.Period(m, freq="M") - 12) for m in base["month"]]
+    shown = pd.concat([shown_now[cols], base, earlier], ignore_index=True).drop_duplicates()
+    hidden = now.loc[now["suppressed"].astype(bool), [*cols, "reason"]]
+    if len(earlier):
+        was = set(map(tuple, earlier[cols].astype(str).to_numpy()))
+        hidden = hidden[[tuple(k) not in was for k in hidden[cols].astype(str).to_numpy()]]
+    return shown.reset_index(drop=True), hidden.reset_index(drop=True)
+
+
+def _candidate(g: pd.DataFrame | None, e: Any) -> tuple[str, tuple[str, ...]] | None:
+    """The shown cell to hide against an exposure, among ``g`` (the area's shown cells no
+    earlier publication showed): a window that holds the exposed month(s), a dimension that
+    holds the exposed cell's reports; the newest month first, then the smallest count."""
+    if g is None or g.empty:
+        return None
+    p = pd.Period(e.month, freq="M")
+    lo = str(p - (WINDOW - 1 if e.kind == "12 mesi" else 0))
+    hi = str(p + (WINDOW - 1))
+    near = ((g["month"] >= lo) & (g["month"] <= hi)).to_numpy()
+    same = np.ones(len(g), dtype=bool)
+    for col, every, val in (("category", TOTAL, e.category), ("partner", ALL_PARTNERS, e.partner),
+                            ("action", ALL_ACTIONS, e.action)):
+        if val != every:  # the exposed cell is one category (partner, action): its own or the total
+            same &= ((g[col] == val) | (g[col] == every)).to_numpy()
+    # a window over the exposed months first; else any new total of the area, whose equation
+    # reaches the exposed months through the chain of windows
+    for keep in (near & same, same, np.ones(len(g), dtype=bool)):
+        if keep.any():
+            g = g[keep]
+            break
+    else:
+        return None
+    if e.kind == "12 mesi":  # a hidden total narrowed: widen it in its own month first, then nearby
+        dist = np.abs(np.array([pd.Period(m, freq="M").ordinal for m in g["month"]]) - p.ordinal)
+        g = g.assign(_d=dist).sort_values(["_d", "count"], kind="stable")
+    else:  # a monthly count pinned: the newest total that holds it first
+        g = g.sort_values(["month", "count"], ascending=[False, True], kind="stable")
+    best = g.iloc[0]
+    return str(best["month"]), tuple(str(best[k]) for k in _KEY_COLS)
+
+
 # -- publication ------------------------------------------------------------------------------
 def publish(
     cube: pd.DataFrame,
@@ -419,6 +570,8 @@ def publish(
     attributions: Sequence[str] = (),
     notes: Sequence[str] = (),
     first_months: dict[str, str] | None = None,
+    released: pd.DataFrame | None = None,
+    protect_over_time: bool = True,
 ) -> Publication:
     """Turn the PRIVATE counts cube into a :class:`Publication` that is safe to render.
 
@@ -439,6 +592,15 @@ def publish(
         ``partner -> YYYY-MM`` of the partner's first report in the whole store. Default:
         the first month with a report in ``cube``. Pass the store's (the pipeline does)
         so that a month is suppressed the same way in every publication.
+    released : DataFrame, optional
+        The PRIVATE ledger of what earlier publications released
+        (:func:`fragmap.io.released.read_released`): ``level, area_id, category, partner,
+        action, month, suppressed``. A cell hidden there stays hidden; the attacker over
+        time (:mod:`fragmap.disclosure`) holds every cell shown there.
+    protect_over_time : bool
+        Play the attacker who keeps every publication (:func:`fragmap.disclosure.attack`)
+        and hide more of the cells no earlier publication showed until it can pin nothing
+        (see Notes). Default True.
 
     Returns
     -------
@@ -466,6 +628,17 @@ def publish(
     publication, pass a cube of 36 months (the pipeline does); with a shorter one the rule
     sees only the zeros inside it.
 
+    Exact rolling totals published month after month can still be combined: an attacker
+    who keeps the publications solves all their equations at once (linear programming,
+    counts >= 0, nothing before the data begin). With ``protect_over_time`` the gate plays
+    that attacker (:func:`fragmap.disclosure.attack`, one area at a time, over this
+    publication and the ``released`` ledger); while a monthly count can be pinned to a value
+    from 1 to ``threshold - 1``, or a hidden 12-month total confined to an interval narrower
+    than the threshold, it hides one more cell that no earlier publication showed (the
+    newest month of the area first, reason ``"history"``), suppresses around it, and plays
+    again. What earlier publications alone give away cannot be taken back: such exposures
+    stay, and the run's audit (:func:`audit_over_time`) refuses to publish.
+
     Examples
     --------
     >>> pub = publish(cube, quarters, settings, months=month_range("2026-10", 12),
@@ -487,18 +660,27 @@ def publish(
     w = _windowed(c, wanted)
     cells = _cells(w) if len(w) else pd.DataFrame()
     after_zero = _after_zero(cells)
-    frames = []
     settings_pairs = {(c.code, p) for c in settings.categories for p in c.partners}
-    for m, cm in cells.groupby("month", sort=True):
-        cm = cm.reset_index(drop=True)
+    per_month = {m: cm.reset_index(drop=True) for m, cm in cells.groupby("month", sort=True)}
+    earlier_hidden = _released_hidden(released)
+    forced = {m: history(cm) | after_zero(cm) | _in_keys(cm, earlier_hidden.get(m, set())) for m, cm in per_month.items()}
+
+    def suppress_month(m: str, extra: set[tuple[str, ...]]) -> pd.DataFrame:
+        cm = per_month[m].copy()
         wm = w[(w["month"] == m) & (w["count"] > 0)]
         pairs = settings_pairs | set(zip(wm["category"], wm["partner"]))
         groups = _groups(cm, settings.category_codes, pairs)
         hidden, reason = suppress(cm["count"].to_numpy(), groups, threshold=p.threshold, show_zero=p.show_zero,
-                                  forced=history(cm) | after_zero(cm), forced_reason="history")
+                                  forced=forced[m] | _in_keys(cm, extra), forced_reason="history")
         cm["suppressed"], cm["reason"] = hidden, reason
-        frames.append(cm)
-    full = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        return cm
+
+    done = {m: suppress_month(m, set()) for m in per_month}
+    if protect_over_time and done:
+        fm = first_months or c[c["count"] > 0].groupby("partner")["month"].min().to_dict()
+        done = _protect_over_time(done, suppress_month, c, released, threshold=p.threshold, data_start=first,
+                                  partner_start=fm, published=set(months))
+    full = pd.concat(list(done.values()), ignore_index=True) if done else pd.DataFrame()
     full["value"] = full["count"].where(~full["suppressed"]).astype(float)
     # per 1,000 of the residents the category is about (aged 65+ for older people)
     denominators = settings.denominators()
@@ -560,8 +742,6 @@ def publish(
     last = table[(table["month"] == months[-1]) & (table["level"] == "quarter") & (table["partner"] == ALL_PARTNERS)
                  & (table["action"] == ALL_ACTIONS)]
     if len(last):
-        from fragmap.aggregate import fragility_index
-
         extras["fragility_index"] = fragility_index(last, categories=settings.category_codes)
     return Publication(
         table=table,
@@ -579,6 +759,64 @@ def publish(
                 **{q: settings.partner_name(q) for q in settings.partner_codes}},
         denominators=denominators,
     )
+
+
+def fragility_index(table: pd.DataFrame, *, categories: Sequence[str], min_parts: int | None = None) -> pd.DataFrame:
+    """A composite index per area from PUBLISHED 12-month rates (percentile ranks, averaged).
+
+    For each category, the areas with a published positive rate are ranked by it among
+    themselves (percentile above 0 up to 100, ties averaged). A shown zero is a real value
+    and sits at the bottom: its percentile is 0 (not the middle of the tied zeros, nor a
+    rank that pushes every area with a report to the top when most areas have none), so
+    an area with no report in any published category has index 0, the lowest class. A
+    hidden rate (a count under the
+    threshold, or hidden to protect another figure) is unknown, not low: it takes no
+    part; so does a missing rate (an area without residents has no rate, hence no
+    index). The index of an area is the mean of the percentiles it has; with fewer than
+    ``min_parts`` of them (default: half the categories, rounded up) it has no index. The
+    top decile of the areas with an index is flagged. Because it reads only published
+    figures it reveals nothing the publication does not.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``area_id, category, rate_per_1000, suppressed`` for one month and window 12.
+    categories : sequence of str
+        Category codes to combine.
+    min_parts : int, optional
+        Fewest published categories an area needs for an index.
+
+    Returns
+    -------
+    DataFrame
+        ``area_id, index_value (0-100, NaN without enough parts), parts (categories
+        used), rank (1 = most fragile; NA without an index), top_decile``, sorted by rank.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"area_id": ["A", "B"] * 2, "category": ["x", "x", "y", "y"],
+    ...                   "rate_per_1000": [4.0, 1.0, 2.0, 3.0], "suppressed": False})
+    >>> fragility_index(t, categories=["x", "y"])[["area_id", "index_value", "rank"]].to_dict("list")
+    {'area_id': ['A', 'B'], 'index_value': [75.0, 75.0], 'rank': [1, 1]}
+    """
+    cats = list(categories)
+    need = min_parts if min_parts is not None else -(-len(cats) // 2)
+    t = table[table["category"].isin(cats)]
+    t = t.assign(rate=t["rate_per_1000"].where(~t["suppressed"].astype(bool)))
+    wide = t.pivot_table(index="area_id", columns="category", values="rate", aggfunc="first", dropna=False)
+    wide = wide.reindex(index=sorted(t["area_id"].unique()), columns=cats)
+    # a zero ranks 0, not the mean rank of the tied zeros (with many empty areas that is
+    # the middle of the scale, and an area with no report would read as medium fragility);
+    # the areas with reports are ranked among themselves, so they spread over the scale
+    ranks = (wide.where(wide > 0).rank(pct=True, method="average") * 100).mask(wide == 0, 0.0)
+    parts = ranks.notna().sum(axis=1)
+    idx = ranks.mean(axis=1).where(parts >= need)
+    out = pd.DataFrame({"area_id": idx.index, "index_value": idx.round(1).to_numpy(), "parts": parts.to_numpy()})
+    out["rank"] = out["index_value"].rank(ascending=False, method="min").astype("Int64")
+    has = out["index_value"].notna()
+    cutoff = out.loc[has, "index_value"].quantile(0.9) if has.any() else np.inf
+    out["top_decile"] = has & (out["index_value"] >= cutoff)
+    return out.sort_values(["rank", "area_id"], na_position="last").reset_index(drop=True)
 
 
 def unassigned_note(table: pd.DataFrame, month: str, language: str = "it") -> str:
@@ -873,6 +1111,140 @@ def check_where_next(layer: gpd.GeoDataFrame, threshold: int) -> gpd.GeoDataFram
                 f"{threshold} above it (the difference is a count too)"
             )
     return layer
+
+
+def layer_points(
+    *, isochrones: gpd.GeoDataFrame | None = None, where_next: gpd.GeoDataFrame | None = None,
+) -> list[tuple[float, float]]:
+    """``(lat, lon)`` of every vertex the optional map layers may print, exact and as printed.
+
+    These points come from service locations, candidate sites and public reference data,
+    not from reports; pass them to :func:`fingerprint` as ``public_points`` so the audit
+    does not mistake an isochrone vertex that happens to lie near a report for a leaked
+    location. Computed from the layers themselves, not from a renderer's output: every
+    vertex of each walking time's outline (the renderers draw a simplification of it,
+    whose vertices are a subset) and each candidate site. Each point is listed exactly and
+    rounded to 5 decimals (as the pages print it). The background's printed positions are
+    public reference data too: :func:`fragmap.background.background_points` lists them (the
+    pipeline adds them; privacy imports no renderer).
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> wn = gpd.GeoDataFrame({"rank": [1]}, geometry=[Point(9.123456, 45.187654)], crs=4326)
+    >>> layer_points(where_next=wn)
+    [(45.187654, 9.123456), (45.18765, 9.12346)]
+    """
+    pts: list[tuple[float, float]] = []
+
+    def add(xy: np.ndarray) -> None:
+        for x, y in xy:
+            pts.append((float(y), float(x)))
+            pts.append((round(float(y), 5), round(float(x), 5)))
+
+    if isochrones is not None and len(isochrones):
+        if "minutes" not in isochrones.columns:
+            raise ValueError("isochrones need a 'minutes' column (walking minutes of each polygon)")
+        g = isochrones.to_crs(UTM)
+        for minutes in sorted(g["minutes"].dropna().unique()):
+            outline = gpd.GeoSeries([g.loc[g["minutes"] == minutes].geometry.union_all()], crs=UTM).to_crs(4326)
+            add(shapely.get_coordinates(outline.to_numpy()))
+    if where_next is not None and len(where_next):
+        add(shapely.get_coordinates(where_next.to_crs(4326).geometry.to_numpy()))
+    return pts
+
+
+def audit_over_time(
+    pub: Publication, cube: pd.DataFrame, settings: Settings, *, first_months: dict[str, str] | None = None,
+    released: pd.DataFrame | None = None,
+) -> Any:
+    """The run's audit over time: play the attacker who keeps every publication.
+
+    Independent of :func:`publish`'s own protection and of any renderer: it reads the
+    publication's table (the shown cells, and the 12-month totals a year earlier that the
+    shown year-on-year changes give back), the ledger of earlier publications and the
+    PRIVATE cube, and plays :func:`fragmap.disclosure.attack` over every area.
+
+    Parameters
+    ----------
+    pub : Publication
+        The publication about to go out.
+    cube : DataFrame
+        The PRIVATE counts cube it was built from (``quarter_id, town, month, category,
+        partner, action, count``), as many months back as the ledger reaches.
+    settings : Settings
+        ``privacy.threshold`` and ``start_date``.
+    first_months : dict, optional
+        ``partner -> YYYY-MM`` of each partner's first report.
+    released : DataFrame, optional
+        The ledger of earlier publications (:func:`fragmap.io.released.read_released`).
+
+    Returns
+    -------
+    fragmap.disclosure.AttackReport
+        ``ok`` is False when a monthly count can be pinned to a value from 1 to
+        ``threshold - 1`` or a hidden 12-month total confined to an interval narrower than
+        the threshold; :func:`check_over_time` turns that into a refusal.
+
+    Examples
+    --------
+    >>> project = Project.load("fragmap.toml")                                      # doctest: +SKIP
+    >>> report = audit_over_time(project.publication("2026-10"), project.cube("2026-10", months=48),
+    ...                          project.settings, released=project.released())   # doctest: +SKIP
+    >>> exposed = report.exposures                                                   # doctest: +SKIP
+    """
+    from fragmap.disclosure import attack
+    from fragmap.disclosure import released as released_by
+
+    mapping = dict(zip(pub.extras["quarter_areas"]["quarter_id"], pub.extras["quarter_areas"]["area_id"])) \
+        if "quarter_areas" in pub.extras else {}
+    c = cube.copy()
+    c["area_id"] = c["quarter_id"].map(mapping).fillna(c["quarter_id"])
+    unplaced = c["quarter_id"] == UNASSIGNED
+    c.loc[unplaced, "area_id"] = [unassigned_id(t) for t in c.loc[unplaced, "town"]]
+    c = c.groupby(["area_id", "town", "month", "category", "partner", "action"], as_index=False)["count"].sum()
+    if first_months is None:
+        first_months = c[c["count"] > 0].groupby("partner")["month"].min().to_dict()
+    first, _ = first_publishable_month(settings, first_months)
+    c = c[c["month"] >= first]
+    cols = [*_KEY_COLS, "month"]
+    shown = pd.concat([released_by(pub.table)[cols], _earlier_shown(released, c)], ignore_index=True)
+    shown = shown[shown["month"] >= str(pd.Period(first, freq="M") + (WINDOW - 1))].drop_duplicates()
+    hidden = pub.table.loc[pub.table["suppressed"].astype(bool), [*cols, "reason"]]
+    earlier = _earlier_shown(released, c)
+    if len(earlier):  # what an earlier publication showed is out already: not a hidden cell to protect
+        was = set(map(tuple, earlier[cols].astype(str).to_numpy()))
+        hidden = hidden[[tuple(k) not in was for k in hidden[cols].astype(str).to_numpy()]]
+    return attack(c, shown.reset_index(drop=True), threshold=pub.threshold, data_start=first,
+                  partner_start=first_months, hidden=hidden.reset_index(drop=True))
+
+
+def check_over_time(report: Any, language: str = "it") -> None:
+    """Raise :class:`PrivacyError` (a plain message, Italian by default) if ``report`` has exposures.
+
+    Examples
+    --------
+    >>> from fragmap.disclosure import AttackReport, Exposure
+    >>> check_over_time(AttackReport())
+    >>> bad = AttackReport([Exposure("quarter", "PV-01", "2026-03", "mese", "anziani", "tutti", "tutte", 2, 2)])
+    >>> check_over_time(bad)
+    Traceback (most recent call last):
+    ...
+    fragmap._errors.PrivacyError: la verifica sulla privacy nel tempo ha rifiutato la pubblicazione: chi conserva le pubblicazioni di ogni mese potrebbe ricavare 1 conteggio sotto la soglia; la cartella pubblicata resta quella del mese scorso:
+      - quarter PV-01, anziani, 2026-03: il conteggio del mese si restringe a 1 valore/i possibile/i combinando le pubblicazioni
+    """
+    if report.ok:
+        return
+    lines = "\n".join(f"  - {e.describe(language)}" for e in report.exposures[:20])
+    n = len(report.exposures)
+    if language == "en":
+        raise PrivacyError(
+            "the privacy audit over time refused to publish: someone who keeps every monthly publication "
+            f"could work out {n} count(s) under the threshold; last month's folder is untouched:\n" + lines)
+    raise PrivacyError(
+        "la verifica sulla privacy nel tempo ha rifiutato la pubblicazione: chi conserva le pubblicazioni "
+        f"di ogni mese potrebbe ricavare {n} conteggio{'' if n == 1 else 'i'} sotto la soglia; la cartella "
+        "pubblicata resta quella del mese scorso:\n" + lines)
 
 
 # -- audit ---------------------------------------------------------------------------------------
@@ -1315,8 +1687,8 @@ def audit_folder(folder: str | Path, private: PrivateFingerprint, settings: Sett
 
 
 __all__ = [
-    "AuditResult", "Finding", "PrivateFingerprint", "audit_folder", "audit_text", "check_table",
-    "fingerprint", "merge_small_areas", "public_manifest", "publish", "publish_coverage", "publish_resident_coverage",
-    "suppress",
-    "unassigned_note",
+    "AuditResult", "Finding", "PrivateFingerprint", "audit_folder", "audit_over_time", "audit_text",
+    "check_over_time", "check_table",
+    "check_where_next", "fingerprint", "fragility_index", "layer_points", "merge_small_areas", "public_manifest",
+    "publish", "publish_coverage", "publish_resident_coverage", "publish_where_next", "suppress", "unassigned_note",
 ]

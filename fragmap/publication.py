@@ -177,6 +177,9 @@ class Publication:
     def __post_init__(self) -> None:
         object.__setattr__(self, "table", _with_later_columns(self.table))
         check_table(self.table, self.threshold, show_zero=self.show_zero)
+        check_coverage(self.coverage)
+        check_extras(self.extras)
+        check_fields(self)
         # Read-only tables: a cell changed in place after the checks would be drawn unchecked.
         object.__setattr__(self, "table", _read_only(self.table))
         if self.coverage is not None:
@@ -203,6 +206,8 @@ class Publication:
         Renderers and :func:`fragmap.explore.save_figure` call it before they write anything.
         """
         check_table(self.table, self.threshold, show_zero=self.show_zero)
+        check_coverage(self.coverage)
+        check_extras(self.extras)
         if _digest(self.table) != getattr(self, "_digest", None):
             raise PrivacyError(
                 "la tabella della pubblicazione è stata modificata dopo i controlli: ricostruirla con "
@@ -426,3 +431,139 @@ def _check_change(table: pd.DataFrame, threshold: int, *, show_zero: bool) -> No
     bad = (has == (status == NOT_COMPUTABLE)) | ((status == RISE) & ~(change > 0)) | ((status == FALL) & ~(change < 0))
     if bad.any():
         raise PrivacyError(f"{int(bad.sum())} change status(es) do not match their change")
+
+
+#: The only columns published walking-access figures may carry
+#: (:func:`fragmap.privacy.publish_coverage`): shares and medians, never counts of reports.
+COVERAGE_COLUMNS = ("area_id", "category", "method", "share_within_5", "share_within_10", "share_within_15",
+                    "median_minutes", "suppressed")
+#: The public tables a publication may carry beside its cells, and their only columns.
+EXTRAS_COLUMNS: dict[str, tuple[str, ...]] = {
+    #: which publication area each quarter is counted in (merged small quarters)
+    "quarter_areas": ("quarter_id", "area_id"),
+    #: the composite index of published rates (:func:`fragmap.privacy.fragility_index`)
+    "fragility_index": ("area_id", "index_value", "parts", "rank", "top_decile"),
+    #: residents (65+) within and beyond N minutes of a help desk: estimates from ISTAT totals,
+    #: rounded by :func:`fragmap.privacy.publish_resident_coverage` (no report count in them)
+    "resident_coverage": ("area_id", "name", "town", "level", "population", "residents", "within", "beyond",
+                          "share_beyond", "minutes", "speed_ms", "services", "distribution", "method",
+                          "population_estimated", "suppressed"),
+}
+#: Residents' figures are published rounded to this many people (fragmap.privacy.RESIDENT_ROUNDING).
+_RESIDENT_ROUNDING = 10
+_LANGUAGES = ("it", "en")
+
+
+def check_coverage(coverage: pd.DataFrame | None) -> None:
+    """Raise :class:`PrivacyError` unless ``coverage`` is publishable walking-access figures.
+
+    Only :data:`COVERAGE_COLUMNS` (shares and medians: a count of reports would be a cell
+    outside the suppression), ``area_id``, ``category`` and ``suppressed`` present, shares
+    between 0 and 1, and a suppressed row carries no figure.
+
+    Examples
+    --------
+    >>> check_coverage(pd.DataFrame({"area_id": ["A"], "category": ["x"], "n_reports": [3],
+    ...                              "suppressed": [False]}))
+    Traceback (most recent call last):
+    ...
+    fragmap._errors.PrivacyError: publication coverage may carry only area_id, category, method, share_within_5, share_within_10, share_within_15, median_minutes, suppressed; refused column(s) n_reports: publish it with fragmap.privacy.publish_coverage
+    """
+    if coverage is None:
+        return
+    if not isinstance(coverage, pd.DataFrame):
+        raise PrivacyError(f"publication coverage must be a table, not {type(coverage).__name__}")
+    extra = [c for c in coverage.columns if c not in COVERAGE_COLUMNS]
+    if extra:
+        raise PrivacyError(
+            f"publication coverage may carry only {', '.join(COVERAGE_COLUMNS)}; refused column(s) "
+            f"{', '.join(map(str, extra))}: publish it with fragmap.privacy.publish_coverage"
+        )
+    missing = [c for c in ("area_id", "category", "suppressed") if c not in coverage.columns]
+    if missing:
+        raise PrivacyError(f"publication coverage lacks column(s): {', '.join(missing)}")
+    figures = [c for c in COVERAGE_COLUMNS if c.startswith("share_") or c == "median_minutes"]
+    figures = [c for c in figures if c in coverage.columns]
+    values = coverage[figures].apply(pd.to_numeric, errors="coerce") if figures else pd.DataFrame()
+    if figures and (coverage[figures].notna() & values.isna()).to_numpy().any():
+        raise PrivacyError("publication coverage figures must be numbers")
+    sup = coverage["suppressed"].astype(bool).to_numpy()
+    if figures and values[sup].notna().to_numpy().any():
+        raise PrivacyError("a suppressed coverage row still carries a share or a median")
+    shares = values[[c for c in figures if c.startswith("share_")]].to_numpy(dtype=float)
+    if ((shares < 0) | (shares > 1)).any():
+        raise PrivacyError("publication coverage shares must lie between 0 and 1")
+    if "median_minutes" in values and (values["median_minutes"] < 0).any():
+        raise PrivacyError("publication coverage medians cannot be negative")
+
+
+def check_extras(extras: dict[str, pd.DataFrame]) -> None:
+    """Raise :class:`PrivacyError` unless every extra table is a known, public one.
+
+    Each key must be one of :data:`EXTRAS_COLUMNS`, each value a plain table (no geometry)
+    with only that key's columns: an unknown table could carry counts nobody suppressed.
+
+    Examples
+    --------
+    >>> check_extras({"counts": pd.DataFrame({"area_id": ["A"], "n": [2]})})
+    Traceback (most recent call last):
+    ...
+    fragmap._errors.PrivacyError: unknown publication extra 'counts': only quarter_areas, fragility_index may be published beside the cells
+    """
+    if not isinstance(extras, dict):
+        raise PrivacyError(f"publication extras must be a dict of tables, not {type(extras).__name__}")
+    for key, frame in extras.items():
+        if key not in EXTRAS_COLUMNS:
+            raise PrivacyError(
+                f"unknown publication extra {key!r}: only {', '.join(EXTRAS_COLUMNS)} may be published "
+                "beside the cells"
+            )
+        if not isinstance(frame, pd.DataFrame) or isinstance(frame, gpd.GeoDataFrame):
+            raise PrivacyError(f"publication extra {key!r} must be a plain table (no geometry)")
+        extra = [c for c in frame.columns if c not in EXTRAS_COLUMNS[key]]
+        if extra:
+            raise PrivacyError(
+                f"publication extra {key!r} may carry only {', '.join(EXTRAS_COLUMNS[key])}; refused "
+                f"column(s) {', '.join(map(str, extra))}"
+            )
+    rc = extras.get("resident_coverage")
+    if rc is not None:
+        for col in ("residents", "within", "beyond"):
+            v = pd.to_numeric(rc[col], errors="coerce") if col in rc.columns else pd.Series(dtype=float)
+            if (v.dropna() % _RESIDENT_ROUNDING != 0).any():
+                raise PrivacyError(f"resident coverage '{col}' must be rounded (publish it with "
+                                   "fragmap.privacy.publish_resident_coverage)")
+    fi = extras.get("fragility_index")
+    if fi is not None and "index_value" in fi.columns:
+        v = pd.to_numeric(fi["index_value"], errors="coerce")
+        if (fi["index_value"].notna() & v.isna()).any() or ((v < 0) | (v > 100)).any():
+            raise PrivacyError("the fragility index must be a number from 0 to 100")
+
+
+def check_fields(pub: Publication) -> None:
+    """Raise :class:`PrivacyError`, ``TypeError`` or ``ValueError`` on a field of the wrong kind.
+
+    The threshold is a whole number of at least 3 (the settings' floor), the language
+    ``it`` or ``en``, text fields are text, labels and denominators map text to text, and
+    a denominator names a population column of the areas.
+    """
+    if isinstance(pub.threshold, bool) or not isinstance(pub.threshold, (int, np.integer)) or pub.threshold < 3:
+        raise PrivacyError(f"publication threshold must be a whole number of at least 3, not {pub.threshold!r}")
+    if not isinstance(pub.show_zero, (bool, np.bool_)) or not isinstance(pub.synthetic, (bool, np.bool_)):
+        raise TypeError("publication show_zero and synthetic must be True or False")
+    if pub.language not in _LANGUAGES:
+        raise ValueError(f"publication language must be one of {', '.join(_LANGUAGES)}, not {pub.language!r}")
+    for name in ("attributions", "notes", "months"):
+        value = getattr(pub, name)
+        if isinstance(value, str) or not all(isinstance(x, str) for x in value):
+            raise TypeError(f"publication {name} must be a sequence of texts")
+    for name in ("quarter_source", "title", "whole"):
+        if not isinstance(getattr(pub, name), str):
+            raise TypeError(f"publication {name} must be a text")
+    for name in ("labels", "denominators"):
+        value = getattr(pub, name)
+        if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            raise TypeError(f"publication {name} must map texts to texts")
+    bad = sorted(v for v in pub.denominators.values() if v not in ("population", "pop_65"))
+    if bad:
+        raise PrivacyError(f"publication denominators must be population columns, not {', '.join(bad)}")

@@ -29,6 +29,8 @@ ALLOWED_UPWARD: dict[tuple[str, str], str] = {
         "the cube's keys TOTAL, NETWORK, UNASSIGNED are defined once, by the contract type",
     ("fragmap.io.exports", "fragmap.publication"):
         "writes a Publication's downloads (CSV, Excel, GeoPackage): it reads the type it writes",
+    ("fragmap.io.released", "fragmap.publication"):
+        "records what a Publication released (the ledger the attacker over time reads)",
     ("fragmap.io.pubcache", "fragmap.publication"):
         "stores and loads a Publication (re-validated by the type on load)",
 }

@@ -223,7 +223,7 @@ def _with_partners_and_coverage(pub: Publication) -> Publication:
         {"area_id": "PV-01", "category": "minori_migranti", "share_within_5": 0.0, "share_within_10": 0.5,
          "share_within_15": 0.9, "median_minutes": 9.0, "suppressed": False},
     ])
-    cov["method"], cov["n_reports"] = "distanza in linea d'aria × 1,3", 10.0
+    cov["method"] = "distanza in linea d'aria × 1,3"
     pub = dataclasses.replace(pub, table=table, coverage=cov,
                               labels={**pub.labels, "auser": "Auser Pavia", "anffas": "Anffas"})
     return _show(pub, _mask(pub, "PV-01", "fragilita_economica"), 0)

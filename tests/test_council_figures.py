@@ -154,7 +154,7 @@ def _whole(series: pd.Series) -> None:
 
 
 def test_tables_print_whole_counts_and_si_no() -> None:
-    from fragmap.aggregate import fragility_index
+    from fragmap.privacy import fragility_index
 
     pub = _pub(seed=7)
     last = pub.cells(month=pub.month, window=12, level="quarter", category=None)

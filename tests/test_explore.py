@@ -209,7 +209,7 @@ def test_trend_has_one_row_per_month() -> None:
 
 
 def test_fragility_index_table_is_the_published_index_with_its_rates() -> None:
-    from fragmap.aggregate import fragility_index
+    from fragmap.privacy import fragility_index
 
     pub = make_publication(seed=7)
     last = pub.cells(month=pub.month, window=12, level="quarter", category=None)
@@ -284,7 +284,7 @@ def test_small_multiples_share_one_scale_and_one_footnote() -> None:
 
 
 def test_change_and_index_maps() -> None:
-    from fragmap.aggregate import fragility_index
+    from fragmap.privacy import fragility_index
 
     pub = make_publication(seed=10)
     t = pub.table.copy()

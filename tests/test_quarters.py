@@ -12,7 +12,8 @@ from shapely.geometry import Polygon, box
 
 from factories import demo_network_toml
 from fragmap import QuartersError
-from fragmap.aggregate import count_cube, fragility_index
+from fragmap.aggregate import count_cube
+from fragmap.privacy import fragility_index
 from fragmap.io.geo import read_boundaries, read_population, read_quarters
 from fragmap.quarters import add_population, assign_points, assign_reports, hex_grid, prepare_quarters, quarters_from_points
 

@@ -82,7 +82,7 @@ def test_populated_areas_without_reports_have_index_0_and_no_residents_no_index(
 
 def test_a_zero_ranks_0_not_the_mean_rank_of_the_ties() -> None:
     """The demo's case: most areas have no report; before, they all got the middle (40.8)."""
-    from fragmap.aggregate import fragility_index
+    from fragmap.privacy import fragility_index
 
     areas = [f"A{i}" for i in range(10)]
     rows = [{"area_id": a, "category": c, "suppressed": False,

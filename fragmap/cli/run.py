@@ -204,7 +204,7 @@ def map_(config: Path | None, month: str | None, out: Path | None, tiles: str | 
     pub = project.with_access(month)  # as `fragmap run` publishes it (its notes say how certain access is)
     with io_publish.staging_folder(out) as tmp:  # built aside, audited, then swapped in
         files = build_map(project, pub, tmp, tiles=tiles)
-        audit_or_refuse(project, tmp, pub.month)
+        audit_or_refuse(project, tmp, pub.month, pub=pub)
         io_publish.replace_folder(tmp, out, language=settings.language)
     click.echo(f"fragmap: map for {pub.month} written to {out / files[0].relative_to(tmp)}")
 
@@ -250,7 +250,7 @@ def atlas(config: Path | None, month: str | None, out: Path | None, pdf: bool) -
     pub = project.with_access(month)  # the stages of `fragmap run`, without its ingest and swap
     with io_publish.staging_folder(out) as tmp:
         files = build_atlas(project, pub, tmp, quality=data_quality(project, pub.month))
-        audit_or_refuse(project, tmp, pub.month)
+        audit_or_refuse(project, tmp, pub.month, pub=pub)
         if pdf:
             files.append(atlas_mod.write_pdf(tmp))
         io_publish.replace_folder(tmp, out, language=settings.language)
