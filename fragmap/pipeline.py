@@ -622,6 +622,7 @@ class Project:
         return privacy.fingerprint(
             both, public_addresses=svc["address"].dropna().astype(str).tolist(), public_points=public,
             private_files=[f.name for f in inputs], private_hashes=[file_sha256(f) for f in inputs],
+            public_names=[*self.quarters["name"].astype(str), *self.quarters["town"].astype(str)],
         )
 
     def _notes(self, quarters: gpd.GeoDataFrame) -> tuple[str, ...]:

@@ -43,7 +43,7 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -885,13 +885,16 @@ class PrivateFingerprint:
     #: Names (stems, folded) and SHA-256 of the private input files: never published.
     names: frozenset[str] = frozenset()
     hashes: frozenset[str] = frozenset()
+    #: Names published by design (areas, towns; folded): such a name and a figure after a
+    #: label sign ("I Cortili - Via del Popolo: 7,2") is not an address (fragmap._published_names).
+    public_names: frozenset[str] = frozenset()
 
 
 
 
 def fingerprint(
     reports: pd.DataFrame, *, public_addresses: Sequence[str] = (), public_points: Sequence[tuple[float, float]] = (),
-    private_files: Sequence[str] = (), private_hashes: Sequence[str] = (),
+    private_files: Sequence[str] = (), private_hashes: Sequence[str] = (), public_names: Sequence[str] = (),
 ) -> PrivateFingerprint:
     """Build the audit fingerprint from the private reports (given or geocoded points).
 
@@ -899,7 +902,9 @@ def fingerprint(
     typed at the same address is not revealed by printing the service's address, so
     those are left out of the search (compared as normalised street + number). Likewise
     ``public_points`` (lat, lon) of services: a report geocoded onto a school's address
-    point shares its coordinates, and the school may be shown on the map.
+    point shares its coordinates, and the school may be shown on the map. ``public_names`` are
+    names published by design (areas, towns): one followed by a figure after a label sign is
+    not taken for an address (:mod:`fragmap._published_names`).
     """
     from fragmap.geocode.normalise import normalise_address
 
@@ -927,7 +932,8 @@ def fingerprint(
                 ids.add(i)
     names = frozenset(f for f in (_fold(Path(n).stem) for n in private_files) if len(f) >= 6)
     return PrivateFingerprint(coords, frozenset(addrs), frozenset(ids), names,
-                              frozenset(h.lower() for h in private_hashes))
+                              frozenset(h.lower() for h in private_hashes),
+                              frozenset(f for f in map(_fold, public_names) if len(f) >= 4))
 
 
 @dataclass
@@ -1001,6 +1007,10 @@ class _FoldedWords:
         self._set: set[str] = set()
         self._at: dict[str, list[int]] = {}
 
+    def words(self) -> list[str]:
+        """The folded words of the text, in order."""
+        return self._index()
+
     def _index(self) -> list[str]:
         if self._words is None:
             folded = _fold(self._text)
@@ -1020,7 +1030,9 @@ class _FoldedWords:
             if w in todo:
                 at[w].append(i)
 
-    def has_phrase(self, phrase: str) -> bool:
+    def has_phrase(self, phrase: str, skip: Callable[[list[str], int], bool] | None = None) -> bool:
+        """Whether the folded ``phrase`` is in the text (an occurrence for which
+        ``skip(words, start)`` is True does not count)."""
         words = self._index()
         parts, k = _phrase_parts(phrase)
         if k < 0:  # not a folded phrase: compare the plain way
@@ -1031,12 +1043,13 @@ class _FoldedWords:
         n = len(parts)
         for i in self._at[parts[k]]:
             start = i - k
-            if start >= 0 and words[start:start + n] == parts:
+            if start >= 0 and words[start:start + n] == parts and (skip is None or not skip(parts, start)):
                 return True
         return False
 
-    def first_phrase(self, phrases: frozenset[str]) -> str | None:
-        """The first (sorted) of ``phrases`` found in the text, or None."""
+    def first_phrase(self, phrases: frozenset[str], skip: Callable[[list[str], int], bool] | None = None) -> str | None:
+        """The first (sorted) of ``phrases`` found in the text, or None (``skip``: as in
+        :meth:`has_phrase`)."""
         self._index()
         present = self._set
         by_word, plain = _phrases_by_word(phrases)
@@ -1047,7 +1060,7 @@ class _FoldedWords:
         candidates = sorted([*plain, *(p for p in near if all(w in present for w in _phrase_parts(p)[0]))])
         self._positions({_phrase_parts(p)[0][_phrase_parts(p)[1]] for p in candidates if _phrase_parts(p)[1] >= 0})
         for p in candidates:
-            if self.has_phrase(p):
+            if self.has_phrase(p, skip):
                 return p
         return None
 
@@ -1098,7 +1111,11 @@ def audit_text(name: str, text: str, private: PrivateFingerprint, *, threshold: 
     # 2. addresses and ids
     words = _FoldedWords(text)
     if private.addresses:
-        a = words.first_phrase(private.addresses)
+        from fragmap._published_names import named_figure_check
+
+        # an area's or town's name and a figure after it ("Name: 7,2") is not an address
+        skip = named_figure_check(text, words.words(), private.public_names) if private.public_names else None
+        a = words.first_phrase(private.addresses, skip)
         if a is not None:
             findings.append(Finding(name, "report address", "text", f"address #{_hash(a)}"))
     if private.ids:
