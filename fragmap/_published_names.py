@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 #: What may separate a published name from a figure printed after it (a label).
 LABEL_GAP = re.compile(r"[^\S\n]*[:=][^\S\n]*")
 _ASCII_WORD = re.compile(r"[a-z0-9]+", re.I)
+_TOKEN = re.compile(r"[A-Za-z0-9]+|[^\x00-\x7f]")
 
 
 def raw_words(text: str) -> tuple[list[str], list[int], list[int]]:
@@ -42,15 +43,29 @@ def raw_words(text: str) -> tuple[list[str], list[int], list[int]]:
     starts: list[int] = []
     ends: list[int] = []
     cur: list[str] = []
-    start = last = 0
-    for i, c in enumerate(text):
-        f = c.lower() if c.isascii() else unicodedata.normalize("NFKD", c).encode("ascii", "ignore").decode().lower()
-        for ch in f:
+    start = last = at = 0
+    # runs of ASCII letters and digits, and single non-ASCII characters (folded one by one);
+    # an ASCII character between two tokens ends a word
+    for m in _TOKEN.finditer(text):
+        tok = m.group()
+        if m.start() != at and cur:
+            words.append("".join(cur))
+            starts.append(start)
+            ends.append(last)
+            cur = []
+        at = m.end()
+        if tok.isascii():
+            if not cur:
+                start = m.start()
+            cur.append(tok.lower())
+            last = at
+            continue
+        for ch in unicodedata.normalize("NFKD", tok).encode("ascii", "ignore").decode().lower():
             if ("a" <= ch <= "z") or ("0" <= ch <= "9"):
                 if not cur:
-                    start = i
+                    start = m.start()
                 cur.append(ch)
-                last = i + 1
+                last = at
             elif cur:
                 words.append("".join(cur))
                 starts.append(start)
@@ -63,7 +78,7 @@ def raw_words(text: str) -> tuple[list[str], list[int], list[int]]:
     return words, starts, ends
 
 
-def named_figure_check(text: str, words: list[str], names: Iterable[str]) -> Callable[[list[str], int], bool]:
+def named_figure_check(text: str, words: list[str], names: Iterable[str]) -> Callable[[Sequence[str], int], bool]:
     """A test ``(phrase words, start index in words) -> True`` for an occurrence of an address
     in ``words`` (the folded words of ``text``) that is a published name and a figure.
 
@@ -84,7 +99,7 @@ def named_figure_check(text: str, words: list[str], names: Iterable[str]) -> Cal
             cache["o"] = (s, e) if w == words else None
         return cache["o"]
 
-    def check(parts: list[str], start: int) -> bool:
+    def check(parts: Sequence[str], start: int) -> bool:
         k = len(parts)
         while k and parts[k - 1].isdigit():
             k -= 1

@@ -996,16 +996,15 @@ class _FoldedWords:
     """A text folded once (:func:`_fold`) and split into words, to find folded phrases fast.
 
     ``has_phrase(p)`` is exactly ``f" {p} " in f" {_fold(text)} "`` for a folded ``p``
-    (words of ``[a-z0-9]`` joined by one space), without scanning the whole text once per
-    phrase: a phrase whose longest word is not in the text is out at once; for the others
-    the positions of that word are looked up and its neighbours compared.
+    (words of ``[a-z0-9]`` joined by one space). :meth:`found_phrases` finds every phrase of a
+    set in ONE pass over the text's words (an Aho-Corasick-like lookup by first word and
+    length, :func:`_phrase_index`) instead of one search per phrase: tens of thousands of
+    addresses against pages of hundreds of thousands of words at ten times the demo.
     """
 
     def __init__(self, text: str) -> None:
         self._text = text
         self._words: list[str] | None = None
-        self._set: set[str] = set()
-        self._at: dict[str, list[int]] = {}
 
     def words(self) -> list[str]:
         """The folded words of the text, in order."""
@@ -1015,77 +1014,50 @@ class _FoldedWords:
         if self._words is None:
             folded = _fold(self._text)
             self._words = folded.split(" ") if folded else []
-            self._set = set(self._words)
         return self._words
 
-    def _positions(self, keys: set[str]) -> None:
-        """Record where each of ``keys`` (words of the text) occurs, in one pass."""
-        todo = {k for k in keys if k not in self._at}
-        if not todo:
-            return
-        at = self._at
-        for k in todo:
-            at[k] = []
-        for i, w in enumerate(self._index()):
-            if w in todo:
-                at[w].append(i)
-
-    def has_phrase(self, phrase: str, skip: Callable[[list[str], int], bool] | None = None) -> bool:
+    def has_phrase(self, phrase: str, skip: Callable[[Sequence[str], int], bool] | None = None) -> bool:
         """Whether the folded ``phrase`` is in the text (an occurrence for which
         ``skip(words, start)`` is True does not count)."""
-        words = self._index()
-        parts, k = _phrase_parts(phrase)
-        if k < 0:  # not a folded phrase: compare the plain way
-            return f" {phrase} " in f" {' '.join(words)} "
-        if parts[k] not in self._set:
-            return False
-        self._positions({parts[k]})
-        n = len(parts)
-        for i in self._at[parts[k]]:
-            start = i - k
-            if start >= 0 and words[start:start + n] == parts and (skip is None or not skip(parts, start)):
-                return True
-        return False
+        return bool(self.found_phrases(frozenset([phrase]), skip))
 
-    def first_phrase(self, phrases: frozenset[str], skip: Callable[[list[str], int], bool] | None = None) -> str | None:
+    def found_phrases(self, phrases: frozenset[str], skip: Callable[[Sequence[str], int], bool] | None = None) -> set[str]:
+        """Those of ``phrases`` found in the text (``skip``: as in :meth:`has_phrase`)."""
+        words = self._index()
+        by_first, plain = _phrase_index(phrases)
+        found: set[str] = set()
+        for i in [i for i, w in enumerate(words) if w in by_first]:
+            for n, group in by_first[words[i]].items():
+                t = tuple(words[i:i + n])
+                if t in group:
+                    p = " ".join(t)
+                    if p not in found and (skip is None or not skip(t, i)):
+                        found.add(p)
+        if plain:  # not folded phrases: compared the plain way
+            joined = f" {' '.join(words)} "
+            found.update(p for p in plain if f" {p} " in joined)
+        return found
+
+    def first_phrase(self, phrases: frozenset[str], skip: Callable[[Sequence[str], int], bool] | None = None) -> str | None:
         """The first (sorted) of ``phrases`` found in the text, or None (``skip``: as in
         :meth:`has_phrase`)."""
-        self._index()
-        present = self._set
-        by_word, plain = _phrases_by_word(phrases)
-        # only the phrases whose longest word is in the text can be in it: look those up by the
-        # text's words instead of going through every phrase (tens of thousands at scale)
-        near = [p for w in (present if len(present) < len(by_word) else by_word)
-                if w in present and w in by_word for p in by_word[w]]
-        candidates = sorted([*plain, *(p for p in near if all(w in present for w in _phrase_parts(p)[0]))])
-        self._positions({_phrase_parts(p)[0][_phrase_parts(p)[1]] for p in candidates if _phrase_parts(p)[1] >= 0})
-        for p in candidates:
-            if self.has_phrase(p, skip):
-                return p
-        return None
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _phrase_parts(phrase: str) -> tuple[list[str], int]:
-    """A folded phrase's words and the index of its longest one (-1: not a folded phrase)."""
-    parts = phrase.split(" ")
-    if not phrase or any(not p for p in parts):
-        return parts, -1
-    return parts, max(range(len(parts)), key=lambda j: len(parts[j]))
+        found = self.found_phrases(phrases, skip)
+        return min(found) if found else None
 
 
 @functools.lru_cache(maxsize=8)
-def _phrases_by_word(phrases: frozenset[str]) -> tuple[dict[str, list[str]], tuple[str, ...]]:
-    """The folded phrases by their longest word, and the others (compared the plain way)."""
-    by_word: dict[str, list[str]] = {}
+def _phrase_index(phrases: frozenset[str]) -> tuple[dict[str, dict[int, set[tuple[str, ...]]]], tuple[str, ...]]:
+    """The folded phrases as word tuples by first word and length, and the others (not
+    folded: an empty phrase or word, compared the plain way)."""
+    by_first: dict[str, dict[int, set[tuple[str, ...]]]] = {}
     plain = []
     for p in phrases:
-        parts, k = _phrase_parts(p)
-        if k < 0:
+        parts = tuple(p.split(" "))
+        if not p or not all(parts):
             plain.append(p)
         else:
-            by_word.setdefault(parts[k], []).append(p)
-    return by_word, tuple(plain)
+            by_first.setdefault(parts[0], {}).setdefault(len(parts), set()).add(parts)
+    return by_first, tuple(plain)
 
 
 def audit_text(name: str, text: str, private: PrivateFingerprint, *, threshold: int, show_zero: bool = True) -> list[Finding]:
@@ -1197,7 +1169,7 @@ def _audit_personal(
         findings.append(Finding(name, "personal data", "text", personal.label(kind, "en")))
     if private.names:
         words = words if words is not None else _FoldedWords(text)
-        hits = [n for n in sorted(private.names) if words.has_phrase(n)]
+        hits = sorted(words.found_phrases(private.names))
         if hits:
             findings.append(Finding(name, "private file name", "text", f"{len(hits)} name(s), e.g. #{_hash(hits[0])}"))
     if private.hashes:
