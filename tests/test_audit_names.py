@@ -96,3 +96,31 @@ def test_the_audit_of_a_folder_publishes_the_tile_and_refuses_the_address(tmp_pa
     page.write_text(_tile_page("<td>Via del Popolo 7</td>"), encoding="utf-8")
     result = privacy.audit_folder(tmp_path, _fp(), settings)
     assert [f.kind for f in result.findings] == ["report address"]
+
+
+@pytest.mark.parametrize("public", [
+    ["CORSO STRADA NUOVA, 45", "Via Fasolo 1"],
+    ["Piazza Ducale", "Via Fasolo 1"],  # a public address without a number: every address is parsed
+    [],
+])
+def test_the_fingerprint_leaves_out_exactly_the_public_addresses(public: list[str]) -> None:
+    # the fingerprint parses only addresses holding a public house number (fast at scale):
+    # the addresses kept must be those of the plain rule, parsing every one
+    from fragmap.geocode.normalise import normalise_address
+
+    typed = ["C.so Strada Nuova 45", "corso strada nuova n. 45/b", "Via Fasolo 001", "via fasolo 1 pavia",
+             "Via Fasolo 11", "Via Roma 45", "27100 Pavia, Via Fasolo, 1", "Piazza Ducale 3", "V. Fasolo 1",
+             "Via Fasolo 1"]
+    reports = pd.DataFrame({"lat": [45.18] * len(typed), "lon": [9.16] * len(typed), "address": typed})
+
+    def key(a: str) -> tuple[str | None, str | None]:
+        p = normalise_address(a)
+        return p.key, None if p.house_number is None else str(p.house_number)
+
+    public_keys = {key(a) for a in public}
+    public_text = " " + " | ".join(fold_name(a) for a in public) + " "
+    expected = {fold_name(a) for a in typed
+                if len(fold_name(a)) >= 8 and key(a) not in public_keys and f" {fold_name(a)} " not in public_text}
+    assert privacy.fingerprint(reports, public_addresses=public).addresses == expected
+    if public:
+        assert fold_name("Via Fasolo 11") in expected and fold_name("via fasolo 1 pavia") not in expected
