@@ -78,6 +78,7 @@ def test_accented_text_keeps_the_name_and_figure_apart() -> None:
 
 @pytest.mark.parametrize("text", [
     "Cà de' Tedioli: 7,2", "l’Aquila  -- Via  del Popolo:7", "straße ² e\u0301 x", "", "  ,, ", "ÀB-çd 12",
+    "’ab’ ’ cd…ef", "½ ﬁne", "a\x01b ü", "İstanbul ÆØ", "x\u0301\u0301y — z",
 ])
 def test_raw_words_are_the_folded_words_with_their_offsets(text: str) -> None:
     words, starts, ends = raw_words(text)
