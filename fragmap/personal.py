@@ -128,7 +128,7 @@ def find_personal(text: str, *, phones: bool = True) -> list[tuple[str, str]]:
     >>> [k for k, _ in find_personal("scrivere a a.b@c.it o al 333 1234567")]
     ['email', 'phone']
     """
-    out = [("email", m.group()) for m in EMAIL.finditer(text)]
+    out = [("email", m.group()) for m in EMAIL.finditer(text)] if "@" in text else []
     out += [("tax_code", m.group()) for m in TAX_CODE.finditer(text)]
     out += [("iban", m.group()) for m in _ibans(text)]
     if phones:

@@ -662,6 +662,7 @@ class Project:
         return privacy.fingerprint(
             both, public_addresses=svc["address"].dropna().astype(str).tolist(), public_points=public,
             private_files=[f.name for f in inputs], private_hashes=[file_sha256(f) for f in inputs],
+            public_names=[*self.quarters["name"].astype(str), *self.quarters["town"].astype(str)],
         )
 
     # -- deprecated property names: thin aliases of the methods above (notebooks written before 0.x) --

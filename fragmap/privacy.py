@@ -48,7 +48,7 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1258,13 +1258,16 @@ class PrivateFingerprint:
     #: Names (stems, folded) and SHA-256 of the private input files: never published.
     names: frozenset[str] = frozenset()
     hashes: frozenset[str] = frozenset()
+    #: Names published by design (areas, towns; folded): such a name and a figure after a
+    #: label sign ("I Cortili - Via del Popolo: 7,2") is not an address (fragmap._published_names).
+    public_names: frozenset[str] = frozenset()
 
 
 
 
 def fingerprint(
     reports: pd.DataFrame, *, public_addresses: Sequence[str] = (), public_points: Sequence[tuple[float, float]] = (),
-    private_files: Sequence[str] = (), private_hashes: Sequence[str] = (),
+    private_files: Sequence[str] = (), private_hashes: Sequence[str] = (), public_names: Sequence[str] = (),
 ) -> PrivateFingerprint:
     """Build the audit fingerprint from the private reports (given or geocoded points).
 
@@ -1272,7 +1275,9 @@ def fingerprint(
     typed at the same address is not revealed by printing the service's address, so
     those are left out of the search (compared as normalised street + number). Likewise
     ``public_points`` (lat, lon) of services: a report geocoded onto a school's address
-    point shares its coordinates, and the school may be shown on the map.
+    point shares its coordinates, and the school may be shown on the map. ``public_names`` are
+    names published by design (areas, towns): one followed by a figure after a label sign is
+    not taken for an address (:mod:`fragmap._published_names`).
     """
     from fragmap.geocode.normalise import normalise_address
 
@@ -1288,10 +1293,20 @@ def fingerprint(
     public_xy = {(round(a * 1e4) + i, round(b * 1e4) + j) for a, b in public_points for i in (-1, 0, 1) for j in (-1, 0, 1)}
     coords = frozenset((round(a * 1e4), round(b * 1e4)) for a, b in zip(lat[ok], lon[ok])) - public_xy
     addrs = set()
+    # an address can share a public one's key only if it holds that one's house number: the
+    # others skip the parsing (tens of thousands at ten times the demo); a miss here only
+    # keeps an address in the search (stricter), never leaves one out
+    numbers = {n for _, n in public}
+    held = re.compile("|".join(sorted((n for n in numbers if n is not None), key=len, reverse=True)) or "(?!)")
+
+    def may_be_public(folded: str) -> bool:
+        return None in numbers or held.search(folded) is not None
+
     if "address" in reports:
         for a in reports["address"].dropna().astype(str).unique():
             f = _fold(a)
-            if len(f) >= 8 and re.search(r"\d", f) and addr_key(a) not in public and f" {f} " not in public_text:
+            if (len(f) >= 8 and re.search(r"\d", f) and f" {f} " not in public_text
+                    and not (public and may_be_public(f) and addr_key(a) in public)):
                 addrs.add(f)
     ids = set()
     if "report_id" in reports:
@@ -1300,7 +1315,8 @@ def fingerprint(
                 ids.add(i)
     names = frozenset(f for f in (_fold(Path(n).stem) for n in private_files) if len(f) >= 6)
     return PrivateFingerprint(coords, frozenset(addrs), frozenset(ids), names,
-                              frozenset(h.lower() for h in private_hashes))
+                              frozenset(h.lower() for h in private_hashes),
+                              frozenset(f for f in map(_fold, public_names) if len(f) >= 4))
 
 
 @dataclass
@@ -1373,89 +1389,68 @@ class _FoldedWords:
     """A text folded once (:func:`_fold`) and split into words, to find folded phrases fast.
 
     ``has_phrase(p)`` is exactly ``f" {p} " in f" {_fold(text)} "`` for a folded ``p``
-    (words of ``[a-z0-9]`` joined by one space), without scanning the whole text once per
-    phrase: a phrase whose longest word is not in the text is out at once; for the others
-    the positions of that word are looked up and its neighbours compared.
+    (words of ``[a-z0-9]`` joined by one space). :meth:`found_phrases` finds every phrase of a
+    set in ONE pass over the text's words (an Aho-Corasick-like lookup by first word and
+    length, :func:`_phrase_index`) instead of one search per phrase: tens of thousands of
+    addresses against pages of hundreds of thousands of words at ten times the demo.
     """
 
     def __init__(self, text: str) -> None:
         self._text = text
         self._words: list[str] | None = None
-        self._set: set[str] = set()
-        self._at: dict[str, list[int]] = {}
+
+    def words(self) -> list[str]:
+        """The folded words of the text, in order."""
+        return self._index()
 
     def _index(self) -> list[str]:
         if self._words is None:
             folded = _fold(self._text)
             self._words = folded.split(" ") if folded else []
-            self._set = set(self._words)
         return self._words
 
-    def _positions(self, keys: set[str]) -> None:
-        """Record where each of ``keys`` (words of the text) occurs, in one pass."""
-        todo = {k for k in keys if k not in self._at}
-        if not todo:
-            return
-        at = self._at
-        for k in todo:
-            at[k] = []
-        for i, w in enumerate(self._index()):
-            if w in todo:
-                at[w].append(i)
+    def has_phrase(self, phrase: str, skip: Callable[[Sequence[str], int], bool] | None = None) -> bool:
+        """Whether the folded ``phrase`` is in the text (an occurrence for which
+        ``skip(words, start)`` is True does not count)."""
+        return bool(self.found_phrases(frozenset([phrase]), skip))
 
-    def has_phrase(self, phrase: str) -> bool:
+    def found_phrases(self, phrases: frozenset[str], skip: Callable[[Sequence[str], int], bool] | None = None) -> set[str]:
+        """Those of ``phrases`` found in the text (``skip``: as in :meth:`has_phrase`)."""
         words = self._index()
-        parts, k = _phrase_parts(phrase)
-        if k < 0:  # not a folded phrase: compare the plain way
-            return f" {phrase} " in f" {' '.join(words)} "
-        if parts[k] not in self._set:
-            return False
-        self._positions({parts[k]})
-        n = len(parts)
-        for i in self._at[parts[k]]:
-            start = i - k
-            if start >= 0 and words[start:start + n] == parts:
-                return True
-        return False
+        by_first, plain = _phrase_index(phrases)
+        found: set[str] = set()
+        for i in [i for i, w in enumerate(words) if w in by_first]:
+            for n, group in by_first[words[i]].items():
+                t = tuple(words[i:i + n])
+                if t in group:
+                    p = " ".join(t)
+                    if p not in found and (skip is None or not skip(t, i)):
+                        found.add(p)
+        if plain:  # not folded phrases: compared the plain way
+            joined = f" {' '.join(words)} "
+            found.update(p for p in plain if f" {p} " in joined)
+        return found
 
-    def first_phrase(self, phrases: frozenset[str]) -> str | None:
-        """The first (sorted) of ``phrases`` found in the text, or None."""
-        self._index()
-        present = self._set
-        by_word, plain = _phrases_by_word(phrases)
-        # only the phrases whose longest word is in the text can be in it: look those up by the
-        # text's words instead of going through every phrase (tens of thousands at scale)
-        near = [p for w in (present if len(present) < len(by_word) else by_word)
-                if w in present and w in by_word for p in by_word[w]]
-        candidates = sorted([*plain, *(p for p in near if all(w in present for w in _phrase_parts(p)[0]))])
-        self._positions({_phrase_parts(p)[0][_phrase_parts(p)[1]] for p in candidates if _phrase_parts(p)[1] >= 0})
-        for p in candidates:
-            if self.has_phrase(p):
-                return p
-        return None
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _phrase_parts(phrase: str) -> tuple[list[str], int]:
-    """A folded phrase's words and the index of its longest one (-1: not a folded phrase)."""
-    parts = phrase.split(" ")
-    if not phrase or any(not p for p in parts):
-        return parts, -1
-    return parts, max(range(len(parts)), key=lambda j: len(parts[j]))
+    def first_phrase(self, phrases: frozenset[str], skip: Callable[[Sequence[str], int], bool] | None = None) -> str | None:
+        """The first (sorted) of ``phrases`` found in the text, or None (``skip``: as in
+        :meth:`has_phrase`)."""
+        found = self.found_phrases(phrases, skip)
+        return min(found) if found else None
 
 
 @functools.lru_cache(maxsize=8)
-def _phrases_by_word(phrases: frozenset[str]) -> tuple[dict[str, list[str]], tuple[str, ...]]:
-    """The folded phrases by their longest word, and the others (compared the plain way)."""
-    by_word: dict[str, list[str]] = {}
+def _phrase_index(phrases: frozenset[str]) -> tuple[dict[str, dict[int, set[tuple[str, ...]]]], tuple[str, ...]]:
+    """The folded phrases as word tuples by first word and length, and the others (not
+    folded: an empty phrase or word, compared the plain way)."""
+    by_first: dict[str, dict[int, set[tuple[str, ...]]]] = {}
     plain = []
     for p in phrases:
-        parts, k = _phrase_parts(p)
-        if k < 0:
+        parts = tuple(p.split(" "))
+        if not p or not all(parts):
             plain.append(p)
         else:
-            by_word.setdefault(parts[k], []).append(p)
-    return by_word, tuple(plain)
+            by_first.setdefault(parts[0], {}).setdefault(len(parts), set()).add(parts)
+    return by_first, tuple(plain)
 
 
 def audit_text(name: str, text: str, private: PrivateFingerprint, *, threshold: int, show_zero: bool = True) -> list[Finding]:
@@ -1481,7 +1476,11 @@ def audit_text(name: str, text: str, private: PrivateFingerprint, *, threshold: 
     # 2. addresses and ids
     words = _FoldedWords(text)
     if private.addresses:
-        a = words.first_phrase(private.addresses)
+        from fragmap._published_names import named_figure_check
+
+        # an area's or town's name and a figure after it ("Name: 7,2") is not an address
+        skip = named_figure_check(text, words.words(), private.public_names) if private.public_names else None
+        a = words.first_phrase(private.addresses, skip)
         if a is not None:
             findings.append(Finding(name, "report address", "text", f"address #{_hash(a)}"))
     if private.ids:
@@ -1563,7 +1562,7 @@ def _audit_personal(
         findings.append(Finding(name, "personal data", "text", personal.label(kind, "en")))
     if private.names:
         words = words if words is not None else _FoldedWords(text)
-        hits = [n for n in sorted(private.names) if words.has_phrase(n)]
+        hits = sorted(words.found_phrases(private.names))
         if hits:
             findings.append(Finding(name, "private file name", "text", f"{len(hits)} name(s), e.g. #{_hash(hits[0])}"))
     if private.hashes:

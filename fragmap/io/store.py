@@ -545,6 +545,9 @@ def _add_rejected(
         con.execute("DELETE FROM accepted_keys")
         con.executemany("INSERT INTO accepted_keys VALUES (?, ?, ?)",
                         list(keys.itertuples(index=False, name=None)))
+        # looked up once per ledger row below: without an index each lookup scans the whole
+        # chunk (1,400 ledger rows x 10,000 keys: 4 s of ingest at ten times the demo)
+        con.execute("CREATE INDEX IF NOT EXISTS temp.accepted_keys_key ON accepted_keys (partner, report_id)")
         con.execute(
             "DELETE FROM rejected WHERE source_file <> ? AND report_id <> '' AND EXISTS ("
             " SELECT 1 FROM accepted_keys k WHERE k.partner = rejected.partner"
