@@ -659,10 +659,11 @@ class Project:
         from fragmap.io.publish import file_sha256
 
         inputs = [f for f in expand_inputs(self.settings.paths.reports) if f.is_file()]
+        quarters = self.build_quarters()  # their names are printed by design (not report addresses)
         return privacy.fingerprint(
             both, public_addresses=svc["address"].dropna().astype(str).tolist(), public_points=public,
             private_files=[f.name for f in inputs], private_hashes=[file_sha256(f) for f in inputs],
-            public_names=[*self.quarters["name"].astype(str), *self.quarters["town"].astype(str)],
+            public_names=[*quarters["name"].astype(str), *quarters["town"].astype(str)],
         )
 
     # -- deprecated property names: thin aliases of the methods above (notebooks written before 0.x) --

@@ -508,7 +508,7 @@ def check_extras(extras: dict[str, pd.DataFrame]) -> None:
     >>> check_extras({"counts": pd.DataFrame({"area_id": ["A"], "n": [2]})})
     Traceback (most recent call last):
     ...
-    fragmap._errors.PrivacyError: unknown publication extra 'counts': only quarter_areas, fragility_index may be published beside the cells
+    fragmap._errors.PrivacyError: unknown publication extra 'counts': only quarter_areas, fragility_index, resident_coverage may be published beside the cells
     """
     if not isinstance(extras, dict):
         raise PrivacyError(f"publication extras must be a dict of tables, not {type(extras).__name__}")
