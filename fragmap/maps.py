@@ -169,7 +169,7 @@ _ISO_STYLES = (  # longest walk first: solid, then dashed, then dotted
     {"weight": 2, "dashArray": "2 4", "line": "dotted"},
 )
 _RANDOM_ID = re.compile(r"\b[a-z][a-z_]*_[0-9a-f]{32}\b")  # folium names: camelified name + random id
-_EXTERNAL = re.compile(r"<(script|link|img)[^>]+(src|href)=\"(?!data:)")  # a resource loaded from elsewhere
+_EXTERNAL = re.compile(r"<(?:script|link|img)[^>]+(?:src|href)=\"(?!data:)([^\"]*)")  # loaded from elsewhere
 
 
 # -- small helpers --------------------------------------------------------------------------------
@@ -336,7 +336,7 @@ class _Page(Figure):
         html = str(super().render(**kwargs))
         found = _EXTERNAL.search(html)
         if found:  # a folium element asked for a CDN library: the page would not be self-contained
-            raise RuntimeError(f"the map page would load external resources: {found.group(0)}")
+            raise RuntimeError(f"the map page would load external resources: {found.group(1)}")
         return html
 
 
