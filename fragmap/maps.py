@@ -1,20 +1,23 @@
 """The published interactive map: a folium page built from a Publication, self-contained.
 
 The page is a folium element tree inside a branca ``Figure``: a ``folium.Map`` (no tiles
-unless asked), one ``folium.GeoJson`` carrying the area polygons once, ``GeoJson``
-layers for the comune outlines, the public services, and the optional isochrones and
-where-next sites, all off by default except the areas and outlines. The per-month and
-per-layer styling, tooltips, legend, controls and keyboard path are the small script
-``static/map/fragmap-map.js`` (``FM``) that the layers call; the header with the controls
-and the notes, data table and footer below the map are autoescaped jinja2 macros
-(``templates/map.html.j2``) placed in the figure's slots.
+unless asked), one GeoJSON layer carrying the area polygons once, GeoJSON layers for the
+comune outlines, the public services, and the optional isochrones and where-next sites
+(Leaflet's ``L.geoJson`` in fragmap's own ``MacroElement`` template), all off by default
+except the areas and outlines. The per-month and per-layer styling, tooltips, legend,
+controls and keyboard path are the small script ``static/map/fragmap-map.js`` (``FM``)
+that the layers call; the header with the controls and the notes, data table and footer
+below the map are autoescaped jinja2 macros (``templates/map.html.j2``) placed in the
+figure's slots.
 
 Self-contained: folium's default CDN links (Leaflet, jQuery, Bootstrap, Font Awesome,
 awesome-markers) are not used; the vendored Leaflet 1.9.3 (``static/leaflet``) and the
 page's own CSS/JS are inlined, and rendering fails if any element asks for an external
 script or stylesheet. Base-map tiles are an online option (``tiles=``) that degrades to
-the plain background offline. Deterministic: folium's random element ids are replaced by
-fixed ones before rendering, so the same publication gives byte-identical HTML.
+the plain background offline. Deterministic: the elements named in the script have fixed
+names (branca's public ``get_name``), so the same publication gives byte-identical HTML.
+Only folium's and branca's public extension points are used (templates, ``Element``,
+``MacroElement``, ``Figure``'s ``header``/``html``/``script``): no private attribute.
 
 Only a :class:`~fragmap.publication.Publication` is accepted, so no report point can
 reach the page; optional layers are checked (polygons for isochrones; where-next points
@@ -44,7 +47,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 from folium.utilities import JsCode
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -165,8 +168,8 @@ _ISO_STYLES = (  # longest walk first: solid, then dashed, then dotted
     {"weight": 2, "dashArray": "7 4", "line": "dashed"},
     {"weight": 2, "dashArray": "2 4", "line": "dotted"},
 )
-_RANDOM_HEX = re.compile(r"[0-9a-f]{32}")  # branca's element ids: 16 random bytes
 _RANDOM_ID = re.compile(r"\b[a-z][a-z_]*_[0-9a-f]{32}\b")  # folium names: camelified name + random id
+_EXTERNAL = re.compile(r"<(?:script|link|img)[^>]+(?:src|href)=\"(?!data:)([^\"]*)")  # loaded from elsewhere
 
 
 # -- small helpers --------------------------------------------------------------------------------
@@ -320,20 +323,28 @@ class _Page(Figure):
         super().__init__()
         self._name = "Page"
         self.lang = lang
-        self.header._children.clear()  # no http-equiv meta: <meta charset> comes first
+        self.header = Element()  # branca's holds an http-equiv meta: fragmap's <meta charset> comes first
         self.top = _Raw(top)
         self.bottom = _Raw(bottom)
 
     def render(self, **kwargs: Any) -> str:
-        for child in self._children.values():
-            child.render(**kwargs)
-        external = [n for n, c in self.header._children.items() if isinstance(c, (JavascriptLink, CssLink))]
-        if external:  # a folium element asked for a CDN library: the page would not be self-contained
-            raise RuntimeError(f"the map page would load external resources: {', '.join(external)}")
-        return str(self._template.render(this=self, kwargs=kwargs))
+        html = str(super().render(**kwargs))
+        found = _EXTERNAL.search(html)
+        if found:  # a folium element asked for a CDN library: the page would not be self-contained
+            raise RuntimeError(f"the map page would load external resources: {found.group(1)}")
+        return html
 
 
-class _FragmapMap(folium.Map):
+class _Named:
+    """A fixed JavaScript name (branca's public ``get_name``) instead of a random id: same page, same bytes."""
+
+    js_name = ""
+
+    def get_name(self) -> str:
+        return self.js_name
+
+
+class _FragmapMap(_Named, folium.Map):
     """folium.Map without CDN links, and without folium's page-wide styles and pinch-zoom lock."""
 
     default_js: list[tuple[str, str]] = []
@@ -351,23 +362,46 @@ class _FragmapMap(folium.Map):
         """
     )
     aria_label = ""
+    js_name = "map_fm"
 
 
-class _GeoJson(folium.GeoJson):
-    """folium.GeoJson with its data embedded as compact JSON (no blanks after separators).
+class _Tiles(_Named, folium.TileLayer):
+    js_name = "tile_layer_tiles"
 
-    folium writes the data with jinja's ``tojson`` (HTML-safe: ``<``, ``>``, ``&``, ``'``
-    escaped); only the separators change, for the few seconds of this element's rendering.
+
+def _tojson(data: Any) -> str:
+    """Compact sorted JSON, HTML-safe as jinja's ``tojson`` (ASCII; ``<``, ``>``, ``&``, ``'`` escaped)."""
+    s = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027")
+
+
+class _Layer(_Named, MacroElement):
+    """A GeoJSON layer in fragmap's own template: Leaflet's ``L.geoJson`` with the data embedded once.
+
+    The JavaScript folium.GeoJson wrote for these options: features added (``style`` then
+    ``onEachFeature`` per feature), then styled by their ``properties.style``, then shown.
     """
 
-    def render(self, **kwargs: Any) -> None:
-        policies = self._template.environment.policies
-        saved = policies["json.dumps_kwargs"]
-        policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":")}
-        try:
-            super().render(**kwargs)
-        finally:
-            policies["json.dumps_kwargs"] = saved
+    _template = Template(
+        "{% macro script(this, kwargs) %}\n"
+        "var {{ this.get_name() }} = L.geoJson(null, {{ this.options|tojavascript }});\n"
+        "{{ this.get_name() }}.addData({{ this.data }});\n"
+        "{{ this.get_name() }}.setStyle(function(feature) {return feature.properties.style;});\n"
+        "{% if this.show %}{{ this.get_name() }}.addTo({{ this.map.get_name() }});\n{% endif %}"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, key: str, data: dict[str, Any], map_: Any, *, show: bool = True,
+                 marker: dict[str, Any] | None = None, **options: Any) -> None:
+        super().__init__()
+        self.js_name = f"geo_json_{key}"
+        self.data = _tojson(data)
+        self.map = map_
+        self.show = show
+        if marker is not None:  # points as circle markers (Leaflet's defaults for the options not given)
+            options["pointToLayer"] = JsCode(
+                f"function(feature, latlng) {{return new L.CircleMarker(latlng, {_tojson(marker)});}}")
+        self.options = options
 
 
 class _Start(MacroElement):
@@ -388,30 +422,6 @@ class _Start(MacroElement):
         self._name = "Start"
         self.map = map_
         self.layers = layers
-
-
-def _fix_ids(root: Element, named: dict[str, Element]) -> None:
-    """Replace folium's random element ids with fixed ones (byte-identical output)."""
-    for key, element in named.items():
-        element._id = key
-    n = 0
-    stack: list[Element] = [root]
-    seen: set[int] = set()
-    while stack:
-        e = stack.pop(0)
-        if id(e) in seen:
-            continue
-        seen.add(id(e))
-        if _RANDOM_HEX.fullmatch(e._id):
-            n += 1
-            e._id = f"e{n}"
-        stack.extend(e._children.values())
-        for slot in ("header", "html", "script", "top", "bottom"):
-            if isinstance(getattr(e, slot, None), Element):
-                stack.append(getattr(e, slot))
-        marker = getattr(e, "marker", None)
-        if isinstance(marker, Element):
-            stack.append(marker)
 
 
 # -- the figures and the layers, as plain data --------------------------------------------------------
@@ -802,31 +812,27 @@ def render_map(
                        zoom_control=False, zoomSnap=0.25)  # FM.start adds it, in the page's language
     fmap.aria_label = msg("map_label")
     page.add_child(fmap)
-    named: dict[str, Element] = {"fm": fmap}
     if tile_layer is not None:
-        named["tiles"] = tile_layer.add_to(fmap)
+        tile_layer.add_to(fmap)
     layers: dict[str, Any] = {
-        "areas": _GeoJson(area_fc, name="areas", on_each_feature=JsCode("FM.bindArea"),
-                          style=JsCode("FM.areaStyle")),
-        "towns": None if town_fc is None else _GeoJson(
-            town_fc, name="towns", on_each_feature=JsCode("FM.bindTown"), interactive=False),
-        "iso": None if iso_fc is None else _GeoJson(iso_fc, name="iso", show=False, interactive=False),
-        "services": None if svc_fc is None else _GeoJson(
-            svc_fc, name="services", show=False, on_each_feature=JsCode("FM.bindService"),
-            marker=folium.CircleMarker(radius=5, weight=1.5, color="#222222", fill=True, fill_opacity=1.0)),
-        "where": None if where_fc is None else _GeoJson(
-            where_fc, name="where_next", show=False, on_each_feature=JsCode("FM.bindWhereNext"),
-            marker=folium.CircleMarker(radius=8, weight=3, color="#6a1b6a", fill=True, fill_color="#ffffff",
-                                       fill_opacity=1.0)),
+        "areas": _Layer("areas", area_fc, fmap, onEachFeature=JsCode("FM.bindArea"), style=JsCode("FM.areaStyle")),
+        "towns": None if town_fc is None else _Layer(
+            "towns", town_fc, fmap, onEachFeature=JsCode("FM.bindTown"), interactive=False),
+        "iso": None if iso_fc is None else _Layer("iso", iso_fc, fmap, show=False, interactive=False),
+        "services": None if svc_fc is None else _Layer(
+            "services", svc_fc, fmap, show=False, onEachFeature=JsCode("FM.bindService"),
+            marker={"radius": 5, "weight": 1.5, "color": "#222222", "fillColor": "#222222", "fillOpacity": 1.0}),
+        "where": None if where_fc is None else _Layer(
+            "where", where_fc, fmap, show=False, onEachFeature=JsCode("FM.bindWhereNext"),
+            marker={"radius": 8, "weight": 3, "color": "#6a1b6a", "fillColor": "#ffffff", "fillOpacity": 1.0}),
     }
-    for key, layer in layers.items():
+    for layer in layers.values():
         if layer is not None:
-            named[key] = layer.add_to(fmap)
-    named["start"] = _Start(fmap, layers).add_to(fmap)
-    _fix_ids(page, named)
+            layer.add_to(fmap)
+    _Start(fmap, layers).add_to(fmap)
     html = page.render()
     if _RANDOM_ID.search(html):  # a folium element kept a random id: output would not be reproducible
-        raise RuntimeError("the map page holds a random element id; fix it in fragmap.maps._fix_ids")
+        raise RuntimeError("the map page holds a random element id; give it a fixed name (fragmap.maps._Named)")
     return html
 
 
@@ -855,11 +861,11 @@ def _tile_layer(tiles: str, attribution: str | None) -> tuple[Any, str]:
         provider = None
     if provider is not None:
         text = attribution or str(provider.get("attribution", provider.name))
-        layer = folium.TileLayer(tiles, attr=escape(text) if attribution else None, name="tiles")
+        layer = _Tiles(tiles, attr=escape(text) if attribution else None, name="tiles")
         return layer, text
     host = urlparse(tiles).netloc or tiles
     text = attribution or ("© OpenStreetMap contributors" if "openstreetmap" in tiles else host)
-    return folium.TileLayer(tiles, attr=escape(text), name="tiles", max_zoom=19), text
+    return _Tiles(tiles, attr=escape(text), name="tiles", max_zoom=19), text
 
 
 def town_slug(name: str) -> str:
