@@ -116,7 +116,7 @@ def make_geocoder(settings: Settings, *, gazetteer: Gazetteer | None = None, cac
     """A :class:`Geocoder` configured from the settings (gazetteer, cache, towns, CAPs, min score, language).
 
     The online backend is built only if ``[geocoding] online = true`` (or passed in).
-    Large batches of new addresses use up to two processes (see :meth:`Geocoder.lookup_many`).
+    Lookups run in this process on every system; repeated addresses come from the cache.
     """
     from fragmap.io.geo import read_boundaries
 
@@ -128,12 +128,9 @@ def make_geocoder(settings: Settings, *, gazetteer: Gazetteer | None = None, cac
         from fragmap.geocode.online import OnlineBackend
 
         online = OnlineBackend(settings, bbox=tuple(towns.total_bounds))
-    import os
-
     caps = {c: t.name for t in settings.towns for c in t.cap}
     return Geocoder(gaz, towns=towns, cache=cache, online=online, town_names=settings.town_names, caps=caps,
-                    min_score=settings.geocoding.min_score, language=settings.language,
-                    workers=min(2, os.cpu_count() or 1))
+                    min_score=settings.geocoding.min_score, language=settings.language)
 
 
 def geocode_reports(reports: pd.DataFrame, settings: Settings, *, gazetteer: Gazetteer | None = None,

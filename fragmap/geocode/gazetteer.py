@@ -767,7 +767,7 @@ class StreetPoints:
         House numbers (0 = a point of the street without a number) and lon/lat.
     """
 
-    __slots__ = ("numbers", "xs", "ys", "_sides", "_all", "_at", "_middle")
+    __slots__ = ("numbers", "xs", "ys", "_sides", "_all", "_at", "_middle", "_reach")
 
     def __init__(self, numbers: Any, xs: Any, ys: Any) -> None:
         self.numbers = list(map(int, numbers.tolist() if hasattr(numbers, "tolist") else numbers))
@@ -777,6 +777,7 @@ class StreetPoints:
         for i, k in enumerate(self.numbers):
             self._at.setdefault(k, i)
         self._middle: tuple[float, float] | None = None
+        self._reach: float | None = None
         numbered = sorted((n, x, y) for n, x, y in zip(self.numbers, self.xs, self.ys) if n > 0)
         self._all = ([n for n, _, _ in numbered], numbered)
         self._sides = {
@@ -795,8 +796,10 @@ class StreetPoints:
 
     def reach(self) -> float:
         """Metres from :meth:`middle` to the farthest known point: the street is at least this long each way."""
-        x, y = self.middle()
-        return max((metres_between(x, y, a, b) for a, b in zip(self.xs, self.ys)), default=0.0)
+        if self._reach is None:  # kept, like the middle: asked for every address placed on the street alone
+            x, y = self.middle()
+            self._reach = max((metres_between(x, y, a, b) for a, b in zip(self.xs, self.ys)), default=0.0)
+        return self._reach
 
     def place(self, n: int) -> Placement:
         """See :func:`place_number`."""

@@ -199,8 +199,6 @@ class Geocoder:
         Street matches below it never place a point (``[geocoding] min_score``).
     language : str
         ``"it"`` (default) or ``"en"``, for notes and messages.
-    workers : int
-        Processes for large batches of uncached addresses (see :meth:`lookup_many`).
 
     Examples
     --------
@@ -219,10 +217,8 @@ class Geocoder:
         caps: dict[str, str] | None = None,
         min_score: float = STREET_CUTOFF,
         language: str = "it",
-        workers: int = 1,
     ) -> None:
         self.gazetteer = gazetteer
-        self.workers = max(1, int(workers))
         self.towns = towns
         self.cache = cache
         self.online = online
@@ -570,16 +566,7 @@ class Geocoder:
         return out
 
     def lookup_many(self, items: list[tuple[str, str | None]]) -> list[Match]:
-        """:meth:`lookup` for many ``(address, town)`` pairs, in ``workers`` processes when worth it.
-
-        Processes are used only on Linux-like systems (``fork``), for at least
-        :data:`PARALLEL_MIN` addresses, and when this process runs no other thread;
-        otherwise (and on any failure of the pool) the lookups run here, one by one.
-        """
-        if self.workers > 1 and len(items) >= PARALLEL_MIN:
-            out = _parallel_lookups(self, items, self.workers)
-            if out is not None:
-                return out
+        """:meth:`lookup` for many ``(address, town)`` pairs, in this process (on every system)."""
         return [self.lookup(a, t) for a, t in items]
 
     def _cache_key(self, key: str, version: str) -> str:
@@ -635,37 +622,6 @@ class Geocoder:
             if self.cache is not None and pending:
                 self.cache.put_many(pending)
         return answers
-
-
-#: Fewest uncached addresses worth starting worker processes for.
-PARALLEL_MIN = 4000
-_WORKER: Geocoder | None = None
-
-
-def _worker_lookups(chunk: list[tuple[str, str | None]]) -> list[tuple[Any, ...]]:
-    assert _WORKER is not None
-    return [tuple(_WORKER.lookup(a, t)) for a, t in chunk]
-
-
-def _parallel_lookups(geocoder: Geocoder, items: list[tuple[str, str | None]], workers: int) -> list[Match] | None:
-    """Lookups split over forked worker processes (they inherit the indexed gazetteer); None if unavailable."""
-    import multiprocessing as mp
-    import threading
-
-    global _WORKER
-    if "fork" not in mp.get_all_start_methods() or threading.active_count() > 1:
-        return None
-    size = -(-len(items) // (workers * 4))
-    chunks = [items[i:i + size] for i in range(0, len(items), size)]
-    _WORKER = geocoder
-    try:
-        with mp.get_context("fork").Pool(workers) as pool:
-            parts = pool.map(_worker_lookups, chunks)
-    except (OSError, RuntimeError):
-        return None
-    finally:
-        _WORKER = None
-    return [Match(*row) for part in parts for row in part]
 
 
 def _along_line(line: Any, pts: StreetPoints, n: int, pl: Any) -> tuple[float, float, float]:
