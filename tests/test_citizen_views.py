@@ -309,7 +309,7 @@ def published(demo, tmp_path_factory: pytest.TempPathFactory) -> dict:
 
     out = tmp_path_factory.mktemp("published")
     write_map(demo["pub"], out, **demo["kw"])
-    render_atlas(demo["pub"], out / "atlas", quality=T.QUALITY, services=demo["project"].services)
+    render_atlas(demo["pub"], out / "atlas", quality=T.QUALITY, services=demo["project"].locate_services())
     lorem = ("<p>La rete riunisce sei associazioni di volontariato di Pavia e Vigevano. Questa pagina del sito "
              "mostra dove arrivano le segnalazioni, mese per mese.</p>")
     host = out / "sito.html"
