@@ -176,21 +176,55 @@ def attack(
                        hidden=hidden, families=families, limit=limit)
 
 
-def _family_cubes(cube: pd.DataFrame, families: list[tuple[str, str]]) -> dict[tuple[str, str], pd.DataFrame]:
-    """The cube rows each family sums, split once (not one scan of the cube per family)."""
-    out: dict[tuple[str, str], pd.DataFrame] = {}
-    by_area = dict(iter(cube.groupby("area_id", sort=False)))
-    by_town = None
-    for level, area_id in families:
-        if level in ("quarter", UNASSIGNED):
-            out[(level, area_id)] = by_area.get(area_id, cube.iloc[:0])
-        elif level == "town":
-            if by_town is None:
-                by_town = dict(iter(cube.groupby("town", sort=False)))
-            out[(level, area_id)] = by_town.get(area_id, cube.iloc[:0])
-        else:
-            out[(level, area_id)] = cube
-    return out
+def _ordinals(months: Any) -> np.ndarray:
+    """:func:`_ordinal` of every ``YYYY-MM`` in ``months``, parsing each distinct month once."""
+    codes, uniq = pd.factorize(np.asarray(months, dtype=object))
+    return np.array([_ordinal(m) for m in uniq], dtype=np.int64)[codes] if len(uniq) else np.zeros(0, np.int64)
+
+
+@dataclass
+class _Columns:
+    """The cube as integer codes (categories, partners and actions in sorted order, so that
+    the family's unknowns come out in the order of a sorted group-by), split once per family."""
+
+    cat: np.ndarray
+    partner: np.ndarray
+    action: np.ndarray
+    mo: np.ndarray
+    count: np.ndarray
+    cat_names: np.ndarray
+    partner_names: np.ndarray
+    action_names: np.ndarray
+
+    @classmethod
+    def of(cls, cube: pd.DataFrame) -> _Columns:
+        keep = cube["category"].notna() & cube["partner"].notna() & cube["action"].notna()  # as a group-by
+        cube = cube[keep.to_numpy()]
+        cat, cat_names = pd.factorize(cube["category"], sort=True)
+        partner, partner_names = pd.factorize(cube["partner"], sort=True)
+        action, action_names = pd.factorize(cube["action"], sort=True)
+        return cls(cat.astype(np.int64), partner.astype(np.int64), action.astype(np.int64),
+                   cube["mo"].to_numpy(np.int64), cube["count"].to_numpy(float),
+                   np.asarray(cat_names, dtype=object), np.asarray(partner_names, dtype=object),
+                   np.asarray(action_names, dtype=object))
+
+    def family_rows(self, cube: pd.DataFrame, families: list[tuple[str, str]]) -> dict[tuple[str, str], np.ndarray]:
+        """The rows (positions) each family sums: its area, its town, or everything."""
+        keep = (cube["category"].notna() & cube["partner"].notna() & cube["action"].notna()).to_numpy()
+        sub = cube[keep]
+        by_area = sub.groupby("area_id", sort=False).indices
+        by_town = sub.groupby("town", sort=False).indices if any(f[0] == "town" for f in families) else {}
+        every = np.arange(len(sub))
+        none = np.zeros(0, dtype=np.int64)
+        out: dict[tuple[str, str], np.ndarray] = {}
+        for level, area_id in families:
+            if level in ("quarter", UNASSIGNED):
+                out[(level, area_id)] = by_area.get(area_id, none)
+            elif level == "town":
+                out[(level, area_id)] = by_town.get(area_id, none)
+            else:
+                out[(level, area_id)] = every
+        return out
 
 
 def _attack(cube: pd.DataFrame, shown: pd.DataFrame, *, threshold: int, data_start: str,
@@ -202,46 +236,57 @@ def _attack(cube: pd.DataFrame, shown: pd.DataFrame, *, threshold: int, data_sta
     report = AttackReport()
     partner_start = partner_start or {}
     start = _ordinal(data_start)
-    shown = shown.assign(mo=[_ordinal(m) for m in shown["month"]])
-    hidden = hidden.assign(mo=[_ordinal(m) for m in hidden["month"]]) if hidden is not None and len(hidden) else None
-    cube = cube.assign(mo=[_ordinal(m) for m in cube["month"]]) if "mo" not in cube else cube
+    shown = shown.assign(mo=_ordinals(shown["month"]))
+    hidden = hidden.assign(mo=_ordinals(hidden["month"])) if hidden is not None and len(hidden) else None
+    cube = cube.assign(mo=_ordinals(cube["month"])) if "mo" not in cube else cube
     cube = cube[cube["mo"] >= start]
     wanted = list(families) if families is not None else sorted(set(zip(shown["level"], shown["area_id"])))
-    by_family = dict(iter(shown.groupby(["level", "area_id"], sort=False)))
+    # the equations: each shown total once, as plain arrays split by family
+    shown = shown.drop_duplicates([*CELL_KEY, "mo"]).reset_index(drop=True)
+    by_family = shown.groupby(["level", "area_id"], sort=False).indices
+    s_cat, s_partner, s_action = (shown[k].to_numpy(object) for k in ("category", "partner", "action"))
+    s_mo = shown["mo"].to_numpy(np.int64)
     hidden_by = dict(iter(hidden.groupby(["level", "area_id"], sort=False))) if hidden is not None else {}
-    cubes = _family_cubes(cube, [f for f in wanted if f in by_family])
+    cols = _Columns.of(cube)
+    rows_of = cols.family_rows(cube, [f for f in wanted if f in by_family])
+    n_p, n_a = len(cols.partner_names), len(cols.action_names)
+    p_first_of = np.array([_ordinal(partner_start[p]) if p in partner_start else start for p in cols.partner_names],
+                          dtype=np.int64)
     for level, area_id in wanted:
-        eqs = by_family.get((level, area_id))
-        if eqs is None or eqs.empty:
+        idx = by_family.get((level, area_id))
+        if idx is None or not len(idx):
             continue
         report.families += 1
         fine = level in ("town", "network")
-        dims = ["category", "partner", "action"] if fine else ["category"]
         if not fine:
-            eqs = eqs[(eqs["partner"] == ALL_PARTNERS) & (eqs["action"] == ALL_ACTIONS)]
-        first_m, last_m = max(int(eqs["mo"].min()) - WINDOW + 1, start), int(eqs["mo"].max())
-        sub = cubes[(level, area_id)]
-        sub = sub[(sub["mo"] >= first_m) & (sub["mo"] <= last_m)]
-        g = sub.groupby([*dims, "mo"], sort=True)["count"].sum()
-        if g.empty:
+            idx = idx[(s_partner[idx] == ALL_PARTNERS) & (s_action[idx] == ALL_ACTIONS)]
+            if not len(idx):
+                continue
+        first_m, last_m = max(int(s_mo[idx].min()) - WINDOW + 1, start), int(s_mo[idx].max())
+        rows = rows_of[(level, area_id)]
+        rows = rows[(cols.mo[rows] >= first_m) & (cols.mo[rows] <= last_m)]
+        if not len(rows):
             continue
-        atom_keys = g.index.droplevel(-1).unique()
+        # the unknowns (atoms): one per category (and partner and action at town and network level)
+        key = cols.cat[rows] * (n_p * n_a) + cols.partner[rows] * n_a + cols.action[rows] if fine else cols.cat[rows]
+        atom_keys, atom_of = np.unique(key, return_inverse=True)
         n_atoms, n_months = len(atom_keys), last_m - first_m + 1
         truth = np.zeros((n_atoms, n_months))
-        truth[atom_keys.get_indexer(g.index.droplevel(-1)), g.index.get_level_values(-1).to_numpy() - first_m] = g.to_numpy()
-        cats = np.asarray(atom_keys.get_level_values(0) if fine else atom_keys, dtype=object)
-        partners = np.asarray(atom_keys.get_level_values(1), dtype=object) if fine else None
-        actions = np.asarray(atom_keys.get_level_values(2), dtype=object) if fine else None
+        np.add.at(truth, (atom_of, cols.mo[rows] - first_m), cols.count[rows])
+        cats = cols.cat_names[atom_keys // (n_p * n_a)] if fine else cols.cat_names[atom_keys]
+        partners = cols.partner_names[(atom_keys // n_a) % n_p] if fine else None
+        actions = cols.action_names[atom_keys % n_a] if fine else None
         # public zeros: before a partner's first report (and a category all of whose partners came later)
         ub = np.full((n_atoms, n_months), np.inf)
         months = np.arange(first_m, last_m + 1)
         if partner_start:
             if fine:
-                p_first = np.array([_ordinal(partner_start[p]) if p in partner_start else start for p in partners])
+                p_first = p_first_of[(atom_keys // n_a) % n_p]
             else:
-                cp = sub[sub["count"] > 0].groupby("category")["partner"].unique()
-                p_first = np.array([min((_ordinal(partner_start.get(p, data_start)) for p in cp.get(c, [])),
-                                        default=start) for c in cats])
+                p_first = np.full(n_atoms, np.iinfo(np.int64).max)
+                pos = cols.count[rows] > 0  # the partners that reported in each category
+                np.minimum.at(p_first, atom_of[pos], p_first_of[cols.partner[rows][pos]])
+                p_first[p_first == np.iinfo(np.int64).max] = start
             ub[months[None, :] < p_first[:, None]] = 0.0
         if (truth[ub == 0] != 0).any():  # a partner's first month not the first with reports: trust nothing
             ub[:] = np.inf
@@ -267,9 +312,8 @@ def _attack(cube: pd.DataFrame, shown: pd.DataFrame, *, threshold: int, data_sta
             w[am, lo:end - first_m + 1] = True
             return w.ravel()
 
-        eq_keys = eqs.drop_duplicates([*CELL_KEY, "mo"])
         masks = [window(atom_mask(c, p, a), int(mo)) for c, p, a, mo in
-                 zip(eq_keys["category"], eq_keys["partner"], eq_keys["action"], eq_keys["mo"])]
+                 zip(s_cat[idx], s_partner[idx], s_action[idx], s_mo[idx])]
         if not masks:
             continue
         dense = np.array(masks, dtype=float)

@@ -1208,10 +1208,10 @@ def audit_over_time(
     first, _ = first_publishable_month(settings, first_months)
     c = c[c["month"] >= first]
     cols = [*_KEY_COLS, "month"]
-    shown = pd.concat([released_by(pub.table)[cols], _earlier_shown(released, c)], ignore_index=True)
+    earlier = _earlier_shown(released, c)
+    shown = pd.concat([released_by(pub.table)[cols], earlier], ignore_index=True)
     shown = shown[shown["month"] >= str(pd.Period(first, freq="M") + (WINDOW - 1))].drop_duplicates()
     hidden = pub.table.loc[pub.table["suppressed"].astype(bool), [*cols, "reason"]]
-    earlier = _earlier_shown(released, c)
     if len(earlier):  # what an earlier publication showed is out already: not a hidden cell to protect
         was = set(map(tuple, earlier[cols].astype(str).to_numpy()))
         hidden = hidden[[tuple(k) not in was for k in hidden[cols].astype(str).to_numpy()]]
