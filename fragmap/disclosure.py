@@ -246,7 +246,13 @@ def _attack(cube: pd.DataFrame, shown: pd.DataFrame, *, threshold: int, data_sta
     by_family = shown.groupby(["level", "area_id"], sort=False).indices
     s_cat, s_partner, s_action = (shown[k].to_numpy(object) for k in ("category", "partner", "action"))
     s_mo = shown["mo"].to_numpy(np.int64)
-    hidden_by = dict(iter(hidden.groupby(["level", "area_id"], sort=False))) if hidden is not None else {}
+    hidden_by: dict[tuple[str, str], np.ndarray] = {}
+    if hidden is not None:
+        hidden = hidden.drop_duplicates([*CELL_KEY, "mo"]).reset_index(drop=True)
+        hidden_by = hidden.groupby(["level", "area_id"], sort=False).indices
+        h_cat, h_partner, h_action = (hidden[k].to_numpy(object) for k in ("category", "partner", "action"))
+        h_mo = hidden["mo"].to_numpy(np.int64)
+        h_primary = (hidden["reason"] == "primary").to_numpy() if "reason" in hidden else np.zeros(len(hidden), bool)
     cols = _Columns.of(cube)
     rows_of = cols.family_rows(cube, [f for f in wanted if f in by_family])
     n_p, n_a = len(cols.partner_names), len(cols.action_names)
@@ -312,11 +318,12 @@ def _attack(cube: pd.DataFrame, shown: pd.DataFrame, *, threshold: int, data_sta
             w[am, lo:end - first_m + 1] = True
             return w.ravel()
 
-        masks = [window(atom_mask(c, p, a), int(mo)) for c, p, a, mo in
-                 zip(s_cat[idx], s_partner[idx], s_action[idx], s_mo[idx])]
-        if not masks:
-            continue
-        dense = np.array(masks, dtype=float)
+        # one row per equation: its unknowns (atoms) times its 12 months, built at once
+        eq_atoms = np.array([atom_mask(c, p, a) for c, p, a in zip(s_cat[idx], s_partner[idx], s_action[idx])])
+        ends = s_mo[idx] - first_m
+        month_cols = np.arange(n_months)
+        eq_months = (month_cols[None, :] >= np.maximum(ends - WINDOW + 1, 0)[:, None]) & (month_cols[None, :] <= ends[:, None])
+        dense = (eq_atoms[:, :, None] & eq_months[:, None, :]).reshape(len(idx), -1).astype(float)
         flat = truth.ravel()
         b = dense @ flat
         A = sparse.csr_matrix(dense)
@@ -337,18 +344,15 @@ def _attack(cube: pd.DataFrame, shown: pd.DataFrame, *, threshold: int, data_sta
                 t = np.zeros((n_atoms, n_months), dtype=bool)
                 t[am, j] = True
                 targets.append(("mese", dc, first_m + int(j), t.ravel(), float(monthly[j])))
-        hid = hidden_by.get((level, area_id))
-        if hid is not None:
-            for r in hid.drop_duplicates([*CELL_KEY, "mo"]).itertuples(index=False):
-                if not fine and (r.partner != ALL_PARTNERS or r.action != ALL_ACTIONS):
-                    continue
-                if first_m <= int(r.mo) <= last_m:
-                    t = window(atom_mask(r.category, r.partner, r.action), int(r.mo))
-                    v = float(flat[t].sum())
-                    if v <= 2 * threshold - 2:  # above, an interval narrower than the threshold around it stays above it
-                        primary = getattr(r, "reason", "") == "primary"
-                        targets.append(("12 mesi<" if primary else "12 mesi", (r.category, r.partner, r.action),
-                                        int(r.mo), t, v))
+        for j in hidden_by.get((level, area_id), ()):
+            r_cat, r_partner, r_action, r_mo = h_cat[j], h_partner[j], h_action[j], int(h_mo[j])
+            if not fine and (r_partner != ALL_PARTNERS or r_action != ALL_ACTIONS):
+                continue
+            if first_m <= r_mo <= last_m:
+                t = window(atom_mask(r_cat, r_partner, r_action), r_mo)
+                v = float(flat[t].sum())
+                if v <= 2 * threshold - 2:  # above, an interval narrower than the threshold around it stays above it
+                    targets.append(("12 mesi<" if h_primary[j] else "12 mesi", (r_cat, r_partner, r_action), r_mo, t, v))
         if not targets:
             continue
         free, inner = _free_variables(A, b, bounds)
