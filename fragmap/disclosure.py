@@ -355,7 +355,8 @@ def _attack(cube: pd.DataFrame, shown: pd.DataFrame, *, threshold: int, data_sta
                     targets.append(("12 mesi<" if h_primary[j] else "12 mesi", (r_cat, r_partner, r_action), r_mo, t, v))
         if not targets:
             continue
-        free, inner = _free_variables(A, b, bounds)
+        # positive in the true counts, or in no equation: free for sure (the program asks about the others)
+        free, inner = _free_variables(A, b, bounds, known=((flat > 0) | ~covered.ravel()) & (bounds[:, 1] > 0))
         basis = _row_space(dense, free)
         solver: _Solver | None = None
         # solutions met so far: each bounds every interval from inside, for free
@@ -502,33 +503,43 @@ class _Solver:
         raise ArithmeticError(f"the privacy attacker's linear program failed: {res.message}")
 
 
-def _free_variables(A, b: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:  # type: ignore[no-untyped-def]
+def _free_variables(A, b: np.ndarray, bounds: np.ndarray,  # type: ignore[no-untyped-def]
+                    known: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Which unknowns can be positive somewhere in ``{x >= 0, A x = b}`` (one linear program),
-    and a solution where they all are (None if the program failed).
+    and a solution where they all are (None if no program was needed).
 
     Freund, Roundy and Todd (1985): maximise ``sum(y)`` with ``0 <= y <= 1``, ``y <= x`` and
     ``A x = theta b``, ``theta >= 1``; scaling by ``theta`` lets every unknown that can be
     positive reach ``y = 1`` at once. The others are 0 at every solution (implicit zeros).
+    ``known`` marks unknowns already known to be positive at some solution (e.g. the true
+    counts): they get no ``y`` (the argument holds for any subset of the unknowns), which
+    keeps the program small; with every unknown known, none is solved.
     """
     from scipy import sparse
 
     n = A.shape[1]
-    eye = sparse.identity(n, format="csr")
+    free = np.zeros(n, dtype=bool) if known is None else known.astype(bool)
+    ask = np.flatnonzero(~free & (bounds[:, 1] != 0))  # an upper bound 0 is an implicit zero already
+    k = len(ask)
+    if k == 0:
+        return free, None
+    pick = sparse.csr_matrix((np.ones(k), (np.arange(k), ask)), shape=(k, n))
     rows = sparse.vstack([
-        sparse.hstack([A, sparse.csr_matrix((A.shape[0], n)), sparse.csr_matrix(-b.reshape(-1, 1))]),
-        sparse.hstack([-eye, eye, sparse.csr_matrix((n, 1))]),
+        sparse.hstack([A, sparse.csr_matrix((A.shape[0], k)), sparse.csr_matrix(-b.reshape(-1, 1))]),
+        sparse.hstack([-pick, sparse.identity(k, format="csr"), sparse.csr_matrix((k, 1))]),
     ]).tocsr()
-    row_lo = np.concatenate([np.zeros(A.shape[0]), np.full(n, -np.inf)])
-    row_hi = np.zeros(A.shape[0] + n)
+    row_lo = np.concatenate([np.zeros(A.shape[0]), np.full(k, -np.inf)])
+    row_hi = np.zeros(A.shape[0] + k)
     ub_x = np.where(bounds[:, 1] == 0, 0.0, np.inf)
-    bnds = np.vstack([np.column_stack([np.zeros(n), ub_x]), np.column_stack([np.zeros(n), np.ones(n)]),
+    bnds = np.vstack([np.column_stack([np.zeros(n), ub_x]), np.column_stack([np.zeros(k), np.ones(k)]),
                       [[1.0, np.inf]]])
-    cost = np.concatenate([np.zeros(n), np.ones(n), [0.0]])
+    cost = np.concatenate([np.zeros(n), np.ones(k), [0.0]])
     y = _Solver(rows, row_lo, bnds, row_upper=row_hi).solution(cost, maximise=True)
-    if y is None:  # cannot happen (the objective is at most n): trust no unknown to be free
+    if y is None:  # cannot happen (the objective is at most k): trust no unknown to be free
         raise ArithmeticError("the privacy attacker's interior program is unbounded")
+    free[ask] = y[n:n + k] > 0.5
     # x / theta solves the original equations: a solution inside, for the intervals' pool
-    return y[n:2 * n] > 0.5, y[:n] / max(float(y[-1]), 1.0)
+    return free, y[:n] / max(float(y[-1]), 1.0)
 
 
 def _row_space(A: np.ndarray, free: np.ndarray) -> np.ndarray:
