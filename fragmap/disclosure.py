@@ -556,24 +556,15 @@ def _row_space(A: np.ndarray, free: np.ndarray) -> np.ndarray:
 
 
 def _pinned_all(targets: np.ndarray, free: np.ndarray, basis: np.ndarray) -> np.ndarray:
-    """:func:`_pinned` of each row of ``targets`` at once (one product instead of one per target)."""
-    c = targets[:, free]
-    residual = c - (c @ basis.T) @ basis
-    return (np.abs(residual).max(axis=1, initial=0.0) < 1e-6) | ~c.any(axis=1)
-
-
-def _pinned(target: np.ndarray, free: np.ndarray, basis: np.ndarray) -> bool:
-    """True when ``target . x`` takes one value on the whole solution set.
+    """For each row ``t`` of ``targets``: True when ``t . x`` takes one value on the whole solution set.
 
     On the solution set the implicit zeros stay 0 and the free unknowns move within the
     null space of ``A``; the sum is constant exactly when the target (on the free unknowns)
-    lies in the row space of ``A``.
+    lies in the row space of ``A`` (``basis``: orthonormal rows). All targets in one product.
     """
-    c = target[free]
-    if not c.any():
-        return True
-    residual = c - basis.T @ (basis @ c)
-    return float(np.abs(residual).max()) < 1e-6
+    c = targets[:, free]
+    residual = c - (c @ basis.T) @ basis
+    return (np.abs(residual).max(axis=1, initial=0.0) < 1e-6) | ~c.any(axis=1)
 
 
 def released(table: pd.DataFrame) -> pd.DataFrame:
