@@ -356,7 +356,10 @@ def _attack(cube: pd.DataFrame, shown: pd.DataFrame, *, threshold: int, data_sta
         if not targets:
             continue
         # positive in the true counts, or in no equation: free for sure (the program asks about the others)
-        free, inner = _free_variables(A, b, bounds, known=((flat > 0) | ~covered.ravel()) & (bounds[:, 1] > 0))
+        # in a shown total of 0: zero at every solution (no need to ask either)
+        zero = dense[b < 0.5].any(axis=0)
+        free, inner = _free_variables(A, b, bounds, known=((flat > 0) | ~covered.ravel()) & (bounds[:, 1] > 0),
+                                      zero=zero)
         basis = _row_space(dense, free)
         pinned = _pinned_all(np.array([t for *_, t, _v in targets], dtype=float), free, basis)
         solver: _Solver | None = None
@@ -505,7 +508,8 @@ class _Solver:
 
 
 def _free_variables(A, b: np.ndarray, bounds: np.ndarray,  # type: ignore[no-untyped-def]
-                    known: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+                    known: np.ndarray | None = None,
+                    zero: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Which unknowns can be positive somewhere in ``{x >= 0, A x = b}`` (one linear program),
     and a solution where they all are (None if no program was needed).
 
@@ -514,13 +518,17 @@ def _free_variables(A, b: np.ndarray, bounds: np.ndarray,  # type: ignore[no-unt
     positive reach ``y = 1`` at once. The others are 0 at every solution (implicit zeros).
     ``known`` marks unknowns already known to be positive at some solution (e.g. the true
     counts): they get no ``y`` (the argument holds for any subset of the unknowns), which
-    keeps the program small; with every unknown known, none is solved.
+    keeps the program small; with every unknown known, none is solved. ``zero`` marks
+    unknowns known to be 0 at every solution (in an equation whose total is 0): not asked.
     """
     from scipy import sparse
 
     n = A.shape[1]
     free = np.zeros(n, dtype=bool) if known is None else known.astype(bool)
-    ask = np.flatnonzero(~free & (bounds[:, 1] != 0))  # an upper bound 0 is an implicit zero already
+    ask = ~free & (bounds[:, 1] != 0)  # an upper bound 0 is an implicit zero already
+    if zero is not None:
+        ask &= ~zero
+    ask = np.flatnonzero(ask)
     k = len(ask)
     if k == 0:
         return free, None
