@@ -176,21 +176,55 @@ def attack(
                        hidden=hidden, families=families, limit=limit)
 
 
-def _family_cubes(cube: pd.DataFrame, families: list[tuple[str, str]]) -> dict[tuple[str, str], pd.DataFrame]:
-    """The cube rows each family sums, split once (not one scan of the cube per family)."""
-    out: dict[tuple[str, str], pd.DataFrame] = {}
-    by_area = dict(iter(cube.groupby("area_id", sort=False)))
-    by_town = None
-    for level, area_id in families:
-        if level in ("quarter", UNASSIGNED):
-            out[(level, area_id)] = by_area.get(area_id, cube.iloc[:0])
-        elif level == "town":
-            if by_town is None:
-                by_town = dict(iter(cube.groupby("town", sort=False)))
-            out[(level, area_id)] = by_town.get(area_id, cube.iloc[:0])
-        else:
-            out[(level, area_id)] = cube
-    return out
+def _ordinals(months: Any) -> np.ndarray:
+    """:func:`_ordinal` of every ``YYYY-MM`` in ``months``, parsing each distinct month once."""
+    codes, uniq = pd.factorize(np.asarray(months, dtype=object))
+    return np.array([_ordinal(m) for m in uniq], dtype=np.int64)[codes] if len(uniq) else np.zeros(0, np.int64)
+
+
+@dataclass
+class _Columns:
+    """The cube as integer codes (categories, partners and actions in sorted order, so that
+    the family's unknowns come out in the order of a sorted group-by), split once per family."""
+
+    cat: np.ndarray
+    partner: np.ndarray
+    action: np.ndarray
+    mo: np.ndarray
+    count: np.ndarray
+    cat_names: np.ndarray
+    partner_names: np.ndarray
+    action_names: np.ndarray
+
+    @classmethod
+    def of(cls, cube: pd.DataFrame) -> _Columns:
+        keep = cube["category"].notna() & cube["partner"].notna() & cube["action"].notna()  # as a group-by
+        cube = cube[keep.to_numpy()]
+        cat, cat_names = pd.factorize(cube["category"], sort=True)
+        partner, partner_names = pd.factorize(cube["partner"], sort=True)
+        action, action_names = pd.factorize(cube["action"], sort=True)
+        return cls(cat.astype(np.int64), partner.astype(np.int64), action.astype(np.int64),
+                   cube["mo"].to_numpy(np.int64), cube["count"].to_numpy(float),
+                   np.asarray(cat_names, dtype=object), np.asarray(partner_names, dtype=object),
+                   np.asarray(action_names, dtype=object))
+
+    def family_rows(self, cube: pd.DataFrame, families: list[tuple[str, str]]) -> dict[tuple[str, str], np.ndarray]:
+        """The rows (positions) each family sums: its area, its town, or everything."""
+        keep = (cube["category"].notna() & cube["partner"].notna() & cube["action"].notna()).to_numpy()
+        sub = cube[keep]
+        by_area = sub.groupby("area_id", sort=False).indices
+        by_town = sub.groupby("town", sort=False).indices if any(f[0] == "town" for f in families) else {}
+        every = np.arange(len(sub))
+        none = np.zeros(0, dtype=np.int64)
+        out: dict[tuple[str, str], np.ndarray] = {}
+        for level, area_id in families:
+            if level in ("quarter", UNASSIGNED):
+                out[(level, area_id)] = by_area.get(area_id, none)
+            elif level == "town":
+                out[(level, area_id)] = by_town.get(area_id, none)
+            else:
+                out[(level, area_id)] = every
+        return out
 
 
 def _attack(cube: pd.DataFrame, shown: pd.DataFrame, *, threshold: int, data_start: str,
@@ -202,46 +236,63 @@ def _attack(cube: pd.DataFrame, shown: pd.DataFrame, *, threshold: int, data_sta
     report = AttackReport()
     partner_start = partner_start or {}
     start = _ordinal(data_start)
-    shown = shown.assign(mo=[_ordinal(m) for m in shown["month"]])
-    hidden = hidden.assign(mo=[_ordinal(m) for m in hidden["month"]]) if hidden is not None and len(hidden) else None
-    cube = cube.assign(mo=[_ordinal(m) for m in cube["month"]]) if "mo" not in cube else cube
+    shown = shown.assign(mo=_ordinals(shown["month"]))
+    hidden = hidden.assign(mo=_ordinals(hidden["month"])) if hidden is not None and len(hidden) else None
+    cube = cube.assign(mo=_ordinals(cube["month"])) if "mo" not in cube else cube
     cube = cube[cube["mo"] >= start]
     wanted = list(families) if families is not None else sorted(set(zip(shown["level"], shown["area_id"])))
-    by_family = dict(iter(shown.groupby(["level", "area_id"], sort=False)))
-    hidden_by = dict(iter(hidden.groupby(["level", "area_id"], sort=False))) if hidden is not None else {}
-    cubes = _family_cubes(cube, [f for f in wanted if f in by_family])
+    # the equations: each shown total once, as plain arrays split by family
+    shown = shown.drop_duplicates([*CELL_KEY, "mo"]).reset_index(drop=True)
+    by_family = shown.groupby(["level", "area_id"], sort=False).indices
+    s_cat, s_partner, s_action = (shown[k].to_numpy(object) for k in ("category", "partner", "action"))
+    s_mo = shown["mo"].to_numpy(np.int64)
+    hidden_by: dict[tuple[str, str], np.ndarray] = {}
+    if hidden is not None:
+        hidden = hidden.drop_duplicates([*CELL_KEY, "mo"]).reset_index(drop=True)
+        hidden_by = hidden.groupby(["level", "area_id"], sort=False).indices
+        h_cat, h_partner, h_action = (hidden[k].to_numpy(object) for k in ("category", "partner", "action"))
+        h_mo = hidden["mo"].to_numpy(np.int64)
+        h_primary = (hidden["reason"] == "primary").to_numpy() if "reason" in hidden else np.zeros(len(hidden), bool)
+    cols = _Columns.of(cube)
+    rows_of = cols.family_rows(cube, [f for f in wanted if f in by_family])
+    n_p, n_a = len(cols.partner_names), len(cols.action_names)
+    p_first_of = np.array([_ordinal(partner_start[p]) if p in partner_start else start for p in cols.partner_names],
+                          dtype=np.int64)
     for level, area_id in wanted:
-        eqs = by_family.get((level, area_id))
-        if eqs is None or eqs.empty:
+        idx = by_family.get((level, area_id))
+        if idx is None or not len(idx):
             continue
         report.families += 1
         fine = level in ("town", "network")
-        dims = ["category", "partner", "action"] if fine else ["category"]
         if not fine:
-            eqs = eqs[(eqs["partner"] == ALL_PARTNERS) & (eqs["action"] == ALL_ACTIONS)]
-        first_m, last_m = max(int(eqs["mo"].min()) - WINDOW + 1, start), int(eqs["mo"].max())
-        sub = cubes[(level, area_id)]
-        sub = sub[(sub["mo"] >= first_m) & (sub["mo"] <= last_m)]
-        g = sub.groupby([*dims, "mo"], sort=True)["count"].sum()
-        if g.empty:
+            idx = idx[(s_partner[idx] == ALL_PARTNERS) & (s_action[idx] == ALL_ACTIONS)]
+            if not len(idx):
+                continue
+        first_m, last_m = max(int(s_mo[idx].min()) - WINDOW + 1, start), int(s_mo[idx].max())
+        rows = rows_of[(level, area_id)]
+        rows = rows[(cols.mo[rows] >= first_m) & (cols.mo[rows] <= last_m)]
+        if not len(rows):
             continue
-        atom_keys = g.index.droplevel(-1).unique()
+        # the unknowns (atoms): one per category (and partner and action at town and network level)
+        key = cols.cat[rows] * (n_p * n_a) + cols.partner[rows] * n_a + cols.action[rows] if fine else cols.cat[rows]
+        atom_keys, atom_of = np.unique(key, return_inverse=True)
         n_atoms, n_months = len(atom_keys), last_m - first_m + 1
         truth = np.zeros((n_atoms, n_months))
-        truth[atom_keys.get_indexer(g.index.droplevel(-1)), g.index.get_level_values(-1).to_numpy() - first_m] = g.to_numpy()
-        cats = np.asarray(atom_keys.get_level_values(0) if fine else atom_keys, dtype=object)
-        partners = np.asarray(atom_keys.get_level_values(1), dtype=object) if fine else None
-        actions = np.asarray(atom_keys.get_level_values(2), dtype=object) if fine else None
+        np.add.at(truth, (atom_of, cols.mo[rows] - first_m), cols.count[rows])
+        cats = cols.cat_names[atom_keys // (n_p * n_a)] if fine else cols.cat_names[atom_keys]
+        partners = cols.partner_names[(atom_keys // n_a) % n_p] if fine else None
+        actions = cols.action_names[atom_keys % n_a] if fine else None
         # public zeros: before a partner's first report (and a category all of whose partners came later)
         ub = np.full((n_atoms, n_months), np.inf)
         months = np.arange(first_m, last_m + 1)
         if partner_start:
             if fine:
-                p_first = np.array([_ordinal(partner_start[p]) if p in partner_start else start for p in partners])
+                p_first = p_first_of[(atom_keys // n_a) % n_p]
             else:
-                cp = sub[sub["count"] > 0].groupby("category")["partner"].unique()
-                p_first = np.array([min((_ordinal(partner_start.get(p, data_start)) for p in cp.get(c, [])),
-                                        default=start) for c in cats])
+                p_first = np.full(n_atoms, np.iinfo(np.int64).max)
+                pos = cols.count[rows] > 0  # the partners that reported in each category
+                np.minimum.at(p_first, atom_of[pos], p_first_of[cols.partner[rows][pos]])
+                p_first[p_first == np.iinfo(np.int64).max] = start
             ub[months[None, :] < p_first[:, None]] = 0.0
         if (truth[ub == 0] != 0).any():  # a partner's first month not the first with reports: trust nothing
             ub[:] = np.inf
@@ -267,12 +318,12 @@ def _attack(cube: pd.DataFrame, shown: pd.DataFrame, *, threshold: int, data_sta
             w[am, lo:end - first_m + 1] = True
             return w.ravel()
 
-        eq_keys = eqs.drop_duplicates([*CELL_KEY, "mo"])
-        masks = [window(atom_mask(c, p, a), int(mo)) for c, p, a, mo in
-                 zip(eq_keys["category"], eq_keys["partner"], eq_keys["action"], eq_keys["mo"])]
-        if not masks:
-            continue
-        dense = np.array(masks, dtype=float)
+        # one row per equation: its unknowns (atoms) times its 12 months, built at once
+        eq_atoms = np.array([atom_mask(c, p, a) for c, p, a in zip(s_cat[idx], s_partner[idx], s_action[idx])])
+        ends = s_mo[idx] - first_m
+        month_cols = np.arange(n_months)
+        eq_months = (month_cols[None, :] >= np.maximum(ends - WINDOW + 1, 0)[:, None]) & (month_cols[None, :] <= ends[:, None])
+        dense = (eq_atoms[:, :, None] & eq_months[:, None, :]).reshape(len(idx), -1).astype(float)
         flat = truth.ravel()
         b = dense @ flat
         A = sparse.csr_matrix(dense)
@@ -293,29 +344,31 @@ def _attack(cube: pd.DataFrame, shown: pd.DataFrame, *, threshold: int, data_sta
                 t = np.zeros((n_atoms, n_months), dtype=bool)
                 t[am, j] = True
                 targets.append(("mese", dc, first_m + int(j), t.ravel(), float(monthly[j])))
-        hid = hidden_by.get((level, area_id))
-        if hid is not None:
-            for r in hid.drop_duplicates([*CELL_KEY, "mo"]).itertuples(index=False):
-                if not fine and (r.partner != ALL_PARTNERS or r.action != ALL_ACTIONS):
-                    continue
-                if first_m <= int(r.mo) <= last_m:
-                    t = window(atom_mask(r.category, r.partner, r.action), int(r.mo))
-                    v = float(flat[t].sum())
-                    if v <= 2 * threshold - 2:  # above, an interval narrower than the threshold around it stays above it
-                        primary = getattr(r, "reason", "") == "primary"
-                        targets.append(("12 mesi<" if primary else "12 mesi", (r.category, r.partner, r.action),
-                                        int(r.mo), t, v))
+        for j in hidden_by.get((level, area_id), ()):
+            r_cat, r_partner, r_action, r_mo = h_cat[j], h_partner[j], h_action[j], int(h_mo[j])
+            if not fine and (r_partner != ALL_PARTNERS or r_action != ALL_ACTIONS):
+                continue
+            if first_m <= r_mo <= last_m:
+                t = window(atom_mask(r_cat, r_partner, r_action), r_mo)
+                v = float(flat[t].sum())
+                if v <= 2 * threshold - 2:  # above, an interval narrower than the threshold around it stays above it
+                    targets.append(("12 mesi<" if h_primary[j] else "12 mesi", (r_cat, r_partner, r_action), r_mo, t, v))
         if not targets:
             continue
-        free, inner = _free_variables(A, b, bounds)
+        # positive in the true counts, or in no equation: free for sure (the program asks about the others)
+        # in a shown total of 0: zero at every solution (no need to ask either)
+        zero = dense[b < 0.5].any(axis=0)
+        free, inner = _free_variables(A, b, bounds, known=((flat > 0) | ~covered.ravel()) & (bounds[:, 1] > 0),
+                                      zero=zero)
         basis = _row_space(dense, free)
+        pinned = _pinned_all(np.array([t for *_, t, _v in targets], dtype=float), free, basis)
         solver: _Solver | None = None
         # solutions met so far: each bounds every interval from inside, for free
         pool = [flat] + ([inner] if inner is not None else [])
-        for kind, dc, m, t, true_value in targets:
+        for (kind, dc, m, t, true_value), is_pinned in zip(targets, pinned):
             report.targets += 1
             c = t.astype(float)
-            if _pinned(c, free, basis):
+            if is_pinned:
                 low = high = round(true_value)
             elif kind in ("mese", "12 mesi<"):
                 continue  # a monthly count is exposed only when pinned (to a value from 1 to threshold - 1)
@@ -454,33 +507,48 @@ class _Solver:
         raise ArithmeticError(f"the privacy attacker's linear program failed: {res.message}")
 
 
-def _free_variables(A, b: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:  # type: ignore[no-untyped-def]
+def _free_variables(A, b: np.ndarray, bounds: np.ndarray,  # type: ignore[no-untyped-def]
+                    known: np.ndarray | None = None,
+                    zero: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Which unknowns can be positive somewhere in ``{x >= 0, A x = b}`` (one linear program),
-    and a solution where they all are (None if the program failed).
+    and a solution where they all are (None if no program was needed).
 
     Freund, Roundy and Todd (1985): maximise ``sum(y)`` with ``0 <= y <= 1``, ``y <= x`` and
     ``A x = theta b``, ``theta >= 1``; scaling by ``theta`` lets every unknown that can be
     positive reach ``y = 1`` at once. The others are 0 at every solution (implicit zeros).
+    ``known`` marks unknowns already known to be positive at some solution (e.g. the true
+    counts): they get no ``y`` (the argument holds for any subset of the unknowns), which
+    keeps the program small; with every unknown known, none is solved. ``zero`` marks
+    unknowns known to be 0 at every solution (in an equation whose total is 0): not asked.
     """
     from scipy import sparse
 
     n = A.shape[1]
-    eye = sparse.identity(n, format="csr")
+    free = np.zeros(n, dtype=bool) if known is None else known.astype(bool)
+    ask = ~free & (bounds[:, 1] != 0)  # an upper bound 0 is an implicit zero already
+    if zero is not None:
+        ask &= ~zero
+    ask = np.flatnonzero(ask)
+    k = len(ask)
+    if k == 0:
+        return free, None
+    pick = sparse.csr_matrix((np.ones(k), (np.arange(k), ask)), shape=(k, n))
     rows = sparse.vstack([
-        sparse.hstack([A, sparse.csr_matrix((A.shape[0], n)), sparse.csr_matrix(-b.reshape(-1, 1))]),
-        sparse.hstack([-eye, eye, sparse.csr_matrix((n, 1))]),
+        sparse.hstack([A, sparse.csr_matrix((A.shape[0], k)), sparse.csr_matrix(-b.reshape(-1, 1))]),
+        sparse.hstack([-pick, sparse.identity(k, format="csr"), sparse.csr_matrix((k, 1))]),
     ]).tocsr()
-    row_lo = np.concatenate([np.zeros(A.shape[0]), np.full(n, -np.inf)])
-    row_hi = np.zeros(A.shape[0] + n)
+    row_lo = np.concatenate([np.zeros(A.shape[0]), np.full(k, -np.inf)])
+    row_hi = np.zeros(A.shape[0] + k)
     ub_x = np.where(bounds[:, 1] == 0, 0.0, np.inf)
-    bnds = np.vstack([np.column_stack([np.zeros(n), ub_x]), np.column_stack([np.zeros(n), np.ones(n)]),
+    bnds = np.vstack([np.column_stack([np.zeros(n), ub_x]), np.column_stack([np.zeros(k), np.ones(k)]),
                       [[1.0, np.inf]]])
-    cost = np.concatenate([np.zeros(n), np.ones(n), [0.0]])
+    cost = np.concatenate([np.zeros(n), np.ones(k), [0.0]])
     y = _Solver(rows, row_lo, bnds, row_upper=row_hi).solution(cost, maximise=True)
-    if y is None:  # cannot happen (the objective is at most n): trust no unknown to be free
+    if y is None:  # cannot happen (the objective is at most k): trust no unknown to be free
         raise ArithmeticError("the privacy attacker's interior program is unbounded")
+    free[ask] = y[n:n + k] > 0.5
     # x / theta solves the original equations: a solution inside, for the intervals' pool
-    return y[n:2 * n] > 0.5, y[:n] / max(float(y[-1]), 1.0)
+    return free, y[:n] / max(float(y[-1]), 1.0)
 
 
 def _row_space(A: np.ndarray, free: np.ndarray) -> np.ndarray:
@@ -495,18 +563,16 @@ def _row_space(A: np.ndarray, free: np.ndarray) -> np.ndarray:
     return (vecs[:, keep].T @ dense) / np.sqrt(vals[keep])[:, None]
 
 
-def _pinned(target: np.ndarray, free: np.ndarray, basis: np.ndarray) -> bool:
-    """True when ``target . x`` takes one value on the whole solution set.
+def _pinned_all(targets: np.ndarray, free: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """For each row ``t`` of ``targets``: True when ``t . x`` takes one value on the whole solution set.
 
     On the solution set the implicit zeros stay 0 and the free unknowns move within the
     null space of ``A``; the sum is constant exactly when the target (on the free unknowns)
-    lies in the row space of ``A``.
+    lies in the row space of ``A`` (``basis``: orthonormal rows). All targets in one product.
     """
-    c = target[free]
-    if not c.any():
-        return True
-    residual = c - basis.T @ (basis @ c)
-    return float(np.abs(residual).max()) < 1e-6
+    c = targets[:, free]
+    residual = c - (c @ basis.T) @ basis
+    return (np.abs(residual).max(axis=1, initial=0.0) < 1e-6) | ~c.any(axis=1)
 
 
 def released(table: pd.DataFrame) -> pd.DataFrame:

@@ -123,18 +123,29 @@ def _windowed(cube: pd.DataFrame, months: Sequence[str]) -> pd.DataFrame:
     """12-month totals ending at each of ``months``, by area x category x partner x action."""
     all_months = sorted(cube["month"].unique())
     pos = {m: i for i, m in enumerate(all_months)}
+    ends = [(m, pos[m]) for m in months if pos[m] + 1 >= WINDOW]  # a full 12-month window only
+    if not ends:
+        return cube.iloc[:0].assign(area_id="")
+    keys = ["area_id", "town", "category", "partner", "action"]
+    g = cube.groupby(keys, sort=True).ngroup().to_numpy()
+    ok = g >= 0  # as a group-by: no missing key
+    # one pass: each cell's running sums over the months; a window's total is a difference of two
+    g, mi, values = g[ok], cube["month"].map(pos).to_numpy()[ok] + 1, cube["count"].to_numpy()[ok]
+    n_g = int(g.max()) + 1 if len(g) else 0
+    total = np.zeros((n_g, len(all_months) + 1), dtype=values.dtype)
+    rows = np.zeros((n_g, len(all_months) + 1), dtype=np.int64)
+    np.add.at(total, (g, mi), values)
+    np.add.at(rows, (g, mi), 1)
+    total, rows = total.cumsum(axis=1), rows.cumsum(axis=1)
+    _, first = np.unique(g, return_index=True)
+    key_rows = cube[ok].iloc[first][keys].reset_index(drop=True)
     frames = []
-    for m in months:
-        i = pos[m]
-        if i + 1 < WINDOW:
-            continue  # not enough history for a full 12-month window
-        span = set(all_months[i + 1 - WINDOW : i + 1])
-        w = cube[cube["month"].isin(span)].groupby(
-            ["area_id", "town", "category", "partner", "action"], as_index=False
-        )["count"].sum()
+    for m, i in ends:
+        present = rows[:, i + 1] - rows[:, i + 1 - WINDOW] > 0  # cells with a row in the window
+        w = key_rows[present].assign(count=(total[:, i + 1] - total[:, i + 1 - WINDOW])[present])
         w["month"] = m
         frames.append(w)
-    return pd.concat(frames, ignore_index=True) if frames else cube.iloc[:0].assign(area_id="")
+    return pd.concat(frames, ignore_index=True)
 
 
 def _cells(w: pd.DataFrame) -> pd.DataFrame:
@@ -1208,10 +1219,10 @@ def audit_over_time(
     first, _ = first_publishable_month(settings, first_months)
     c = c[c["month"] >= first]
     cols = [*_KEY_COLS, "month"]
-    shown = pd.concat([released_by(pub.table)[cols], _earlier_shown(released, c)], ignore_index=True)
+    earlier = _earlier_shown(released, c)
+    shown = pd.concat([released_by(pub.table)[cols], earlier], ignore_index=True)
     shown = shown[shown["month"] >= str(pd.Period(first, freq="M") + (WINDOW - 1))].drop_duplicates()
     hidden = pub.table.loc[pub.table["suppressed"].astype(bool), [*cols, "reason"]]
-    earlier = _earlier_shown(released, c)
     if len(earlier):  # what an earlier publication showed is out already: not a hidden cell to protect
         was = set(map(tuple, earlier[cols].astype(str).to_numpy()))
         hidden = hidden[[tuple(k) not in was for k in hidden[cols].astype(str).to_numpy()]]
