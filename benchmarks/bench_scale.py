@@ -119,7 +119,7 @@ def _areas(s) -> int:  # type: ignore[no-untyped-def]
     """How many areas the hexagon grid gives (what the run assigned reports to)."""
     from fragmap.pipeline import Project
 
-    return len(Project(s).quarters)
+    return len(Project(s).build_quarters())
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ def _t(key: str, lang: str, /, **values: object) -> str:
 
 def summary_items(pub: Publication) -> list[tuple[str, str]]:
     """``(label, value)`` pairs: period, towns, areas, categories, reports, threshold, hidden cells."""
-    from fragmap.publication import NETWORK, TOTAL
+    from fragmap._keys import NETWORK, TOTAL
 
     lang = pub.language if pub.language in ("it", "en") else "it"
     areas = pub.areas

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from fragmap.publication import NETWORK, UNASSIGNED
+from fragmap._keys import NETWORK, UNASSIGNED
 from fragmap.settings import Settings
 
 CUBE_COLUMNS = ("quarter_id", "town", "month", "category", "partner", "action", "count")

@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fragmap.publication import ALL_ACTIONS, ALL_PARTNERS, TOTAL, UNASSIGNED
+from fragmap._keys import ALL_ACTIONS, ALL_PARTNERS, TOTAL, UNASSIGNED
 
 WINDOW = 12
 #: Key of a published cell (without its month).

@@ -59,13 +59,8 @@ import pandas as pd
 from fragmap._errors import PrivacyError
 from fragmap.i18n import translate
 
-TOTAL = "totale"
-ALL_PARTNERS = "tutti"
-ALL_ACTIONS = "tutte"
-NETWORK = "rete"
-#: Level (and cube ``quarter_id``) of the reports counted in a town but in none of its areas:
-#: placed only to the town, an unknown quartiere, not found, or a point outside every quarter.
-UNASSIGNED = "non_assegnate"
+from fragmap._keys import ALL_ACTIONS, ALL_PARTNERS, NETWORK, TOTAL, UNASSIGNED  # noqa: F401  (re-exported)
+
 LEVELS = ("quarter", "town", "network", UNASSIGNED)
 
 

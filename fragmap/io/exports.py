@@ -27,7 +27,7 @@ from fragmap.change import ALPHA, MIN_BASE, NOT_COMPUTABLE, status_label
 from fragmap.classify import shown_rates
 from fragmap.i18n import format_month, format_number, t, translate
 from fragmap.io.tables import neutralise_formulas
-from fragmap.publication import ALL_ACTIONS, ALL_PARTNERS, NETWORK, TOTAL, UNASSIGNED
+from fragmap._keys import ALL_ACTIONS, ALL_PARTNERS, NETWORK, TOTAL, UNASSIGNED
 
 if TYPE_CHECKING:
     from fragmap.publication import Publication
