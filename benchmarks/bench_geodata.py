@@ -18,7 +18,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import demo_settings, timed  # noqa: E402
 
-from fragmap.io.geodata import import_geodata, read_geodata  # noqa: E402
+from fragmap.geodata_setup import import_geodata  # noqa: E402
+from fragmap.io.geodata import read_geodata  # noqa: E402
 
 N, STEP_LON, STEP_LAT = 200, 0.00038, 0.00027  # about 30 m
 LON0, LAT0 = 9.125, 45.165
@@ -94,7 +95,7 @@ def main() -> None:
         from fragmap.io.network import read_network
 
         timed("load the stored walking network (fragmap run)", lambda: read_network(s.paths.geodata / "rete_pedonale.graphml"))
-        from fragmap.io.geodata import rebuild_project_gazetteer
+        from fragmap.geodata_setup import rebuild_project_gazetteer
 
         timed("rebuild the gazetteer with the stored layers", lambda: rebuild_project_gazetteer(s))
 

@@ -35,9 +35,6 @@ ALLOWED_UPWARD: dict[tuple[str, str], str] = {
 ALLOWED_CYCLES: dict[frozenset[str], str] = {
     frozenset({"fragmap.geocode.gazetteer", "fragmap.geocode.reconcile"}):
         "building a gazetteer reconciles source street names lazily; reconcile works on the gazetteer's types",
-    frozenset({"fragmap.geocode", "fragmap.io.gazetteer", "fragmap.io.geodata"}):
-        "`fragmap geodati importa` rebuilds the gazetteer (geocode.default_gazetteer), which reads the geodata "
-        "files back; to break: let the CLI call the rebuild after the import",
 }
 
 

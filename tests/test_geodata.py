@@ -23,7 +23,8 @@ from fragmap._errors import DownloadError, InputFileError, NetworkDisabledError
 from fragmap.geodata import COLUMNS, FILES, METADATA_FILE, NETWORK_FILE, extract_layers, overpass_queries
 from fragmap.io import geodata as io_geodata
 from fragmap.io.geo import read_boundaries
-from fragmap.io.geodata import DownloadPolicy, download_geodata, import_geodata, read_geodata
+from fragmap.geodata_setup import download_geodata, import_geodata
+from fragmap.io.geodata import DownloadPolicy, read_geodata
 from fragmap.io.osm import read_osm
 
 ROOT = Path(__file__).resolve().parent.parent

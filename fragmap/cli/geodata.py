@@ -87,7 +87,8 @@ def scarica(yes: bool, server: str | None, config: Path | None, quiet: bool) -> 
         fragmap geodati scarica
         fragmap geodati scarica --si
     """
-    from fragmap.io.geodata import consent_text, download_geodata
+    from fragmap.geodata_setup import download_geodata
+    from fragmap.io.geodata import consent_text
 
     settings = get_settings(config)
     click.echo(consent_text(settings, endpoint=server))
@@ -114,7 +115,7 @@ def importa(files: tuple[Path, ...], config: Path | None, quiet: bool) -> None:
         fragmap geodati importa nord-ovest-latest.osm.pbf
         fragmap geodati importa pavia.osm rete_pavia.graphml
     """
-    from fragmap.io.geodata import import_geodata
+    from fragmap.geodata_setup import import_geodata
 
     settings = get_settings(config)
     result = import_geodata(settings, list(files), progress=_echo(quiet))

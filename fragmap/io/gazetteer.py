@@ -10,8 +10,6 @@ a broken or missing gazetteer behind.
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import os
 import uuid
 from pathlib import Path
@@ -23,6 +21,7 @@ import pandas as pd
 from fragmap._errors import InputFileError
 from fragmap.geocode.gazetteer import GAZETTEER_FORMAT, Gazetteer, official_streets, rekey, split_key
 from fragmap.i18n import translate
+from fragmap.io.geodata import describe_source  # noqa: F401  (the gazetteer records its sources with it)
 
 #: Street-data formats ``fragmap gazetteer build --osm`` accepts.
 OSM_SUFFIXES = (".osm", ".xml", ".graphml", ".pbf", ".json")
@@ -204,18 +203,6 @@ def read_anncsu_numbers(path: str | Path, *, language: str = "it") -> pd.DataFra
     out = pd.DataFrame({"street": street, "number": f[num_col], "lon": parse_coordinate(f[xc]),
                         "lat": parse_coordinate(f[yc])})
     return out.dropna(subset=["lon", "lat"]).reset_index(drop=True)
-
-
-def describe_source(path: str | Path, label: str) -> dict[str, Any]:
-    """``label, file, bytes, sha256, modified`` of a source file, for the gazetteer's record."""
-    path = Path(path)
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    st = path.stat()
-    modified = dt.datetime.fromtimestamp(st.st_mtime, tz=dt.timezone.utc).date().isoformat()
-    return {"label": label, "file": path.name, "bytes": int(st.st_size), "sha256": h.hexdigest(), "modified": modified}
 
 
 def write_gazetteer(gaz: Gazetteer, path: str | Path) -> Path:

@@ -22,6 +22,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
@@ -267,10 +268,21 @@ def _comuni(settings: Any) -> gpd.GeoDataFrame:
     return read_boundaries(settings.paths.boundaries, towns=settings.town_names)
 
 
+def describe_source(path: str | Path, label: str) -> dict[str, Any]:
+    """``label, file, bytes, sha256, modified`` of a source file (the gazetteer's and the geodata's record)."""
+    path = Path(path)
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    st = path.stat()
+    modified = dt.datetime.fromtimestamp(st.st_mtime, tz=dt.timezone.utc).date().isoformat()
+    return {"label": label, "file": path.name, "bytes": int(st.st_size), "sha256": h.hexdigest(), "modified": modified}
+
+
 def download_geodata(settings: Any, *, consent: bool, transport: Transport | None = None,
                      endpoint: str | None = None, policy: DownloadPolicy | None = None,
-                     sleep: Callable[[float], None] | None = None, progress: Progress | None = None,
-                     rebuild_gazetteer: bool = True) -> GeodataResult:
+                     sleep: Callable[[float], None] | None = None, progress: Progress | None = None) -> GeodataResult:
     """Download the geodata of the configured comuni from OpenStreetMap and store them.
 
     One Overpass request per layer, one at a time, with a pause between them; each answer
@@ -292,8 +304,6 @@ def download_geodata(settings: Any, *, consent: bool, transport: Transport | Non
         Timeouts, attempts, backoff.
     sleep, progress : callable, optional
         Injected for tests; ``progress`` receives one line per step.
-    rebuild_gazetteer : bool
-        Rebuild the project gazetteer with the new streets and addresses afterwards.
 
     Returns
     -------
@@ -341,33 +351,29 @@ def download_geodata(settings: Any, *, consent: bool, transport: Transport | Non
         if i < len(queries):
             sleep(policy.pause_s)
     source = {"kind": "overpass", "endpoint": endpoint, "queries": queries}
-    result = build_geodata(settings, files, source=source, progress=say, rebuild_gazetteer=rebuild_gazetteer)
+    result = build_geodata(settings, files, source=source, progress=say)
     shutil.rmtree(cache, ignore_errors=True)
     return result
 
 
-def import_geodata(settings: Any, paths: Sequence[str | Path], *, progress: Progress | None = None,
-                   rebuild_gazetteer: bool = True) -> GeodataResult:
+def import_geodata(settings: Any, paths: Sequence[str | Path], *, progress: Progress | None = None) -> GeodataResult:
     """Store the geodata from local OpenStreetMap files (.osm, .osm.pbf, .graphml).
 
     Examples
     --------
     >>> import_geodata(settings, ["nord-ovest-latest.osm.pbf"], progress=print)    # doctest: +SKIP
     """
-    from fragmap.io.gazetteer import describe_source
-
     lang = settings.language
     paths = [Path(p) for p in paths]
     for p in paths:
         if not p.exists():
             raise InputFileError(translate(OSM_MESSAGES, "not_found", lang, path=p))
     files = [{k: v for k, v in describe_source(p, "OpenStreetMap").items() if k != "label"} for p in paths]
-    return build_geodata(settings, paths, source={"kind": "file", "files": files}, progress=progress,
-                         rebuild_gazetteer=rebuild_gazetteer)
+    return build_geodata(settings, paths, source={"kind": "file", "files": files}, progress=progress)
 
 
-def build_geodata(settings: Any, paths: Sequence[Path], *, source: dict[str, Any], progress: Progress | None = None,
-                  rebuild_gazetteer: bool = True) -> GeodataResult:
+def build_geodata(settings: Any, paths: Sequence[Path], *, source: dict[str, Any],
+                  progress: Progress | None = None) -> GeodataResult:
     """Read OSM files (.osm/.osm.pbf, and .graphml for the network), extract the layers, store them.
 
     A .graphml file gives the walking network (cut to the comuni) and, when no .osm/.pbf
@@ -411,8 +417,6 @@ def build_geodata(settings: Any, paths: Sequence[Path], *, source: dict[str, Any
     meta = write_geodata(folder, layers, graph, source=source,
                          comuni=[{"name": t.name, "istat": t.istat} for t in settings.towns])
     say(_t("saved", lang, folder=folder))
-    if rebuild_gazetteer:
-        rebuild_project_gazetteer(settings)
     return GeodataResult(folder, meta, counts,
                          None if graph is None else (graph.number_of_nodes(), graph.number_of_edges()))
 
@@ -433,8 +437,6 @@ def write_geodata(folder: str | Path, layers: dict[str, gpd.GeoDataFrame], graph
         The metadata written to ``geodati.json``.
     """
     import osmnx as ox
-
-    from fragmap.io.gazetteer import describe_source
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -576,10 +578,3 @@ def geodata_status(settings: Any) -> dict[str, Any]:
     return {"folder": folder, "present": bool(meta), "date": meta.get("date"), "source": meta.get("source", {}),
             "comuni": meta.get("comuni", []), "attribution": meta.get("attribution"), "files": files,
             "pending_download": pending}
-
-
-def rebuild_project_gazetteer(settings: Any) -> Any:
-    """Rebuild the project gazetteer with the stored streets and addresses (``geodati.json``)."""
-    from fragmap.geocode import default_gazetteer
-
-    return default_gazetteer(settings, rebuild=True, osm=geodata_folder(settings) / METADATA_FILE)
