@@ -367,7 +367,7 @@ def streets_with_points(reference: Path = REFERENCE) -> set[tuple[str, str]]:
     >>> ("Pavia", "STRADA NUOVA") in streets_with_points()
     True
     """
-    from fragmap.geocode.gazetteer import build_gazetteer
+    from fragmap.geocode.build import build_gazetteer
     from fragmap.io.geo import read_services
     from fragmap.io.named_points import read_reference_places
 

@@ -33,8 +33,6 @@ ALLOWED_UPWARD: dict[tuple[str, str], str] = {
 
 #: Cycles between modules that are allowed, each with its reason (a new cycle fails the test).
 ALLOWED_CYCLES: dict[frozenset[str], str] = {
-    frozenset({"fragmap.geocode.gazetteer", "fragmap.geocode.reconcile"}):
-        "building a gazetteer reconciles source street names lazily; reconcile works on the gazetteer's types",
 }
 
 

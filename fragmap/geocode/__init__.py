@@ -16,7 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from fragmap.geocode.gazetteer import Gazetteer, build_gazetteer
+from fragmap.geocode.build import build_gazetteer
+from fragmap.geocode.gazetteer import Gazetteer
 from fragmap.geocode.match import (
     LEVELS,
     GeocodeCache,

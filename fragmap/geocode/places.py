@@ -12,7 +12,7 @@ Three shipped sources give real points with names (see ``data/reference/README.s
 
 This module only turns records into two tables, pure: *named points* (a street as
 the source writes it, a number when known, a point) for
-:func:`fragmap.geocode.gazetteer.build_gazetteer` to link to the official names, and
+:func:`fragmap.geocode.build.build_gazetteer` to link to the official names, and
 *places* (a name, a kind, a point). Reading the files is in :mod:`fragmap.io.named_points`.
 
 Examples
@@ -36,7 +36,7 @@ import pandas as pd
 
 from fragmap.geocode.normalise import normalise_address
 
-#: Columns of the named-point table :func:`fragmap.geocode.gazetteer.build_gazetteer` takes.
+#: Columns of the named-point table :func:`fragmap.geocode.build.build_gazetteer` takes.
 NAMED_POINT_COLUMNS = ("town", "street", "typed", "number", "lon", "lat", "source", "label")
 #: Columns of the places table (named points that are not streets).
 PLACE_COLUMNS = ("town", "name", "kind", "lon", "lat", "source")

@@ -253,24 +253,3 @@ def link_summary(links: pd.DataFrame) -> dict[str, int]:
     """How many names per status (every status present, zero when none)."""
     counts = links["status"].value_counts() if len(links) else pd.Series(dtype=int)
     return {s: int(counts.get(s, 0)) for s in STATUSES}
-
-
-def typed_alias_keys(links: pd.DataFrame) -> pd.DataFrame:
-    """``town, alias, key`` for linked names written WITH a street type and words the official name lacks.
-
-    The geocoder indexes these as extra spellings of the official street, so an address
-    typed with the OpenStreetMap name ("Corso Fratelli Cairoli 12") finds the ANNCSU street.
-    """
-    rows = []
-    ok = links[links["status"].isin(["matched", "override"]) & links["key"].ne("") & links["typed"].astype(bool)]
-    for town, name, key in zip(ok["town"], ok["name"], ok["key"]):
-        p = normalise_address(str(name))
-        if p.street_type is None or not p.name_key:
-            continue
-        alias = f"{p.street_type} {name_key(p.street_name or '')}"
-        # a spelling whose words are all in the official name ("VIA ASELLI", "LUNGOTICINO
-        # VISCONTI") is found by the matcher anyway; as an alias it would only compete with
-        # other streets sharing the surname ("via Visconti" is VIA GIUSEPPE SCARAMUZZA VISCONTI)
-        if alias != key and not distinctive_tokens(split_key(alias)[1]) <= distinctive_tokens(split_key(key)[1]):
-            rows.append((town, alias, key))
-    return pd.DataFrame(rows, columns=["town", "alias", "key"]).drop_duplicates().reset_index(drop=True)
