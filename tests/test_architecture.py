@@ -25,8 +25,6 @@ RENDERERS = ("fragmap.maps", "fragmap.atlas", "fragmap.charts", "fragmap.explore
 
 #: Imports against the flow that are allowed, each with its reason (keep this list short).
 ALLOWED_UPWARD: dict[tuple[str, str], str] = {
-    ("fragmap.io.released", "fragmap.publication"):
-        "records what a Publication released (the ledger the attacker over time reads)",
     ("fragmap.io.pubcache", "fragmap.publication"):
         "stores and loads a Publication (re-validated by the type on load)",
 }

@@ -14,10 +14,12 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from fragmap.publication import Publication
+if TYPE_CHECKING:  # the ledger reads a publication's table; it needs the type only for hints
+    from fragmap.publication import Publication
 
 LEDGER_NAME = "pubblicazioni.csv"
 COLUMNS = ("published_in", "level", "area_id", "category", "partner", "action", "month", "suppressed", "value")
