@@ -565,10 +565,7 @@ def layer_points(
     from fragmap.background import background_points
     from fragmap.privacy import layer_points as public_points
 
-    pts = public_points(isochrones=isochrones, where_next=where_next)
-    if background is not None and not getattr(background, "is_empty", False):
-        pts += background_points(background)
-    return pts
+    return public_points(isochrones=isochrones, where_next=where_next) + background_points(background)
 
 
 def _table_rows(pub: Publication, ids: list[str], names: list[str], layer_codes: list[str]) -> list[dict[str, Any]]:

@@ -651,11 +651,9 @@ class Project:
             public += [(y, x) for x, y in xy] + [(round(y, 5), round(x, 5)) for x, y in xy]
         # the optional map layers are drawn from services and candidate sites, not reports
         public += privacy.layer_points(isochrones=self.isochrones(), where_next=self.where_next_layer(month))
-        background = self.load_background()  # public reference data the page prints (OSM, GeoNames, stops)
-        if background is not None and not getattr(background, "is_empty", False):
-            from fragmap.background import background_points
+        from fragmap.background import background_points
 
-            public += background_points(background)
+        public += background_points(self.load_background())  # public reference data the page prints
         from fragmap.io.publish import file_sha256
 
         inputs = [f for f in expand_inputs(self.settings.paths.reports) if f.is_file()]

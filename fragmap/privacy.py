@@ -65,7 +65,8 @@ from fragmap.change import NOT_COMPUTABLE, classify_changes
 from fragmap.classify import rate_per_1000
 from fragmap.i18n import plural
 from fragmap.publication import (
-    ALL_ACTIONS, ALL_PARTNERS, NETWORK, TOTAL, UNASSIGNED, Publication, check_table, unassigned_id,
+    ALL_ACTIONS, ALL_PARTNERS, NETWORK, RESIDENT_ROUNDING, TOTAL, UNASSIGNED, Publication, check_table,
+    unassigned_id,
 )
 from fragmap.settings import Settings
 
@@ -931,9 +932,6 @@ def publish_coverage(coverage: pd.DataFrame, pub: Publication, settings: Setting
     res["suppressed"] = small
     return res.reset_index(drop=True)
 
-
-#: Residents' figures (estimates, not reports) are published rounded to this many people.
-RESIDENT_ROUNDING = 10
 
 
 def publish_resident_coverage(table: pd.DataFrame, pub: Publication, settings: Settings) -> pd.DataFrame:

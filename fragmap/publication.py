@@ -58,6 +58,7 @@ import pandas as pd
 
 from fragmap._errors import PrivacyError
 from fragmap.i18n import translate
+from fragmap.residents import COLUMNS as RESIDENT_COLUMNS
 
 from fragmap._keys import ALL_ACTIONS, ALL_PARTNERS, NETWORK, TOTAL, UNASSIGNED  # noqa: F401  (re-exported)
 
@@ -440,12 +441,11 @@ EXTRAS_COLUMNS: dict[str, tuple[str, ...]] = {
     "fragility_index": ("area_id", "index_value", "parts", "rank", "top_decile"),
     #: residents (65+) within and beyond N minutes of a help desk: estimates from ISTAT totals,
     #: rounded by :func:`fragmap.privacy.publish_resident_coverage` (no report count in them)
-    "resident_coverage": ("area_id", "name", "town", "level", "population", "residents", "within", "beyond",
-                          "share_beyond", "minutes", "speed_ms", "services", "distribution", "method",
-                          "population_estimated", "suppressed"),
+    "resident_coverage": (*RESIDENT_COLUMNS, "suppressed"),
 }
-#: Residents' figures are published rounded to this many people (fragmap.privacy.RESIDENT_ROUNDING).
-_RESIDENT_ROUNDING = 10
+#: Residents' figures (estimates, not reports) are published rounded to this many people
+#: (:func:`fragmap.privacy.publish_resident_coverage` rounds, :func:`check_extras` checks).
+RESIDENT_ROUNDING = 10
 _LANGUAGES = ("it", "en")
 
 
@@ -525,7 +525,7 @@ def check_extras(extras: dict[str, pd.DataFrame]) -> None:
     if rc is not None:
         for col in ("residents", "within", "beyond"):
             v = pd.to_numeric(rc[col], errors="coerce") if col in rc.columns else pd.Series(dtype=float)
-            if (v.dropna() % _RESIDENT_ROUNDING != 0).any():
+            if (v.dropna() % RESIDENT_ROUNDING != 0).any():
                 raise PrivacyError(f"resident coverage '{col}' must be rounded (publish it with "
                                    "fragmap.privacy.publish_resident_coverage)")
     fi = extras.get("fragility_index")
